@@ -1,0 +1,155 @@
+//! `phiguard.toml`: every key, its default and its meaning.
+//!
+//! The file written by `init` is the documentation: each key appears with a comment and its
+//! default, so a user never has to look elsewhere to learn what can be set. Unknown keys are
+//! rejected, because a misspelt setting that is silently ignored is worse than an error.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub installation: InstallationConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstallationConfig {
+    /// Names this installation in signed checkpoints and reports.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Empty: the embedded SQLite file in the home. Otherwise a `postgres://` URL.
+    pub url: String,
+    /// How long to wait for another writer's lock before giving up (SQLite busy timeout).
+    pub busy_timeout_ms: u64,
+    /// How long to keep trying to reach the database server before giving up.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: String::new(),
+            busy_timeout_ms: 5000,
+            connect_timeout_secs: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path} is not a valid phiguard configuration: {message}Fix the file, or move it away and run `phiguard init` to write a fresh one."
+)]
+pub struct ConfigError {
+    path: PathBuf,
+    message: String,
+}
+
+impl Config {
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            // toml's message already says where (line, column) and what it expected; it
+            // ends with a newline.
+            message: format!("{e}"),
+        })?;
+        if config.installation.name.trim().is_empty() {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                message: "installation.name is empty; give the installation a name.\n".into(),
+            });
+        }
+        Ok(config)
+    }
+
+    /// The configuration `init` writes: every key, commented, at its default.
+    pub fn commented_template(installation_name: &str) -> String {
+        let defaults = DatabaseConfig::default();
+        let name = toml_string(installation_name);
+        format!(
+            r#"# phiguard configuration. Every key is listed with its default and meaning.
+# Command-line flags and environment variables override what is set here.
+
+[installation]
+# A name for this installation. It identifies the installation in signed ledger
+# checkpoints and in reports, so choose one that stays stable (the host name by default).
+name = {name}
+
+[database]
+# Where phiguard keeps its records.
+#   ""                           the embedded SQLite file phiguard.db in this directory (default)
+#   "postgres://user@host/db"    a PostgreSQL database, for several hosts or servers
+# The --database flag and the PHIGUARD_DATABASE_URL variable override this. Prefer the
+# variable for a URL that contains a password, so the password stays out of this file.
+url = ""
+
+# Milliseconds to wait for another phiguard process that holds the SQLite write lock
+# before giving up with an error.
+busy_timeout_ms = {busy}
+
+# Seconds to keep trying to reach the database before reporting it unreachable.
+connect_timeout_secs = {connect}
+"#,
+            busy = defaults.busy_timeout_ms,
+            connect = defaults.connect_timeout_secs,
+        )
+    }
+}
+
+/// Quotes a string for TOML. Installation names come from host names or the user, so
+/// quotes and backslashes must be escaped rather than trusted.
+fn toml_string(value: &str) -> String {
+    toml::Value::String(value.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses_to_the_defaults() {
+        let config = Config::parse(&Config::commented_template("clinic"), Path::new("t")).unwrap();
+        assert_eq!(config.installation.name, "clinic");
+        assert_eq!(config.database, DatabaseConfig::default());
+    }
+
+    #[test]
+    fn template_escapes_awkward_names() {
+        let name = "a \"quoted\" \\ name";
+        let config = Config::parse(&Config::commented_template(name), Path::new("t")).unwrap();
+        assert_eq!(config.installation.name, name);
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_its_location() {
+        let text = "[installation]\nname = \"x\"\n[database]\nurll = \"\"\n";
+        let err = Config::parse(text, Path::new("/h/phiguard.toml")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("/h/phiguard.toml"), "{text}");
+        assert!(text.contains("urll"), "{text}");
+        assert!(text.contains("line 4"), "{text}");
+    }
+
+    #[test]
+    fn wrong_type_and_empty_name_are_rejected() {
+        let err = Config::parse(
+            "[installation]\nname = \"x\"\n[database]\nbusy_timeout_ms = \"soon\"\n",
+            Path::new("t"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("busy_timeout_ms"), "{err}");
+        let err = Config::parse("[installation]\nname = \"  \"\n", Path::new("t")).unwrap_err();
+        assert!(
+            err.to_string().contains("installation.name is empty"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! The phiguard data directory ("home"): where it is, what it holds and who may touch it.
+//!
+//! A home holds everything an installation knows: `phiguard.toml`, the embedded SQLite
+//! database and, under `keys/`, key material. Because the keys and the evidence live here,
+//! the directory is created private (0700, files 0600) and a home that someone else could
+//! write to is refused outright: an attacker who can replace the database or the signing key
+//! can forge the evidence phiguard exists to protect.
+
+mod config;
+mod permissions;
+
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use config::{Config, ConfigError, DatabaseConfig, InstallationConfig};
+pub use permissions::UnsafeHomeReason;
+
+/// The environment variable that names the home when `--home` is not given.
+pub const HOME_ENV: &str = "PHIGUARD_HOME";
+/// The home used when neither `--home` nor `$PHIGUARD_HOME` is set, relative to the
+/// working directory.
+pub const DEFAULT_HOME: &str = ".phiguard";
+/// The configuration file inside the home.
+pub const CONFIG_FILE: &str = "phiguard.toml";
+/// The embedded SQLite database inside the home.
+pub const DATABASE_FILE: &str = "phiguard.db";
+/// The directory for key material inside the home.
+pub const KEYS_DIR: &str = "keys";
+
+/// Where the home path came from, so `status` can explain which one is in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeSource {
+    Flag,
+    Environment,
+    Default,
+}
+
+impl HomeSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            HomeSource::Flag => "from --home",
+            HomeSource::Environment => "from $PHIGUARD_HOME",
+            HomeSource::Default => "default ./.phiguard",
+        }
+    }
+}
+
+/// Picks the home: `--home`, else `$PHIGUARD_HOME`, else `./.phiguard`.
+///
+/// The environment value is passed in rather than read here so callers and tests decide
+/// what the environment is. An empty value counts as unset.
+pub fn resolve(flag: Option<PathBuf>, env: Option<OsString>) -> (PathBuf, HomeSource) {
+    if let Some(path) = flag.filter(|p| !p.as_os_str().is_empty()) {
+        return (path, HomeSource::Flag);
+    }
+    if let Some(path) = env.filter(|v| !v.is_empty()) {
+        return (PathBuf::from(path), HomeSource::Environment);
+    }
+    (PathBuf::from(DEFAULT_HOME), HomeSource::Default)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    #[error(
+        "refusing to use {path} as phiguard's home: {reason}. It holds keys and evidence, so only \
+         its owner may write to it; {fix}"
+    )]
+    Unsafe {
+        path: PathBuf,
+        reason: UnsafeHomeReason,
+        fix: String,
+    },
+    #[error("{path} exists but is not a directory; point --home or $PHIGUARD_HOME at a directory")]
+    NotADirectory { path: PathBuf },
+    #[error("could not {action} {path}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> HomeError + use<> {
+    let path = path.to_path_buf();
+    move |source| HomeError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// What `Home::init` did, so the command can tell the user.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InitReport {
+    pub created_dir: bool,
+    pub created_config: bool,
+    pub created_keys_dir: bool,
+}
+
+impl InitReport {
+    pub fn created_anything(&self) -> bool {
+        self.created_dir || self.created_config || self.created_keys_dir
+    }
+}
+
+/// An opened, permission-checked home with its configuration loaded.
+#[derive(Debug, Clone)]
+pub struct Home {
+    dir: PathBuf,
+    config: Config,
+}
+
+impl Home {
+    /// Creates whatever is missing of the home (directory, configuration, keys directory)
+    /// and opens it. Never overwrites an existing configuration, so running it twice is
+    /// harmless. `installation_name` is written into a new configuration only.
+    pub fn init(dir: &Path, installation_name: &str) -> Result<(Home, InitReport), HomeError> {
+        let mut report = InitReport::default();
+        match fs::symlink_metadata(dir) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                permissions::create_private_dir_all(dir).map_err(io_error("create", dir))?;
+                report.created_dir = true;
+            }
+            Err(e) => return Err(io_error("inspect", dir)(e)),
+        }
+        permissions::check_home(dir)?;
+
+        let config_path = dir.join(CONFIG_FILE);
+        if !config_path.exists() {
+            let text = Config::commented_template(installation_name);
+            permissions::write_private_file_new(&config_path, text.as_bytes())
+                .map_err(io_error("write", &config_path))?;
+            report.created_config = true;
+        }
+        let keys = dir.join(KEYS_DIR);
+        if !keys.exists() {
+            permissions::create_private_dir_all(&keys).map_err(io_error("create", &keys))?;
+            report.created_keys_dir = true;
+        }
+        let home = Home::open(dir)?;
+        Ok((home, report))
+    }
+
+    /// Opens an existing home: checks its permissions and reads its configuration.
+    pub fn open(dir: &Path) -> Result<Home, HomeError> {
+        permissions::check_home(dir)?;
+        let config_path = dir.join(CONFIG_FILE);
+        let text = fs::read_to_string(&config_path).map_err(io_error("read", &config_path))?;
+        let config = Config::parse(&text, &config_path)?;
+        Ok(Home {
+            dir: dir.to_path_buf(),
+            config,
+        })
+    }
+
+    /// Whether `dir` already holds a home (its configuration file exists).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(CONFIG_FILE).is_file()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join(CONFIG_FILE)
+    }
+
+    /// The embedded SQLite database's path (used when no PostgreSQL URL is configured).
+    pub fn database_path(&self) -> PathBuf {
+        self.dir.join(DATABASE_FILE)
+    }
+
+    pub fn keys_dir(&self) -> PathBuf {
+        self.dir.join(KEYS_DIR)
+    }
+
+    /// Creates the embedded database file empty and private (0600) if it does not exist,
+    /// so SQLite never creates it with the process umask (often world-readable).
+    pub fn ensure_private_database_file(&self) -> Result<(), HomeError> {
+        let path = self.database_path();
+        permissions::create_private_file_if_missing(&path).map_err(io_error("create", &path))
+    }
+
+    /// Writes a key file inside `keys/`, private (0600) from the first byte on and never
+    /// replacing an existing one: losing a key can make evidence unverifiable or data
+    /// unreadable, so replacing one must be a deliberate, separate step.
+    pub fn write_new_key_file(&self, name: &str, contents: &[u8]) -> Result<PathBuf, HomeError> {
+        let path = self.keys_dir().join(name);
+        permissions::write_private_file_new(&path, contents).map_err(io_error("write", &path))?;
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn resolve_prefers_flag_then_env_then_default() {
+        let (p, s) = resolve(Some("a".into()), Some("b".into()));
+        assert_eq!((p, s), (PathBuf::from("a"), HomeSource::Flag));
+        let (p, s) = resolve(None, Some("b".into()));
+        assert_eq!((p, s), (PathBuf::from("b"), HomeSource::Environment));
+        let (p, s) = resolve(None, Some("".into()));
+        assert_eq!((p, s), (PathBuf::from(".phiguard"), HomeSource::Default));
+    }
+
+    #[test]
+    fn init_creates_a_private_home_and_is_idempotent() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("nested/home");
+        let (home, report) = Home::init(&dir, "clinic-a").unwrap();
+        assert!(report.created_dir && report.created_config && report.created_keys_dir);
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&home.config_path()), 0o600);
+        assert_eq!(mode(&home.keys_dir()), 0o700);
+        assert_eq!(home.config().installation.name, "clinic-a");
+
+        // A user's edit must survive a second init.
+        let edited = fs::read_to_string(home.config_path())
+            .unwrap()
+            .replace("name = \"clinic-a\"", "name = \"renamed\"");
+        fs::write(home.config_path(), edited).unwrap();
+        let (home, report) = Home::init(&dir, "clinic-a").unwrap();
+        assert!(!report.created_anything());
+        assert_eq!(home.config().installation.name, "renamed");
+    }
+
+    #[test]
+    fn world_writable_home_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("home");
+        Home::init(&dir, "x").unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let err = Home::open(&dir).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, HomeError::Unsafe { .. }), "{text}");
+        assert!(text.contains("writable by every user"), "{text}");
+        assert!(text.contains("chmod 700"), "{text}");
+    }
+
+    #[test]
+    fn home_owned_by_another_user_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("home");
+        Home::init(&dir, "x").unwrap();
+        // As root, hand the home to `nobody`; as anyone else, `/` is someone else's.
+        let dir = if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+            dir
+        } else {
+            PathBuf::from("/")
+        };
+        let err = Home::open(&dir).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                HomeError::Unsafe {
+                    reason: UnsafeHomeReason::OwnedByAnotherUser { .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("owned by user id"), "{err}");
+    }
+
+    #[test]
+    fn a_file_as_home_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        let err = Home::init(&file, "x").unwrap_err();
+        assert!(matches!(err, HomeError::NotADirectory { .. }), "{err}");
+    }
+
+    #[test]
+    fn missing_config_is_an_error_naming_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("home");
+        Home::init(&dir, "x").unwrap();
+        fs::remove_file(dir.join(CONFIG_FILE)).unwrap();
+        let err = Home::open(&dir).unwrap_err();
+        assert!(err.to_string().contains("phiguard.toml"), "{err}");
+    }
+
+    #[test]
+    fn key_files_are_private_and_never_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (home, _) = Home::init(&tmp.path().join("h"), "x").unwrap();
+        let path = home.write_new_key_file("ledger.key", b"secret").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        let err = home.write_new_key_file("ledger.key", b"other").unwrap_err();
+        assert!(matches!(err, HomeError::Io { .. }), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn database_file_is_created_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (home, _) = Home::init(&tmp.path().join("h"), "x").unwrap();
+        home.ensure_private_database_file().unwrap();
+        assert_eq!(mode(&home.database_path()), 0o600);
+        // Existing content is never touched.
+        fs::write(home.database_path(), b"data").unwrap();
+        home.ensure_private_database_file().unwrap();
+        assert_eq!(fs::read(home.database_path()).unwrap(), b"data");
+    }
+}

@@ -1,0 +1,52 @@
+//! `phiguard init`: create the home, its configuration and its database.
+
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{GlobalArgs, InitArgs};
+use crate::installation::Installation;
+use crate::output::Output;
+
+#[derive(Debug, Serialize)]
+struct InitResult {
+    home: String,
+    created: bool,
+    config: String,
+    keys: String,
+    installation_name: String,
+    database: String,
+    schema_version: i64,
+}
+
+pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::Result<Outcome> {
+    let installation = Installation::open(global, args.name.as_deref()).await?;
+    let home = &installation.home;
+    let result = InitResult {
+        home: home.dir().display().to_string(),
+        created: installation.created.created_anything(),
+        config: home.config_path().display().to_string(),
+        keys: home.keys_dir().display().to_string(),
+        installation_name: home.config().installation.name.clone(),
+        database: installation.database_path_or_url(),
+        schema_version: installation.store.schema_version().await?,
+    };
+    if args.name.is_some() && !installation.created.created_config {
+        out.note(&format!(
+            "note: {} already exists, so --name was not applied; edit installation.name there",
+            result.config
+        ));
+    }
+    out.result(&result, || {
+        let headline = if result.created {
+            format!("Created phiguard home at {}", result.home)
+        } else {
+            format!("phiguard home at {} is already set up; nothing was changed", result.home)
+        };
+        format!(
+            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n\nNext: phiguard status",
+            result.installation_name, result.config, result.database, result.schema_version, result.keys
+        )
+    });
+    installation.store.close().await;
+    Ok(Outcome::Ok)
+}

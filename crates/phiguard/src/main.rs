@@ -1,0 +1,57 @@
+//! The `phiguard` command: wiring only. Each command lives in `commands/`; the work is done
+//! by the library crates.
+
+mod cli;
+mod commands;
+mod installation;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use output::Output;
+
+/// Exit codes scripts can rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything ran and nothing failed.
+    Ok = 0,
+    /// Everything ran and at least one finding failed.
+    FailingFindings = 1,
+}
+
+/// Usage errors (from clap) and runtime errors.
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::new(cli.global.json, cli.global.quiet);
+    output::init_logging(cli.global.verbose, cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            out.error(&anyhow::Error::new(e).context("could not start the async runtime"));
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let result = runtime.block_on(run(&cli, &out));
+    match result {
+        Ok(outcome) => ExitCode::from(outcome as u8),
+        Err(error) => {
+            out.error(&error);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
+    match &cli.command {
+        Command::Init(args) => commands::init::run(&cli.global, args, out).await,
+        Command::Status => commands::status::run(&cli.global, out).await,
+    }
+}

@@ -1,0 +1,294 @@
+//! Runs the real `phiguard` binary in temporary homes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A `phiguard` command isolated from the developer's environment.
+fn phiguard(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("phiguard").unwrap();
+    cmd.env_remove("PHIGUARD_HOME")
+        .env_remove("PHIGUARD_DATABASE_URL")
+        .env_remove("PHIGUARD_LOG")
+        .arg("--home")
+        .arg(home);
+    cmd
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn json(output: &[u8]) -> Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(output)))
+}
+
+fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn init_creates_a_private_home_and_twice_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let first = phiguard(&home)
+        .args(["init", "--name", "clinic-test", "--json"])
+        .assert()
+        .success();
+    let first = json(&first.get_output().stdout);
+    assert_eq!(first["created"], true);
+    assert_eq!(first["installation_name"], "clinic-test");
+    assert_eq!(first["schema_version"], 1);
+    assert_eq!(mode(&home), 0o700);
+    assert_eq!(mode(&home.join("phiguard.toml")), 0o600);
+    assert_eq!(mode(&home.join("phiguard.db")), 0o600);
+    assert_eq!(mode(&home.join("keys")), 0o700);
+
+    let config_before = fs::read(home.join("phiguard.toml")).unwrap();
+    let second = phiguard(&home).args(["init", "--json"]).assert().success();
+    assert_eq!(json(&second.get_output().stdout)["created"], false);
+    assert_eq!(fs::read(home.join("phiguard.toml")).unwrap(), config_before);
+}
+
+#[test]
+fn the_written_config_documents_every_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    phiguard(&home).arg("init").assert().success();
+    let config = fs::read_to_string(home.join("phiguard.toml")).unwrap();
+    for key in [
+        "name =",
+        "url =",
+        "busy_timeout_ms =",
+        "connect_timeout_secs =",
+    ] {
+        let line = config
+            .lines()
+            .position(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("{key} missing"));
+        let above = config.lines().nth(line - 1).unwrap();
+        assert!(above.starts_with('#'), "{key} has no comment above it");
+    }
+}
+
+#[test]
+fn status_initialises_on_first_use_and_reports_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("fresh");
+    let out = phiguard(&home)
+        .args(["status", "--json"])
+        .assert()
+        .success();
+    let status = json(&out.get_output().stdout);
+    assert_eq!(status["home"]["path"], home.display().to_string());
+    assert_eq!(status["home"]["source"], "flag");
+    assert_eq!(status["database"]["backend"], "sqlite");
+    assert_eq!(
+        status["database"]["schema_version"],
+        status["database"]["supported_schema_version"]
+    );
+    assert_eq!(status["counts"]["check_runs"], 0);
+    assert_eq!(status["counts"]["findings"], 0);
+    assert!(home.join("phiguard.toml").is_file());
+    // JSON mode keeps stderr free of notes.
+    assert!(out.get_output().stderr.is_empty(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn home_comes_from_the_environment_when_no_flag_is_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let from_env = tmp.path().join("env-home");
+    let mut cmd = Command::cargo_bin("phiguard").unwrap();
+    cmd.env("PHIGUARD_HOME", &from_env)
+        .env_remove("PHIGUARD_DATABASE_URL")
+        .current_dir(tmp.path());
+    let out = cmd.args(["status", "--json"]).assert().success();
+    let status = json(&out.get_output().stdout);
+    assert_eq!(status["home"]["source"], "environment");
+    assert_eq!(status["home"]["path"], from_env.display().to_string());
+
+    // The flag wins over the environment.
+    let from_flag = tmp.path().join("flag-home");
+    let out = phiguard(&from_flag)
+        .env("PHIGUARD_HOME", &from_env)
+        .args(["status", "--json"])
+        .assert()
+        .success();
+    assert_eq!(
+        json(&out.get_output().stdout)["home"]["path"],
+        from_flag.display().to_string()
+    );
+}
+
+#[test]
+fn without_flag_or_environment_the_home_is_dot_phiguard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("phiguard").unwrap();
+    cmd.env_remove("PHIGUARD_HOME")
+        .env_remove("PHIGUARD_DATABASE_URL")
+        .current_dir(tmp.path());
+    let out = cmd.args(["status", "--json"]).assert().success();
+    assert_eq!(json(&out.get_output().stdout)["home"]["source"], "default");
+    assert!(tmp.path().join(".phiguard/phiguard.toml").is_file());
+}
+
+#[test]
+fn a_world_writable_home_is_refused_with_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    phiguard(&home).arg("init").assert().success();
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o777)).unwrap();
+    let out = phiguard(&home).arg("status").assert().code(2);
+    let err = stderr_of(&out);
+    assert!(err.contains("writable by every user"), "{err}");
+    assert!(err.contains("chmod 700"), "{err}");
+    assert!(out.get_output().stdout.is_empty());
+}
+
+#[test]
+fn a_file_as_home_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("not-a-dir");
+    fs::write(&file, "x").unwrap();
+    let out = phiguard(&file).arg("init").assert().code(2);
+    assert!(
+        stderr_of(&out).contains("is not a directory"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn a_broken_config_names_the_line_and_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    phiguard(&home).arg("init").assert().success();
+    let path = home.join("phiguard.toml");
+    let broken = fs::read_to_string(&path)
+        .unwrap()
+        .replace("busy_timeout_ms", "busy_timout_ms");
+    fs::write(&path, &broken).unwrap();
+    let out = phiguard(&home).arg("status").assert().code(2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("busy_timout_ms") && err.contains("line"),
+        "{err}"
+    );
+    // init must not "repair" the file by replacing it.
+    phiguard(&home).arg("init").assert().code(2);
+    assert_eq!(fs::read_to_string(&path).unwrap(), broken);
+}
+
+#[test]
+fn an_unreachable_database_is_exit_2_without_the_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = phiguard(&tmp.path().join("home"))
+        .env(
+            "PHIGUARD_DATABASE_URL",
+            "postgres://phiguard:hunter2@127.0.0.1:1/phiguard",
+        )
+        .args(["status", "--json"])
+        .assert()
+        .code(2);
+    let stdout = json(&out.get_output().stdout);
+    let message = stdout["error"]["message"].as_str().unwrap();
+    assert!(message.contains("server is running"), "{message}");
+    let everything = format!("{stdout} {}", stderr_of(&out));
+    assert!(
+        !everything.contains("hunter2"),
+        "password leaked: {everything}"
+    );
+}
+
+#[test]
+fn a_database_newer_than_the_binary_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    phiguard(&home).arg("init").assert().success();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", home.join("phiguard.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("INSERT INTO phiguard_schema VALUES (99, 'future', 'x')")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let out = phiguard(&home).arg("status").assert().code(2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("schema version 99") && err.contains("Upgrade phiguard"),
+        "{err}"
+    );
+}
+
+#[test]
+fn status_runs_on_postgres() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some(db) = runtime.block_on(phiguard_testkit::fresh_postgres_database()) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = phiguard(&tmp.path().join("home"))
+        .args(["--database", db.url(), "status", "--json"])
+        .assert()
+        .success();
+    let status = json(&out.get_output().stdout);
+    assert_eq!(status["database"]["backend"], "postgres");
+    assert_eq!(status["database"]["schema_version"], 1);
+    // The embedded SQLite file is not created when PostgreSQL is used.
+    assert!(!tmp.path().join("home/phiguard.db").exists());
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for args in [
+        vec!["--help"],
+        vec!["init", "--help"],
+        vec!["status", "--help"],
+    ] {
+        let out = Command::cargo_bin("phiguard")
+            .unwrap()
+            .args(&args)
+            .assert()
+            .success();
+        let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(
+            text.contains("Examples:\n  phiguard"),
+            "{args:?} has no example:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_version_exits_0() {
+    let out = Command::cargo_bin("phiguard")
+        .unwrap()
+        .arg("no-such-command")
+        .assert()
+        .code(2);
+    assert!(stderr_of(&out).contains("unrecognized subcommand"));
+    let out = Command::cargo_bin("phiguard")
+        .unwrap()
+        .arg("--version")
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert_eq!(
+        text.trim(),
+        format!("phiguard {}", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -1,0 +1,118 @@
+//! Versioned schema migrations, the same versions on SQLite and PostgreSQL.
+//!
+//! Each migration is written once per database because the two disagree on a few words of
+//! DDL (identity columns); `tests/storage.rs` checks that both produce the same tables and
+//! columns. Migrations run in one transaction that also holds a lock (SQLite's write lock
+//! through `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so processes that start at the
+//! same moment apply each migration exactly once, and a failed migration leaves nothing
+//! half-applied.
+
+use sqlx::AnyPool;
+
+use crate::error::query_error;
+use crate::url::Backend;
+use crate::{StoreError, timestamp};
+
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+impl Migration {
+    fn sql(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+}
+
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sqlite: include_str!("../migrations/0001_initial/sqlite.sql"),
+    postgres: include_str!("../migrations/0001_initial/postgres.sql"),
+}];
+
+/// The schema version this build of phiguard writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+/// An arbitrary constant that names phiguard's migration lock among PostgreSQL advisory locks.
+const POSTGRES_MIGRATION_LOCK: i64 = 0x7068_6967_7561_7264; // "phiguard"
+
+const CREATE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS phiguard_schema (
+    version    BIGINT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+
+/// Brings the schema to `SCHEMA_VERSION`; returns the versions it applied.
+pub(crate) async fn migrate(
+    pool: &AnyPool,
+    backend: Backend,
+    location: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let mut tx = match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+    .map_err(query_error("locking the database to upgrade the schema"))?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+            .bind(POSTGRES_MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("locking the database to upgrade the schema"))?;
+    }
+    sqlx::query(CREATE_SCHEMA_TABLE)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("creating the schema version table"))?;
+    let current = current_version(&mut tx).await?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::DatabaseNewer {
+            location: location.to_owned(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let mut applied = Vec::new();
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let wrap = |source| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            source,
+        };
+        sqlx::raw_sql(migration.sql(backend))
+            .execute(&mut *tx)
+            .await
+            .map_err(wrap)?;
+        sqlx::query("INSERT INTO phiguard_schema (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(timestamp::encode(jiff::Timestamp::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(wrap)?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied schema migration"
+        );
+        applied.push(migration.version);
+    }
+    tx.commit()
+        .await
+        .map_err(query_error("committing the schema upgrade"))?;
+    Ok(applied)
+}
+
+/// The highest applied version, 0 for a database phiguard has never touched.
+pub(crate) async fn current_version(conn: &mut sqlx::AnyConnection) -> Result<i64, StoreError> {
+    sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM phiguard_schema")
+        .fetch_one(conn)
+        .await
+        .map_err(query_error("reading the schema version"))
+}
