@@ -17,7 +17,7 @@ pub enum HexError {
     Digit { index: usize, found: char },
 }
 
-pub(crate) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     bytes
         .iter()
         .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]])
@@ -25,7 +25,7 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
         .collect()
 }
 
-pub(crate) fn decode32(s: &str) -> Result<[u8; 32], HexError> {
+pub fn decode32(s: &str) -> Result<[u8; 32], HexError> {
     let nibble = |index: usize, found: char| match found {
         '0'..='9' => Ok(found as u8 - b'0'),
         'a'..='f' => Ok(found as u8 - b'a' + 10),
@@ -46,13 +46,34 @@ pub(crate) fn decode32(s: &str) -> Result<[u8; 32], HexError> {
     Ok(out)
 }
 
-/// For `#[serde(with = "crate::hex")]` on a `[u8; 32]` field.
-pub(crate) fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+/// For `#[serde(with = "phiguard_core::hex")]` on a `[u8; 32]` field.
+pub fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&encode(bytes))
 }
 
-pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
     decode32(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+/// For `#[serde(with = "phiguard_core::hex::list")]` on a `Vec<[u8; 32]>` field (proofs).
+pub mod list {
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(hashes: &[[u8; 32]], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(hashes.len()))?;
+        for hash in hashes {
+            seq.serialize_element(&super::encode(hash))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|text| super::decode32(text).map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ mod check_id;
 mod control;
 mod evidence;
 mod finding;
-mod hex;
+pub mod hex;
 mod severity;
 
 pub use check::{Check, CheckContext, CheckError, CheckMeta, Registry, RegistryError};

@@ -4,7 +4,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use phiguard_home::{Home, HomeSource, InitReport};
+use phiguard_ledger::Ledger;
+use phiguard_ledger::note::SigningKey;
 use phiguard_store::{DatabaseUrl, Store, StoreOptions};
+
+/// The ledger's checkpoint signing key, inside the home's `keys/`.
+pub const LEDGER_KEY_FILE: &str = "ledger.key";
 
 use crate::cli::GlobalArgs;
 
@@ -14,6 +19,8 @@ pub struct Installation {
     pub home_source: HomeSource,
     /// What had to be created for this command to run (all false for an existing home).
     pub created: InitReport,
+    /// Whether this command created the ledger signing key.
+    pub created_ledger_key: bool,
     pub store: Store,
 }
 
@@ -28,6 +35,7 @@ impl Installation {
         let dir = std::path::absolute(&dir).unwrap_or(dir);
         let name = name.map_or_else(host_name, str::to_owned);
         let (home, created) = Home::init(&dir, &name)?;
+        let created_ledger_key = ensure_ledger_key(&home)?;
         let url = database_url(global, &home)?;
         if url.sqlite_path() == Some(home.database_path().as_path()) {
             home.ensure_private_database_file()?;
@@ -43,8 +51,19 @@ impl Installation {
             home,
             home_source,
             created,
+            created_ledger_key,
             store,
         })
+    }
+
+    /// The ledger in this installation's database.
+    pub fn ledger(&self) -> Ledger {
+        Ledger::open(self.store.clone())
+    }
+
+    /// The key that signs this installation's checkpoints.
+    pub fn ledger_signing_key(&self) -> anyhow::Result<SigningKey> {
+        read_ledger_key(&self.home)
     }
 
     pub fn database_path_or_url(&self) -> String {
@@ -63,6 +82,76 @@ fn database_url(global: &GlobalArgs, home: &Home) -> anyhow::Result<DatabaseUrl>
     };
     DatabaseUrl::parse(text)
         .with_context(|| format!("the database given by {origin} is not usable"))
+}
+
+/// Creates the ledger signing key on first use. Its name, which becomes the origin line of
+/// every checkpoint, is the installation name with the characters a key name may not hold
+/// (spaces, `+`) replaced. Returns whether it was created.
+fn ensure_ledger_key(home: &Home) -> anyhow::Result<bool> {
+    if home.keys_dir().join(LEDGER_KEY_FILE).exists() {
+        return Ok(false);
+    }
+    let origin: String = home
+        .config()
+        .installation
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c == '+' || c.is_control() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let key = SigningKey::generate(&origin).context("could not create the ledger signing key")?;
+    let mut contents = key.private_key();
+    contents.push('\n');
+    home.write_new_key_file(LEDGER_KEY_FILE, contents.as_bytes())?;
+    tracing::info!(origin, "created the ledger signing key");
+    Ok(true)
+}
+
+fn read_ledger_key(home: &Home) -> anyhow::Result<SigningKey> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = home.keys_dir().join(LEDGER_KEY_FILE);
+    let mode = std::fs::metadata(&path)
+        .with_context(|| format!("could not read the ledger signing key {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "the ledger signing key {} can be read by other users (mode {:o}); anyone who reads \
+             it can forge checkpoints. Run `chmod 600 {}`, and if others may have copied it, \
+             treat the key as compromised.",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        );
+    }
+    let text =
+        zeroize::Zeroizing::new(std::fs::read_to_string(&path).with_context(|| {
+            format!("could not read the ledger signing key {}", path.display())
+        })?);
+    SigningKey::from_private_key(&text).with_context(|| {
+        format!(
+            "{} is not a valid ledger signing key; restore it from your backup",
+            path.display()
+        )
+    })
+}
+
+/// Who records evidence from this process: this host, this phiguard, the OS user.
+pub fn local_source() -> phiguard_core::Source {
+    let actor = std::env::var("USER")
+        .ok()
+        .filter(|user| !user.is_empty())
+        .unwrap_or_else(|| format!("uid:{}", rustix::process::geteuid().as_raw()));
+    phiguard_core::Source {
+        host: Some(host_name()),
+        agent: format!("phiguard/{}", env!("CARGO_PKG_VERSION")),
+        actor: Some(actor),
+    }
 }
 
 /// The machine's host name, the default installation name; "phiguard" if it has none.

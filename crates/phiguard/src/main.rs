@@ -53,5 +53,6 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Init(args) => commands::init::run(&cli.global, args, out).await,
         Command::Status => commands::status::run(&cli.global, out).await,
+        Command::Ledger(command) => commands::ledger::run(&cli.global, command, out).await,
     }
 }

@@ -17,6 +17,10 @@ impl Output {
         Output { json, quiet }
     }
 
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Prints the command's result: `value` as JSON with `--json`, else the text `human`
     /// builds. Writing to a closed pipe (`phiguard status | head -1`) is not an error.
     pub fn result<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
@@ -93,4 +97,22 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+}
+
+impl Output {
+    /// A progress bar on stderr for long work: drawn only on a terminal, never with `--quiet`
+    /// or `--json`.
+    pub fn progress(&self, total: u64, what: &'static str) -> indicatif::ProgressBar {
+        if self.quiet || self.json {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:40} {pos}/{len} ({per_sec}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(what);
+        bar
+    }
 }

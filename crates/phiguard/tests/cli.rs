@@ -44,7 +44,7 @@ fn init_creates_a_private_home_and_twice_changes_nothing() {
     let first = json(&first.get_output().stdout);
     assert_eq!(first["created"], true);
     assert_eq!(first["installation_name"], "clinic-test");
-    assert_eq!(first["schema_version"], 1);
+    assert_eq!(first["schema_version"], phiguard_store::SCHEMA_VERSION);
     assert_eq!(mode(&home), 0o700);
     assert_eq!(mode(&home.join("phiguard.toml")), 0o600);
     assert_eq!(mode(&home.join("phiguard.db")), 0o600);
@@ -248,7 +248,10 @@ fn status_runs_on_postgres() {
         .success();
     let status = json(&out.get_output().stdout);
     assert_eq!(status["database"]["backend"], "postgres");
-    assert_eq!(status["database"]["schema_version"], 1);
+    assert_eq!(
+        status["database"]["schema_version"],
+        phiguard_store::SCHEMA_VERSION
+    );
     // The embedded SQLite file is not created when PostgreSQL is used.
     assert!(!tmp.path().join("home/phiguard.db").exists());
 }

@@ -10,6 +10,7 @@ mod findings;
 mod migrate;
 mod timestamp;
 mod url;
+mod write_lock;
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ pub use error::StoreError;
 pub use findings::{CheckRun, StoredCheckRun};
 pub use migrate::SCHEMA_VERSION;
 pub use url::{Backend, DatabaseUrl};
+pub use write_lock::WriteLock;
 
 use error::query_error;
 
@@ -75,6 +77,8 @@ pub struct Store {
 pub struct Counts {
     pub check_runs: i64,
     pub findings: i64,
+    pub ledger_entries: i64,
+    pub ledger_checkpoints: i64,
 }
 
 impl Store {
@@ -164,6 +168,8 @@ impl Store {
         Ok(Counts {
             check_runs: count("SELECT COUNT(*) FROM check_runs").await?,
             findings: count("SELECT COUNT(*) FROM findings").await?,
+            ledger_entries: count("SELECT COUNT(*) FROM ledger_entries").await?,
+            ledger_checkpoints: count("SELECT COUNT(*) FROM ledger_checkpoints").await?,
         })
     }
 

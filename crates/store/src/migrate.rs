@@ -1,16 +1,16 @@
 //! Versioned schema migrations, the same versions on SQLite and PostgreSQL.
 //!
 //! Each migration is written once per database because the two disagree on a few words of
-//! DDL (identity columns); `tests/storage.rs` checks that both produce the same tables and
-//! columns. Migrations run in one transaction that also holds a lock (SQLite's write lock
-//! through `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so processes that start at the
-//! same moment apply each migration exactly once, and a failed migration leaves nothing
-//! half-applied.
+//! DDL (identity columns, blobs); `tests/storage.rs` checks that both produce the same tables
+//! and columns. Migrations run in one transaction that holds the migration write lock, so
+//! processes that start at the same moment apply each migration exactly once, and a failed
+//! migration leaves nothing half-applied.
 
 use sqlx::AnyPool;
 
 use crate::error::query_error;
 use crate::url::Backend;
+use crate::write_lock::{self, WriteLock};
 use crate::{StoreError, timestamp};
 
 pub(crate) struct Migration {
@@ -29,18 +29,23 @@ impl Migration {
     }
 }
 
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sqlite: include_str!("../migrations/0001_initial/sqlite.sql"),
-    postgres: include_str!("../migrations/0001_initial/postgres.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sqlite: include_str!("../migrations/0001_initial/sqlite.sql"),
+        postgres: include_str!("../migrations/0001_initial/postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "ledger",
+        sqlite: include_str!("../migrations/0002_ledger/sqlite.sql"),
+        postgres: include_str!("../migrations/0002_ledger/postgres.sql"),
+    },
+];
 
 /// The schema version this build of phiguard writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
-
-/// An arbitrary constant that names phiguard's migration lock among PostgreSQL advisory locks.
-const POSTGRES_MIGRATION_LOCK: i64 = 0x7068_6967_7561_7264; // "phiguard"
 
 const CREATE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS phiguard_schema (
     version    BIGINT PRIMARY KEY,
@@ -54,18 +59,7 @@ pub(crate) async fn migrate(
     backend: Backend,
     location: &str,
 ) -> Result<Vec<i64>, StoreError> {
-    let mut tx = match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => pool.begin().await,
-    }
-    .map_err(query_error("locking the database to upgrade the schema"))?;
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
-            .bind(POSTGRES_MIGRATION_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error("locking the database to upgrade the schema"))?;
-    }
+    let mut tx = write_lock::begin(pool, backend, WriteLock::Migrations).await?;
     sqlx::query(CREATE_SCHEMA_TABLE)
         .execute(&mut *tx)
         .await

@@ -16,6 +16,8 @@ struct InitResult {
     installation_name: String,
     database: String,
     schema_version: i64,
+    /// The key that verifies this installation's signed ledger checkpoints.
+    ledger_verifier_key: String,
 }
 
 pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::Result<Outcome> {
@@ -23,12 +25,13 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
     let home = &installation.home;
     let result = InitResult {
         home: home.dir().display().to_string(),
-        created: installation.created.created_anything(),
+        created: installation.created.created_anything() || installation.created_ledger_key,
         config: home.config_path().display().to_string(),
         keys: home.keys_dir().display().to_string(),
         installation_name: home.config().installation.name.clone(),
         database: installation.database_path_or_url(),
         schema_version: installation.store.schema_version().await?,
+        ledger_verifier_key: installation.ledger_signing_key()?.verifier().to_string(),
     };
     if args.name.is_some() && !installation.created.created_config {
         out.note(&format!(
@@ -43,8 +46,8 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
             format!("phiguard home at {} is already set up; nothing was changed", result.home)
         };
         format!(
-            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n\nNext: phiguard status",
-            result.installation_name, result.config, result.database, result.schema_version, result.keys
+            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  ledger key    {}\n\nKeep a copy of the ledger key above off this machine: it verifies the evidence.\nNext: phiguard status",
+            result.installation_name, result.config, result.database, result.schema_version, result.keys, result.ledger_verifier_key
         )
     });
     installation.store.close().await;

@@ -1,2 +1,3 @@
 pub mod init;
+pub mod ledger;
 pub mod status;

@@ -68,7 +68,8 @@ pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
              config    {config}\n\
              database  {backend} {location}\n\
              schema    version {schema} (this phiguard writes version {supported})\n\
-             stored    {runs} check runs, {findings} findings",
+             stored    {runs} check runs, {findings} findings\n\
+             ledger    {entries} entries, {checkpoints} signed checkpoints",
             version = status.version,
             name = status.installation_name,
             home = status.home.path,
@@ -80,6 +81,8 @@ pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
             supported = status.database.supported_schema_version,
             runs = status.counts.check_runs,
             findings = status.counts.findings,
+            entries = status.counts.ledger_entries,
+            checkpoints = status.counts.ledger_checkpoints,
         )
     });
     installation.store.close().await;

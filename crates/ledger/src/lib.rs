@@ -1,0 +1,80 @@
+//! phiguard's tamper-evident evidence ledger.
+//!
+//! Every piece of evidence phiguard records is appended here as a canonical JSON entry and
+//! becomes a leaf of an RFC 6962 Merkle tree. Signed checkpoints (C2SP tlog-checkpoint notes,
+//! Ed25519) commit to the tree at a size; inclusion and consistency proofs show that an entry
+//! is in a signed tree and that a later tree extends an earlier one. `verify` recomputes every
+//! hash from the stored entries; an exported bundle verifies offline with only the verifier
+//! key. The format is specified in `docs/formats/ledger.md`.
+//!
+//! - [`merkle`]: the tree's hashing, stored-hash layout and proofs (pure, no I/O).
+//! - [`note`]: signed notes, keys and checkpoints.
+//! - [`entry`]: the canonical entry encoding.
+//! - [`Ledger`]: the log in the database: appends (group-committed), reads, proofs,
+//!   checkpoints, verification and export.
+//! - [`bundle`]: the offline export format and its verifier.
+
+pub mod bundle;
+pub mod entry;
+mod log;
+pub mod merkle;
+pub mod note;
+mod verify;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use log::{
+    ConsistencyProof, InclusionProof, Ledger, PendingAppend, SignedCheckpoint, StoredEntry,
+};
+pub use verify::{Tamper, VerifyReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("the entry cannot be recorded: {reason}")]
+    BadEntry { reason: String },
+
+    #[error("a ledger database operation failed while {doing}")]
+    Database {
+        doing: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error(transparent)]
+    Store(#[from] phiguard_store::StoreError),
+
+    #[error("the ledger append failed and nothing of it was recorded")]
+    AppendFailed(#[source] Arc<LedgerError>),
+
+    #[error("the ledger writer has stopped; nothing more can be appended in this process")]
+    WriterStopped,
+
+    #[error("the ledger holds {size} entries; {asked} is beyond its end")]
+    BeyondEnd { asked: u64, size: u64 },
+
+    #[error(
+        "the stored ledger is damaged: {detail}. Run `phiguard ledger verify` to find the first damaged entry"
+    )]
+    Corrupt { detail: String },
+
+    #[error("refusing to sign a checkpoint: {detail}. Run `phiguard ledger verify`")]
+    Inconsistent { detail: String },
+
+    #[error(transparent)]
+    Merkle(#[from] merkle::MerkleError),
+
+    #[error(transparent)]
+    Note(#[from] note::NoteError),
+
+    #[error("could not {action} {path}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path} is not a ledger bundle: {reason}")]
+    BadBundle { path: PathBuf, reason: String },
+}

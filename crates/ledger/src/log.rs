@@ -1,0 +1,670 @@
+//! The ledger in the database: durable, group-committed appends; reads; roots and proofs;
+//! signed checkpoints.
+//!
+//! Appends from every task of a process go through one writer task, which takes whatever has
+//! queued while the previous transaction was committing and writes it as one transaction
+//! (group commit): many entries, one durable commit. An append returns only after that
+//! commit. Writers in other processes or on other servers are sequenced by the store's ledger
+//! write lock, so sequence numbers never collide and the tree never forks.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use phiguard_core::{Evidence, EvidenceRef, hex};
+use phiguard_store::{Store, WriteLock};
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::merkle::{self, Frontier, Hash, StoredHashes};
+use crate::note::{Checkpoint, SigningKey};
+use crate::{LedgerError, entry};
+
+/// Most entries written in one transaction; a larger queue is written in several.
+const MAX_BATCH_ENTRIES: usize = 8192;
+/// Rows per INSERT statement: three parameters each, well under both databases' limits.
+const ROWS_PER_INSERT: usize = 256;
+
+/// The ledger of one installation. Cheap to clone; clones share the writer.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    store: Store,
+    appender: mpsc::Sender<AppendRequest>,
+}
+
+#[derive(Debug)]
+struct AppendRequest {
+    entries: Vec<String>,
+    reply: oneshot::Sender<Result<Vec<EvidenceRef>, Arc<LedgerError>>>,
+}
+
+/// A queued append; see [`Ledger::submit`].
+#[derive(Debug)]
+pub struct PendingAppend {
+    answer: oneshot::Receiver<Result<Vec<EvidenceRef>, Arc<LedgerError>>>,
+}
+
+impl PendingAppend {
+    /// Waits until the entries are durably committed and returns their references.
+    pub async fn durable(self) -> Result<Vec<EvidenceRef>, LedgerError> {
+        match self.answer.await {
+            Ok(Ok(refs)) => Ok(refs),
+            Ok(Err(shared)) => Err(LedgerError::AppendFailed(shared)),
+            Err(_) => Err(LedgerError::WriterStopped),
+        }
+    }
+}
+
+/// One stored entry with its position and leaf hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredEntry {
+    pub seq: u64,
+    #[serde(with = "hex")]
+    pub leaf_hash: Hash,
+    /// The canonical JSON text exactly as hashed.
+    pub entry: String,
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedCheckpoint {
+    pub size: u64,
+    #[serde(with = "hex")]
+    pub root: Hash,
+    pub origin: String,
+    /// The whole signed note (C2SP signed-note text).
+    pub note: String,
+    pub created_at: String,
+}
+
+/// Proof that entry `seq` is in the tree of `size` entries with root `root`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InclusionProof {
+    pub seq: u64,
+    pub size: u64,
+    #[serde(with = "hex")]
+    pub leaf_hash: Hash,
+    #[serde(with = "hex")]
+    pub root: Hash,
+    #[serde(with = "hex::list")]
+    pub proof: Vec<Hash>,
+}
+
+/// Proof that the tree of `old_size` entries is a prefix of the tree of `new_size` entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsistencyProof {
+    pub old_size: u64,
+    pub new_size: u64,
+    #[serde(with = "hex")]
+    pub old_root: Hash,
+    #[serde(with = "hex")]
+    pub new_root: Hash,
+    #[serde(with = "hex::list")]
+    pub proof: Vec<Hash>,
+}
+
+impl Ledger {
+    /// Opens the ledger kept in `store` and starts its writer. Must be called inside a Tokio
+    /// runtime; the writer stops when the last clone is dropped.
+    pub fn open(store: Store) -> Ledger {
+        let (sender, receiver) = mpsc::channel(1024);
+        tokio::spawn(run_appender(store.clone(), receiver));
+        Ledger {
+            store,
+            appender: sender,
+        }
+    }
+
+    /// Appends one piece of evidence; returns once it is durably committed.
+    pub async fn append(&self, evidence: &Evidence) -> Result<EvidenceRef, LedgerError> {
+        let mut refs = self.append_many(std::slice::from_ref(evidence)).await?;
+        refs.pop().ok_or(LedgerError::WriterStopped)
+    }
+
+    /// Appends several pieces of evidence, all in one transaction: all are stored, with
+    /// consecutive sequence numbers, or none.
+    pub async fn append_many(
+        &self,
+        evidence: &[Evidence],
+    ) -> Result<Vec<EvidenceRef>, LedgerError> {
+        self.submit(evidence).await?.durable().await
+    }
+
+    /// Appends entries already in canonical form (see [`entry::encode`]).
+    pub async fn append_encoded(
+        &self,
+        entries: Vec<String>,
+    ) -> Result<Vec<EvidenceRef>, LedgerError> {
+        self.submit_encoded(entries).await?.durable().await
+    }
+
+    /// Queues evidence for appending and returns as soon as it is queued, without waiting for
+    /// the commit. Submissions are numbered in the order they are queued, so a caller that
+    /// submits a stream one item after another keeps its order in the ledger while many
+    /// items share one commit. Nothing is acknowledged until [`PendingAppend::durable`].
+    pub async fn submit(&self, evidence: &[Evidence]) -> Result<PendingAppend, LedgerError> {
+        let entries = evidence
+            .iter()
+            .map(entry::encode)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.submit_encoded(entries).await
+    }
+
+    async fn submit_encoded(&self, entries: Vec<String>) -> Result<PendingAppend, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        if entries.is_empty() {
+            let _ = reply.send(Ok(Vec::new()));
+        } else {
+            self.appender
+                .send(AppendRequest { entries, reply })
+                .await
+                .map_err(|_| LedgerError::WriterStopped)?;
+        }
+        Ok(PendingAppend { answer })
+    }
+
+    /// The number of entries.
+    pub async fn size(&self) -> Result<u64, LedgerError> {
+        let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
+            .fetch_one(self.store.pool())
+            .await
+            .map_err(db("reading the ledger size"))?;
+        Ok(to_u64(size))
+    }
+
+    /// Entry `seq`, or `None` past the end.
+    pub async fn get(&self, seq: u64) -> Result<Option<StoredEntry>, LedgerError> {
+        let row = sqlx::query("SELECT seq, entry, hashes FROM ledger_entries WHERE seq = $1")
+            .bind(to_i64(seq)?)
+            .fetch_optional(self.store.pool())
+            .await
+            .map_err(db("reading a ledger entry"))?;
+        row.map(|row| stored_entry(&row)).transpose()
+    }
+
+    /// The last `count` entries, oldest first.
+    pub async fn tail(&self, count: u64) -> Result<Vec<StoredEntry>, LedgerError> {
+        let rows =
+            sqlx::query("SELECT seq, entry, hashes FROM ledger_entries ORDER BY seq DESC LIMIT $1")
+                .bind(to_i64(count)?)
+                .fetch_all(self.store.pool())
+                .await
+                .map_err(db("reading the last ledger entries"))?;
+        let mut entries = rows
+            .iter()
+            .map(stored_entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        entries.reverse();
+        Ok(entries)
+    }
+
+    /// The tree root after the first `size` entries.
+    pub async fn root(&self, size: u64) -> Result<Hash, LedgerError> {
+        self.require_size(size).await?;
+        let stored = self.read_hashes(&merkle::root_indices(size)).await?;
+        Ok(merkle::root_from_stored(size, &stored)?)
+    }
+
+    /// Proves entry `seq` is in the tree of `size` entries.
+    pub async fn inclusion_proof(
+        &self,
+        seq: u64,
+        size: u64,
+    ) -> Result<InclusionProof, LedgerError> {
+        self.require_size(size).await?;
+        let mut indices = merkle::inclusion_indices(seq, size)?;
+        indices.extend(merkle::root_indices(size));
+        let leaf_index = merkle::stored_hash_index(0, seq);
+        indices.push(leaf_index);
+        let stored = self.read_hashes(&indices).await?;
+        Ok(InclusionProof {
+            seq,
+            size,
+            leaf_hash: lookup(&stored, leaf_index)?,
+            root: merkle::root_from_stored(size, &stored)?,
+            proof: merkle::inclusion_proof(seq, size, &stored)?,
+        })
+    }
+
+    /// Proves the tree of `old_size` entries is a prefix of the tree of `new_size` entries.
+    pub async fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<ConsistencyProof, LedgerError> {
+        self.require_size(new_size).await?;
+        let mut indices = merkle::consistency_indices(old_size, new_size)?;
+        indices.extend(merkle::root_indices(old_size));
+        indices.extend(merkle::root_indices(new_size));
+        let stored = self.read_hashes(&indices).await?;
+        Ok(ConsistencyProof {
+            old_size,
+            new_size,
+            old_root: merkle::root_from_stored(old_size, &stored)?,
+            new_root: merkle::root_from_stored(new_size, &stored)?,
+            proof: merkle::consistency_proof(old_size, new_size, &stored)?,
+        })
+    }
+
+    /// Signs and stores a checkpoint of the whole log. If the latest checkpoint already covers
+    /// every entry, returns it instead of signing the same tree again. Refuses to sign a tree
+    /// that is not an extension of the latest checkpoint: that would mean the stored log was
+    /// altered, and a log must never sign two inconsistent views.
+    pub async fn checkpoint(&self, signer: &SigningKey) -> Result<SignedCheckpoint, LedgerError> {
+        let size = self.size().await?;
+        let root = self.root(size).await?;
+        if let Some(previous) = self.latest_checkpoint().await? {
+            if previous.size > size {
+                return Err(LedgerError::Inconsistent {
+                    detail: format!(
+                        "the latest checkpoint covers {} entries but the log holds only {size}: \
+                         entries were removed",
+                        previous.size
+                    ),
+                });
+            }
+            let proof = self.consistency_proof(previous.size, size).await?;
+            merkle::verify_consistency(previous.size, size, &previous.root, &root, &proof.proof)
+                .map_err(|e| LedgerError::Inconsistent {
+                    detail: format!(
+                        "the log is not an extension of the checkpoint at size {}: {e}",
+                        previous.size
+                    ),
+                })?;
+            if previous.size == size {
+                return Ok(previous);
+            }
+        }
+        let checkpoint = Checkpoint {
+            origin: signer.name().to_owned(),
+            size,
+            root,
+            extensions: Vec::new(),
+        };
+        let note = signer.sign_checkpoint(&checkpoint)?;
+        let created_at = Timestamp::now().to_string();
+        sqlx::query(
+            "INSERT INTO ledger_checkpoints (size, note, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (size) DO NOTHING",
+        )
+        .bind(to_i64(size)?)
+        .bind(note.as_str())
+        .bind(created_at.as_str())
+        .execute(self.store.pool())
+        .await
+        .map_err(db("storing a checkpoint"))?;
+        Ok(SignedCheckpoint {
+            size,
+            root,
+            origin: checkpoint.origin,
+            note,
+            created_at,
+        })
+    }
+
+    /// The checkpoint with the largest size, if any.
+    pub async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        let row = sqlx::query(
+            "SELECT size, note, created_at FROM ledger_checkpoints ORDER BY size DESC LIMIT 1",
+        )
+        .fetch_optional(self.store.pool())
+        .await
+        .map_err(db("reading the latest checkpoint"))?;
+        row.map(|row| stored_checkpoint(&row)).transpose()
+    }
+
+    /// Every checkpoint, smallest first, as stored (signatures are not checked here).
+    pub async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, LedgerError> {
+        let rows =
+            sqlx::query("SELECT size, note, created_at FROM ledger_checkpoints ORDER BY size")
+                .fetch_all(self.store.pool())
+                .await
+                .map_err(db("reading the checkpoints"))?;
+        rows.iter().map(stored_checkpoint).collect()
+    }
+
+    /// Every checkpoint's size and note exactly as stored, unparsed: verification and export
+    /// must see a damaged one rather than fail to read it.
+    pub(crate) async fn raw_checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
+        let rows = sqlx::query("SELECT size, note FROM ledger_checkpoints ORDER BY size")
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(db("reading the checkpoints"))?;
+        rows.iter()
+            .map(|row| {
+                let size: i64 = row.try_get("size").map_err(db("reading the checkpoints"))?;
+                let note: String = row.try_get("note").map_err(db("reading the checkpoints"))?;
+                Ok((to_u64(size), note))
+            })
+            .collect()
+    }
+
+    /// Reads entries `[from, to)` with the hashes stored beside them, in order, for
+    /// verification and export.
+    pub(crate) async fn entry_page(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, String, Vec<u8>)>, LedgerError> {
+        let rows = sqlx::query(
+            "SELECT seq, entry, hashes FROM ledger_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+        )
+        .bind(to_i64(from)?)
+        .bind(to_i64(to)?)
+        .fetch_all(self.store.pool())
+        .await
+        .map_err(db("reading ledger entries"))?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get("seq").map_err(db("reading ledger entries"))?;
+                let entry: String = row.try_get("entry").map_err(db("reading ledger entries"))?;
+                let hashes: Vec<u8> = row
+                    .try_get("hashes")
+                    .map_err(db("reading ledger entries"))?;
+                Ok((to_u64(seq), entry, hashes))
+            })
+            .collect()
+    }
+
+    async fn require_size(&self, size: u64) -> Result<(), LedgerError> {
+        let current = self.size().await?;
+        if size > current {
+            return Err(LedgerError::BeyondEnd {
+                asked: size,
+                size: current,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads the stored tree hashes at `indices` (one query).
+    async fn read_hashes(&self, indices: &[u64]) -> Result<StoredHashes, LedgerError> {
+        let mut wanted: Vec<(u64, u64, usize)> = indices
+            .iter()
+            .map(|&index| {
+                let (seq, level) = locate_stored_hash(index);
+                (index, seq, level)
+            })
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut seqs: Vec<u64> = wanted.iter().map(|w| w.1).collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let mut stored = StoredHashes::new();
+        if seqs.is_empty() {
+            return Ok(stored);
+        }
+        let sql = format!(
+            "SELECT seq, hashes FROM ledger_entries WHERE seq IN ({})",
+            placeholders(1, seqs.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for seq in &seqs {
+            query = query.bind(to_i64(*seq)?);
+        }
+        let rows = query
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(db("reading tree hashes"))?;
+        let mut by_seq = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let seq: i64 = row.try_get("seq").map_err(db("reading tree hashes"))?;
+            let hashes: Vec<u8> = row.try_get("hashes").map_err(db("reading tree hashes"))?;
+            by_seq.insert(to_u64(seq), hashes);
+        }
+        for (index, seq, level) in wanted {
+            let hash = by_seq
+                .get(&seq)
+                .and_then(|hashes| hashes.get(level * 32..level * 32 + 32))
+                .and_then(|bytes| <Hash>::try_from(bytes).ok())
+                .ok_or(LedgerError::Corrupt {
+                    detail: format!(
+                        "the tree hashes stored with entry {seq} are missing or cut short"
+                    ),
+                })?;
+            stored.insert(index, hash);
+        }
+        Ok(stored)
+    }
+}
+
+/// Where a stored hash lives: the entry whose append produced it, and its position among
+/// that entry's hashes (0 = the leaf hash, k = the subtree of 2^k leaves it completed).
+pub(crate) fn locate_stored_hash(index: u64) -> (u64, usize) {
+    // stored_hash_index(0, n) grows with n: find the last leaf whose hashes start at or
+    // before `index`.
+    let (mut low, mut high) = (0u64, index + 1);
+    while low + 1 < high {
+        let mid = low + (high - low) / 2;
+        if merkle::stored_hash_index(0, mid) <= index {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    let level = index - merkle::stored_hash_index(0, low);
+    (low, usize::try_from(level).unwrap_or(usize::MAX))
+}
+
+fn lookup(stored: &StoredHashes, index: u64) -> Result<Hash, LedgerError> {
+    stored.get(&index).copied().ok_or(LedgerError::Corrupt {
+        detail: format!("tree hash {index} is missing"),
+    })
+}
+
+fn stored_entry(row: &sqlx::any::AnyRow) -> Result<StoredEntry, LedgerError> {
+    let seq: i64 = row.try_get("seq").map_err(db("reading a ledger entry"))?;
+    let entry: String = row.try_get("entry").map_err(db("reading a ledger entry"))?;
+    let hashes: Vec<u8> = row
+        .try_get("hashes")
+        .map_err(db("reading a ledger entry"))?;
+    let leaf_hash = hashes
+        .get(..32)
+        .and_then(|bytes| <Hash>::try_from(bytes).ok())
+        .ok_or(LedgerError::Corrupt {
+            detail: format!("entry {seq} has no leaf hash stored"),
+        })?;
+    Ok(StoredEntry {
+        seq: to_u64(seq),
+        leaf_hash,
+        entry,
+    })
+}
+
+fn stored_checkpoint(row: &sqlx::any::AnyRow) -> Result<SignedCheckpoint, LedgerError> {
+    let size: i64 = row.try_get("size").map_err(db("reading a checkpoint"))?;
+    let note: String = row.try_get("note").map_err(db("reading a checkpoint"))?;
+    let created_at: String = row
+        .try_get("created_at")
+        .map_err(db("reading a checkpoint"))?;
+    let text = crate::note::note_text(&note)?;
+    let checkpoint = Checkpoint::parse_text(text)?;
+    if checkpoint.size != to_u64(size) {
+        return Err(LedgerError::Corrupt {
+            detail: format!(
+                "the checkpoint stored under size {size} is signed for size {}",
+                checkpoint.size
+            ),
+        });
+    }
+    Ok(SignedCheckpoint {
+        size: checkpoint.size,
+        root: checkpoint.root,
+        origin: checkpoint.origin,
+        note,
+        created_at,
+    })
+}
+
+/// The writer task: batches queued requests and commits each batch once.
+async fn run_appender(store: Store, mut requests: mpsc::Receiver<AppendRequest>) {
+    // The frontier after the last commit; reloaded whenever another writer moved the log.
+    let mut frontier: Option<Frontier> = None;
+    while let Some(first) = requests.recv().await {
+        let mut count = first.entries.len();
+        let mut batch = vec![first];
+        while count < MAX_BATCH_ENTRIES {
+            match requests.try_recv() {
+                Ok(request) => {
+                    count += request.entries.len();
+                    batch.push(request);
+                }
+                Err(_) => break,
+            }
+        }
+        let entries: Vec<&str> = batch
+            .iter()
+            .flat_map(|request| request.entries.iter().map(String::as_str))
+            .collect();
+        match write_batch(&store, &entries, &mut frontier).await {
+            Ok(refs) => {
+                let mut refs = refs.into_iter();
+                for request in batch {
+                    let mine: Vec<EvidenceRef> =
+                        refs.by_ref().take(request.entries.len()).collect();
+                    let _ = request.reply.send(Ok(mine));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, entries = entries.len(), "ledger append failed; nothing of it was stored");
+                let shared = Arc::new(error);
+                for request in batch {
+                    let _ = request.reply.send(Err(Arc::clone(&shared)));
+                }
+            }
+        }
+    }
+}
+
+/// Writes one batch in one locked transaction and returns each entry's reference.
+async fn write_batch(
+    store: &Store,
+    entries: &[&str],
+    cached: &mut Option<Frontier>,
+) -> Result<Vec<EvidenceRef>, LedgerError> {
+    let mut tx = store.begin_locked(WriteLock::Ledger).await?;
+    let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db("reading the ledger size"))?;
+    let size = to_u64(size);
+    let mut frontier = match cached.take() {
+        Some(frontier) if frontier.size() == size => frontier,
+        _ => load_frontier(&mut tx, size).await?,
+    };
+    let mut refs = Vec::with_capacity(entries.len());
+    let mut rows: Vec<(i64, &str, Vec<u8>)> = Vec::with_capacity(entries.len());
+    for (offset, text) in entries.iter().enumerate() {
+        let seq = size + offset as u64;
+        let leaf = merkle::leaf_hash(text.as_bytes());
+        let produced = frontier.append(leaf);
+        let mut hashes = Vec::with_capacity(produced.len() * 32);
+        for (_, hash) in &produced {
+            hashes.extend_from_slice(hash);
+        }
+        rows.push((to_i64(seq)?, text, hashes));
+        refs.push(EvidenceRef {
+            seq,
+            leaf_hash: leaf,
+        });
+    }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO ledger_entries (seq, entry, hashes) VALUES {}",
+            row_placeholders(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (seq, text, hashes) in chunk {
+            query = query.bind(*seq).bind(*text).bind(hashes.as_slice());
+        }
+        query
+            .execute(&mut *tx)
+            .await
+            .map_err(db("writing ledger entries"))?;
+    }
+    tx.commit().await.map_err(db("committing ledger entries"))?;
+    *cached = Some(frontier);
+    Ok(refs)
+}
+
+async fn load_frontier(
+    tx: &mut Transaction<'static, Any>,
+    size: u64,
+) -> Result<Frontier, LedgerError> {
+    let indices = Frontier::indices(size);
+    let mut hashes = Vec::with_capacity(indices.len());
+    for index in indices {
+        let (seq, level) = locate_stored_hash(index);
+        let stored: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT hashes FROM ledger_entries WHERE seq = $1")
+                .bind(to_i64(seq)?)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db("reading the tree's right edge"))?;
+        let hash = stored
+            .as_deref()
+            .and_then(|bytes| bytes.get(level * 32..level * 32 + 32))
+            .and_then(|bytes| <Hash>::try_from(bytes).ok())
+            .ok_or(LedgerError::Corrupt {
+                detail: format!(
+                    "the tree hashes of entry {seq} are missing; run `phiguard ledger verify`"
+                ),
+            })?;
+        hashes.push(hash);
+    }
+    Ok(Frontier::from_hashes(size, hashes)?)
+}
+
+/// `$first, $first+1, …` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($1, $2, $3), ($4, $5, $6), …` for a multi-row INSERT.
+fn row_placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(1 + row * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn db(doing: &'static str) -> impl FnOnce(sqlx::Error) -> LedgerError {
+    move |source| LedgerError::Database { doing, source }
+}
+
+/// Sequence numbers and sizes are `u64` in the API and `BIGINT` in the database.
+fn to_i64(value: u64) -> Result<i64, LedgerError> {
+    i64::try_from(value).map_err(|_| LedgerError::BeyondEnd {
+        asked: value,
+        size: i64::MAX as u64,
+    })
+}
+
+fn to_u64(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_hash_is_located_at_the_entry_that_produced_it() {
+        let mut frontier = Frontier::empty();
+        for seq in 0..300u64 {
+            for (position, (index, _)) in frontier.append([seq as u8; 32]).into_iter().enumerate() {
+                assert_eq!(locate_stored_hash(index), (seq, position), "index {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_number_every_parameter_once() {
+        assert_eq!(row_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(4, 2), "$4, $5");
+    }
+}

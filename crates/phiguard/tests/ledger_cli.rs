@@ -1,0 +1,322 @@
+//! `phiguard ledger …` through the real binary, including a process killed mid-append.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn phiguard(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("phiguard").unwrap();
+    cmd.env_remove("PHIGUARD_HOME")
+        .env_remove("PHIGUARD_DATABASE_URL")
+        .arg("--home")
+        .arg(home);
+    cmd
+}
+
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.arg("--json").assert().success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+fn new_home() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    phiguard(&home).arg("init").assert().success();
+    (tmp, home)
+}
+
+/// Runs SQL on the home's SQLite database, as an attacker with file access would.
+fn tamper(home: &Path, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", home.join("phiguard.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn append_show_tail_prove_and_consistency() {
+    let (_tmp, home) = new_home();
+    for n in 0..6 {
+        let body = format!("{{\"n\":{n}}}");
+        let reference = json_of(phiguard(&home).args([
+            "ledger",
+            "append",
+            "--kind",
+            "test.event",
+            "--body",
+            &body,
+        ]));
+        assert_eq!(reference["seq"], n);
+    }
+    let shown = json_of(phiguard(&home).args(["ledger", "show", "4"]));
+    assert_eq!(shown[0]["entry"]["body"]["n"], 4);
+    assert_eq!(shown[0]["entry"]["kind"], "test.event");
+    assert!(
+        shown[0]["entry"]["source"]["agent"]
+            .as_str()
+            .unwrap()
+            .starts_with("phiguard/")
+    );
+    let tail = json_of(phiguard(&home).args(["ledger", "tail", "-n", "2"]));
+    assert_eq!(tail.as_array().unwrap().len(), 2);
+    assert_eq!(tail[1]["seq"], 5);
+
+    let checkpoint = json_of(phiguard(&home).args(["ledger", "checkpoint"]));
+    assert_eq!(checkpoint["size"], 6);
+    let proof = json_of(phiguard(&home).args(["ledger", "prove", "2"]));
+    assert_eq!(proof["size"], 6, "proves against the newest checkpoint");
+    assert_eq!(proof["root"], checkpoint["root"]);
+    assert_eq!(proof["checkpoint"], checkpoint["note"]);
+    assert_eq!(proof["leaf_hash"], shown_leaf(&home, 2));
+    let consistency = json_of(phiguard(&home).args(["ledger", "consistency", "3", "6"]));
+    assert_eq!(consistency["new_root"], checkpoint["root"]);
+
+    let out = phiguard(&home)
+        .args(["ledger", "show", "99"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("there is no entry 99"), "{err}");
+}
+
+fn shown_leaf(home: &Path, seq: u64) -> Value {
+    json_of(phiguard(home).args(["ledger", "show", &seq.to_string()]))[0]["leaf_hash"].clone()
+}
+
+#[test]
+fn bad_bodies_and_kinds_are_refused_with_the_reason() {
+    let (_tmp, home) = new_home();
+    let out = phiguard(&home)
+        .args([
+            "ledger",
+            "append",
+            "--kind",
+            "test.event",
+            "--body",
+            "{not json",
+        ])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("not valid JSON"));
+    let out = phiguard(&home)
+        .args(["ledger", "append", "--kind", "Bad Kind", "--body", "{}"])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("dotted lowercase"));
+    // A bad line in a stream keeps what came before it.
+    let out = phiguard(&home)
+        .args(["ledger", "append", "--kind", "test.event", "--lines"])
+        .write_stdin("{\"a\":1}\n{\"a\":2}\nnot json\n{\"a\":4}\n")
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("line 3"));
+    let tail = json_of(phiguard(&home).args(["ledger", "tail"]));
+    assert_eq!(tail.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn verify_exits_1_naming_the_altered_entry() {
+    let (_tmp, home) = new_home();
+    phiguard(&home)
+        .args(["ledger", "append", "--kind", "test.event", "--lines"])
+        .write_stdin(
+            (0..10)
+                .map(|n| format!("{{\"n\":{n}}}\n"))
+                .collect::<String>(),
+        )
+        .assert()
+        .success();
+    phiguard(&home)
+        .args(["ledger", "checkpoint"])
+        .assert()
+        .success();
+    phiguard(&home)
+        .args(["ledger", "verify"])
+        .assert()
+        .success();
+    tamper(
+        &home,
+        "UPDATE ledger_entries SET entry = REPLACE(entry, '\"n\":6', '\"n\":7') WHERE seq = 6",
+    );
+    let out = phiguard(&home)
+        .args(["ledger", "verify", "--json"])
+        .assert()
+        .code(1);
+    let verdict: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(verdict["valid"], false);
+    assert_eq!(verdict["problem"]["problem"], "entry_altered");
+    assert_eq!(verdict["problem"]["seq"], 6);
+    let out = phiguard(&home).args(["ledger", "verify"]).assert().code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("entry 6 was altered"));
+}
+
+#[test]
+fn a_bundle_verifies_offline_without_any_home() {
+    let (tmp, home) = new_home();
+    phiguard(&home)
+        .args(["ledger", "append", "--kind", "test.event", "--lines"])
+        .write_stdin(
+            (0..40)
+                .map(|n| format!("{{\"n\":{n}}}\n"))
+                .collect::<String>(),
+        )
+        .assert()
+        .success();
+    let bundle = tmp.path().join("bundle");
+    let manifest = json_of(
+        phiguard(&home)
+            .args(["ledger", "export", "--out"])
+            .arg(&bundle),
+    );
+    assert_eq!(manifest["entries"], 40);
+    let key = String::from_utf8(
+        phiguard(&home)
+            .args(["ledger", "key"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    let key_file = tmp.path().join("clinic.verifier");
+    std::fs::write(&key_file, &key).unwrap();
+
+    // No --home at all, in an empty directory: nothing may be created.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut offline = Command::cargo_bin("phiguard").unwrap();
+    offline
+        .env_remove("PHIGUARD_HOME")
+        .current_dir(elsewhere.path())
+        .args(["ledger", "verify", "--bundle"])
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&key_file)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+
+    let entries = bundle.join("entries.jsonl");
+    let text = std::fs::read_to_string(&entries).unwrap();
+    std::fs::write(&entries, text.replacen("\"n\":12}", "\"n\":13}", 1)).unwrap();
+    let out = phiguard(&home)
+        .args(["ledger", "verify", "--bundle"])
+        .arg(&bundle)
+        .args(["--key", key.trim()])
+        .assert()
+        .code(1);
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout).contains("does not match the entries")
+    );
+}
+
+/// Kills `phiguard ledger append --lines` with SIGKILL at a random moment, 20 times. Every
+/// append acknowledged before a kill must be present afterwards with the same leaf hash,
+/// and the ledger must verify after every kill.
+#[test]
+fn appends_acknowledged_before_a_kill_survive_it() {
+    let (_tmp, home) = new_home();
+    let binary = assert_cmd::cargo::cargo_bin("phiguard");
+    let mut acknowledged: HashMap<u64, String> = HashMap::new();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    for round in 0..20 {
+        let mut child = std::process::Command::new(&binary)
+            .env_remove("PHIGUARD_DATABASE_URL")
+            .arg("--home")
+            .arg(&home)
+            .args([
+                "ledger",
+                "append",
+                "--kind",
+                "test.crash",
+                "--lines",
+                "--json",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            for i in 0u64.. {
+                if writeln!(stdin, "{{\"round\":{round},\"i\":{i}}}").is_err() {
+                    break;
+                }
+            }
+        });
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<String>>()
+        });
+        // xorshift: a different moment each round, from 30 to 330 ms after start.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(30 + seed % 300));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        feeder.join().unwrap();
+        for line in reader.join().unwrap() {
+            // The last line may have been cut by the kill: it was not an acknowledgment.
+            let Ok(ack) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            let seq = ack["seq"].as_u64().unwrap();
+            let leaf = ack["leaf_hash"].as_str().unwrap().to_owned();
+            assert!(
+                acknowledged.insert(seq, leaf).is_none(),
+                "seq {seq} acknowledged twice"
+            );
+        }
+        phiguard(&home)
+            .args(["ledger", "verify"])
+            .assert()
+            .success();
+    }
+    assert!(
+        acknowledged.len() >= 20,
+        "too few appends were acknowledged to test anything"
+    );
+    let tail = json_of(phiguard(&home).args(["ledger", "tail", "-n", "100000000"]));
+    let stored: HashMap<u64, String> = tail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_u64().unwrap(),
+                e["leaf_hash"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (seq, leaf) in &acknowledged {
+        assert_eq!(
+            stored.get(seq),
+            Some(leaf),
+            "acknowledged entry {seq} was lost or changed"
+        );
+    }
+}
