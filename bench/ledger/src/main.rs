@@ -188,12 +188,9 @@ fn plain_group_writer(
                 return;
             };
             for chunk in batch.chunks(256) {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-                    .collect();
                 let sql = format!(
                     "INSERT INTO bench_plain (seq, entry) VALUES {}",
-                    values.join(", ")
+                    store.backend().row_placeholders(chunk.len(), 2)
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (seq, entry, _) in chunk {

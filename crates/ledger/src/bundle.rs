@@ -61,13 +61,23 @@ fn create_private(path: &Path) -> Result<BufWriter<File>, LedgerError> {
 }
 
 impl Ledger {
-    /// Writes every entry and checkpoint into `dir`, which must not exist yet (nothing is
-    /// ever overwritten). Take a checkpoint first so every entry is covered by a signature.
+    /// Writes the first `size` entries and every checkpoint up to that size into `dir`,
+    /// which must not exist yet (nothing is ever overwritten). `size` should be a signed
+    /// checkpoint's size, so that every exported entry is covered by a signature: a bundle
+    /// with unsigned entries does not verify.
     pub async fn export(
         &self,
         dir: &Path,
+        size: u64,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Manifest, LedgerError> {
+        let available = self.size().await?;
+        if size > available {
+            return Err(LedgerError::BeyondEnd {
+                asked: size,
+                size: available,
+            });
+        }
         fs::DirBuilder::new()
             .mode(0o700)
             .create(dir)
@@ -77,8 +87,9 @@ impl Ledger {
             .mode(0o700)
             .create(&checkpoint_dir)
             .map_err(io("create", &checkpoint_dir))?;
-        let checkpoints = self.raw_checkpoints().await?;
-        let total = self.size().await?;
+        let mut checkpoints = self.raw_checkpoints().await?;
+        checkpoints.retain(|(checkpoint_size, _)| *checkpoint_size <= size);
+        let total = size;
         let entries_path = dir.join(ENTRIES);
         let mut out = create_private(&entries_path)?;
         let mut from = 0;
@@ -185,7 +196,31 @@ pub fn verify_bundle(
         }
     }
     progress(seq);
-    Ok(replay.finish())
+    let report = match replay.finish() {
+        Ok(report) => report,
+        Err(tamper) => return Ok(Err(tamper)),
+    };
+    // A bundle exists to be checked by someone who trusts only the key, so every entry in it
+    // must be covered by a signature, and its manifest must agree with its files.
+    if report.checkpoints == 0 {
+        return Err(bad(
+            "it holds no signed checkpoint, so nothing in it can be verified".to_owned(),
+        ));
+    }
+    if report.unsigned_entries > 0 {
+        return Err(bad(format!(
+            "its last {} entries are not covered by any checkpoint in it; export again with \
+             `phiguard ledger export`, which signs a checkpoint first",
+            report.unsigned_entries
+        )));
+    }
+    if manifest.entries != report.entries || manifest.checkpoints != report.checkpoints {
+        return Err(bad(format!(
+            "{MANIFEST} lists {} entries and {} checkpoints, but the files hold {} and {}",
+            manifest.entries, manifest.checkpoints, report.entries, report.checkpoints
+        )));
+    }
+    Ok(Ok(report))
 }
 
 fn read_checkpoints(dir: &Path) -> Result<Vec<(u64, String)>, LedgerError> {
@@ -193,14 +228,25 @@ fn read_checkpoints(dir: &Path) -> Result<Vec<(u64, String)>, LedgerError> {
     for item in fs::read_dir(dir).map_err(io("read", dir))? {
         let item = item.map_err(io("read", dir))?;
         let path: PathBuf = item.path();
-        let size = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .and_then(|name| name.strip_suffix(".note"))
-            .and_then(|size| size.parse::<u64>().ok())
+        let name = item.file_name();
+        let name = name.to_string_lossy();
+        // Files a desktop or an editor leaves behind are not part of the bundle.
+        if name.starts_with('.') {
+            continue;
+        }
+        // Exactly one spelling per size (no sign, no leading zeros), so two files can never
+        // claim the same size and hide a second, conflicting checkpoint.
+        let size = name
+            .strip_suffix(".note")
+            .filter(|digits| {
+                !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && (digits.len() == 1 || !digits.starts_with('0'))
+            })
+            .and_then(|digits| digits.parse::<u64>().ok())
             .ok_or_else(|| LedgerError::BadBundle {
                 path: path.clone(),
-                reason: "checkpoint files are named SIZE.note".into(),
+                reason: "checkpoint files are named SIZE.note, with SIZE in plain decimal".into(),
             })?;
         let note = fs::read_to_string(&path).map_err(io("read", &path))?;
         notes.push((size, note));

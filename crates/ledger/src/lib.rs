@@ -44,8 +44,16 @@ pub enum LedgerError {
     #[error(transparent)]
     Store(#[from] phiguard_store::StoreError),
 
-    #[error("the ledger append failed and nothing of it was recorded")]
+    #[error("the ledger append failed")]
     AppendFailed(#[source] Arc<LedgerError>),
+
+    #[error(
+        "the database did not confirm the commit of ledger entries, so they may or may not be stored; check with `phiguard ledger tail` before appending them again"
+    )]
+    CommitUncertain {
+        #[source]
+        source: sqlx::Error,
+    },
 
     #[error("the ledger writer has stopped; nothing more can be appended in this process")]
     WriterStopped,

@@ -81,6 +81,7 @@ on_both_databases!(
     a_truncated_log_is_found_by_its_checkpoint,
     a_rewritten_history_with_recomputed_hashes_is_found_by_its_checkpoint,
     a_checkpoint_signed_by_another_key_is_found,
+    a_checkpoint_for_another_log_is_found,
     a_forged_checkpoint_with_the_right_key_but_wrong_root_is_found,
     verifying_with_the_wrong_key_fails,
     a_failed_append_is_reported_and_stores_nothing,
@@ -363,6 +364,33 @@ async fn a_checkpoint_signed_by_another_key_is_found(db: TestDb) {
         matches!(verdict, Err(Tamper::CheckpointSignature { size: 8, .. })),
         "{verdict:?}"
     );
+    // Nor is a new checkpoint signed on top of the impostor's.
+    ledger.append(&evidence(100)).await.unwrap();
+    let err = ledger.checkpoint(&key).await.unwrap_err();
+    assert!(matches!(err, LedgerError::Inconsistent { .. }), "{err}");
+}
+
+async fn a_checkpoint_for_another_log_is_found(db: TestDb) {
+    let key = signer();
+    let ledger = filled(&db, 4).await;
+    let note = key
+        .sign_checkpoint(&Checkpoint {
+            origin: "another.example/log".into(),
+            size: 4,
+            root: ledger.root(4).await.unwrap(),
+            extensions: vec![],
+        })
+        .unwrap();
+    sqlx::query("INSERT INTO ledger_checkpoints (size, note, created_at) VALUES (4, $1, 'x')")
+        .bind(note)
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    let verdict = verdict(&ledger, &key).await;
+    assert!(
+        matches!(verdict, Err(Tamper::CheckpointOrigin { size: 4, .. })),
+        "{verdict:?}"
+    );
 }
 
 async fn a_forged_checkpoint_with_the_right_key_but_wrong_root_is_found(db: TestDb) {
@@ -419,14 +447,14 @@ async fn an_exported_bundle_verifies_offline_and_tampering_is_found(db: TestDb) 
     ledger.checkpoint(&key).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle");
-    let manifest = ledger.export(&out, &mut |_, _| {}).await.unwrap();
+    let manifest = ledger.export(&out, 50, &mut |_, _| {}).await.unwrap();
     assert_eq!((manifest.entries, manifest.checkpoints), (50, 1));
     let report = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {})
         .unwrap()
         .unwrap();
     assert_eq!((report.entries, report.unsigned_entries), (50, 0));
     // Export never overwrites.
-    assert!(ledger.export(&out, &mut |_, _| {}).await.is_err());
+    assert!(ledger.export(&out, 50, &mut |_, _| {}).await.is_err());
 
     let entries = out.join("entries.jsonl");
     let original = std::fs::read_to_string(&entries).unwrap();
@@ -435,6 +463,12 @@ async fn an_exported_bundle_verifies_offline_and_tampering_is_found(db: TestDb) 
     std::fs::write(&entries, original.replacen("\"n\":9}", "\"n\":8}", 1)).unwrap();
     let verdict = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap();
     assert_eq!(verdict, Err(Tamper::CheckpointRoot { size: 50 }));
+
+    // A stray file for a size that has a checkpoint already.
+    std::fs::write(out.join("checkpoints/050.note"), "x").unwrap();
+    let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("plain decimal"), "{err}");
+    std::fs::remove_file(out.join("checkpoints/050.note")).unwrap();
 
     // The last entry removed.
     let lines: Vec<&str> = original.lines().collect();
@@ -453,8 +487,20 @@ async fn an_exported_bundle_verifies_offline_and_tampering_is_found(db: TestDb) 
     let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("cut short"), "{err}");
 
-    // The wrong key.
+    // An extra entry appended after the last checkpoint: not signed, so not accepted.
+    std::fs::write(&entries, format!("{original}{}\n", lines[0])).unwrap();
+    let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("not covered"), "{err}");
+
+    // The checkpoints removed: nothing left to trust.
     std::fs::write(&entries, &original).unwrap();
+    let note = std::fs::read_to_string(out.join("checkpoints/50.note")).unwrap();
+    std::fs::remove_file(out.join("checkpoints/50.note")).unwrap();
+    let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("no signed checkpoint"), "{err}");
+    std::fs::write(out.join("checkpoints/50.note"), note).unwrap();
+
+    // The wrong key.
     let verdict = bundle::verify_bundle(&out, &signer().verifier(), &mut |_| {}).unwrap();
     assert!(
         matches!(verdict, Err(Tamper::CheckpointSignature { .. })),

@@ -35,7 +35,6 @@ impl Installation {
         let dir = std::path::absolute(&dir).unwrap_or(dir);
         let name = name.map_or_else(host_name, str::to_owned);
         let (home, created) = Home::init(&dir, &name)?;
-        let created_ledger_key = ensure_ledger_key(&home)?;
         let url = database_url(global, &home)?;
         if url.sqlite_path() == Some(home.database_path().as_path()) {
             home.ensure_private_database_file()?;
@@ -47,6 +46,7 @@ impl Installation {
             ..StoreOptions::default()
         };
         let store = Store::open(&url, &options).await?;
+        let created_ledger_key = ensure_ledger_key(&home, &store).await?;
         Ok(Installation {
             home,
             home_source,
@@ -87,9 +87,21 @@ fn database_url(global: &GlobalArgs, home: &Home) -> anyhow::Result<DatabaseUrl>
 /// Creates the ledger signing key on first use. Its name, which becomes the origin line of
 /// every checkpoint, is the installation name with the characters a key name may not hold
 /// (spaces, `+`) replaced. Returns whether it was created.
-fn ensure_ledger_key(home: &Home) -> anyhow::Result<bool> {
-    if home.keys_dir().join(LEDGER_KEY_FILE).exists() {
+async fn ensure_ledger_key(home: &Home, store: &Store) -> anyhow::Result<bool> {
+    let path = home.keys_dir().join(LEDGER_KEY_FILE);
+    if path.exists() {
         return Ok(false);
+    }
+    // A ledger with signed checkpoints and no key lost its key: a fresh one would sign
+    // checkpoints that the installation's published verifier key rejects.
+    let checkpoints = store.counts().await?.ledger_checkpoints;
+    if checkpoints > 0 {
+        anyhow::bail!(
+            "the ledger signing key {} is missing, but the ledger holds {checkpoints} checkpoints \
+             signed with it. Restore the key from your backup; phiguard will not create a new \
+             one in its place.",
+            path.display()
+        );
     }
     let origin: String = home
         .config()

@@ -67,6 +67,8 @@ fn append_show_tail_prove_and_consistency() {
     let shown = json_of(phiguard(&home).args(["ledger", "show", "4"]));
     assert_eq!(shown[0]["entry"]["body"]["n"], 4);
     assert_eq!(shown[0]["entry"]["kind"], "test.event");
+    let text = shown[0]["text"].as_str().unwrap();
+    assert!(text.starts_with("{\"body\":{\"n\":4}"), "{text}");
     assert!(
         shown[0]["entry"]["source"]["agent"]
             .as_str()
@@ -93,6 +95,27 @@ fn append_show_tail_prove_and_consistency() {
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(err.contains("there is no entry 99"), "{err}");
+}
+
+#[test]
+fn a_lost_signing_key_is_not_silently_replaced() {
+    let (_tmp, home) = new_home();
+    phiguard(&home)
+        .args(["ledger", "append", "--kind", "test.event", "--body", "{}"])
+        .assert()
+        .success();
+    phiguard(&home)
+        .args(["ledger", "checkpoint"])
+        .assert()
+        .success();
+    std::fs::remove_file(home.join("keys/ledger.key")).unwrap();
+    let out = phiguard(&home).args(["ledger", "verify"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("is missing") && err.contains("Restore the key"),
+        "{err}"
+    );
+    assert!(!home.join("keys/ledger.key").exists());
 }
 
 fn shown_leaf(home: &Path, seq: u64) -> Value {
@@ -160,7 +183,7 @@ fn verify_exits_1_naming_the_altered_entry() {
         .code(1);
     let verdict: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(verdict["valid"], false);
-    assert_eq!(verdict["problem"]["problem"], "entry_altered");
+    assert_eq!(verdict["problem"]["type"], "entry_altered");
     assert_eq!(verdict["problem"]["seq"], 6);
     let out = phiguard(&home).args(["ledger", "verify"]).assert().code(1);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("entry 6 was altered"));

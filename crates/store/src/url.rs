@@ -13,6 +13,31 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// `count` query parameters numbered from `first`, comma-separated, for SQL built at run
+    /// time (multi-row INSERTs, IN lists). SQLite gets anonymous `?`: its named-parameter
+    /// lookup is linear per parameter, which makes binding hundreds of `$N` quadratic.
+    /// PostgreSQL gets `$N`.
+    pub fn placeholders(self, first: usize, count: usize) -> String {
+        let one = |i: usize| match self {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${i}"),
+        };
+        (first..first + count)
+            .map(one)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `(…), (…)` groups of `columns` parameters for a multi-row INSERT of `rows` rows.
+    pub fn row_placeholders(self, rows: usize, columns: usize) -> String {
+        (0..rows)
+            .map(|row| format!("({})", self.placeholders(1 + row * columns, columns)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -217,6 +242,16 @@ mod tests {
         // No password: unchanged.
         let url = DatabaseUrl::parse("postgres://alice@db/phi").unwrap();
         assert_eq!(url.to_string(), "postgres://alice@db/phi");
+    }
+
+    #[test]
+    fn placeholders_suit_each_database() {
+        assert_eq!(
+            Backend::Postgres.row_placeholders(2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(Backend::Sqlite.row_placeholders(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(Backend::Postgres.placeholders(4, 2), "$4, $5");
     }
 
     #[test]

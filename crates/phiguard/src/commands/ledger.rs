@@ -80,7 +80,7 @@ pub async fn run(
             let checkpoint = ledger.checkpoint(&signer).await?;
             let bar = out.progress(checkpoint.size, "exporting");
             let manifest = ledger
-                .export(dir, &mut |done, _| bar.set_position(done))
+                .export(dir, checkpoint.size, &mut |done, _| bar.set_position(done))
                 .await?;
             bar.finish_and_clear();
             out.result(&manifest, || {
@@ -234,11 +234,14 @@ async fn prove(ledger: &Ledger, seq: u64, size: Option<u64>, out: &Output) -> an
         (None, Some(checkpoint)) if checkpoint.size > seq => checkpoint.size,
         (None, _) => ledger.size().await?,
     };
+    let checkpoint = match latest {
+        Some(latest) if latest.size == size => Some(latest),
+        _ => ledger.checkpoint_at(size).await?,
+    };
     if seq >= size {
         bail!("entry {seq} is not in a tree of {size} entries; prove against a larger --size");
     }
     let proof = ledger.inclusion_proof(seq, size).await?;
-    let checkpoint = latest.filter(|checkpoint| checkpoint.size == size);
     #[derive(Serialize)]
     struct ProofWithCheckpoint<'a> {
         #[serde(flatten)]
@@ -260,8 +263,8 @@ fn print_entries(entries: &[StoredEntry], out: &Output) {
         seq: u64,
         leaf_hash: String,
         entry: serde_json::Value,
-        #[serde(skip)]
-        _raw: &'a str,
+        /// The exact stored text, whose SHA-256 (after a 0x00 byte) is the leaf hash.
+        text: &'a str,
     }
     let shown: Vec<Shown> = entries
         .iter()
@@ -271,7 +274,7 @@ fn print_entries(entries: &[StoredEntry], out: &Output) {
             // The stored text is valid JSON by construction; show it raw if it is not.
             entry: serde_json::from_str(&e.entry)
                 .unwrap_or_else(|_| serde_json::Value::String(e.entry.clone())),
-            _raw: &e.entry,
+            text: &e.entry,
         })
         .collect();
     out.result(&shown, || {
