@@ -73,7 +73,10 @@ pub enum Tamper {
 
 /// Splits a packed page into `(seq, entry bytes, stored hashes)`, or `None` unless it holds
 /// exactly the entries `from..to`, each with as many hashes as its position calls for.
-fn unpack(page: &crate::log::PackedPage, from: u64, to: u64) -> Option<Vec<(u64, &[u8], Vec<u8>)>> {
+/// One entry of a page: its sequence number, its bytes, and the hashes stored beside it.
+type PageEntry<'a> = (u64, &'a [u8], Vec<u8>);
+
+fn unpack(page: &crate::log::PackedPage, from: u64, to: u64) -> Option<Vec<PageEntry<'_>>> {
     if page.count != to - from || page.first != Some(from) || page.last != Some(to - 1) {
         return None;
     }
@@ -102,7 +105,7 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         }
     }
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     bytes
