@@ -187,7 +187,7 @@ fn plain_group_writer(
             let Ok(mut db) = store.pool().begin().await else {
                 return;
             };
-            for chunk in batch.chunks(256) {
+            for chunk in phiguard_store::insert_chunks(&batch) {
                 let sql = format!(
                     "INSERT INTO bench_plain (seq, entry) VALUES {}",
                     store.backend().row_placeholders(chunk.len(), 2)

@@ -22,9 +22,6 @@ use crate::{LedgerError, entry};
 
 /// Most entries written in one transaction; a larger queue is written in several.
 const MAX_BATCH_ENTRIES: usize = 8192;
-/// Rows per INSERT statement: three parameters each, well under both databases' limits.
-const ROWS_PER_INSERT: usize = 256;
-
 /// The ledger of one installation. Cheap to clone; clones share the writer.
 #[derive(Debug, Clone)]
 pub struct Ledger {
@@ -41,13 +38,10 @@ struct AppendRequest {
 /// A page of entries read as one aggregated row; see [`Ledger::packed_page`].
 #[derive(Debug)]
 pub(crate) struct PackedPage {
-    pub count: u64,
-    pub first: Option<u64>,
-    pub last: Option<u64>,
     /// The entry texts joined by `\n`.
     pub entries: String,
-    /// Every entry's stored hashes, concatenated, in hex (either case).
-    pub hashes_hex: String,
+    /// Every entry's stored hashes, concatenated.
+    pub hashes: Vec<u8>,
 }
 
 /// A queued append; see [`Ledger::submit`].
@@ -374,27 +368,27 @@ impl Ledger {
     }
 
     /// Reads entries `[from, to)` as one row: the entry texts joined by newlines and the
-    /// stored hashes as one hex string, both in sequence order, with the count and the
-    /// first and last sequence numbers. Reading row by row costs a few microseconds per entry
+    /// stored hashes concatenated, both in sequence order. Reading row by row costs a few microseconds per entry
     /// in the driver, which would dominate verification; one aggregated row per page does
     /// not. Callers fall back to [`Ledger::entry_page`] when the page is not complete, to
     /// name exactly what is wrong.
     pub(crate) async fn packed_page(&self, from: u64, to: u64) -> Result<PackedPage, LedgerError> {
         let sql = match self.store.backend() {
+            // No ORDER BY inside the aggregates: SQLite walks the rowid range in order anyway,
+            // and an aggregate ORDER BY runs a sort that triples the cost. SQL does not promise
+            // that order, so a page that fails to verify is always read again row by row, in
+            // order, before any verdict. group_concat keeps blob bytes as they are (NULs
+            // included); the CAST hands them back as a blob.
             Backend::Sqlite => {
-                // No ORDER BY inside the aggregates: SQLite walks the rowid range in order
-                // anyway, and an aggregate ORDER BY runs a sort that triples the cost. SQL does
-                // not promise that order, so a page that fails to verify is always read again
-                // row by row, in order, before any verdict.
-                "SELECT COUNT(*) AS count, MIN(seq) AS first, MAX(seq) AS last, \
-                 group_concat(entry, char(10)) AS entries, \
-                 group_concat(hex(hashes), '') AS hashes \
+                "SELECT group_concat(entry, char(10)) AS entries, \
+                 CAST(group_concat(hashes, '') AS BLOB) AS hashes \
                  FROM ledger_entries WHERE seq >= $1 AND seq < $2"
             }
+            // PostgreSQL reads the range in index or insertion order, which is seq order for
+            // an append-only table; the same fallback covers the rare page where it is not.
             Backend::Postgres => {
-                "SELECT COUNT(*) AS count, MIN(seq) AS first, MAX(seq) AS last, \
-                 string_agg(entry, E'\\n' ORDER BY seq) AS entries, \
-                 string_agg(encode(hashes, 'hex'), '' ORDER BY seq) AS hashes \
+                "SELECT string_agg(entry, E'\\n') AS entries, \
+                 string_agg(hashes, ''::bytea) AS hashes \
                  FROM ledger_entries WHERE seq >= $1 AND seq < $2"
             }
         };
@@ -406,21 +400,12 @@ impl Ledger {
             .await
             .map_err(db(doing))?;
         Ok(PackedPage {
-            count: to_u64(row.try_get("count").map_err(db(doing))?),
-            first: row
-                .try_get::<Option<i64>, _>("first")
-                .map_err(db(doing))?
-                .map(to_u64),
-            last: row
-                .try_get::<Option<i64>, _>("last")
-                .map_err(db(doing))?
-                .map(to_u64),
             entries: row
                 .try_get::<Option<String>, _>("entries")
                 .map_err(db(doing))?
                 .unwrap_or_default(),
-            hashes_hex: row
-                .try_get::<Option<String>, _>("hashes")
+            hashes: row
+                .try_get::<Option<Vec<u8>>, _>("hashes")
                 .map_err(db(doing))?
                 .unwrap_or_default(),
         })
@@ -656,7 +641,7 @@ async fn write_batch(
             leaf_hash: leaf,
         });
     }
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for chunk in phiguard_store::insert_chunks(&rows) {
         let sql = format!(
             "INSERT INTO ledger_entries (seq, entry, hashes) VALUES {}",
             store.backend().row_placeholders(chunk.len(), 3)

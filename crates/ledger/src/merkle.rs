@@ -136,17 +136,26 @@ impl Frontier {
     /// hash and the subtree below it.
     pub fn append(&mut self, leaf: Hash) -> Vec<(u64, Hash)> {
         let first = stored_hash_index(0, self.size);
+        let mut stored = Vec::with_capacity(1 + self.size.trailing_ones() as usize);
+        self.append_each(leaf, |hash| {
+            stored.push((first + stored.len() as u64, *hash));
+        });
+        stored
+    }
+
+    /// [`Frontier::append`] without allocating: calls `each` with every hash to store, leaf
+    /// first, in index order. Verification replays millions of leaves through this.
+    pub fn append_each(&mut self, leaf: Hash, mut each: impl FnMut(&Hash)) {
         let completed = self.size.trailing_ones() as usize;
         let keep = self.hashes.len() - completed;
         let mut hash = leaf;
-        let mut stored = vec![(first, hash)];
-        for (left, index) in self.hashes.drain(keep..).rev().zip(first + 1..) {
+        each(&hash);
+        for left in self.hashes.drain(keep..).rev() {
             hash = node_hash(&left, &hash);
-            stored.push((index, hash));
+            each(&hash);
         }
         self.hashes.push(hash);
         self.size += 1;
-        stored
     }
 
     /// The root of the tree so far ([`EMPTY_ROOT`] when empty).

@@ -71,47 +71,52 @@ pub enum Tamper {
     CheckpointBeyondEnd { size: u64, entries: u64 },
 }
 
-/// Splits a packed page into `(seq, entry bytes, stored hashes)`, or `None` unless it holds
-/// exactly the entries `from..to`, each with as many hashes as its position calls for.
-/// One entry of a page: its sequence number, its bytes, and the hashes stored beside it.
-type PageEntry<'a> = (u64, &'a [u8], Vec<u8>);
+/// Pages read ahead of the replay.
+const READ_AHEAD: usize = 3;
 
-fn unpack(page: &crate::log::PackedPage, from: u64, to: u64) -> Option<Vec<PageEntry<'_>>> {
-    if page.count != to - from || page.first != Some(from) || page.last != Some(to - 1) {
-        return None;
-    }
-    let hashes = decode_hex(&page.hashes_hex)?;
-    let mut entries = page.entries.split('\n');
-    let mut offset = 0;
-    let mut out = Vec::with_capacity((to - from) as usize);
-    for seq in from..to {
-        // Entry `seq` stores its leaf hash and one hash per subtree it completes.
-        let len = 32 * (1 + seq.trailing_ones() as usize);
-        let stored = hashes.get(offset..offset + len)?.to_vec();
-        offset += len;
-        out.push((seq, entries.next()?.as_bytes(), stored));
-    }
-    (entries.next().is_none() && offset == hashes.len()).then_some(out)
+/// A page of entries with their leaf hashes computed, ready for the sequential replay.
+#[derive(Debug)]
+struct HashedPage {
+    first: u64,
+    leaves: Vec<Hash>,
+    /// Every entry's stored hashes, concatenated in sequence order.
+    stored: Vec<u8>,
 }
 
-/// Hex in either case (SQLite's `hex()` writes upper case, PostgreSQL lower case).
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
+impl HashedPage {
+    /// `None` unless the packed page splits into exactly `to - from` entries and exactly the
+    /// stored hashes their positions call for. Rows are unique by seq, so that many rows in the
+    /// range means none is missing; a row missing while a tampered entry holds a newline would
+    /// also split evenly, but then the leaves do not match and the page is read row by row.
+    fn new(page: crate::log::PackedPage, from: u64, to: u64) -> Option<HashedPage> {
+        let expected_len: usize = (from..to)
+            .map(|seq| 32 * (1 + seq.trailing_ones() as usize))
+            .sum();
+        if page.hashes.len() != expected_len {
+            return None;
         }
+        let leaves: Vec<Hash> = page
+            .entries
+            .split('\n')
+            .map(|e| merkle::leaf_hash(e.as_bytes()))
+            .collect();
+        (leaves.len() as u64 == to - from).then_some(HashedPage {
+            first: from,
+            leaves,
+            stored: page.hashes,
+        })
     }
-    let bytes = text.as_bytes();
-    if !bytes.len().is_multiple_of(2) {
-        return None;
+
+    fn replay(self, replay: &mut Replay) -> Result<(), Tamper> {
+        let mut offset = 0;
+        for (seq, leaf) in (self.first..).zip(self.leaves) {
+            // Entry `seq` stores its leaf hash and one hash per subtree it completes.
+            let len = 32 * (1 + seq.trailing_ones() as usize);
+            replay.push_leaf(seq, leaf, Some(&self.stored[offset..offset + len]))?;
+            offset += len;
+        }
+        Ok(())
     }
-    bytes
-        .chunks_exact(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
 }
 
 /// Opens every checkpoint with `key`, returning the signed roots by size.
@@ -174,6 +179,17 @@ impl Replay {
         entry: &[u8],
         stored_hashes: Option<&[u8]>,
     ) -> Result<(), Tamper> {
+        self.push_leaf(seq, merkle::leaf_hash(entry), stored_hashes)
+    }
+
+    /// [`Replay::push`] with the entry's leaf hash already computed, so that hashing can run
+    /// in parallel ahead of this strictly sequential step.
+    pub(crate) fn push_leaf(
+        &mut self,
+        seq: u64,
+        leaf: Hash,
+        stored_hashes: Option<&[u8]>,
+    ) -> Result<(), Tamper> {
         let expected = self.frontier.size();
         if seq != expected {
             return Err(Tamper::EntryMissing {
@@ -181,20 +197,21 @@ impl Replay {
                 next: seq,
             });
         }
-        let leaf = merkle::leaf_hash(entry);
-        let produced = self.frontier.append(leaf);
-        if let Some(stored) = stored_hashes {
-            if stored.get(..32) != Some(&leaf[..]) {
-                return Err(Tamper::EntryAltered { seq });
+        if stored_hashes.is_some_and(|stored| stored.get(..32) != Some(&leaf[..])) {
+            return Err(Tamper::EntryAltered { seq });
+        }
+        match stored_hashes {
+            Some(stored) => {
+                let mut chunks = stored.chunks_exact(32);
+                let mut matches = stored.len() % 32 == 0;
+                self.frontier.append_each(leaf, |hash| {
+                    matches &= chunks.next() == Some(&hash[..]);
+                });
+                if !matches || chunks.next().is_some() {
+                    return Err(Tamper::HashesAltered { seq });
+                }
             }
-            let matches = stored.len() == produced.len() * 32
-                && produced
-                    .iter()
-                    .zip(stored.chunks_exact(32))
-                    .all(|((_, hash), stored)| hash[..] == *stored);
-            if !matches {
-                return Err(Tamper::HashesAltered { seq });
-            }
+            None => self.frontier.append_each(leaf, |_| {}),
         }
         self.check_signed_root()
     }
@@ -245,28 +262,33 @@ impl Ledger {
             Err(tamper) => return Ok(Err(tamper)),
         };
         let total = self.size().await?;
-        // Read the next page while this one is hashed: the database driver works on its own
-        // thread, so reading and hashing overlap.
-        let fetch = |from: u64| {
+        // Pages are read and their leaves hashed by tasks running ahead of the sequential
+        // replay, on their own connections, so reading, hashing and replaying overlap.
+        let read_ahead = |from: u64| {
             let ledger = self.clone();
             let to = (from + PAGE).min(total);
-            tokio::spawn(async move { ledger.packed_page(from, to).await })
+            tokio::spawn(async move {
+                let page = ledger.packed_page(from, to).await?;
+                Ok::<_, LedgerError>(HashedPage::new(page, from, to))
+            })
         };
+        let mut pending = std::collections::VecDeque::new();
+        let mut next_from = 0;
         let mut from = 0;
-        let mut next = (from < total).then(|| fetch(from));
-        while let Some(reading) = next.take() {
+        while from < total {
+            while pending.len() < READ_AHEAD && next_from < total {
+                pending.push_back(read_ahead(next_from));
+                next_from = (next_from + PAGE).min(total);
+            }
+            let Some(reading) = pending.pop_front() else {
+                break;
+            };
             let page = reading.await.map_err(|_| LedgerError::WriterStopped)??;
             let to = (from + PAGE).min(total);
-            next = (to < total).then(|| fetch(to));
             // The fast path may only ever say "intact": anything else is decided by reading
             // the page again row by row, in order, from the state before the page.
             let before = replay.clone();
-            let fast = unpack(&page, from, to).is_some_and(|entries| {
-                entries
-                    .into_iter()
-                    .try_for_each(|(seq, entry, hashes)| replay.push(seq, entry, Some(&hashes)))
-                    .is_ok()
-            });
+            let fast = page.is_some_and(|page| page.replay(&mut replay).is_ok());
             let verdict =
                 if fast {
                     Ok(())

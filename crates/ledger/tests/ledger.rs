@@ -527,3 +527,36 @@ async fn appending_to_a_closed_database_is_an_error_not_a_panic() {
     let err = ledger.append(&evidence(0)).await.unwrap_err();
     assert!(matches!(err, LedgerError::AppendFailed(_)), "{err}");
 }
+
+/// Verification reads in pages of 16,384 entries; a ledger of several pages must verify, and
+/// damage deep in a later page must still be named exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_across_many_pages() {
+    let db = TestDb::sqlite().await;
+    let key = signer();
+    let ledger = filled(&db, 40_000).await;
+    ledger.checkpoint(&key).await.unwrap();
+    let mut pages_seen = Vec::new();
+    let report = ledger
+        .verify(&key.verifier(), &mut |done, _| pages_seen.push(done))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.entries, 40_000);
+    assert_eq!(pages_seen, vec![16_384, 32_768, 40_000]);
+    db.exec("UPDATE ledger_entries SET entry = REPLACE(entry, '\"n\":33000', '\"n\":33001') WHERE seq = 33000")
+        .await;
+    assert_eq!(
+        verdict(&ledger, &key).await,
+        Err(Tamper::EntryAltered { seq: 33000 })
+    );
+    db.exec("DELETE FROM ledger_entries WHERE seq = 20000")
+        .await;
+    assert_eq!(
+        verdict(&ledger, &key).await,
+        Err(Tamper::EntryMissing {
+            seq: 20000,
+            next: 20001
+        })
+    );
+}

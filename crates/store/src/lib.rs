@@ -8,6 +8,7 @@
 mod error;
 mod findings;
 mod migrate;
+mod sql;
 mod timestamp;
 mod url;
 mod write_lock;
@@ -20,6 +21,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 pub use error::StoreError;
 pub use findings::{CheckRun, StoredCheckRun};
 pub use migrate::SCHEMA_VERSION;
+pub use sql::{MAX_ROWS_PER_INSERT, insert_chunks};
 pub use url::{Backend, DatabaseUrl};
 pub use write_lock::WriteLock;
 

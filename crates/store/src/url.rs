@@ -13,31 +13,6 @@ pub enum Backend {
     Postgres,
 }
 
-impl Backend {
-    /// `count` query parameters numbered from `first`, comma-separated, for SQL built at run
-    /// time (multi-row INSERTs, IN lists). SQLite gets anonymous `?`: its named-parameter
-    /// lookup is linear per parameter, which makes binding hundreds of `$N` quadratic.
-    /// PostgreSQL gets `$N`.
-    pub fn placeholders(self, first: usize, count: usize) -> String {
-        let one = |i: usize| match self {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${i}"),
-        };
-        (first..first + count)
-            .map(one)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// `(…), (…)` groups of `columns` parameters for a multi-row INSERT of `rows` rows.
-    pub fn row_placeholders(self, rows: usize, columns: usize) -> String {
-        (0..rows)
-            .map(|row| format!("({})", self.placeholders(1 + row * columns, columns)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -244,14 +219,32 @@ mod tests {
         assert_eq!(url.to_string(), "postgres://alice@db/phi");
     }
 
-    #[test]
-    fn placeholders_suit_each_database() {
-        assert_eq!(
-            Backend::Postgres.row_placeholders(2, 3),
-            "($1, $2, $3), ($4, $5, $6)"
-        );
-        assert_eq!(Backend::Sqlite.row_placeholders(2, 2), "(?, ?), (?, ?)");
-        assert_eq!(Backend::Postgres.placeholders(4, 2), "$4, $5");
+    proptest::proptest! {
+        /// Whatever the user name, password, host and query, the printed URL never holds the
+        /// password, and parsing or printing never panics.
+        #[test]
+        fn a_password_never_reaches_the_printed_url(
+            user in "[a-z][a-z0-9_]{0,8}",
+            password in "[A-Za-z0-9!$%^*()_=-]{6,20}",
+            host in "[a-z0-9.-]{1,20}",
+            query in "[a-z=&]{0,20}",
+        ) {
+            for text in [
+                format!("postgres://{user}:{password}@{host}:5432/phi?{query}"),
+                format!("postgresql://{host}/phi?user={user}&password={password}&{query}"),
+            ] {
+                let shown = DatabaseUrl::parse(&text).unwrap().to_string();
+                proptest::prop_assert!(!shown.contains(&password), "{}", shown);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_parses_or_is_refused(text in "\\PC{0,80}") {
+            if let Ok(url) = DatabaseUrl::parse(&text) {
+                let _ = url.to_string();
+                let _ = url.connection_url();
+            }
+        }
     }
 
     #[test]
