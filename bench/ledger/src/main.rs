@@ -187,7 +187,8 @@ fn plain_group_writer(
             let Ok(mut db) = store.pool().begin().await else {
                 return;
             };
-            for chunk in phiguard_store::insert_chunks(&batch) {
+            let row_bytes = |row: &(u64, String, tokio::sync::oneshot::Sender<()>)| 8 + row.1.len();
+            for chunk in phiguard_store::insert_chunks(store.backend(), &batch, row_bytes) {
                 let sql = format!(
                     "INSERT INTO bench_plain (seq, entry) VALUES {}",
                     store.backend().row_placeholders(chunk.len(), 2)

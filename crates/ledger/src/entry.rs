@@ -13,14 +13,35 @@ use serde_json::Value;
 use crate::LedgerError;
 
 /// Encodes evidence as a canonical ledger entry.
+///
+/// The envelope's keys (`body`, `kind`, `source`, `time`, and `actor`, `agent`, `host` inside
+/// `source`) are written directly in their sorted order, so only the body, the one part whose
+/// keys are not known here, goes through the general canonical writer. The result is the
+/// same as canonicalising the whole evidence as a JSON value (a test holds it to that).
 pub fn encode(evidence: &Evidence) -> Result<String, LedgerError> {
     validate_kind(&evidence.kind)?;
-    let value = serde_json::to_value(evidence).map_err(|e| LedgerError::BadEntry {
-        reason: format!("the evidence cannot be encoded as JSON: {e}"),
-    })?;
     let mut out = String::with_capacity(256);
-    write_canonical(&value, &mut out);
+    out.push_str("{\"body\":");
+    write_canonical(&evidence.body, &mut out);
+    out.push_str(",\"kind\":");
+    write_string(&evidence.kind, &mut out);
+    out.push_str(",\"source\":{\"actor\":");
+    write_optional_string(evidence.source.actor.as_deref(), &mut out);
+    out.push_str(",\"agent\":");
+    write_string(&evidence.source.agent, &mut out);
+    out.push_str(",\"host\":");
+    write_optional_string(evidence.source.host.as_deref(), &mut out);
+    out.push_str("},\"time\":");
+    write_string(&evidence.time.to_string(), &mut out);
+    out.push('}');
     Ok(out)
+}
+
+fn write_optional_string(value: Option<&str>, out: &mut String) {
+    match value {
+        Some(text) => write_string(text, out),
+        None => out.push_str("null"),
+    }
 }
 
 /// Decodes a stored entry back into evidence (for display; verification never needs this).
@@ -85,8 +106,35 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
+/// Writes a JSON string exactly as serde_json does: `"` and `\` escaped, the control
+/// characters below U+0020 as `\b \t \n \f \r` or `\u00XX` (lowercase hex), everything else
+/// as is.
 fn write_string(s: &str, out: &mut String) {
-    out.push_str(&Value::String(s.to_owned()).to_string());
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut clean_from = 0;
+    for (at, byte) in s.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[clean_from..at]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        clean_from = at + 1;
+    }
+    out.push_str(&s[clean_from..]);
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -136,6 +184,31 @@ mod tests {
             decode(&a).unwrap(),
             evidence(json!({"first": 1, "second": 2}))
         );
+    }
+
+    #[test]
+    fn the_direct_envelope_equals_canonicalising_the_whole_value() {
+        let mut with_actor = evidence(json!({"b": [1.5, -2, "x\u{1}y"], "a": {"\u{7f}": "é\\"}}));
+        with_actor.source.actor = Some("dr \"quoted\"".into());
+        with_actor.source.host = None;
+        for value in [
+            evidence(json!(null)),
+            evidence(json!({"z": {"y": 1}})),
+            with_actor,
+        ] {
+            let mut general = String::new();
+            write_canonical(&serde_json::to_value(&value).unwrap(), &mut general);
+            assert_eq!(encode(&value).unwrap(), general);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_escaped_exactly_as_serde_json_does(text in "\\PC{0,40}|[\\x00-\\x20\"\\\\]{0,10}") {
+            let mut ours = String::new();
+            write_string(&text, &mut ours);
+            proptest::prop_assert_eq!(ours, serde_json::to_string(&text).unwrap());
+        }
     }
 
     #[test]

@@ -13,12 +13,19 @@ use jiff::Timestamp;
 use phiguard_core::{Evidence, EvidenceRef, hex};
 use phiguard_store::{Backend, Store, WriteLock};
 use serde::Serialize;
-use sqlx::{Any, Row, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::merkle::{self, Frontier, Hash, StoredHashes};
 use crate::note::{Checkpoint, SigningKey};
 use crate::{LedgerError, entry};
+
+/// How long the writer keeps its connection without appends to write.
+const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The longest the writer waits for the requests it expects before committing a batch.
+const GATHER_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Most entries written in one transaction; a larger queue is written in several.
 const MAX_BATCH_ENTRIES: usize = 8192;
@@ -384,11 +391,11 @@ impl Ledger {
                  CAST(group_concat(hashes, '') AS BLOB) AS hashes \
                  FROM ledger_entries WHERE seq >= $1 AND seq < $2"
             }
-            // PostgreSQL reads the range in index or insertion order, which is seq order for
-            // an append-only table; the same fallback covers the rare page where it is not.
+            // PostgreSQL may aggregate in parallel workers, which scrambles the order, so it
+            // is asked for seq order explicitly (a cheap sort of one page).
             Backend::Postgres => {
-                "SELECT string_agg(entry, E'\\n') AS entries, \
-                 string_agg(hashes, ''::bytea) AS hashes \
+                "SELECT string_agg(entry, E'\\n' ORDER BY seq) AS entries, \
+                 string_agg(hashes, ''::bytea ORDER BY seq) AS hashes \
                  FROM ledger_entries WHERE seq >= $1 AND seq < $2"
             }
         };
@@ -573,23 +580,66 @@ fn stored_checkpoint(row: &sqlx::any::AnyRow) -> Result<SignedCheckpoint, Ledger
 async fn run_appender(store: Store, mut requests: mpsc::Receiver<AppendRequest>) {
     // The frontier after the last commit; reloaded whenever another writer moved the log.
     let mut frontier: Option<Frontier> = None;
-    while let Some(first) = requests.recv().await {
+    // The writer keeps one connection while appends keep coming, rather than taking one from
+    // the pool per commit. It gives it back after IDLE_RELEASE without work, so closing the
+    // store never waits on an idle writer, and after a failure, so a broken connection is
+    // replaced.
+    let mut connection: Option<PoolConnection<Any>> = None;
+    let mut expected_requests = 1;
+    loop {
+        let next = match connection {
+            Some(_) => match tokio::time::timeout(IDLE_RELEASE, requests.recv()).await {
+                Ok(next) => next,
+                Err(_idle) => {
+                    connection = None;
+                    requests.recv().await
+                }
+            },
+            None => requests.recv().await,
+        };
+        let Some(first) = next else { break };
         let mut count = first.entries.len();
         let mut batch = vec![first];
+        // Writers answered by the previous commit come back at nearly the same moment; a
+        // commit taken as soon as the first of them arrives would split them into a small
+        // batch and a large one, doubling the commits. So the writer waits for as many
+        // requests as the previous batch held, but never longer than GATHER_WAIT, and a lone
+        // writer (a previous batch of one) never waits at all.
+        let deadline = tokio::time::Instant::now() + GATHER_WAIT;
         while count < MAX_BATCH_ENTRIES {
-            match requests.try_recv() {
-                Ok(request) => {
-                    count += request.entries.len();
-                    batch.push(request);
-                }
-                Err(_) => break,
-            }
+            let request = match requests.try_recv() {
+                Ok(request) => request,
+                Err(_) if batch.len() >= expected_requests => break,
+                Err(_) => match tokio::time::timeout_at(deadline, requests.recv()).await {
+                    Ok(Some(request)) => request,
+                    _ => break,
+                },
+            };
+            count += request.entries.len();
+            batch.push(request);
         }
+        expected_requests = batch.len();
         let entries: Vec<&str> = batch
             .iter()
             .flat_map(|request| request.entries.iter().map(String::as_str))
             .collect();
-        match write_batch(&store, &entries, &mut frontier).await {
+        let written = match connection.as_mut() {
+            Some(conn) => write_batch(&store, conn, &entries, &mut frontier).await,
+            None => match store.pool().acquire().await {
+                Ok(conn) => {
+                    let conn = connection.insert(conn);
+                    write_batch(&store, conn, &entries, &mut frontier).await
+                }
+                Err(source) => Err(LedgerError::Database {
+                    doing: "taking a connection for the ledger writer",
+                    source,
+                }),
+            },
+        };
+        if written.is_err() {
+            connection = None;
+        }
+        match written {
             Ok(refs) => {
                 let mut refs = refs.into_iter();
                 for request in batch {
@@ -610,38 +660,91 @@ async fn run_appender(store: Store, mut requests: mpsc::Receiver<AppendRequest>)
 }
 
 /// Writes one batch in one locked transaction and returns each entry's reference.
+///
+/// With the frontier of its last commit in hand, the writer does not read the log size first:
+/// if another process appended meanwhile, the first INSERT collides with that process's rows
+/// on the primary key, the transaction rolls back, and the batch is written again from the
+/// database's state. That saves a round trip on every commit of the common, single-writer
+/// case.
 async fn write_batch(
     store: &Store,
+    conn: &mut AnyConnection,
     entries: &[&str],
     cached: &mut Option<Frontier>,
 ) -> Result<Vec<EvidenceRef>, LedgerError> {
-    let mut tx = store.begin_locked(WriteLock::Ledger).await?;
-    let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
-        .fetch_one(&mut *tx)
+    if let Some(frontier) = cached.take() {
+        match write_once(store, conn, entries, Some(frontier)).await {
+            Ok((refs, frontier)) => {
+                *cached = Some(frontier);
+                return Ok(refs);
+            }
+            Err(Attempt::Stale) => {}
+            Err(Attempt::Failed(error)) => return Err(error),
+        }
+    }
+    match write_once(store, conn, entries, None).await {
+        Ok((refs, frontier)) => {
+            *cached = Some(frontier);
+            Ok(refs)
+        }
+        Err(Attempt::Failed(error)) => Err(error),
+        Err(Attempt::Stale) => Err(LedgerError::Corrupt {
+            detail: "an entry exists past the end of the log as the database reports it".into(),
+        }),
+    }
+}
+
+/// Why one write attempt did not commit.
+enum Attempt {
+    /// The cached frontier was behind the database: another writer appended.
+    Stale,
+    Failed(LedgerError),
+}
+
+impl From<LedgerError> for Attempt {
+    fn from(error: LedgerError) -> Attempt {
+        Attempt::Failed(error)
+    }
+}
+
+async fn write_once(
+    store: &Store,
+    conn: &mut AnyConnection,
+    entries: &[&str],
+    known: Option<Frontier>,
+) -> Result<(Vec<EvidenceRef>, Frontier), Attempt> {
+    let mut tx = store
+        .begin_locked_on(conn, WriteLock::Ledger)
         .await
-        .map_err(db("reading the ledger size"))?;
-    let size = to_u64(size);
-    let mut frontier = match cached.take() {
-        Some(frontier) if frontier.size() == size => frontier,
-        _ => load_frontier(&mut tx, size).await?,
+        .map_err(LedgerError::from)?;
+    let trusting_cache = known.is_some();
+    let mut frontier = match known {
+        Some(frontier) => frontier,
+        None => {
+            let size: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db("reading the ledger size"))?;
+            load_frontier(&mut tx, to_u64(size)).await?
+        }
     };
+    let size = frontier.size();
     let mut refs = Vec::with_capacity(entries.len());
     let mut rows: Vec<(i64, &str, Vec<u8>)> = Vec::with_capacity(entries.len());
     for (offset, text) in entries.iter().enumerate() {
         let seq = size + offset as u64;
         let leaf = merkle::leaf_hash(text.as_bytes());
-        let produced = frontier.append(leaf);
-        let mut hashes = Vec::with_capacity(produced.len() * 32);
-        for (_, hash) in &produced {
-            hashes.extend_from_slice(hash);
-        }
+        let mut hashes = Vec::with_capacity(32 * (1 + seq.trailing_ones() as usize));
+        frontier.append_each(leaf, |hash| hashes.extend_from_slice(hash));
         rows.push((to_i64(seq)?, text, hashes));
         refs.push(EvidenceRef {
             seq,
             leaf_hash: leaf,
         });
     }
-    for chunk in phiguard_store::insert_chunks(&rows) {
+    let row_bytes = |row: &(i64, &str, Vec<u8>)| 8 + row.1.len() + row.2.len();
+    for chunk in phiguard_store::insert_chunks(store.backend(), &rows, row_bytes) {
         let sql = format!(
             "INSERT INTO ledger_entries (seq, entry, hashes) VALUES {}",
             store.backend().row_placeholders(chunk.len(), 3)
@@ -650,20 +753,26 @@ async fn write_batch(
         for (seq, text, hashes) in chunk {
             query = query.bind(*seq).bind(*text).bind(hashes.as_slice());
         }
-        query
-            .execute(&mut *tx)
-            .await
-            .map_err(db("writing ledger entries"))?;
+        match query.execute(&mut *tx).await {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if trusting_cache && e.is_unique_violation() => {
+                return Err(Attempt::Stale);
+            }
+            Err(source) => {
+                return Err(Attempt::Failed(LedgerError::Database {
+                    doing: "writing ledger entries",
+                    source,
+                }));
+            }
+        }
     }
-    tx.commit().await.map_err(db("committing ledger entries"))?;
-    *cached = Some(frontier);
-    Ok(refs)
+    tx.commit()
+        .await
+        .map_err(|source| LedgerError::CommitUncertain { source })?;
+    Ok((refs, frontier))
 }
 
-async fn load_frontier(
-    tx: &mut Transaction<'static, Any>,
-    size: u64,
-) -> Result<Frontier, LedgerError> {
+async fn load_frontier(tx: &mut Transaction<'_, Any>, size: u64) -> Result<Frontier, LedgerError> {
     let indices = Frontier::indices(size);
     let mut hashes = Vec::with_capacity(indices.len());
     for index in indices {

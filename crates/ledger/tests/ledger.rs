@@ -86,6 +86,7 @@ on_both_databases!(
     verifying_with_the_wrong_key_fails,
     a_failed_append_is_reported_and_stores_nothing,
     an_exported_bundle_verifies_offline_and_tampering_is_found,
+    closing_the_store_does_not_wait_on_an_idle_ledger_writer,
 );
 
 fn evidence(n: u64) -> Evidence {
@@ -506,6 +507,18 @@ async fn an_exported_bundle_verifies_offline_and_tampering_is_found(db: TestDb) 
         matches!(verdict, Err(Tamper::CheckpointSignature { .. })),
         "{verdict:?}"
     );
+}
+
+async fn closing_the_store_does_not_wait_on_an_idle_ledger_writer(db: TestDb) {
+    let ledger = filled(&db, 3).await;
+    // The ledger (and its writer) is still alive while the store closes.
+    let closed =
+        tokio::time::timeout(std::time::Duration::from_secs(10), db.store.clone().close()).await;
+    assert!(
+        closed.is_ok(),
+        "closing the store hung on the ledger writer"
+    );
+    drop(ledger);
 }
 
 #[tokio::test]

@@ -32,22 +32,33 @@ pub(crate) async fn begin(
     backend: Backend,
     lock: WriteLock,
 ) -> Result<Transaction<'static, Any>, StoreError> {
-    let doing = "taking the database write lock";
     let mut tx = match backend {
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
         Backend::Postgres => pool.begin().await,
     }
-    .map_err(query_error(doing))?;
+    .map_err(query_error(LOCKING))?;
+    hold_advisory_lock(&mut tx, backend, lock).await?;
+    Ok(tx)
+}
+
+const LOCKING: &str = "taking the database write lock";
+
+/// On PostgreSQL, takes the transaction-scoped advisory lock that stands for `lock`.
+async fn hold_advisory_lock(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    lock: WriteLock,
+) -> Result<(), StoreError> {
     if backend == Backend::Postgres {
         // pg_advisory_xact_lock returns void, which the Any driver cannot decode; select a
         // constant from it instead.
         sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
             .bind(lock.key())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
-            .map_err(query_error(doing))?;
+            .map_err(query_error(LOCKING))?;
     }
-    Ok(tx)
+    Ok(())
 }
 
 impl Store {
@@ -58,5 +69,22 @@ impl Store {
         lock: WriteLock,
     ) -> Result<Transaction<'static, Any>, StoreError> {
         begin(self.pool(), self.backend(), lock).await
+    }
+
+    /// [`Store::begin_locked`] on a connection the caller keeps, for a writer that commits
+    /// many times in a row and should not go through the pool for each commit.
+    pub async fn begin_locked_on<'c>(
+        &self,
+        conn: &'c mut sqlx::AnyConnection,
+        lock: WriteLock,
+    ) -> Result<Transaction<'c, Any>, StoreError> {
+        use sqlx::Connection;
+        let mut tx = match self.backend() {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
+        }
+        .map_err(query_error(LOCKING))?;
+        hold_advisory_lock(&mut tx, self.backend(), lock).await?;
+        Ok(tx)
     }
 }
