@@ -213,8 +213,7 @@ impl Ledger {
 
     /// The tree root after the first `size` entries.
     pub async fn root(&self, size: u64) -> Result<Hash, LedgerError> {
-        self.require_size(size).await?;
-        let stored = self.read_hashes(&merkle::root_indices(size)).await?;
+        let stored = self.read_tree(size, &merkle::root_indices(size)).await?;
         Ok(merkle::root_from_stored(size, &stored)?)
     }
 
@@ -224,12 +223,11 @@ impl Ledger {
         seq: u64,
         size: u64,
     ) -> Result<InclusionProof, LedgerError> {
-        self.require_size(size).await?;
         let mut indices = merkle::inclusion_indices(seq, size)?;
         indices.extend(merkle::root_indices(size));
         let leaf_index = merkle::stored_hash_index(0, seq);
         indices.push(leaf_index);
-        let stored = self.read_hashes(&indices).await?;
+        let stored = self.read_tree(size, &indices).await?;
         Ok(InclusionProof {
             seq,
             size,
@@ -245,11 +243,10 @@ impl Ledger {
         old_size: u64,
         new_size: u64,
     ) -> Result<ConsistencyProof, LedgerError> {
-        self.require_size(new_size).await?;
         let mut indices = merkle::consistency_indices(old_size, new_size)?;
         indices.extend(merkle::root_indices(old_size));
         indices.extend(merkle::root_indices(new_size));
-        let stored = self.read_hashes(&indices).await?;
+        let stored = self.read_tree(new_size, &indices).await?;
         Ok(ConsistencyProof {
             old_size,
             new_size,
@@ -443,6 +440,19 @@ impl Ledger {
                 Ok((to_u64(seq), entry, hashes))
             })
             .collect()
+    }
+
+    /// Reads the stored hashes a root or proof for a tree of `size` entries needs, in one
+    /// query. Only when some are missing does it read the log size, to tell "beyond the end"
+    /// from damage: proofs are served often, and the size check would double their cost.
+    async fn read_tree(&self, size: u64, indices: &[u64]) -> Result<StoredHashes, LedgerError> {
+        match self.read_hashes(indices).await {
+            Ok(stored) => Ok(stored),
+            Err(error) => {
+                self.require_size(size).await?;
+                Err(error)
+            }
+        }
     }
 
     async fn require_size(&self, size: u64) -> Result<(), LedgerError> {
