@@ -47,29 +47,7 @@ impl TestDb {
     }
 }
 
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::TestDb::sqlite().await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::TestDb::postgres().await else { return };
-                    super::$name(db).await
-                }
-            )*
-        }
-    };
-}
-
-on_both_databases!(
+phiguard_testkit::on_both_databases!(
     appends_are_numbered_in_order_and_read_back_exactly,
     concurrent_appends_get_distinct_consecutive_numbers,
     proofs_from_the_database_verify,

@@ -7,30 +7,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use assert_cmd::Command;
-use serde_json::Value;
 
-/// A `phiguard` command isolated from the developer's environment.
-fn phiguard(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("phiguard").unwrap();
-    cmd.env_remove("PHIGUARD_HOME")
-        .env_remove("PHIGUARD_DATABASE_URL")
-        .env_remove("PHIGUARD_LOG")
-        .arg("--home")
-        .arg(home);
-    cmd
-}
+mod common;
+use common::{json, phiguard, sqlite_exec, stderr_of};
 
 fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn json(output: &[u8]) -> Value {
-    serde_json::from_slice(output)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(output)))
-}
-
-fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
 #[test]
@@ -211,19 +193,10 @@ fn a_database_newer_than_the_binary_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     phiguard(&home).arg("init").assert().success();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        use sqlx::Connection;
-        let url = format!("sqlite://{}", home.join("phiguard.db").display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("INSERT INTO phiguard_schema VALUES (99, 'future', 'x')")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
+    sqlite_exec(
+        &home,
+        "INSERT INTO phiguard_schema VALUES (99, 'future', 'x')",
+    );
     let out = phiguard(&home).arg("status").assert().code(2);
     let err = stderr_of(&out);
     assert!(

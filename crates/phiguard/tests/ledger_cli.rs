@@ -11,14 +11,8 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn phiguard(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("phiguard").unwrap();
-    cmd.env_remove("PHIGUARD_HOME")
-        .env_remove("PHIGUARD_DATABASE_URL")
-        .arg("--home")
-        .arg(home);
-    cmd
-}
+mod common;
+use common::{phiguard, sqlite_exec};
 
 fn json_of(cmd: &mut Command) -> Value {
     let out = cmd.arg("--json").assert().success();
@@ -30,23 +24,6 @@ fn new_home() -> (tempfile::TempDir, PathBuf) {
     let home = tmp.path().join("home");
     phiguard(&home).arg("init").assert().success();
     (tmp, home)
-}
-
-/// Runs SQL on the home's SQLite database, as an attacker with file access would.
-fn tamper(home: &Path, sql: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        use sqlx::Connection;
-        let url = format!("sqlite://{}", home.join("phiguard.db").display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
 }
 
 #[test]
@@ -173,7 +150,7 @@ fn verify_exits_1_naming_the_altered_entry() {
         .args(["ledger", "verify"])
         .assert()
         .success();
-    tamper(
+    sqlite_exec(
         &home,
         "UPDATE ledger_entries SET entry = REPLACE(entry, '\"n\":6', '\"n\":7') WHERE seq = 6",
     );

@@ -24,7 +24,7 @@ struct TestDb {
 }
 
 impl TestDb {
-    fn sqlite() -> TestDb {
+    async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().unwrap();
         TestDb {
             url: DatabaseUrl::sqlite(dir.path().join("phiguard.db")),
@@ -47,30 +47,7 @@ impl TestDb {
     }
 }
 
-/// Generates one `#[tokio::test]` per database for each suite function.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::TestDb::sqlite()).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::TestDb::postgres().await else { return };
-                    super::$name(db).await
-                }
-            )*
-        }
-    };
-}
-
-on_both_databases!(
+phiguard_testkit::on_both_databases!(
     a_fresh_database_is_migrated_and_empty,
     reopening_keeps_data_and_applies_nothing_twice,
     concurrent_first_opens_migrate_exactly_once,
@@ -392,7 +369,7 @@ async fn a_missing_directory_is_a_clear_error() {
 
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_full_sync() {
-    let db = TestDb::sqlite();
+    let db = TestDb::sqlite().await;
     let options = StoreOptions {
         busy_timeout: Duration::from_millis(1234),
         ..StoreOptions::default()

@@ -139,6 +139,34 @@ impl Drop for PostgresDatabase {
     }
 }
 
+/// Generates, for each named suite function `async fn name(db: TestDb)`, one
+/// `#[tokio::test]` on SQLite (`sqlite::name`) and one on PostgreSQL (`postgres::name`), so a
+/// storage suite is written once and runs on both databases. The calling test file defines
+/// `TestDb` with `async fn sqlite() -> TestDb` and `async fn postgres() -> Option<TestDb>`
+/// (`None` after the skip note, see [`fresh_postgres_database`]).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::TestDb::sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::TestDb::postgres().await else { return };
+                    super::$name(db).await
+                }
+            )*
+        }
+    };
+}
+
 /// Replaces the database name (the URL path) of a PostgreSQL URL, keeping its query.
 fn with_database(server_url: &str, database: &str) -> String {
     let (base, query) = match server_url.split_once('?') {

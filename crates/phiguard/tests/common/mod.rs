@@ -1,0 +1,47 @@
+//! Helpers shared by the tests that run the real `phiguard` binary.
+
+#![allow(dead_code)] // each test file uses its own subset
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A `phiguard` command on `home`, isolated from the developer's environment.
+pub fn phiguard(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("phiguard").unwrap();
+    cmd.env_remove("PHIGUARD_HOME")
+        .env_remove("PHIGUARD_DATABASE_URL")
+        .env_remove("PHIGUARD_LOG")
+        .arg("--home")
+        .arg(home);
+    cmd
+}
+
+/// Parses a command's stdout as JSON, showing it when it is not.
+pub fn json(output: &[u8]) -> Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(output)))
+}
+
+pub fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+/// Runs SQL on a home's SQLite database directly, as someone with file access could.
+pub fn sqlite_exec(home: &Path, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", home.join("phiguard.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
