@@ -99,6 +99,29 @@ async fn verdict(ledger: &Ledger, key: &SigningKey) -> Result<(), Tamper> {
         .map(|_| ())
 }
 
+/// Stores, in place of any checkpoint at `size`, one signed by `key` for `origin` and `root`:
+/// what someone with write access to the database could plant.
+async fn plant_checkpoint(db: &TestDb, key: &SigningKey, origin: &str, size: u64, root: Hash) {
+    let note = key
+        .sign_checkpoint(&Checkpoint {
+            origin: origin.into(),
+            size,
+            root,
+            extensions: vec![],
+        })
+        .unwrap();
+    db.exec(&format!(
+        "DELETE FROM ledger_checkpoints WHERE size = {size}"
+    ))
+    .await;
+    sqlx::query("INSERT INTO ledger_checkpoints (size, note, created_at) VALUES ($1, $2, 'x')")
+        .bind(size as i64)
+        .bind(note)
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+}
+
 async fn appends_are_numbered_in_order_and_read_back_exactly(db: TestDb) {
     let ledger = Ledger::open(db.store.clone());
     for n in 0..5 {
@@ -325,19 +348,8 @@ async fn a_checkpoint_signed_by_another_key_is_found(db: TestDb) {
     let ledger = filled(&db, 8).await;
     ledger.checkpoint(&key).await.unwrap();
     let impostor = SigningKey::generate(key.name()).unwrap();
-    let note = impostor
-        .sign_checkpoint(&Checkpoint {
-            origin: key.name().into(),
-            size: 8,
-            root: ledger.root(8).await.unwrap(),
-            extensions: vec![],
-        })
-        .unwrap();
-    sqlx::query("UPDATE ledger_checkpoints SET note = $1 WHERE size = 8")
-        .bind(note)
-        .execute(db.store.pool())
-        .await
-        .unwrap();
+    let root = ledger.root(8).await.unwrap();
+    plant_checkpoint(&db, &impostor, key.name(), 8, root).await;
     let verdict = verdict(&ledger, &key).await;
     assert!(
         matches!(verdict, Err(Tamper::CheckpointSignature { size: 8, .. })),
@@ -352,19 +364,8 @@ async fn a_checkpoint_signed_by_another_key_is_found(db: TestDb) {
 async fn a_checkpoint_for_another_log_is_found(db: TestDb) {
     let key = signer();
     let ledger = filled(&db, 4).await;
-    let note = key
-        .sign_checkpoint(&Checkpoint {
-            origin: "another.example/log".into(),
-            size: 4,
-            root: ledger.root(4).await.unwrap(),
-            extensions: vec![],
-        })
-        .unwrap();
-    sqlx::query("INSERT INTO ledger_checkpoints (size, note, created_at) VALUES (4, $1, 'x')")
-        .bind(note)
-        .execute(db.store.pool())
-        .await
-        .unwrap();
+    let root = ledger.root(4).await.unwrap();
+    plant_checkpoint(&db, &key, "another.example/log", 4, root).await;
     let verdict = verdict(&ledger, &key).await;
     assert!(
         matches!(verdict, Err(Tamper::CheckpointOrigin { size: 4, .. })),
@@ -376,19 +377,7 @@ async fn a_forged_checkpoint_with_the_right_key_but_wrong_root_is_found(db: Test
     let key = signer();
     let ledger = filled(&db, 8).await;
     ledger.checkpoint(&key).await.unwrap();
-    let note = key
-        .sign_checkpoint(&Checkpoint {
-            origin: key.name().into(),
-            size: 8,
-            root: [7; 32],
-            extensions: vec![],
-        })
-        .unwrap();
-    sqlx::query("UPDATE ledger_checkpoints SET note = $1 WHERE size = 8")
-        .bind(note)
-        .execute(db.store.pool())
-        .await
-        .unwrap();
+    plant_checkpoint(&db, &key, key.name(), 8, [7; 32]).await;
     assert_eq!(
         verdict(&ledger, &key).await,
         Err(Tamper::CheckpointRoot { size: 8 })
