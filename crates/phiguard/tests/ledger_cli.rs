@@ -95,6 +95,19 @@ fn a_lost_signing_key_is_not_silently_replaced() {
     assert!(!home.join("keys/ledger.key").exists());
 }
 
+/// Appends entries `{"n": 0}` … `{"n": count - 1}` through `ledger append --lines`.
+fn append_numbered(home: &Path, count: u64) {
+    phiguard(home)
+        .args(["ledger", "append", "--kind", "test.event", "--lines"])
+        .write_stdin(
+            (0..count)
+                .map(|n| format!("{{\"n\":{n}}}\n"))
+                .collect::<String>(),
+        )
+        .assert()
+        .success();
+}
+
 fn shown_leaf(home: &Path, seq: u64) -> Value {
     json_of(phiguard(home).args(["ledger", "show", &seq.to_string()]))[0]["leaf_hash"].clone()
 }
@@ -133,15 +146,7 @@ fn bad_bodies_and_kinds_are_refused_with_the_reason() {
 #[test]
 fn verify_exits_1_naming_the_altered_entry() {
     let (_tmp, home) = new_home();
-    phiguard(&home)
-        .args(["ledger", "append", "--kind", "test.event", "--lines"])
-        .write_stdin(
-            (0..10)
-                .map(|n| format!("{{\"n\":{n}}}\n"))
-                .collect::<String>(),
-        )
-        .assert()
-        .success();
+    append_numbered(&home, 10);
     phiguard(&home)
         .args(["ledger", "checkpoint"])
         .assert()
@@ -169,15 +174,7 @@ fn verify_exits_1_naming_the_altered_entry() {
 #[test]
 fn a_bundle_verifies_offline_without_any_home() {
     let (tmp, home) = new_home();
-    phiguard(&home)
-        .args(["ledger", "append", "--kind", "test.event", "--lines"])
-        .write_stdin(
-            (0..40)
-                .map(|n| format!("{{\"n\":{n}}}\n"))
-                .collect::<String>(),
-        )
-        .assert()
-        .success();
+    append_numbered(&home, 40);
     let bundle = tmp.path().join("bundle");
     let manifest = json_of(
         phiguard(&home)
