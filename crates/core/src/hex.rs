@@ -1,6 +1,6 @@
-//! Lowercase hex for 32-byte ledger hashes, written out so `core` needs no hex crate.
+//! Lowercase hex for hashes, salts and wrapped keys, written out so `core` needs no hex crate.
 //!
-//! Only the canonical form (64 lowercase digits) is accepted: a hash has exactly one spelling, so
+//! Only the canonical form (lowercase digits) is accepted: a hash has exactly one spelling, so
 //! two references to the same ledger leaf always compare equal as text too.
 
 use serde::{Deserialize, Deserializer, Serializer};
@@ -13,6 +13,8 @@ const DIGITS: &[u8; 16] = b"0123456789abcdef";
 pub enum HexError {
     #[error("a hash is 64 lowercase hex digits, found {0}")]
     Length(usize),
+    #[error("hex text has an even number of digits, found {0}")]
+    OddLength(usize),
     #[error("{found:?} at position {index} is not a lowercase hex digit (0-9, a-f)")]
     Digit { index: usize, found: char },
 }
@@ -25,17 +27,17 @@ pub fn encode(bytes: &[u8]) -> String {
         .collect()
 }
 
-pub fn decode32(s: &str) -> Result<[u8; 32], HexError> {
+fn nibbles(s: &str) -> Result<Vec<u8>, HexError> {
     let nibble = |index: usize, found: char| match found {
         '0'..='9' => Ok(found as u8 - b'0'),
         'a'..='f' => Ok(found as u8 - b'a' + 10),
         _ => Err(HexError::Digit { index, found }),
     };
-    let nibbles = s
-        .chars()
-        .enumerate()
-        .map(|(i, c)| nibble(i, c))
-        .collect::<Result<Vec<u8>, _>>()?;
+    s.chars().enumerate().map(|(i, c)| nibble(i, c)).collect()
+}
+
+pub fn decode32(s: &str) -> Result<[u8; 32], HexError> {
+    let nibbles = nibbles(s)?;
     let mut out = [0u8; 32];
     if nibbles.len() != out.len() * 2 {
         return Err(HexError::Length(nibbles.len()));
@@ -44,6 +46,18 @@ pub fn decode32(s: &str) -> Result<[u8; 32], HexError> {
         *byte = pair[0] << 4 | pair[1];
     }
     Ok(out)
+}
+
+/// Any number of bytes, from an even number of lowercase hex digits.
+pub fn decode(s: &str) -> Result<Vec<u8>, HexError> {
+    let nibbles = nibbles(s)?;
+    if nibbles.len() % 2 != 0 {
+        return Err(HexError::OddLength(nibbles.len()));
+    }
+    Ok(nibbles
+        .chunks_exact(2)
+        .map(|pair| pair[0] << 4 | pair[1])
+        .collect())
 }
 
 /// For `#[serde(with = "phiguard_core::hex")]` on a `[u8; 32]` field.
@@ -76,6 +90,19 @@ pub mod list {
     }
 }
 
+/// For `#[serde(with = "phiguard_core::hex::bytes")]` on a `Vec<u8>` field of any length.
+pub mod bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        super::decode(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +119,14 @@ mod tests {
             assert_eq!(decode32(&text).unwrap(), bytes);
         }
         assert_eq!(encode(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
+
+    #[test]
+    fn decodes_any_even_length() {
+        assert_eq!(decode("").unwrap(), Vec::<u8>::new());
+        assert_eq!(decode("000fa5ff").unwrap(), vec![0x00, 0x0f, 0xa5, 0xff]);
+        assert_eq!(decode("abc"), Err(HexError::OddLength(3)));
+        assert!(matches!(decode("0G"), Err(HexError::Digit { index: 1, .. })));
     }
 
     #[test]

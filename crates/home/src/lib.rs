@@ -15,7 +15,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{Config, ConfigError, DatabaseConfig, InstallationConfig};
-pub use permissions::UnsafeHomeReason;
+pub use permissions::{UnsafeHomeReason, replace_private_file, write_private_file_new};
 
 /// The environment variable that names the home when `--home` is not given.
 pub const HOME_ENV: &str = "PHIGUARD_HOME";

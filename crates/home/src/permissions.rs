@@ -87,7 +87,7 @@ pub(crate) fn create_private_dir_all(dir: &Path) -> io::Result<()> {
 }
 
 /// Writes a new file with mode 0600; fails if it exists, so nothing is ever overwritten.
-pub(crate) fn write_private_file_new(path: &Path, contents: &[u8]) -> io::Result<()> {
+pub fn write_private_file_new(path: &Path, contents: &[u8]) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -95,6 +95,30 @@ pub(crate) fn write_private_file_new(path: &Path, contents: &[u8]) -> io::Result
         .open(path)?;
     file.write_all(contents)?;
     file.sync_all()
+}
+
+/// Replaces a private (0600) file atomically: the new contents go to a temporary file beside
+/// it, reach the disk, and only then take its name. A crash leaves the old file or the new
+/// one, never a mix, which matters for a file such as the keyring that nothing may damage.
+pub fn replace_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::other("the path names no file"))?;
+    let mut temporary = name.to_os_string();
+    temporary.push(format!(".{}.tmp", std::process::id()));
+    let temporary = dir.join(temporary);
+    let _ = fs::remove_file(&temporary);
+    let written =
+        write_private_file_new(&temporary, contents).and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written?;
+    fs::File::open(dir)?.sync_all()
 }
 
 /// Creates an empty 0600 file unless one exists already.
@@ -108,5 +132,30 @@ pub(crate) fn create_private_file_if_missing(path: &Path) -> io::Result<()> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn replace_private_file_swaps_contents_and_stays_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring.json");
+        write_private_file_new(&path, b"old").unwrap();
+        assert!(
+            write_private_file_new(&path, b"again").is_err(),
+            "never overwrites"
+        );
+        replace_private_file(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
     }
 }

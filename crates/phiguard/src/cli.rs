@@ -74,6 +74,175 @@ pub enum Command {
     /// The tamper-evident evidence ledger: append, read, prove, sign, verify, export
     #[command(subcommand)]
     Ledger(LedgerCommand),
+
+    /// Encrypt a file or stream for storage or transfer (envelope encryption)
+    #[command(
+        after_help = "Seals with a fresh data key, wrapped by this installation's current \
+                      key-encryption key and every enrolled break-glass key; the root key \
+                      never leaves this machine. The output is written to a temporary file \
+                      and renamed into place only when complete; it never replaces the \
+                      input. Context pairs are bound to the data and checked when it is \
+                      opened; they are not secret, so never put PHI in them.\n\n\
+                      Examples:\n  phiguard seal scan-0042.dcm                 # writes scan-0042.dcm.phg\n  \
+                      phiguard seal export.csv -o /mnt/cloud/export.csv.phg --context purpose=backup\n  \
+                      pg_dump ehr | phiguard seal - -o ehr.sql.phg"
+    )]
+    Seal(SealArgs),
+
+    /// Decrypt what `phiguard seal` produced
+    #[command(
+        after_help = "Every frame is authenticated before it is written. Output to a file goes \
+                      to a temporary file first and is renamed into place only if the whole \
+                      input verifies, so a failed unseal leaves no partial plaintext behind. \
+                      Output to stdout streams: if it fails, discard what was written.\n\n\
+                      Examples:\n  phiguard unseal scan-0042.dcm.phg            # writes scan-0042.dcm\n  \
+                      phiguard unseal export.csv.phg -o - --context purpose=backup | head\n  \
+                      phiguard unseal ehr.sql.phg -o ehr.sql --break-glass /media/safe/break-glass.key"
+    )]
+    Unseal(UnsealArgs),
+
+    /// Manage the encryption keys: create, list, rotate, retire, rewrap, break-glass
+    #[command(subcommand)]
+    Keys(KeysCommand),
+
+    /// Replace an identifier (MRN, name, SSN…) with this installation's pseudonym for it
+    #[command(
+        after_help = "The pseudonym is HMAC-SHA256 with a key from this installation's keyring: \
+                      the same identifier always gives the same pseudonym here, and nobody \
+                      without the key can reverse it. Use it to search the ledger for a known \
+                      person. Prefer stdin (-) so identifiers stay out of shell history.\n\n\
+                      Examples:\n  echo 'MRN-00042' | phiguard pseudonym --kind mrn -\n  \
+                      cut -d, -f1 patients.csv | phiguard pseudonym --kind mrn - > pseudonyms.txt\n  \
+                      phiguard pseudonym --kind ssn 123-45-6789 --json"
+    )]
+    Pseudonym(PseudonymArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// File to seal, or - for stdin
+    pub input: PathBuf,
+    /// Where to write [default: INPUT.phg; stdout when reading stdin]; - for stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Bind a key=value pair to the data (repeatable); opening can require it
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// Replace OUTPUT if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsealArgs {
+    /// File to open, or - for stdin
+    pub input: PathBuf,
+    /// Where to write [default: INPUT without .phg; stdout when reading stdin]; - for stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Require this key=value pair in the data's context (repeatable)
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// Open with an offline break-glass key file instead of the keyring
+    #[arg(long, value_name = "KEYFILE")]
+    pub break_glass: Option<PathBuf>,
+    /// Replace OUTPUT if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PseudonymArgs {
+    /// What the identifier is: mrn, ssn, name, email, or any lowercase name
+    #[arg(long)]
+    pub kind: String,
+    /// The identifier, or - to read one per line from stdin
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyProvider {
+    /// 32 random bytes in keys/root.key (0600); back it up off this machine
+    File,
+    /// Derived with Argon2id from a passphrase (PHIGUARD_PASSPHRASE, else a prompt)
+    Passphrase,
+    /// A non-extractable AES key inside a PKCS#11 token or HSM (PIN from PHIGUARD_PKCS11_PIN)
+    Pkcs11,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create the keyring: a root key, key-encryption key version 1, a pseudonymisation key
+    #[command(
+        after_help = "`phiguard init` creates a keyring with a file root key when there is \
+                      none; run this first to choose another root.\n\n\
+                      Examples:\n  phiguard keys init --provider passphrase\n  \
+                      PHIGUARD_PKCS11_PIN=… phiguard keys init --provider pkcs11 \\\n      \
+                      --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token phiguard"
+    )]
+    Init(KeysInitArgs),
+
+    /// Show the key versions, which one seals, which are retired, and break-glass keys
+    #[command(after_help = "Examples:\n  phiguard keys list\n  phiguard keys list --json")]
+    List,
+
+    /// Add a new key-encryption key version and seal with it from now on
+    #[command(
+        after_help = "Older versions keep opening what they sealed. Rewrap old files, then \
+                      retire the old versions.\n\nExamples:\n  phiguard keys rotate\n  \
+                      phiguard keys rewrap /srv/phi/*.phg && phiguard keys retire 1"
+    )]
+    Rotate,
+
+    /// Refuse to open data still wrapped under versions up to VERSION
+    #[command(after_help = "Examples:\n  phiguard keys retire 1")]
+    Retire {
+        /// The newest version to retire (lower than the current one)
+        version: u32,
+    },
+
+    /// Re-wrap sealed files for the current key version and break-glass keys (data untouched)
+    #[command(
+        after_help = "Only each file's header changes: its data key is unwrapped and wrapped \
+                      again, and the encrypted data is copied as it is. Each file is replaced \
+                      atomically.\n\nExamples:\n  phiguard keys rewrap backup-2025.tar.phg\n  \
+                      find /srv/phi -name '*.phg' -print0 | xargs -0 phiguard keys rewrap"
+    )]
+    Rewrap {
+        /// Sealed files to rewrap
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+
+    /// Create an offline break-glass key for emergency access and enroll it
+    #[command(
+        after_help = "Writes the private key to FILE (0600): print it or copy it to offline \
+                      media, put it in a safe, and delete it from this machine. Everything \
+                      sealed from now on can be opened with it, without the root key \
+                      (164.312(a)(2)(ii)). Rewrap older files to cover them too.\n\n\
+                      Examples:\n  phiguard keys break-glass --out /media/usb/break-glass.key --note 'safe 2, envelope 7'"
+    )]
+    BreakGlass {
+        /// Where to write the private key (must not exist)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Where the key will be kept, for the record
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct KeysInitArgs {
+    /// Where the root key lives
+    #[arg(long, value_enum, default_value_t = KeyProvider::File)]
+    pub provider: KeyProvider,
+    /// PKCS#11 module (shared library) for --provider pkcs11
+    #[arg(long, value_name = "PATH", required_if_eq("provider", "pkcs11"))]
+    pub pkcs11_module: Option<PathBuf>,
+    /// Label of the PKCS#11 token for --provider pkcs11
+    #[arg(long, value_name = "LABEL", required_if_eq("provider", "pkcs11"))]
+    pub pkcs11_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

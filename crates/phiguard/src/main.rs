@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod installation;
+mod keys;
 mod output;
 
 use std::process::ExitCode;
@@ -54,5 +55,9 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Init(args) => commands::init::run(&cli.global, args, out).await,
         Command::Status => commands::status::run(&cli.global, out).await,
         Command::Ledger(command) => commands::ledger::run(&cli.global, command, out).await,
+        Command::Seal(args) => commands::seal::seal(&cli.global, args, out),
+        Command::Unseal(args) => commands::seal::unseal(&cli.global, args, out),
+        Command::Keys(command) => commands::keys::run(&cli.global, command, out).await,
+        Command::Pseudonym(args) => commands::pseudonym::run(&cli.global, args, out),
     }
 }

@@ -7,7 +7,8 @@
 //! silently skipped there. This crate is the one place that decides.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
@@ -165,6 +166,251 @@ macro_rules! on_both_databases {
             )*
         }
     };
+}
+
+/// The environment variable SoftHSM2 reads, at `C_Initialize`, for its configuration file
+/// (without it, SoftHSM2 uses `/etc/softhsm/softhsm2.conf`, which tests must never touch).
+pub const SOFTHSM2_CONF_ENV: &str = "SOFTHSM2_CONF";
+
+/// Where distributions put the SoftHSM2 PKCS#11 module (Debian's path first).
+const SOFTHSM2_MODULES: &[&str] = &[
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib64/pkcs11/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+];
+
+/// Set in the child process [`softhsm_in_own_process`] starts: the name of the test it runs.
+const SOFTHSM_CHILD_TEST_ENV: &str = "PHIGUARD_TESTKIT_SOFTHSM_TEST";
+/// Set in that child: the store directory, the module and the token label.
+const SOFTHSM_CHILD_DIR_ENV: &str = "PHIGUARD_TESTKIT_SOFTHSM_DIR";
+const SOFTHSM_CHILD_MODULE_ENV: &str = "PHIGUARD_TESTKIT_SOFTHSM_MODULE";
+const SOFTHSM_CHILD_TOKEN_ENV: &str = "PHIGUARD_TESTKIT_SOFTHSM_TOKEN";
+/// File the child creates in the store directory once it has entered the test, so a child
+/// that ran no test at all (a name filter that matched nothing) cannot pass for a green one.
+const SOFTHSM_CHILD_RAN: &str = "child-ran";
+
+/// A private SoftHSM2 store for one test: its own configuration file and token directory
+/// (under the system temporary directory), holding one freshly initialised token with known
+/// PINs. Dropping the value deletes the store, tokens and all.
+///
+/// SoftHSM2 reads its configuration once per process, at `C_Initialize`, from the
+/// environment variable [`SOFTHSM2_CONF_ENV`], and does not notice tokens that another
+/// process creates afterwards. A test cannot set that variable in its own process (`unsafe`
+/// is forbidden, and `set_var` is unsafe), so the store is only ever used by processes the
+/// test starts with the variable set: the `phiguard` binary (see [`SoftHsm::configure`]), or
+/// the test itself run again in a child process (see [`softhsm_in_own_process`]).
+#[derive(Debug)]
+pub struct SoftHsm {
+    module: PathBuf,
+    dir: PathBuf,
+    conf: PathBuf,
+    token_label: String,
+    /// Whether this value made the store, and so deletes it when dropped.
+    owner: bool,
+}
+
+impl SoftHsm {
+    /// The token's user PIN (the same for every test token; the stores are throwaway).
+    pub const USER_PIN: &'static str = "phiguard-test-user-pin-8Kq3";
+    /// The token's security officer PIN.
+    pub const SO_PIN: &'static str = "phiguard-test-so-pin-Zr52";
+
+    /// Path of the SoftHSM2 PKCS#11 module.
+    pub fn module(&self) -> &Path {
+        &self.module
+    }
+
+    /// Path of this store's configuration file, to pass as [`SOFTHSM2_CONF_ENV`].
+    pub fn conf(&self) -> &Path {
+        &self.conf
+    }
+
+    /// Label of the token initialised for this test.
+    pub fn token_label(&self) -> &str {
+        &self.token_label
+    }
+
+    /// The token's user PIN.
+    pub fn user_pin(&self) -> &'static str {
+        Self::USER_PIN
+    }
+
+    /// The token's security officer PIN.
+    pub fn so_pin(&self) -> &'static str {
+        Self::SO_PIN
+    }
+
+    /// Points `command` at this store, so a spawned `phiguard` (or any PKCS#11 program)
+    /// finds the test token and never the system's SoftHSM2 configuration.
+    pub fn configure<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command.env(SOFTHSM2_CONF_ENV, &self.conf)
+    }
+}
+
+impl Drop for SoftHsm {
+    fn drop(&mut self) {
+        if self.owner {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Makes a private SoftHSM2 store with one initialised token (label [`SoftHsm::token_label`],
+/// PINs [`SoftHsm::USER_PIN`] and [`SoftHsm::SO_PIN`]), for tests that spawn a program which
+/// uses it. `None` (after the skip note, see [`missing`]) when SoftHSM2 is not installed.
+///
+/// The token is made by `softhsm2-util` in a child process with [`SOFTHSM2_CONF_ENV`]
+/// pointing at the new store, so this process never loads SoftHSM2 and the system's
+/// configuration is never read or written.
+pub fn softhsm() -> Option<SoftHsm> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let Some(module) = SOFTHSM2_MODULES
+        .iter()
+        .map(PathBuf::from)
+        .find(|candidate| candidate.is_file())
+    else {
+        missing(
+            "the SoftHSM2 PKCS#11 module (libsofthsm2.so)",
+            "install it with `apt-get install softhsm2`",
+        );
+        return None;
+    };
+    let util = program("softhsm2-util", "softhsm2")?;
+
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let pid = std::process::id();
+    let dir = std::env::temp_dir().join(format!("phiguard-softhsm-{pid}-{n}-{nanos}"));
+    let tokens = dir.join("tokens");
+    // `create_dir`, not `create_dir_all`: the directory must be new, never someone's store.
+    std::fs::create_dir(&dir)
+        .and_then(|()| std::fs::create_dir(&tokens))
+        .unwrap_or_else(|e| panic!("could not create the SoftHSM2 test store {dir:?}: {e}"));
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "# SoftHSM2 store of one phiguard test; deleted when the test ends.\n\
+             directories.tokendir = {}\n\
+             objectstore.backend = file\n\
+             log.level = ERROR\n\
+             slots.removable = false\n\
+             slots.mechanisms = ALL\n\
+             library.reset_on_fork = false\n",
+            tokens.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("could not write {conf:?}: {e}"));
+    let hsm = SoftHsm {
+        module,
+        dir,
+        conf,
+        // Token labels are at most 32 bytes.
+        token_label: format!("phiguard-test-{pid}-{n}"),
+        owner: true,
+    };
+
+    let output = Command::new(&util)
+        .env(SOFTHSM2_CONF_ENV, &hsm.conf)
+        .args(["--init-token", "--free", "--label", &hsm.token_label])
+        .args(["--so-pin", SoftHsm::SO_PIN, "--pin", SoftHsm::USER_PIN])
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {util:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "softhsm2-util could not initialise the test token ({}): {}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    Some(hsm)
+}
+
+/// For a test that loads SoftHSM2 into its own process (through the `cryptoki` crate, e.g.
+/// `Pkcs11Root`): runs the calling test again in a child process whose [`SOFTHSM2_CONF_ENV`]
+/// names a fresh store made by [`softhsm`], and reports the child's result.
+///
+/// Call it first in the test, as `let Some(hsm) = softhsm_in_own_process() else { return };`.
+/// In the test's own process it returns `None`, after the child passed (it panics with the
+/// child's output if the child failed, or ran no test), or after the skip note when SoftHSM2
+/// is missing. In the child it returns the store, and the rest of the test runs there.
+///
+/// Each such test thus has its own process, its own SoftHSM2 state and its own token, which
+/// also makes the tests independent of each other when `cargo test` runs them in parallel.
+pub fn softhsm_in_own_process() -> Option<SoftHsm> {
+    // libtest runs each test on a thread named after the test: the name to run in the child.
+    let thread = std::thread::current();
+    let test = match thread.name() {
+        Some(name) if name != "main" => name.to_owned(),
+        _ => panic!(
+            "softhsm_in_own_process must be called from a #[test] function, on the thread \
+             the test harness names after the test"
+        ),
+    };
+    if std::env::var(SOFTHSM_CHILD_TEST_ENV).is_ok_and(|child| child == test) {
+        return Some(softhsm_of_child());
+    }
+
+    let hsm = softhsm()?;
+    let exe = std::env::current_exe()
+        .unwrap_or_else(|e| panic!("cannot find the running test binary to re-run {test}: {e}"));
+    let output = Command::new(&exe)
+        .args([test.as_str(), "--exact", "--include-ignored", "--nocapture"])
+        .arg("--test-threads=1")
+        .env(SOFTHSM2_CONF_ENV, &hsm.conf)
+        .env(SOFTHSM_CHILD_TEST_ENV, &test)
+        .env(SOFTHSM_CHILD_DIR_ENV, &hsm.dir)
+        .env(SOFTHSM_CHILD_MODULE_ENV, &hsm.module)
+        .env(SOFTHSM_CHILD_TOKEN_ENV, &hsm.token_label)
+        .output()
+        .unwrap_or_else(|e| panic!("could not re-run {test} in a child process: {e}"));
+    let shown = format!(
+        "--- child stdout ---\n{}--- child stderr ---\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "{test} failed in its SoftHSM2 child process ({})\n{shown}",
+        output.status
+    );
+    assert!(
+        hsm.dir.join(SOFTHSM_CHILD_RAN).is_file(),
+        "the child process ran no test named {test}, so nothing was checked\n{shown}"
+    );
+    // Captured by the harness like any test output; shown with --nocapture or on failure.
+    print!("{shown}");
+    None
+}
+
+/// The store the parent made, as described by its environment (see `softhsm_in_own_process`).
+fn softhsm_of_child() -> SoftHsm {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .unwrap_or_else(|| panic!("{name} is not set in the SoftHSM2 child process"))
+    };
+    let dir = PathBuf::from(var(SOFTHSM_CHILD_DIR_ENV));
+    let hsm = SoftHsm {
+        module: PathBuf::from(var(SOFTHSM_CHILD_MODULE_ENV)),
+        conf: dir.join("softhsm2.conf"),
+        token_label: var(SOFTHSM_CHILD_TOKEN_ENV).to_string_lossy().into_owned(),
+        dir,
+        // The parent deletes the store once the child has exited.
+        owner: false,
+    };
+    assert_eq!(
+        std::env::var_os(SOFTHSM2_CONF_ENV).map(PathBuf::from).as_ref(),
+        Some(&hsm.conf),
+        "{SOFTHSM2_CONF_ENV} in the child does not name the test store"
+    );
+    std::fs::write(hsm.dir.join(SOFTHSM_CHILD_RAN), b"")
+        .unwrap_or_else(|e| panic!("could not mark the SoftHSM2 child as started: {e}"));
+    hsm
 }
 
 /// Replaces the database name (the URL path) of a PostgreSQL URL, keeping its query.

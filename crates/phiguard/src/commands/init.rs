@@ -13,6 +13,8 @@ struct InitResult {
     created: bool,
     config: String,
     keys: String,
+    /// The encryption keyring (`phiguard keys list`).
+    keyring: String,
     installation_name: String,
     database: String,
     schema_version: i64,
@@ -23,9 +25,14 @@ struct InitResult {
 pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::Result<Outcome> {
     let installation = Installation::open(global, args.name.as_deref()).await?;
     let home = &installation.home;
+    // Keys for `seal`; a passphrase or PKCS#11 root is chosen with `keys init` beforehand.
+    let created_keyring = super::keys::ensure_keyring(home)?.is_some();
     let result = InitResult {
         home: home.dir().display().to_string(),
-        created: installation.created.created_anything() || installation.created_ledger_key,
+        created: installation.created.created_anything()
+            || installation.created_ledger_key
+            || created_keyring,
+        keyring: crate::keys::keyring_path(home).display().to_string(),
         config: home.config_path().display().to_string(),
         keys: home.keys_dir().display().to_string(),
         installation_name: home.config().installation.name.clone(),
@@ -46,8 +53,8 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
             format!("phiguard home at {} is already set up; nothing was changed", result.home)
         };
         format!(
-            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  ledger key    {}\n\nKeep a copy of the ledger key above off this machine: it verifies the evidence.\nNext: phiguard status",
-            result.installation_name, result.config, result.database, result.schema_version, result.keys, result.ledger_verifier_key
+            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  keyring       {}\n  ledger key    {}\n\nKeep a copy of the ledger key above off this machine: it verifies the evidence.\nBack up keys/ off this machine: without them, sealed data cannot be opened.\nNext: phiguard status",
+            result.installation_name, result.config, result.database, result.schema_version, result.keys, result.keyring, result.ledger_verifier_key
         )
     });
     installation.store.close().await;

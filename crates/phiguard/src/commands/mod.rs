@@ -1,3 +1,6 @@
 pub mod init;
+pub mod keys;
 pub mod ledger;
+pub mod pseudonym;
+pub mod seal;
 pub mod status;

@@ -1,0 +1,1 @@
+//! Hostile inputs that need the crate's internals to build.

@@ -1,0 +1,285 @@
+//! `phiguard seal` and `phiguard unseal`: files and streams in, sealed or opened out, in
+//! constant memory, never over the input, and never leaving a partial file behind.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use phiguard_crypto::{BreakGlassSecret, KeyOpener};
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{GlobalArgs, SealArgs, UnsealArgs};
+use crate::keys;
+use crate::output::Output;
+
+/// The suffix `seal` adds and `unseal` removes.
+const SUFFIX: &str = "phg";
+/// Files at least this large get a progress bar (on a terminal).
+const PROGRESS_FROM: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Serialize)]
+struct SealResult {
+    input: String,
+    output: String,
+    bytes: u64,
+    key_version: u32,
+    recipients: usize,
+    context: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+struct UnsealResult {
+    input: String,
+    output: String,
+    bytes: u64,
+    opened_with: String,
+    context: std::collections::BTreeMap<String, String>,
+}
+
+fn context_from(pairs: &[String]) -> anyhow::Result<phiguard_crypto::Context> {
+    let mut context = phiguard_crypto::Context::new();
+    for pair in pairs {
+        context.insert_pair(pair).map_err(anyhow::Error::msg)?;
+    }
+    Ok(context)
+}
+
+fn is_dash(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Where the result goes.
+enum Destination {
+    Stdout,
+    File { path: PathBuf, force: bool },
+}
+
+impl Destination {
+    fn describe(&self) -> String {
+        match self {
+            Destination::Stdout => "-".into(),
+            Destination::File { path, .. } => path.display().to_string(),
+        }
+    }
+
+    /// Refuses an output that exists (unless forced) or that is the input itself.
+    fn check(&self, input: &Path) -> anyhow::Result<()> {
+        let Destination::File { path, force } = self else {
+            return Ok(());
+        };
+        let Ok(existing) = std::fs::metadata(path) else {
+            return Ok(());
+        };
+        if let Ok(source) = std::fs::metadata(input)
+            && source.dev() == existing.dev()
+            && source.ino() == existing.ino()
+        {
+            anyhow::bail!(
+                "the output {} is the input file; phiguard never writes over its input. Choose another -o",
+                path.display()
+            );
+        }
+        if !force {
+            anyhow::bail!(
+                "{} already exists; choose another -o, or add --force to replace it",
+                path.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Runs `work` with a writer for the destination. A file is written to a temporary file in
+/// the same directory, flushed to disk, and renamed into place only when `work` succeeded;
+/// on failure the temporary file is removed.
+fn write_to<T>(
+    destination: &Destination,
+    work: impl FnOnce(&mut dyn Write) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    match destination {
+        Destination::Stdout => {
+            let stdout = io::stdout();
+            let mut lock = stdout.lock();
+            work(&mut lock)
+        }
+        Destination::File { path, force } => {
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut temporary = tempfile::Builder::new()
+                .prefix(".phiguard-")
+                .suffix(".partial")
+                .tempfile_in(dir)
+                .with_context(|| format!("could not create a file in {}", dir.display()))?;
+            let value = {
+                let mut writer = io::BufWriter::with_capacity(1 << 20, temporary.as_file_mut());
+                let value = work(&mut writer)?;
+                writer.flush().context("could not write the output")?;
+                value
+            };
+            temporary
+                .as_file()
+                .sync_all()
+                .context("could not flush the output to disk")?;
+            let persisted = if *force {
+                temporary.persist(path).map(drop)
+            } else {
+                temporary.persist_noclobber(path).map(drop)
+            };
+            persisted.map_err(|e| {
+                anyhow::Error::new(e.error).context(format!(
+                    "could not move the output into place at {}",
+                    path.display()
+                ))
+            })?;
+            Ok(value)
+        }
+    }
+}
+
+fn open_input(path: &Path) -> anyhow::Result<(Box<dyn Read>, Option<u64>)> {
+    if is_dash(path) {
+        return Ok((Box::new(io::stdin().lock()), None));
+    }
+    let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    Ok((Box::new(file), size))
+}
+
+pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Result<Outcome> {
+    let context = context_from(&args.context)?;
+    let destination = match &args.output {
+        Some(path) if is_dash(path) => Destination::Stdout,
+        Some(path) => Destination::File {
+            path: path.clone(),
+            force: args.force,
+        },
+        None if is_dash(&args.input) => Destination::Stdout,
+        None => {
+            let mut name = args.input.clone().into_os_string();
+            name.push(format!(".{SUFFIX}"));
+            Destination::File {
+                path: name.into(),
+                force: args.force,
+            }
+        }
+    };
+    if matches!(destination, Destination::Stdout) && io::stdout().is_terminal() {
+        anyhow::bail!(
+            "refusing to write sealed (binary) data to a terminal; give -o FILE or redirect stdout"
+        );
+    }
+    destination.check(&args.input)?;
+    let home = keys::open_home(global)?;
+    let keyring = keys::open_keyring(&home)?;
+    let (input, size) = open_input(&args.input)?;
+    let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "sealing");
+    let recipients = keyring.recipients();
+    let bytes = write_to(&destination, |writer| {
+        phiguard_crypto::seal_stream(recipients, &context, input, writer, &mut |done| {
+            bar.set_position(done)
+        })
+        .context("sealing failed")
+    })?;
+    bar.finish_and_clear();
+    let result = SealResult {
+        input: args.input.display().to_string(),
+        output: destination.describe(),
+        bytes,
+        key_version: keyring.current_version(),
+        recipients: 1 + recipients.break_glass.len(),
+        context: context
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    };
+    if !matches!(destination, Destination::Stdout) || out.is_json() {
+        out.result(&result, || {
+            format!(
+                "sealed {} ({} bytes) into {} with key version {}",
+                result.input, result.bytes, result.output, result.key_version
+            )
+        });
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn unseal(global: &GlobalArgs, args: &UnsealArgs, out: &Output) -> anyhow::Result<Outcome> {
+    let required = context_from(&args.context)?;
+    let destination = match &args.output {
+        Some(path) if is_dash(path) => Destination::Stdout,
+        Some(path) => Destination::File {
+            path: path.clone(),
+            force: args.force,
+        },
+        None if is_dash(&args.input) => Destination::Stdout,
+        None => match args.input.extension() {
+            Some(ext) if ext == SUFFIX => Destination::File {
+                path: args.input.with_extension(""),
+                force: args.force,
+            },
+            _ => anyhow::bail!(
+                "{} does not end in .{SUFFIX}, so there is no default output name; give -o FILE (or -o - for stdout)",
+                args.input.display()
+            ),
+        },
+    };
+    destination.check(&args.input)?;
+    let opener: Box<dyn KeyOpener> = match &args.break_glass {
+        Some(file) => {
+            let text =
+                zeroize::Zeroizing::new(std::fs::read_to_string(file).with_context(|| {
+                    format!("could not read the break-glass key {}", file.display())
+                })?);
+            Box::new(BreakGlassSecret::from_text(&text).map_err(anyhow::Error::msg)?)
+        }
+        None => Box::new(keys::open_keyring(&keys::open_home(global)?)?),
+    };
+    let (input, size) = open_input(&args.input)?;
+    let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "opening");
+    let opened = write_to(&destination, |writer| {
+        phiguard_crypto::unseal_stream_requiring(&*opener, &required, input, writer, &mut |done| {
+            bar.set_position(done)
+        })
+        .map_err(anyhow::Error::new)
+        .context("the data could not be opened")
+    })
+    .map_err(|e| {
+        if matches!(destination, Destination::Stdout) {
+            e.context(
+                "nothing after this point is trustworthy: discard whatever was written to stdout",
+            )
+        } else {
+            e
+        }
+    })?;
+    bar.finish_and_clear();
+    let result = UnsealResult {
+        input: args.input.display().to_string(),
+        output: destination.describe(),
+        bytes: opened.plaintext_bytes,
+        opened_with: opened.opened_with.clone(),
+        context: opened
+            .context
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    };
+    if !matches!(destination, Destination::Stdout) || out.is_json() {
+        out.result(&result, || {
+            format!(
+                "opened {} into {} ({} bytes) with {}",
+                result.input, result.output, result.bytes, result.opened_with
+            )
+        });
+    }
+    Ok(Outcome::Ok)
+}
