@@ -126,7 +126,10 @@ mod tests {
         assert_eq!(decode("").unwrap(), Vec::<u8>::new());
         assert_eq!(decode("000fa5ff").unwrap(), vec![0x00, 0x0f, 0xa5, 0xff]);
         assert_eq!(decode("abc"), Err(HexError::OddLength(3)));
-        assert!(matches!(decode("0G"), Err(HexError::Digit { index: 1, .. })));
+        assert!(matches!(
+            decode("0G"),
+            Err(HexError::Digit { index: 1, .. })
+        ));
     }
 
     #[test]

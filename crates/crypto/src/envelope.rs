@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Frame `i` is encrypted under the message's frame key with nonce `0u32 ‖ i as u64` and
-//! additional data `i as u64 ‖ kind` (‖ `length` for the final frame). The final frame is
+//! 13 bytes of additional data `i as u64 ‖ kind u8 ‖ length u32` (length 0 for a regular
+//! frame). The final frame is
 //! always present and always shorter than a full frame (possibly empty), so the writer
 //! never needs to look ahead, and a reader knows the data ended where the writer ended it.
 
@@ -24,11 +25,17 @@ use crate::wrap::{self, BreakGlassPublic, Kek};
 
 const KIND_REGULAR: u8 = 0;
 const KIND_FINAL: u8 = 1;
-/// Frames gathered into one read or write, so a large file costs few system calls.
-const BATCH_FRAMES: usize = 16;
-/// How far from its position a frame that fails to authenticate is looked for, to tell a
-/// moved or repeated frame from an altered one.
-const DIAGNOSIS_WINDOW: u64 = 4096;
+/// Bytes gathered into one read or write, so a large file costs few system calls.
+const BATCH_BYTES: usize = 1 << 20;
+/// How many bytes may be decrypted looking for the position of a frame that fails to
+/// authenticate, to tell a moved or repeated frame from an altered one: 4096 positions on
+/// either side for 64 KiB frames, fewer for larger ones.
+const DIAGNOSIS_BUDGET: usize = 512 << 20;
+
+/// Frames per batch: at least one, and about [`BATCH_BYTES`] of them.
+fn batch_frames(frame_size: usize) -> usize {
+    (BATCH_BYTES / frame_size.max(1)).max(1)
+}
 
 /// Opens the data key of a message from one of its header stanzas.
 pub trait KeyOpener {
@@ -115,10 +122,7 @@ fn new_message(
         stanzas.push(public.wrap(&message_id, &data_key)?);
     }
     if stanzas.len() > crate::format::MAX_STANZAS {
-        return Err(SealError::Context(format!(
-            "at most {} recipients are allowed",
-            crate::format::MAX_STANZAS
-        )));
+        return Err(SealError::TooManyRecipients(stanzas.len()));
     }
     let mut header = Header {
         frame_size: FRAME_SIZE,
@@ -215,7 +219,7 @@ pub fn seal_stream(
         .map_err(SealError::Write)?;
     let frame_size = FRAME_SIZE as usize;
     let slot = 1 + 4 + frame_size + TAG_LEN;
-    let mut batch = vec![0u8; BATCH_FRAMES * slot];
+    let mut batch = vec![0u8; batch_frames(frame_size) * slot];
     let mut used = 0;
     let mut index = 0u64;
     let mut total = 0u64;
@@ -325,7 +329,7 @@ pub fn unseal_stream_requiring(
     header.context.require(required)?;
     let frame_size = header.frame_size as usize;
     let mut frames = FrameReader::new(input, frame_size);
-    let mut plain = vec![0u8; BATCH_FRAMES * frame_size];
+    let mut plain = vec![0u8; batch_frames(frame_size) * frame_size];
     let mut plain_used = 0;
     let mut index = 0u64;
     let mut total = 0u64;
@@ -352,6 +356,7 @@ pub fn unseal_stream_requiring(
                 frame.length,
                 frame.ciphertext,
                 frame.tag,
+                frame_size,
             ));
         }
         plain_used += length;
@@ -386,10 +391,14 @@ fn diagnose(
     length: Option<u32>,
     ciphertext: &[u8],
     tag: &[u8],
+    frame_size: usize,
 ) -> UnsealError {
     let mut scratch = vec![0u8; ciphertext.len()];
-    let earliest = position.saturating_sub(DIAGNOSIS_WINDOW);
-    let latest = position.saturating_add(DIAGNOSIS_WINDOW);
+    // Counted in whole frames even for a short final frame, and never more than 4096
+    // positions either way, so a failure costs a bounded, small amount of work.
+    let window = (DIAGNOSIS_BUDGET / frame_size / 2).min(4096) as u64;
+    let earliest = position.saturating_sub(window);
+    let latest = position.saturating_add(window);
     for original in (earliest..=latest).filter(|j| *j != position) {
         let aad = frame_aad(original, kind, length);
         if key
@@ -434,7 +443,7 @@ impl<R: Read> FrameReader<R> {
         FrameReader {
             input,
             frame_size,
-            buffer: vec![0u8; BATCH_FRAMES * (1 + 4 + frame_size + TAG_LEN)],
+            buffer: vec![0u8; batch_frames(frame_size) * (1 + 4 + frame_size + TAG_LEN)],
             start: 0,
             end: 0,
             at_eof: false,
@@ -545,12 +554,28 @@ pub fn rewrap_stream(
             .filter(|s| matches!(s, Stanza::Unknown { .. }))
             .cloned(),
     );
+    // Checked before anything is written: a header with too many recipients could not be
+    // read back, and the caller would replace a good file with it.
+    if stanzas.len() > crate::format::MAX_STANZAS {
+        return Err(UnsealError::TooManyRecipients(stanzas.len()));
+    }
     let mut rewrapped = Header { stanzas, ..header };
     keys.sign(&mut rewrapped);
     output
         .write_all(&rewrapped.encode())
         .map_err(UnsealError::Write)?;
-    std::io::copy(&mut input, &mut output).map_err(UnsealError::Write)?;
+    let mut buffer = vec![0u8; BATCH_BYTES];
+    loop {
+        let read = match input.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(UnsealError::Read(e)),
+        };
+        output
+            .write_all(&buffer[..read])
+            .map_err(UnsealError::Write)?;
+    }
     output.flush().map_err(UnsealError::Write)?;
     Ok(rewrapped)
 }

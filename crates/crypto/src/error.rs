@@ -22,6 +22,11 @@ pub enum SealError {
     #[error("encryption failed inside the cryptographic library")]
     Cipher,
 
+    #[error(
+        "{0} recipients were asked for; a sealed object holds at most 16 (the current key plus up to 15 break-glass keys)"
+    )]
+    TooManyRecipients(usize),
+
     #[error(transparent)]
     Random(#[from] RandomUnavailable),
 }
@@ -109,6 +114,11 @@ pub enum UnsealError {
 
     #[error("a cryptographic operation failed inside the cryptographic library")]
     Cipher,
+
+    #[error(
+        "rewrapping would give this object {0} recipients, more than the 16 a header holds; nothing was written"
+    )]
+    TooManyRecipients(usize),
 
     #[error("reading the sealed data failed: {0}")]
     Read(#[source] io::Error),

@@ -404,7 +404,9 @@ fn softhsm_of_child() -> SoftHsm {
         owner: false,
     };
     assert_eq!(
-        std::env::var_os(SOFTHSM2_CONF_ENV).map(PathBuf::from).as_ref(),
+        std::env::var_os(SOFTHSM2_CONF_ENV)
+            .map(PathBuf::from)
+            .as_ref(),
         Some(&hsm.conf),
         "{SOFTHSM2_CONF_ENV} in the child does not name the test store"
     );

@@ -145,14 +145,21 @@ pub enum RootKeyError {
         reason: String,
     },
 
+    /// The keyring's stored root settings are impossible (e.g. Argon2 parameters beyond any
+    /// sane bound, a short salt): it was damaged or edited, and is refused before any of it
+    /// is acted on.
     #[error(
         "the keyring's root key settings are damaged: {0}; restore the keyring from its backup"
     )]
     DamagedKeyring(String),
 
+    /// Argon2 parameters given for a new keyring are out of bounds (a caller's mistake, not
+    /// damage).
     #[error("{0}")]
     InvalidArgon2Params(String),
 
+    /// aws-lc-rs refused an AES-256-GCM operation that cannot fail with valid inputs (a
+    /// 32-byte key, a secret far below GCM's length limit); reported rather than panicking.
     #[error("AES-256-GCM failed to {action} in the crypto library")]
     Cipher { action: &'static str },
 

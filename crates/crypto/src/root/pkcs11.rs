@@ -201,9 +201,7 @@ fn is_authentication_failure(e: &CkError) -> bool {
     matches!(
         e,
         CkError::Pkcs11(
-            RvError::EncryptedDataInvalid
-                | RvError::EncryptedDataLenRange
-                | RvError::GeneralError,
+            RvError::EncryptedDataInvalid | RvError::EncryptedDataLenRange | RvError::GeneralError,
             Function::Decrypt
         )
     )

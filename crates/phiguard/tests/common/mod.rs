@@ -14,6 +14,8 @@ pub fn phiguard(home: &Path) -> Command {
     cmd.env_remove("PHIGUARD_HOME")
         .env_remove("PHIGUARD_DATABASE_URL")
         .env_remove("PHIGUARD_LOG")
+        .env_remove("PHIGUARD_PASSPHRASE")
+        .env_remove("PHIGUARD_PKCS11_PIN")
         .arg("--home")
         .arg(home);
     cmd
