@@ -143,51 +143,47 @@ pub fn seal(
     plaintext: &[u8],
 ) -> Result<Vec<u8>, SealError> {
     let (header, keys) = new_message(recipients, context)?;
+    let header = header.encode();
     let frame_size = FRAME_SIZE as usize;
-    let frames = plaintext.len() / frame_size + 1;
-    let mut out = header.encode();
-    out.reserve(plaintext.len() + frames * (1 + 4 + TAG_LEN));
-    let mut chunks = plaintext.chunks_exact(frame_size);
+    let regular = plaintext.len() / frame_size;
+    let rest = plaintext.len() % frame_size;
+    let mut out =
+        vec![0u8; header.len() + regular * (1 + frame_size + TAG_LEN) + 5 + rest + TAG_LEN];
+    out[..header.len()].copy_from_slice(&header);
+    // Each frame is encrypted straight from the plaintext into its place in the output.
+    let mut at = header.len();
     let mut index = 0u64;
-    for chunk in &mut chunks {
-        out.push(KIND_REGULAR);
-        seal_frame_into(&keys.frames, index, KIND_REGULAR, None, chunk, &mut out)?;
+    for chunk in plaintext.chunks_exact(frame_size) {
+        out[at] = KIND_REGULAR;
+        let (ciphertext, tag) = out[at + 1..at + 1 + frame_size + TAG_LEN].split_at_mut(frame_size);
+        keys.frames
+            .seal_out_of_place_scatter(
+                nonce(index),
+                Aad::from(frame_aad(index, KIND_REGULAR, None)),
+                chunk,
+                ciphertext,
+                &[],
+                tag,
+            )
+            .map_err(|_| SealError::Cipher)?;
+        at += 1 + frame_size + TAG_LEN;
         index += 1;
     }
-    let rest = chunks.remainder();
-    let length = rest.len() as u32;
-    out.push(KIND_FINAL);
-    out.extend_from_slice(&length.to_be_bytes());
-    seal_frame_into(
-        &keys.frames,
-        index,
-        KIND_FINAL,
-        Some(length),
-        rest,
-        &mut out,
-    )?;
-    Ok(out)
-}
-
-fn seal_frame_into(
-    key: &LessSafeKey,
-    index: u64,
-    kind: u8,
-    length: Option<u32>,
-    plaintext: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), SealError> {
-    let start = out.len();
-    out.extend_from_slice(plaintext);
-    let tag = key
-        .seal_in_place_separate_tag(
+    let length = rest as u32;
+    out[at] = KIND_FINAL;
+    out[at + 1..at + 5].copy_from_slice(&length.to_be_bytes());
+    let (ciphertext, tag) = out[at + 5..].split_at_mut(rest);
+    keys.frames
+        .seal_out_of_place_scatter(
             nonce(index),
-            Aad::from(frame_aad(index, kind, length)),
-            &mut out[start..],
+            Aad::from(frame_aad(index, KIND_FINAL, Some(length))),
+            &plaintext[plaintext.len() - rest..],
+            ciphertext,
+            &[],
+            tag,
         )
         .map_err(|_| SealError::Cipher)?;
-    out.extend_from_slice(tag.as_ref());
-    Ok(())
+    Ok(out)
 }
 
 /// Reads until `buffer` is full or the input ends; returns how much was read.
@@ -298,9 +294,76 @@ pub fn read_header(mut input: impl Read) -> Result<Header, UnsealError> {
 
 /// Opens sealed data in memory.
 pub fn unseal(opener: &dyn KeyOpener, sealed: &[u8]) -> Result<(Opened, Vec<u8>), UnsealError> {
-    let mut plaintext = Vec::with_capacity(sealed.len());
-    let opened = unseal_stream(opener, sealed, &mut plaintext, &mut |_| {})?;
-    Ok((opened, plaintext))
+    let mut rest = sealed;
+    let (header, _, keys, opened_with) = open_header(opener, &mut rest)?;
+    let frame_size = header.frame_size as usize;
+    // Frames are decrypted straight from the input into one output buffer: the plaintext
+    // is never longer than what is left of the input.
+    let mut plaintext = vec![0u8; rest.len()];
+    let mut written = 0;
+    let mut index = 0u64;
+    loop {
+        let frame = match split_frame(rest, frame_size, index)? {
+            Split::Frame(frame) => frame,
+            Split::Need(_) => return Err(UnsealError::Truncated { frames: index }),
+        };
+        let length = frame.ciphertext.len();
+        open_frame(
+            &keys.frames,
+            index,
+            &frame,
+            &mut plaintext[written..written + length],
+            frame_size,
+        )?;
+        written += length;
+        rest = &rest[frame.encoded_len..];
+        if frame.kind == KIND_FINAL {
+            if !rest.is_empty() {
+                return Err(UnsealError::TrailingData);
+            }
+            plaintext.truncate(written);
+            return Ok((opened(&header, opened_with, written as u64), plaintext));
+        }
+        index += 1;
+    }
+}
+
+fn opened(header: &Header, opened_with: String, plaintext_bytes: u64) -> Opened {
+    Opened {
+        context: header.context.clone(),
+        opened_with,
+        recipients: header.stanzas.iter().map(Stanza::describe).collect(),
+        plaintext_bytes,
+    }
+}
+
+/// Decrypts one frame into `out`, or says how it fails: altered, or moved from elsewhere.
+fn open_frame(
+    key: &LessSafeKey,
+    index: u64,
+    frame: &Frame<'_>,
+    out: &mut [u8],
+    frame_size: usize,
+) -> Result<(), UnsealError> {
+    let aad = frame_aad(index, frame.kind, frame.length);
+    key.open_separate_gather(
+        nonce(index),
+        Aad::from(aad),
+        frame.ciphertext,
+        frame.tag,
+        out,
+    )
+    .map_err(|_| {
+        diagnose(
+            key,
+            index,
+            frame.kind,
+            frame.length,
+            frame.ciphertext,
+            frame.tag,
+            frame_size,
+        )
+    })
 }
 
 /// Opens sealed data from `input` into `output`, in constant memory. Each frame is written
@@ -336,29 +399,13 @@ pub fn unseal_stream_requiring(
     loop {
         let frame = frames.next_frame(index)?;
         let length = frame.ciphertext.len();
-        let out = &mut plain[plain_used..plain_used + length];
-        let aad = frame_aad(index, frame.kind, frame.length);
-        if keys
-            .frames
-            .open_separate_gather(
-                nonce(index),
-                Aad::from(aad),
-                frame.ciphertext,
-                frame.tag,
-                out,
-            )
-            .is_err()
-        {
-            return Err(diagnose(
-                &keys.frames,
-                index,
-                frame.kind,
-                frame.length,
-                frame.ciphertext,
-                frame.tag,
-                frame_size,
-            ));
-        }
+        open_frame(
+            &keys.frames,
+            index,
+            &frame,
+            &mut plain[plain_used..plain_used + length],
+            frame_size,
+        )?;
         plain_used += length;
         total += length as u64;
         let last = frame.kind == KIND_FINAL;
@@ -372,12 +419,7 @@ pub fn unseal_stream_requiring(
         if last {
             frames.expect_end()?;
             output.flush().map_err(UnsealError::Write)?;
-            return Ok(Opened {
-                context: header.context.clone(),
-                opened_with,
-                recipients: header.stanzas.iter().map(Stanza::describe).collect(),
-                plaintext_bytes: total,
-            });
+            return Ok(opened(&header, opened_with, total));
         }
         index += 1;
     }
@@ -426,6 +468,49 @@ struct Frame<'a> {
     length: Option<u32>,
     ciphertext: &'a [u8],
     tag: &'a [u8],
+    /// Bytes the frame takes in the sealed data.
+    encoded_len: usize,
+}
+
+enum Split<'a> {
+    Frame(Frame<'a>),
+    /// The frame is not complete: this many bytes are needed from its start.
+    Need(usize),
+}
+
+/// Reads the frame at the start of `bytes`, if all of it is there.
+fn split_frame(bytes: &[u8], frame_size: usize, index: u64) -> Result<Split<'_>, UnsealError> {
+    let Some(&kind) = bytes.first() else {
+        return Ok(Split::Need(1));
+    };
+    let (header_len, length) = match kind {
+        KIND_REGULAR => (1, frame_size),
+        KIND_FINAL => {
+            let Some(field) = bytes.get(1..5) else {
+                return Ok(Split::Need(5));
+            };
+            let mut length = [0u8; 4];
+            length.copy_from_slice(field);
+            let length = u32::from_be_bytes(length) as usize;
+            if length >= frame_size {
+                return Err(UnsealError::FrameAltered { index });
+            }
+            (5, length)
+        }
+        _ => return Err(UnsealError::FrameAltered { index }),
+    };
+    let encoded_len = header_len + length + TAG_LEN;
+    let Some(body) = bytes.get(header_len..encoded_len) else {
+        return Ok(Split::Need(encoded_len));
+    };
+    let (ciphertext, tag) = body.split_at(length);
+    Ok(Split::Frame(Frame {
+        kind,
+        length: (kind == KIND_FINAL).then_some(length as u32),
+        ciphertext,
+        tag,
+        encoded_len,
+    }))
 }
 
 /// Splits the frames out of the input, reading many at a time.
@@ -473,42 +558,24 @@ impl<R: Read> FrameReader<R> {
     }
 
     fn next_frame(&mut self, index: u64) -> Result<Frame<'_>, UnsealError> {
-        let cut = UnsealError::Truncated { frames: index };
-        if !self.fill(1)? {
-            return Err(cut);
-        }
-        let kind = self.buffer[self.start];
-        let (header_len, length) = match kind {
-            KIND_REGULAR => (1, self.frame_size),
-            KIND_FINAL => {
-                if !self.fill(5)? {
-                    return Err(cut);
-                }
-                let bytes: [u8; 4] = self.buffer[self.start + 1..self.start + 5]
-                    .try_into()
-                    .map_err(|_| UnsealError::Truncated { frames: index })?;
-                let length = u32::from_be_bytes(bytes) as usize;
-                if length >= self.frame_size {
-                    return Err(UnsealError::FrameAltered { index });
-                }
-                (5, length)
+        // First make the whole frame available, then hand out a view of it (two passes over
+        // a few header bytes keep the borrow of the buffer out of the loop that refills it).
+        let mut needed = 1;
+        let encoded_len = loop {
+            if !self.fill(needed)? {
+                return Err(UnsealError::Truncated { frames: index });
             }
-            _ => return Err(UnsealError::FrameAltered { index }),
+            match split_frame(&self.buffer[self.start..self.end], self.frame_size, index)? {
+                Split::Need(more) => needed = more,
+                Split::Frame(frame) => break frame.encoded_len,
+            }
         };
-        let total = header_len + length + TAG_LEN;
-        if !self.fill(total)? {
-            return Err(cut);
+        let start = self.start;
+        self.start += encoded_len;
+        match split_frame(&self.buffer[start..self.end], self.frame_size, index)? {
+            Split::Frame(frame) => Ok(frame),
+            Split::Need(_) => Err(UnsealError::Truncated { frames: index }),
         }
-        let frame_start = self.start;
-        self.start += total;
-        let body = &self.buffer[frame_start + header_len..frame_start + total];
-        let (ciphertext, tag) = body.split_at(length);
-        Ok(Frame {
-            kind,
-            length: (kind == KIND_FINAL).then_some(length as u32),
-            ciphertext,
-            tag,
-        })
     }
 
     fn expect_end(&mut self) -> Result<(), UnsealError> {

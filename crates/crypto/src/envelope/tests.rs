@@ -17,6 +17,29 @@ fn break_glass() -> (BreakGlassSecret, BreakGlassPublic) {
     (secret, public)
 }
 
+/// Appends one frame's ciphertext and tag to `out`, as the sealer lays it out; the tests
+/// use it to build frames under keys the sealer would never use.
+fn seal_frame_into(
+    key: &LessSafeKey,
+    index: u64,
+    kind: u8,
+    length: Option<u32>,
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), SealError> {
+    let start = out.len();
+    out.extend_from_slice(plaintext);
+    let tag = key
+        .seal_in_place_separate_tag(
+            nonce(index),
+            Aad::from(frame_aad(index, kind, length)),
+            &mut out[start..],
+        )
+        .map_err(|_| SealError::Cipher)?;
+    out.extend_from_slice(tag.as_ref());
+    Ok(())
+}
+
 fn context() -> Context {
     let mut context = Context::new();
     context.insert("purpose", "backup").unwrap();

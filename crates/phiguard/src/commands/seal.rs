@@ -2,12 +2,12 @@
 //! constant memory, never over the input, and never leaving a partial file behind.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use phiguard_crypto::{BreakGlassSecret, KeyOpener};
+use phiguard_crypto::{BreakGlassSecret, KeyOpener, ReadAhead};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -141,9 +141,12 @@ fn write_to<T>(
     }
 }
 
-fn open_input(path: &Path) -> anyhow::Result<(Box<dyn Read>, Option<u64>)> {
+/// The input, read ahead on its own thread so reading overlaps encryption, and its size
+/// when it is a regular file.
+fn open_input(path: &Path) -> anyhow::Result<(ReadAhead, Option<u64>)> {
+    let started = |e: io::Error| anyhow::Error::new(e).context("could not start reading");
     if is_dash(path) {
-        return Ok((Box::new(io::stdin().lock()), None));
+        return Ok((ReadAhead::new(io::stdin()).map_err(started)?, None));
     }
     let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
     let size = file
@@ -151,7 +154,7 @@ fn open_input(path: &Path) -> anyhow::Result<(Box<dyn Read>, Option<u64>)> {
         .ok()
         .filter(|m| m.is_file())
         .map(|m| m.len());
-    Ok((Box::new(file), size))
+    Ok((ReadAhead::new(file).map_err(started)?, size))
 }
 
 pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Result<Outcome> {
