@@ -204,7 +204,8 @@ impl Keyring {
         root_config: RootConfig,
         root: Box<dyn RootKey>,
     ) -> Result<Keyring, KeyringError> {
-        if path.exists() {
+        // `symlink_metadata`, not `exists`: a dangling link is something there too.
+        if path.symlink_metadata().is_ok() {
             return Err(KeyringError::Exists {
                 path: path.to_path_buf(),
             });
@@ -312,10 +313,18 @@ impl Keyring {
         } else {
             phiguard_home::replace_private_file(&self.path, &json)
         };
-        written.map_err(|source| KeyringError::Io {
-            action: "written",
-            path: self.path.clone(),
-            source,
+        written.map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyringError::Exists {
+                    path: self.path.clone(),
+                }
+            } else {
+                KeyringError::Io {
+                    action: "written",
+                    path: self.path.clone(),
+                    source,
+                }
+            }
         })
     }
 

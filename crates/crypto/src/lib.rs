@@ -18,6 +18,7 @@ pub mod read_ahead;
 pub mod root;
 pub mod secret;
 pub mod wrap;
+pub mod write_behind;
 
 pub use envelope::{
     KeyOpener, Opened, Recipients, read_header, rewrap_stream, seal, seal_stream, unseal,
@@ -31,3 +32,4 @@ pub use read_ahead::ReadAhead;
 pub use root::{RootConfig, RootKey, RootKeyError, RootSecret};
 pub use secret::{KeyBytes, RandomUnavailable};
 pub use wrap::{BreakGlassPublic, BreakGlassSecret, Kek};
+pub use write_behind::WriteBehind;

@@ -48,8 +48,14 @@ pub fn create_keyring(home: &Home, root: &NewRoot) -> anyhow::Result<Keyring> {
         }
         NewRoot::Pkcs11 { module, token } => {
             let pin = secret(RootSecret::Pin, false)?;
-            // A label per installation, so one token can hold the roots of several.
-            let key_label = format!("phiguard root {}", home.config().installation.name);
+            // A label per keyring (the name plus random digits, recorded in the keyring), so
+            // one token can hold the roots of several installations, even of the same name.
+            let suffix: [u8; 8] = phiguard_crypto::secret::random_array()?;
+            let key_label = format!(
+                "phiguard root {} {}",
+                home.config().installation.name,
+                phiguard_core::hex::encode(&suffix)
+            );
             let (config, root) = Pkcs11Root::create(module, token, &key_label, &pin)?;
             (config, Box::new(root))
         }

@@ -106,7 +106,7 @@ async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow:
     let installation = Installation::open(global, None).await?;
     let path = keys::keyring_path(&installation.home);
     anyhow::ensure!(
-        !path.exists(),
+        path.symlink_metadata().is_err(),
         "a keyring already exists at {}; its keys open everything sealed so far, so it is never replaced",
         path.display()
     );

@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use phiguard_crypto::{BreakGlassSecret, KeyOpener, ReadAhead};
+use phiguard_crypto::{BreakGlassSecret, KeyOpener, ReadAhead, WriteBehind};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -101,26 +101,27 @@ fn write_to<T>(
 ) -> anyhow::Result<T> {
     match destination {
         Destination::Stdout => {
-            let stdout = io::stdout();
-            let mut lock = stdout.lock();
-            work(&mut lock)
+            let mut writer = WriteBehind::new(io::stdout()).map_err(started_writing)?;
+            let value = work(&mut writer)?;
+            writer.flush().context("could not write to stdout")?;
+            Ok(value)
         }
         Destination::File { path, force } => {
             let dir = path
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let mut temporary = tempfile::Builder::new()
+            let temporary = tempfile::Builder::new()
                 .prefix(".phiguard-")
                 .suffix(".partial")
                 .tempfile_in(dir)
                 .with_context(|| format!("could not create a file in {}", dir.display()))?;
-            let value = {
-                let mut writer = io::BufWriter::with_capacity(1 << 20, temporary.as_file_mut());
-                let value = work(&mut writer)?;
-                writer.flush().context("could not write the output")?;
-                value
-            };
+            // Written on its own thread, so writing overlaps encryption.
+            let handle = temporary.as_file().try_clone().map_err(started_writing)?;
+            let mut writer = WriteBehind::new(handle).map_err(started_writing)?;
+            let value = work(&mut writer)?;
+            writer.flush().context("could not write the output")?;
+            drop(writer);
             temporary
                 .as_file()
                 .sync_all()
@@ -139,6 +140,10 @@ fn write_to<T>(
             Ok(value)
         }
     }
+}
+
+fn started_writing(e: io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context("could not start writing")
 }
 
 /// The input, read ahead on its own thread so reading overlaps encryption, and its size
