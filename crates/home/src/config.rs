@@ -14,6 +14,47 @@ pub struct Config {
     pub installation: InstallationConfig,
     #[serde(default)]
     pub database: DatabaseConfig,
+    #[serde(default)]
+    pub fim: FimConfig,
+}
+
+/// File integrity monitoring: what to watch and how.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FimConfig {
+    /// Content hash: `sha256` (NIST-approved, the default) or `blake3`.
+    pub algorithm: String,
+    /// Stay on the file system each rule's path is on.
+    pub one_filesystem: bool,
+    /// Directories holding ePHI, monitored with every attribute.
+    pub ephi_paths: Vec<String>,
+    /// Rules; when empty, a default for a Linux server is used.
+    #[serde(rename = "rule")]
+    pub rules: Vec<FimRule>,
+}
+
+impl Default for FimConfig {
+    fn default() -> Self {
+        FimConfig {
+            algorithm: "sha256".into(),
+            one_filesystem: false,
+            ephi_paths: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FimRule {
+    /// A directory or file to monitor, recursively.
+    pub path: String,
+    /// Attributes or groups to compare (`full` when empty).
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// Glob patterns of paths to leave out (`*` within a name, `**` across directories).
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -97,6 +138,24 @@ busy_timeout_ms = {busy}
 
 # Seconds to keep trying to reach the database before reporting it unreachable.
 connect_timeout_secs = {connect}
+
+[fim]
+# File integrity monitoring (`phiguard fim init`, `fim check`).
+# Content hash: "sha256" (NIST-approved, default) or "blake3" (faster).
+algorithm = "sha256"
+# Stay on the file system each rule's path is on (like find -xdev).
+one_filesystem = false
+# Directories holding ePHI, monitored with every attribute, e.g. ["/srv/ehr/data"].
+ephi_paths = []
+# Without any [[fim.rule]], phiguard monitors system binaries and libraries, /etc and /boot,
+# plus ephi_paths, and leaves out logs and caches. A rule replaces that default:
+#
+# [[fim.rule]]
+# path = "/etc"
+# attributes = ["full"]          # or groups/attributes: perms, content, type, mode, inode,
+#                                # links, owner, group, size, mtime, ctime, target, device,
+#                                # hash, acl, xattrs, selinux, caps
+# exclude = ["/etc/mtab", "**/*.swp"]
 "#,
             busy = defaults.busy_timeout_ms,
             connect = defaults.connect_timeout_secs,

@@ -105,6 +105,10 @@ pub enum Command {
     #[command(subcommand)]
     Keys(KeysCommand),
 
+    /// File integrity monitoring: baseline, check, accept changes
+    #[command(subcommand)]
+    Fim(FimCommand),
+
     /// Replace an identifier (MRN, name, SSN…) with this installation's pseudonym for it
     #[command(
         after_help = "The pseudonym is HMAC-SHA256 with a key from this installation's keyring: \
@@ -116,6 +120,57 @@ pub enum Command {
                       phiguard pseudonym --kind ssn 123-45-6789 --json"
     )]
     Pseudonym(PseudonymArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FimCommand {
+    /// Record a baseline of every monitored file
+    #[command(
+        after_help = "Without paths, monitors what the [fim] rules in phiguard.toml name (by \
+                      default system binaries and libraries, /etc, /boot and the ePHI paths). \
+                      Paths given here replace the rules and are monitored with every \
+                      attribute. The baseline's root hash is appended to the ledger.\n\n\
+                      Examples:\n  phiguard fim init\n  phiguard fim init /srv/ehr /etc --json"
+    )]
+    Init(FimScanArgs),
+
+    /// Compare the files with the baseline; exit 1 on changes no package update explains
+    #[command(
+        after_help = "Lists what was added, removed and changed, each changed attribute old → \
+                      new. On Debian, a file whose new content matches what dpkg recorded for \
+                      a package upgraded after the baseline is reported as that package's \
+                      update, not as tampering.\n\n\
+                      Examples:\n  phiguard fim check\n  phiguard fim check /srv/ehr --json | jq .summary"
+    )]
+    Check(FimScanArgs),
+
+    /// Accept the current state as the new baseline, recording who and why
+    #[command(
+        after_help = "Examples:\n  phiguard fim update --reason 'CHG-1234: nginx config for TLS 1.3'\n  \
+                      phiguard fim update /srv/ehr --reason 'quarterly data migration' --actor alice"
+    )]
+    Update {
+        #[command(flatten)]
+        scan: FimScanArgs,
+        /// Why the changes are accepted (a change ticket, a maintenance window)
+        #[arg(long)]
+        reason: String,
+        /// Who accepts them [default: the OS user]
+        #[arg(long)]
+        actor: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FimScanArgs {
+    /// Directories or files to monitor instead of the configured rules
+    pub paths: Vec<PathBuf>,
+    /// Stay on the file system each path is on
+    #[arg(long)]
+    pub one_file_system: bool,
+    /// Content hash: sha256 (default) or blake3 [default: fim.algorithm in phiguard.toml]
+    #[arg(long, value_name = "ALGORITHM")]
+    pub algorithm: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -59,5 +59,6 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Unseal(args) => commands::seal::unseal(&cli.global, args, out),
         Command::Keys(command) => commands::keys::run(&cli.global, command, out).await,
         Command::Pseudonym(args) => commands::pseudonym::run(&cli.global, args, out),
+        Command::Fim(command) => commands::fim::run(&cli.global, command, out).await,
     }
 }

@@ -42,6 +42,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0002_ledger/sqlite.sql"),
         postgres: include_str!("../migrations/0002_ledger/postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "fim",
+        sqlite: include_str!("../migrations/0003_fim/sqlite.sql"),
+        postgres: include_str!("../migrations/0003_fim/postgres.sql"),
+    },
 ];
 
 /// The schema version this build of phiguard writes and understands.

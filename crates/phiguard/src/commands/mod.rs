@@ -1,3 +1,4 @@
+pub mod fim;
 pub mod init;
 pub mod keys;
 pub mod ledger;

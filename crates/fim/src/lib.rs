@@ -1,0 +1,16 @@
+//! File integrity monitoring: a baseline of every monitored file's attributes and content
+//! hash, and checks that report what was added, removed or changed since, with changes that
+//! an installed package explains told apart from the rest.
+
+pub mod baseline;
+pub mod diff;
+pub mod packages;
+pub mod record;
+pub mod rules;
+pub mod scan;
+
+pub use baseline::{BaselineError, BaselineInfo};
+pub use diff::{Change, ChangeKind, Explanation, Report, Summary, compare};
+pub use record::{Attribute, AttributeSet, FileType, Record};
+pub use rules::{Glob, Rule, RuleSet};
+pub use scan::{Algorithm, Scan, ScanProgress, ScanWarning, scan};

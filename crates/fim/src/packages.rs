@@ -1,0 +1,1 @@
+//! dpkg's record of installed packages and their files' checksums.

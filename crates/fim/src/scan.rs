@@ -1,0 +1,389 @@
+//! Walking the monitored trees and recording every path: one thread walks (metadata and
+//! extended attributes are cheap), then every core hashes file contents.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, Metadata};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use phiguard_core::hex;
+use serde::Serialize;
+
+use crate::record::{Attribute, FileType, Record};
+use crate::rules::RuleSet;
+
+/// The content hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    Sha256,
+    Blake3,
+}
+
+impl Algorithm {
+    pub fn parse(name: &str) -> Result<Algorithm, String> {
+        match name {
+            "sha256" => Ok(Algorithm::Sha256),
+            "blake3" => Ok(Algorithm::Blake3),
+            other => Err(format!(
+                "fim algorithm {other:?} is not known; use sha256 or blake3"
+            )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "sha256",
+            Algorithm::Blake3 => "blake3",
+        }
+    }
+}
+
+/// Something the scan could not see completely. Not fatal: the rest is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanWarning {
+    pub path: String,
+    pub message: String,
+}
+
+/// Every path the rules cover, keyed by its bytes (names need not be UTF-8).
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub entries: BTreeMap<Vec<u8>, Record>,
+    pub warnings: Vec<ScanWarning>,
+}
+
+/// Progress of a scan, for a progress bar.
+#[derive(Debug, Default)]
+pub struct ScanProgress {
+    pub files_to_hash: AtomicU64,
+    pub files_hashed: AtomicU64,
+    pub bytes_hashed: AtomicU64,
+}
+
+/// A path as people read it: UTF-8 as is, other bytes as `\xNN`.
+pub fn display(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len());
+    for chunk in path.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
+/// Scans everything `rules` cover.
+pub fn scan(
+    rules: &RuleSet,
+    algorithm: Algorithm,
+    threads: usize,
+    progress: &ScanProgress,
+) -> Scan {
+    let mut result = Scan::default();
+    let mut to_hash: Vec<PathBuf> = Vec::new();
+    for rule in &rules.rules {
+        let root_device = match fs::symlink_metadata(&rule.root) {
+            Ok(meta) => meta.dev(),
+            Err(e) => {
+                result
+                    .warnings
+                    .push(warning(&rule.root, format!("cannot be read: {e}")));
+                continue;
+            }
+        };
+        let mut stack = vec![rule.root.clone()];
+        while let Some(path) = stack.pop() {
+            let bytes = path.as_os_str().as_bytes();
+            if result.entries.contains_key(bytes) {
+                continue;
+            }
+            // The most specific rule decides about every path, including exclusions.
+            let Some(governing) = rules.rule_for(&path) else {
+                continue;
+            };
+            if governing.exclude.iter().any(|glob| glob.matches(bytes)) {
+                continue;
+            }
+            let meta = match fs::symlink_metadata(&path) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    result
+                        .warnings
+                        .push(warning(&path, "vanished during the scan".into()));
+                    continue;
+                }
+                Err(e) => {
+                    result
+                        .warnings
+                        .push(warning(&path, format!("cannot be read: {e}")));
+                    continue;
+                }
+            };
+            let mut record = record_of(&path, &meta);
+            if meta.is_dir() && !(rules.one_filesystem && meta.dev() != root_device) {
+                match fs::read_dir(&path) {
+                    Ok(children) => {
+                        for child in children {
+                            match child {
+                                Ok(child) => stack.push(child.path()),
+                                Err(e) => {
+                                    record.problem = Some(format!("listing failed part-way: {e}"))
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        record.problem = Some(format!("cannot list: {e}"));
+                        result
+                            .warnings
+                            .push(warning(&path, format!("directory cannot be listed: {e}")));
+                    }
+                }
+            }
+            if meta.is_file() && governing.attributes.contains(Attribute::Hash) {
+                to_hash.push(path.clone());
+            }
+            result.entries.insert(bytes.to_vec(), record);
+        }
+    }
+    hash_all(&mut result, &to_hash, algorithm, threads.max(1), progress);
+    result
+}
+
+fn warning(path: &Path, message: String) -> ScanWarning {
+    ScanWarning {
+        path: display(path.as_os_str().as_bytes()),
+        message,
+    }
+}
+
+/// A file's hash and its metadata after hashing, or why it could not be read.
+type HashOutcome = io::Result<(String, Metadata)>;
+
+/// Hashes files on `threads` threads, each taking the next file from a shared counter.
+fn hash_all(
+    result: &mut Scan,
+    paths: &[PathBuf],
+    algorithm: Algorithm,
+    threads: usize,
+    progress: &ScanProgress,
+) {
+    progress
+        .files_to_hash
+        .store(paths.len() as u64, Ordering::Relaxed);
+    let next = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<(usize, HashOutcome)>> = Mutex::new(Vec::with_capacity(paths.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(paths.len().max(1)) {
+            scope.spawn(|| {
+                let mut buffer = vec![0u8; 256 * 1024];
+                let mut mine = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(index) else { break };
+                    mine.push((index, hash_file(path, algorithm, &mut buffer, progress)));
+                    progress.files_hashed.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Ok(mut all) = outcomes.lock() {
+                    all.extend(mine);
+                }
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().unwrap_or_default();
+    for (index, outcome) in outcomes {
+        let path = &paths[index];
+        let key = path.as_os_str().as_bytes();
+        match outcome {
+            Ok((hash, after)) => {
+                if let Some(record) = result.entries.get_mut(key) {
+                    // Compared with what the walk saw: a file written to while it was hashed
+                    // is recorded as it is now, and said to have changed mid-scan.
+                    if after.size() != record.size
+                        || nanos(after.mtime(), after.mtime_nsec()) != record.mtime
+                    {
+                        result
+                            .warnings
+                            .push(warning(path, "changed while it was being scanned".into()));
+                        *record = record_of(path, &after);
+                    }
+                    record.hash = Some(hash);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                result.entries.remove(key);
+                result
+                    .warnings
+                    .push(warning(path, "vanished during the scan".into()));
+            }
+            Err(e) => {
+                if let Some(record) = result.entries.get_mut(key) {
+                    record.problem = Some(format!("content cannot be read: {e}"));
+                }
+                result
+                    .warnings
+                    .push(warning(path, format!("content cannot be read: {e}")));
+            }
+        }
+    }
+}
+
+/// Streams a file through the hash without following a symlink put in its place, and
+/// returns its hash with its metadata as of the end of the read.
+fn hash_file(
+    path: &Path,
+    algorithm: Algorithm,
+    buffer: &mut [u8],
+    progress: &ScanProgress,
+) -> io::Result<(String, Metadata)> {
+    let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+    let noatime = rustix::fs::OFlags::NOATIME.bits() as i32;
+    // O_NOATIME keeps the scan from touching access times; only the owner (or root) may ask.
+    let mut file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nofollow | noatime)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
+            fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(nofollow)
+                .open(path)?
+        }
+        Err(e) => return Err(e),
+    };
+    let text = match algorithm {
+        Algorithm::Sha256 => {
+            let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+            read_all(&mut file, buffer, progress, |chunk| context.update(chunk))?;
+            hex::encode(context.finish().as_ref())
+        }
+        Algorithm::Blake3 => {
+            let mut hasher = blake3::Hasher::new();
+            read_all(&mut file, buffer, progress, |chunk| {
+                hasher.update(chunk);
+            })?;
+            hex::encode(hasher.finalize().as_bytes())
+        }
+    };
+    Ok((format!("{}:{text}", algorithm.name()), file.metadata()?))
+}
+
+fn read_all(
+    file: &mut File,
+    buffer: &mut [u8],
+    progress: &ScanProgress,
+    mut update: impl FnMut(&[u8]),
+) -> io::Result<()> {
+    loop {
+        match file.read(buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                update(&buffer[..n]);
+                progress.bytes_hashed.fetch_add(n as u64, Ordering::Relaxed);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn nanos(seconds: i64, nanoseconds: i64) -> i128 {
+    i128::from(seconds) * 1_000_000_000 + i128::from(nanoseconds)
+}
+
+/// Everything but the content hash, from metadata and extended attributes.
+fn record_of(path: &Path, meta: &Metadata) -> Record {
+    let kind = meta.file_type();
+    let file_type = if kind.is_symlink() {
+        FileType::Symlink
+    } else if kind.is_dir() {
+        FileType::Directory
+    } else if kind.is_block_device() {
+        FileType::BlockDevice
+    } else if kind.is_char_device() {
+        FileType::CharDevice
+    } else if kind.is_fifo() {
+        FileType::Fifo
+    } else if kind.is_socket() {
+        FileType::Socket
+    } else {
+        FileType::File
+    };
+    let target = (file_type == FileType::Symlink).then(|| match fs::read_link(path) {
+        Ok(target) => display(target.as_os_str().as_bytes()),
+        Err(e) => format!("(unreadable: {e})"),
+    });
+    let device =
+        matches!(file_type, FileType::BlockDevice | FileType::CharDevice).then(|| meta.rdev());
+    let mut record = Record {
+        file_type,
+        mode: meta.mode() & 0o7777,
+        uid: meta.uid(),
+        gid: meta.gid(),
+        size: meta.size(),
+        inode: meta.ino(),
+        links: meta.nlink(),
+        mtime: nanos(meta.mtime(), meta.mtime_nsec()),
+        ctime: nanos(meta.ctime(), meta.ctime_nsec()),
+        target,
+        device,
+        hash: None,
+        acl: None,
+        xattrs: BTreeMap::new(),
+        selinux: None,
+        caps: None,
+        problem: None,
+    };
+    read_xattrs(path, &mut record);
+    record
+}
+
+/// Extended attributes, without following a symlink: ACLs, SELinux context and capabilities
+/// get their own attributes, the rest are kept by name.
+fn read_xattrs(path: &Path, record: &mut Record) {
+    let mut names = [0u8; 16 * 1024];
+    let Ok(len) = rustix::fs::llistxattr(path, &mut names[..]) else {
+        return;
+    };
+    let mut acl = Vec::new();
+    let mut value = vec![0u8; 64 * 1024];
+    for name in names[..len].split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let Ok(size) = rustix::fs::lgetxattr(path, name, &mut value[..]) else {
+            continue;
+        };
+        let bytes = &value[..size];
+        let name_text = String::from_utf8_lossy(name).into_owned();
+        match name_text.as_str() {
+            "system.posix_acl_access" | "system.posix_acl_default" => {
+                acl.push(format!("{name_text}={}", hex::encode(bytes)));
+            }
+            "security.selinux" => {
+                record.selinux = Some(
+                    String::from_utf8_lossy(bytes)
+                        .trim_end_matches('\0')
+                        .to_owned(),
+                );
+            }
+            "security.capability" => record.caps = Some(hex::encode(bytes)),
+            _ => {
+                record.xattrs.insert(name_text, hex::encode(bytes));
+            }
+        }
+    }
+    if !acl.is_empty() {
+        record.acl = Some(acl.join(";"));
+    }
+}

@@ -1,0 +1,270 @@
+//! `phiguard fim init | check | update`: file integrity baselines and checks, with every
+//! baseline and check recorded in the ledger.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use phiguard_core::Evidence;
+use phiguard_fim::{Algorithm, Record, Report, RuleSet, Scan, ScanProgress};
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{FimCommand, FimScanArgs, GlobalArgs};
+use crate::installation::{Installation, local_source};
+use crate::output::Output;
+
+pub async fn run(
+    global: &GlobalArgs,
+    command: &FimCommand,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let installation = Installation::open(global, None).await?;
+    let outcome = match command {
+        FimCommand::Init(args) => {
+            baseline(&installation, args, "initial baseline", None, out).await
+        }
+        FimCommand::Update {
+            scan,
+            reason,
+            actor,
+        } => {
+            anyhow::ensure!(
+                !reason.trim().is_empty(),
+                "--reason must say why the changes are accepted"
+            );
+            baseline(&installation, scan, reason, actor.as_deref(), out).await
+        }
+        FimCommand::Check(args) => check(&installation, args, out).await,
+    };
+    installation.store.close().await;
+    outcome
+}
+
+/// The rules and hash of a command: its paths, else the configuration.
+fn rules_of(
+    installation: &Installation,
+    args: &FimScanArgs,
+) -> anyhow::Result<(RuleSet, Algorithm)> {
+    let config = &installation.home.config().fim;
+    let algorithm = Algorithm::parse(args.algorithm.as_deref().unwrap_or(&config.algorithm))
+        .map_err(anyhow::Error::msg)?;
+    let rules = if args.paths.is_empty() {
+        let mut rules = RuleSet::from_config(config).map_err(anyhow::Error::msg)?;
+        rules.one_filesystem |= args.one_file_system;
+        rules
+    } else {
+        RuleSet::from_paths(&args.paths, args.one_file_system || config.one_filesystem)
+            .map_err(anyhow::Error::msg)?
+    };
+    Ok((rules, algorithm))
+}
+
+fn describe(rules: &RuleSet) -> String {
+    rules
+        .rules
+        .iter()
+        .map(|rule| format!("{} [{}]", rule.root.display(), rule.attributes))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Scans on a blocking thread, with a progress bar of files hashed on a terminal.
+async fn scan(rules: &RuleSet, algorithm: Algorithm, out: &Output) -> anyhow::Result<Scan> {
+    let progress = Arc::new(ScanProgress::default());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let task = {
+        let (rules, progress) = (rules.clone(), progress.clone());
+        tokio::task::spawn_blocking(move || {
+            phiguard_fim::scan(&rules, algorithm, threads, &progress)
+        })
+    };
+    let bar = out.progress(0, "hashing");
+    tokio::pin!(task);
+    loop {
+        tokio::select! {
+            done = &mut task => {
+                bar.finish_and_clear();
+                return done.context("the scan stopped unexpectedly");
+            }
+            () = tokio::time::sleep(Duration::from_millis(100)) => {
+                use std::sync::atomic::Ordering::Relaxed;
+                bar.set_length(progress.files_to_hash.load(Relaxed));
+                bar.set_position(progress.files_hashed.load(Relaxed));
+            }
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct BaselineResult {
+    baseline: phiguard_fim::BaselineInfo,
+    warnings: Vec<phiguard_fim::ScanWarning>,
+    /// What this baseline accepted, compared with the one before it (none for the first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accepted: Option<phiguard_fim::Summary>,
+}
+
+async fn baseline(
+    installation: &Installation,
+    args: &FimScanArgs,
+    reason: &str,
+    actor: Option<&str>,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let (rules, algorithm) = rules_of(installation, args)?;
+    let previous = phiguard_fim::baseline::latest(&installation.store).await?;
+    let scanned = scan(&rules, algorithm, out).await?;
+    let actor = actor.map_or_else(|| local_source().actor.unwrap_or_default(), str::to_owned);
+    let accepted = previous
+        .as_ref()
+        .map(|(_, entries)| phiguard_fim::compare(&rules, entries, &scanned, &|_, _| None).summary);
+    let info = phiguard_fim::baseline::save(
+        &installation.store,
+        &actor,
+        reason,
+        algorithm.name(),
+        &describe(&rules),
+        &scanned.entries,
+    )
+    .await?;
+    record(
+        installation,
+        "fim.baseline",
+        serde_json::json!({
+            "baseline": info.id,
+            "entries": info.entries,
+            "root_hash": info.root_hash,
+            "algorithm": info.algorithm,
+            "rules": info.rules,
+            "reason": reason,
+            "accepted": accepted,
+        }),
+    )
+    .await?;
+    let result = BaselineResult {
+        baseline: info,
+        warnings: scanned.warnings,
+        accepted,
+    };
+    out.result(&result, || {
+        let mut text = format!(
+            "baseline {} of {} paths ({}), root hash {}",
+            result.baseline.id, result.baseline.entries, result.baseline.algorithm, result.baseline.root_hash
+        );
+        if let Some(accepted) = &result.accepted {
+            text.push_str(&format!(
+                "\naccepted {} added, {} removed, {} changed since the previous baseline, by {}: {}",
+                accepted.added, accepted.removed, accepted.changed, result.baseline.actor, result.baseline.reason
+            ));
+        }
+        for warning in &result.warnings {
+            text.push_str(&format!("\nwarning: {}: {}", warning.path, warning.message));
+        }
+        text
+    });
+    Ok(Outcome::Ok)
+}
+
+#[derive(Debug, Serialize)]
+struct CheckResult<'a> {
+    baseline: &'a phiguard_fim::BaselineInfo,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+async fn check(
+    installation: &Installation,
+    args: &FimScanArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let (rules, algorithm) = rules_of(installation, args)?;
+    let (info, entries): (phiguard_fim::BaselineInfo, BTreeMap<Vec<u8>, Record>) =
+        phiguard_fim::baseline::latest(&installation.store)
+            .await?
+            .context("there is no baseline yet: run `phiguard fim init` first")?;
+    anyhow::ensure!(
+        info.algorithm == algorithm.name(),
+        "the baseline was hashed with {}, not {}; check with --algorithm {} or take a new baseline",
+        info.algorithm,
+        algorithm.name(),
+        info.algorithm
+    );
+    let scanned = scan(&rules, algorithm, out).await?;
+    let report = phiguard_fim::compare(&rules, &entries, &scanned, &|_, _| None);
+    // The ledger gets the counts and a digest of the report, not the paths: names of files in
+    // ePHI directories can themselves identify patients.
+    let report_json = serde_json::to_vec(&report)?;
+    let digest = phiguard_core::hex::encode(&phiguard_fim::baseline::sha256(&report_json));
+    record(
+        installation,
+        "fim.check",
+        serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
+    )
+    .await?;
+    let result = CheckResult {
+        baseline: &info,
+        report: &report,
+    };
+    out.result(&result, || human_report(&info, &report));
+    Ok(if report.summary.unexplained > 0 {
+        Outcome::FailingFindings
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
+    let mut text = String::new();
+    for change in &report.changes {
+        let marker = match (change.change, &change.explained_by) {
+            (_, Some(_)) => "pkg",
+            (phiguard_fim::ChangeKind::Added, None) => "+",
+            (phiguard_fim::ChangeKind::Removed, None) => "-",
+            (phiguard_fim::ChangeKind::Changed, None) => "~",
+        };
+        text.push_str(&format!("{marker:<4}{}", change.path));
+        if let Some(package) = &change.explained_by {
+            text.push_str(&format!(
+                "  (update of {} {})",
+                package.package, package.version
+            ));
+        }
+        text.push('\n');
+        for attribute in &change.attributes {
+            text.push_str(&format!(
+                "      {:<8} {} → {}\n",
+                attribute.attribute, attribute.old, attribute.new
+            ));
+        }
+    }
+    for warning in &report.warnings {
+        text.push_str(&format!("warning: {}: {}\n", warning.path, warning.message));
+    }
+    let s = &report.summary;
+    text.push_str(&format!(
+        "{} added, {} removed, {} changed since baseline {} ({}); {} explained by package updates, {} unexplained",
+        s.added, s.removed, s.changed, info.id, info.created_at, s.explained, s.unexplained
+    ));
+    text
+}
+
+async fn record(
+    installation: &Installation,
+    kind: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<()> {
+    let evidence = Evidence {
+        kind: kind.to_owned(),
+        time: jiff::Timestamp::now(),
+        source: local_source(),
+        body,
+    };
+    installation
+        .ledger()
+        .append(&evidence)
+        .await
+        .context("recording in the ledger failed")?;
+    Ok(())
+}
