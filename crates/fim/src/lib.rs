@@ -8,9 +8,11 @@ pub mod packages;
 pub mod record;
 pub mod rules;
 pub mod scan;
+pub mod watch;
 
 pub use baseline::{BaselineError, BaselineInfo};
 pub use diff::{Change, ChangeKind, Explanation, Report, Summary, compare};
 pub use record::{Attribute, AttributeSet, FileType, Record};
 pub use rules::{Glob, Rule, RuleSet};
 pub use scan::{Algorithm, Scan, ScanProgress, ScanWarning, scan};
+pub use watch::{WatchBatch, Watcher};

@@ -180,6 +180,24 @@ impl RuleSet {
         })
     }
 
+    /// The same rules limited to `paths` (each keeps the attributes and exclusions of the rule
+    /// that governs it), for scanning again only what changed.
+    pub fn narrowed_to<'a>(&self, paths: impl IntoIterator<Item = &'a Path>) -> RuleSet {
+        let rules = paths
+            .into_iter()
+            .filter_map(|path| {
+                self.rule_for(path).map(|rule| Rule {
+                    root: path.to_path_buf(),
+                    ..rule.clone()
+                })
+            })
+            .collect();
+        RuleSet {
+            rules,
+            one_filesystem: self.one_filesystem,
+        }
+    }
+
     /// The rule that governs `path`: the one with the longest root that contains it.
     pub fn rule_for(&self, path: &Path) -> Option<&Rule> {
         self.rules

@@ -144,6 +144,23 @@ pub enum FimCommand {
     )]
     Check(FimScanArgs),
 
+    /// Report changes as they happen (inotify), until stopped
+    #[command(
+        after_help = "Watches every monitored directory. A burst of changes (a package \
+                      upgrade) is checked once it has been quiet for --debounce-ms; each change \
+                      against the baseline is printed as it is found (one JSON object per line \
+                      with --json) and recorded in the ledger. If the kernel drops events, \
+                      everything is rescanned. Stop it with Ctrl-C or SIGTERM.\n\n\
+                      Examples:\n  phiguard fim watch\n  phiguard fim watch /srv/ehr --json | your-alerting"
+    )]
+    Watch {
+        #[command(flatten)]
+        scan: FimScanArgs,
+        /// Milliseconds without events before a burst of changes is checked
+        #[arg(long, default_value_t = 500, value_name = "MS")]
+        debounce_ms: u64,
+    },
+
     /// Accept the current state as the new baseline, recording who and why
     #[command(
         after_help = "Examples:\n  phiguard fim update --reason 'CHG-1234: nginx config for TLS 1.3'\n  \

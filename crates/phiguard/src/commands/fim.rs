@@ -2,12 +2,16 @@
 //! baseline and check recorded in the ledger.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use phiguard_core::Evidence;
-use phiguard_fim::{Algorithm, Record, Report, RuleSet, Scan, ScanProgress};
+use phiguard_fim::packages::{PackageIndex, md5_file};
+use phiguard_fim::{Algorithm, Explanation, Record, Report, RuleSet, Scan, ScanProgress};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -37,6 +41,9 @@ pub async fn run(
             baseline(&installation, scan, reason, actor.as_deref(), out).await
         }
         FimCommand::Check(args) => check(&installation, args, out).await,
+        FimCommand::Watch { scan, debounce_ms } => {
+            watch(&installation, scan, *debounce_ms, out).await
+        }
     };
     installation.store.close().await;
     outcome
@@ -174,25 +181,58 @@ struct CheckResult<'a> {
     report: &'a Report,
 }
 
+/// Explains a new or changed file by a package: on Debian, when its content matches the MD5
+/// that dpkg recorded for a package installed or upgraded after the baseline was taken.
+/// Without dpkg, nothing is explained.
+fn package_explainer(
+    info: &phiguard_fim::BaselineInfo,
+) -> anyhow::Result<impl Fn(&[u8], &Record) -> Option<Explanation> + use<>> {
+    let index = PackageIndex::load(Path::new("/")).context("could not read dpkg's database")?;
+    let baseline_taken = info.created_at;
+    Ok(move |path: &[u8], _: &Record| {
+        let index = index.as_ref()?;
+        // Only files a package lists are read again (for their MD5).
+        if index.owners(path).is_empty() {
+            return None;
+        }
+        let md5 = md5_file(Path::new(OsStr::from_bytes(path))).ok()?;
+        index
+            .explain(path, md5, baseline_taken)
+            .map(|file| Explanation {
+                package: file.package.to_owned(),
+                version: file.version.to_owned(),
+            })
+    })
+}
+
+/// The newest baseline, which must have been hashed with `algorithm`.
+async fn baseline_to_compare(
+    installation: &Installation,
+    algorithm: Algorithm,
+) -> anyhow::Result<(phiguard_fim::BaselineInfo, BTreeMap<Vec<u8>, Record>)> {
+    let (info, entries) = phiguard_fim::baseline::latest(&installation.store)
+        .await?
+        .context("there is no baseline yet: run `phiguard fim init` first")?;
+    anyhow::ensure!(
+        info.algorithm == algorithm.name(),
+        "the baseline was hashed with {}, not {}; use --algorithm {} or take a new baseline",
+        info.algorithm,
+        algorithm.name(),
+        info.algorithm
+    );
+    Ok((info, entries))
+}
+
 async fn check(
     installation: &Installation,
     args: &FimScanArgs,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
     let (rules, algorithm) = rules_of(installation, args)?;
-    let (info, entries): (phiguard_fim::BaselineInfo, BTreeMap<Vec<u8>, Record>) =
-        phiguard_fim::baseline::latest(&installation.store)
-            .await?
-            .context("there is no baseline yet: run `phiguard fim init` first")?;
-    anyhow::ensure!(
-        info.algorithm == algorithm.name(),
-        "the baseline was hashed with {}, not {}; check with --algorithm {} or take a new baseline",
-        info.algorithm,
-        algorithm.name(),
-        info.algorithm
-    );
+    let (info, entries) = baseline_to_compare(installation, algorithm).await?;
+    let explain = package_explainer(&info)?;
     let scanned = scan(&rules, algorithm, out).await?;
-    let report = phiguard_fim::compare(&rules, &entries, &scanned, &|_, _| None);
+    let report = phiguard_fim::compare(&rules, &entries, &scanned, &explain);
     // The ledger gets the counts and a digest of the report, not the paths: names of files in
     // ePHI directories can themselves identify patients.
     let report_json = serde_json::to_vec(&report)?;
@@ -218,26 +258,7 @@ async fn check(
 fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
     let mut text = String::new();
     for change in &report.changes {
-        let marker = match (change.change, &change.explained_by) {
-            (_, Some(_)) => "pkg",
-            (phiguard_fim::ChangeKind::Added, None) => "+",
-            (phiguard_fim::ChangeKind::Removed, None) => "-",
-            (phiguard_fim::ChangeKind::Changed, None) => "~",
-        };
-        text.push_str(&format!("{marker:<4}{}", change.path));
-        if let Some(package) = &change.explained_by {
-            text.push_str(&format!(
-                "  (update of {} {})",
-                package.package, package.version
-            ));
-        }
-        text.push('\n');
-        for attribute in &change.attributes {
-            text.push_str(&format!(
-                "      {:<8} {} → {}\n",
-                attribute.attribute, attribute.old, attribute.new
-            ));
-        }
+        text.push_str(&human_change(change));
     }
     for warning in &report.warnings {
         text.push_str(&format!("warning: {}: {}\n", warning.path, warning.message));
@@ -248,6 +269,106 @@ fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
         s.added, s.removed, s.changed, info.id, info.created_at, s.explained, s.unexplained
     ));
     text
+}
+
+/// One change as lines of text: a marker, the path, and each attribute old → new.
+fn human_change(change: &phiguard_fim::Change) -> String {
+    let marker = match (change.change, &change.explained_by) {
+        (_, Some(_)) => "pkg",
+        (phiguard_fim::ChangeKind::Added, None) => "+",
+        (phiguard_fim::ChangeKind::Removed, None) => "-",
+        (phiguard_fim::ChangeKind::Changed, None) => "~",
+    };
+    let mut text = format!("{marker:<4}{}", change.path);
+    if let Some(package) = &change.explained_by {
+        text.push_str(&format!(
+            "  (update of {} {})",
+            package.package, package.version
+        ));
+    }
+    text.push('\n');
+    for attribute in &change.attributes {
+        text.push_str(&format!(
+            "      {:<8} {} → {}\n",
+            attribute.attribute, attribute.old, attribute.new
+        ));
+    }
+    text
+}
+
+/// Reports changes against the newest baseline as they happen, until the process is stopped.
+async fn watch(
+    installation: &Installation,
+    args: &FimScanArgs,
+    debounce_ms: u64,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let (rules, algorithm) = rules_of(installation, args)?;
+    let (info, entries) = baseline_to_compare(installation, algorithm).await?;
+    let mut watcher = {
+        let rules = rules.clone();
+        tokio::task::spawn_blocking(move || phiguard_fim::Watcher::new(&rules))
+            .await
+            .context("starting to watch stopped unexpectedly")?
+            .context("could not start watching (inotify)")?
+    };
+    for warning in &watcher.warnings {
+        out.note(&format!("warning: {}: {}", warning.path, warning.message));
+    }
+    out.note(&format!(
+        "watching {} directories against baseline {}; changes are reported as they happen (Ctrl-C stops)",
+        watcher.watched(),
+        info.id
+    ));
+    let quiet = Duration::from_millis(debounce_ms.max(1));
+    let silent = Output::new(out.is_json(), true);
+    loop {
+        let (batch, returned) = tokio::task::spawn_blocking(move || {
+            let batch = watcher.next_batch(quiet, quiet * 20);
+            (batch, watcher)
+        })
+        .await
+        .context("watching stopped unexpectedly")?;
+        watcher = returned;
+        let narrowed = match batch.context("reading file system events failed")? {
+            phiguard_fim::WatchBatch::Overflow => {
+                out.note("the kernel dropped file system events; rescanning everything");
+                rules.clone()
+            }
+            phiguard_fim::WatchBatch::Paths(paths) => {
+                rules.narrowed_to(paths.iter().map(PathBuf::as_path))
+            }
+        };
+        let scanned = scan(&narrowed, algorithm, &silent).await?;
+        // dpkg's database is read again for each batch: an upgrade may be what just happened.
+        let explain = package_explainer(&info)?;
+        let report = phiguard_fim::compare(&narrowed, &entries, &scanned, &explain);
+        if report.changes.is_empty() {
+            continue;
+        }
+        {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            for change in &report.changes {
+                let line = if out.is_json() {
+                    serde_json::to_string(change)?
+                } else {
+                    human_change(change).trim_end().to_owned()
+                };
+                writeln!(stdout, "{line}")?;
+            }
+            stdout.flush()?;
+        }
+        let digest = phiguard_core::hex::encode(&phiguard_fim::baseline::sha256(
+            &serde_json::to_vec(&report)?,
+        ));
+        record(
+            installation,
+            "fim.watch",
+            serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
+        )
+        .await?;
+    }
 }
 
 async fn record(
