@@ -48,7 +48,7 @@ pub struct Record {
     /// Nanoseconds since the epoch.
     pub mtime: i128,
     pub ctime: i128,
-    /// A symlink's target, never followed (hex when not UTF-8).
+    /// A symlink's target, never followed (bytes that are not UTF-8 shown as `\xNN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// A device's number.
@@ -157,7 +157,17 @@ impl Attribute {
                 if record.xattrs.is_empty() {
                     "-".into()
                 } else {
-                    record.xattrs.keys().cloned().collect::<Vec<_>>().join(",")
+                    // Name and value, so a changed value reads differently; long values are
+                    // cut, since the whole value is in the JSON record anyway.
+                    record
+                        .xattrs
+                        .iter()
+                        .map(|(name, value)| match value.get(..32) {
+                            Some(start) if value.len() > 32 => format!("{name}={start}…"),
+                            _ => format!("{name}={value}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",")
                 }
             }
             Attribute::Selinux => opt(&record.selinux),

@@ -247,8 +247,11 @@ fn hash_file(
     buffer: &mut [u8],
     progress: &ScanProgress,
 ) -> io::Result<(String, Metadata)> {
-    let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
-    let noatime = rustix::fs::OFlags::NOATIME.bits() as i32;
+    use rustix::fs::OFlags;
+    // O_NONBLOCK and O_NOCTTY: if a FIFO or device was put where the walk saw a file, opening
+    // it must neither wait for a writer nor take a terminal; it is refused just below.
+    let nofollow = (OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32;
+    let noatime = OFlags::NOATIME.bits() as i32;
     // O_NOATIME keeps the scan from touching access times; only the owner (or root) may ask.
     let mut file = match fs::OpenOptions::new()
         .read(true)
@@ -264,6 +267,11 @@ fn hash_file(
         }
         Err(e) => return Err(e),
     };
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other(
+            "it is no longer a regular file (replaced during the scan)",
+        ));
+    }
     let text = match algorithm {
         Algorithm::Sha256 => {
             let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);

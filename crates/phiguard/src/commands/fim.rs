@@ -57,6 +57,12 @@ fn rules_of(
     let config = &installation.home.config().fim;
     let algorithm = Algorithm::parse(args.algorithm.as_deref().unwrap_or(&config.algorithm))
         .map_err(anyhow::Error::msg)?;
+    // A path typed on the command line that does not exist would make a baseline of nothing,
+    // and every later check would pass.
+    for path in &args.paths {
+        std::fs::symlink_metadata(path)
+            .with_context(|| format!("{} cannot be monitored", path.display()))?;
+    }
     let rules = if args.paths.is_empty() {
         let mut rules = RuleSet::from_config(config).map_err(anyhow::Error::msg)?;
         rules.one_filesystem |= args.one_file_system;
@@ -146,6 +152,7 @@ async fn baseline(
             "algorithm": info.algorithm,
             "rules": info.rules,
             "reason": reason,
+            "actor": info.actor,
             "accepted": accepted,
         }),
     )
