@@ -69,6 +69,10 @@ pub struct Record {
     /// File capabilities (`security.capability`), hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caps: Option<String>,
+    /// Inode flags of files and directories (`chattr`: immutable, append-only, no-dump…),
+    /// where the file system has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u32>,
     /// Why part of the record could not be read (e.g. an unreadable file's content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -93,10 +97,11 @@ pub enum Attribute {
     Xattrs,
     Selinux,
     Caps,
+    Flags,
 }
 
 impl Attribute {
-    pub const ALL: [Attribute; 16] = [
+    pub const ALL: [Attribute; 17] = [
         Attribute::Type,
         Attribute::Mode,
         Attribute::Owner,
@@ -113,6 +118,7 @@ impl Attribute {
         Attribute::Xattrs,
         Attribute::Selinux,
         Attribute::Caps,
+        Attribute::Flags,
     ];
 
     pub fn name(self) -> &'static str {
@@ -133,6 +139,7 @@ impl Attribute {
             Attribute::Xattrs => "xattrs",
             Attribute::Selinux => "selinux",
             Attribute::Caps => "caps",
+            Attribute::Flags => "flags",
         }
     }
 
@@ -172,6 +179,7 @@ impl Attribute {
             }
             Attribute::Selinux => opt(&record.selinux),
             Attribute::Caps => opt(&record.caps),
+            Attribute::Flags => record.flags.map_or("-".into(), |f| format!("{f:#010x}")),
         }
     }
 
@@ -194,6 +202,7 @@ impl Attribute {
             Attribute::Xattrs => old.xattrs != new.xattrs,
             Attribute::Selinux => old.selinux != new.selinux,
             Attribute::Caps => old.caps != new.caps,
+            Attribute::Flags => old.flags != new.flags,
         }
     }
 }
@@ -207,9 +216,9 @@ fn timestamp(nanos: i128) -> String {
 pub struct AttributeSet(Vec<Attribute>);
 
 impl AttributeSet {
-    /// Every attribute: more than AIDE's `R` group checks (permissions, inode, links, owner,
-    /// group, size, mtime, ctime, type, link target, content hash), plus ACLs, extended
-    /// attributes, SELinux context and capabilities.
+    /// Every attribute: what AIDE's `R` group checks (permissions, inode, links, owner,
+    /// group, size, mtime, ctime, type, link target, content hash, inode flags), plus ACLs,
+    /// extended attributes, SELinux context and capabilities.
     pub fn full() -> AttributeSet {
         AttributeSet(Attribute::ALL.to_vec())
     }
@@ -234,6 +243,7 @@ impl AttributeSet {
                     Attribute::Xattrs,
                     Attribute::Selinux,
                     Attribute::Caps,
+                    Attribute::Flags,
                     Attribute::Target,
                 ],
                 "content" => vec![

@@ -353,10 +353,26 @@ fn record_of(path: &Path, meta: &Metadata) -> Record {
         xattrs: BTreeMap::new(),
         selinux: None,
         caps: None,
+        flags: None,
         problem: None,
     };
     read_xattrs(path, &mut record);
+    if matches!(file_type, FileType::File | FileType::Directory) {
+        record.flags = inode_flags(path);
+    }
     record
+}
+
+/// The inode flags `chattr` sets, where the file system has them (ext4, XFS, Btrfs; not
+/// tmpfs). Opened without following a symlink and without blocking on a FIFO put in place.
+fn inode_flags(path: &Path) -> Option<u32> {
+    use rustix::fs::{Mode, OFlags};
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = rustix::fs::open(path, flags | OFlags::NOATIME, Mode::empty())
+        .or_else(|_| rustix::fs::open(path, flags, Mode::empty()))
+        .ok()?;
+    rustix::fs::ioctl_getflags(&fd).ok().map(|f| f.bits())
 }
 
 /// Extended attributes, without following a symlink: ACLs, SELinux context and capabilities
