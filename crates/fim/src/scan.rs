@@ -382,6 +382,10 @@ fn read_xattrs(path: &Path, record: &mut Record) {
     let Ok(len) = rustix::fs::llistxattr(path, &mut names[..]) else {
         return;
     };
+    // Most files have no extended attributes: do not pay for the value buffer then.
+    if len == 0 {
+        return;
+    }
     let mut acl = Vec::new();
     let mut value = vec![0u8; 64 * 1024];
     for name in names[..len].split(|b| *b == 0).filter(|n| !n.is_empty()) {
