@@ -255,6 +255,7 @@ impl BreakGlassPublic {
             .map_err(|_| SealError::Cipher)?;
         let key = break_glass_key(
             &ephemeral,
+            &self.public,
             &ephemeral_public,
             &self.public,
             &self.id,
@@ -303,8 +304,9 @@ impl KeyOpener for BreakGlassSecret {
                 recipient: stanza.describe(),
             };
             let private = self.private_key().map_err(|_| failed())?;
-            let key = break_glass_agree(
+            let key = break_glass_key(
                 &private,
+                ephemeral,
                 ephemeral,
                 &public.public,
                 &self.id,
@@ -331,33 +333,11 @@ impl KeyOpener for BreakGlassSecret {
     }
 }
 
-/// The sender's side of the break-glass agreement.
+/// The break-glass wrapping key, from either side of the agreement: the sender's ephemeral
+/// key with the recipient's public key, or the recipient's key with the ephemeral public key.
 fn break_glass_key(
-    ephemeral: &PrivateKey,
-    ephemeral_public: &[u8; 32],
-    recipient_public: &[u8; 32],
-    key_id: &[u8; 16],
-    message_id: &[u8; 32],
-) -> Result<KeyBytes, aws_lc_rs::error::Unspecified> {
-    agreement::agree(
-        ephemeral,
-        UnparsedPublicKey::new(&X25519, recipient_public),
-        aws_lc_rs::error::Unspecified,
-        |shared| {
-            derive_wrap_key(
-                shared,
-                ephemeral_public,
-                recipient_public,
-                key_id,
-                message_id,
-            )
-        },
-    )
-}
-
-/// The recipient's side: the same key from the private key and the ephemeral public key.
-fn break_glass_agree(
     private: &PrivateKey,
+    peer_public: &[u8; 32],
     ephemeral_public: &[u8; 32],
     recipient_public: &[u8; 32],
     key_id: &[u8; 16],
@@ -365,7 +345,7 @@ fn break_glass_agree(
 ) -> Result<KeyBytes, aws_lc_rs::error::Unspecified> {
     agreement::agree(
         private,
-        UnparsedPublicKey::new(&X25519, ephemeral_public),
+        UnparsedPublicKey::new(&X25519, peer_public),
         aws_lc_rs::error::Unspecified,
         |shared| {
             derive_wrap_key(

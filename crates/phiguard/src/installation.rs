@@ -66,6 +66,22 @@ impl Installation {
         read_ledger_key(&self.home)
     }
 
+    /// Appends evidence observed by this process (this host, this phiguard, the OS user) to
+    /// the ledger.
+    pub async fn record(&self, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
+        let evidence = phiguard_core::Evidence {
+            kind: kind.to_owned(),
+            time: jiff::Timestamp::now(),
+            source: local_source(),
+            body,
+        };
+        self.ledger()
+            .append(&evidence)
+            .await
+            .with_context(|| format!("recording {kind} in the ledger failed"))?;
+        Ok(())
+    }
+
     pub fn database_path_or_url(&self) -> String {
         self.store.url().to_string()
     }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use phiguard_core::Evidence;
 use phiguard_fim::packages::{PackageIndex, md5_file};
 use phiguard_fim::{Algorithm, Explanation, Record, Report, RuleSet, Scan, ScanProgress};
 use serde::Serialize;
@@ -142,21 +141,21 @@ async fn baseline(
         &scanned.entries,
     )
     .await?;
-    record(
-        installation,
-        "fim.baseline",
-        serde_json::json!({
-            "baseline": info.id,
-            "entries": info.entries,
-            "root_hash": info.root_hash,
-            "algorithm": info.algorithm,
-            "rules": info.rules,
-            "reason": reason,
-            "actor": info.actor,
-            "accepted": accepted,
-        }),
-    )
-    .await?;
+    installation
+        .record(
+            "fim.baseline",
+            serde_json::json!({
+                "baseline": info.id,
+                "entries": info.entries,
+                "root_hash": info.root_hash,
+                "algorithm": info.algorithm,
+                "rules": info.rules,
+                "reason": reason,
+                "actor": info.actor,
+                "accepted": accepted,
+            }),
+        )
+        .await?;
     let result = BaselineResult {
         baseline: info,
         warnings: scanned.warnings,
@@ -244,8 +243,7 @@ async fn check(
     // ePHI directories can themselves identify patients.
     let report_json = serde_json::to_vec(&report)?;
     let digest = phiguard_core::hex::encode(&phiguard_fim::baseline::sha256(&report_json));
-    record(
-        installation,
+    installation.record(
         "fim.check",
         serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
     )
@@ -369,30 +367,10 @@ async fn watch(
         let digest = phiguard_core::hex::encode(&phiguard_fim::baseline::sha256(
             &serde_json::to_vec(&report)?,
         ));
-        record(
-            installation,
+        installation.record(
             "fim.watch",
             serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
         )
         .await?;
     }
-}
-
-async fn record(
-    installation: &Installation,
-    kind: &str,
-    body: serde_json::Value,
-) -> anyhow::Result<()> {
-    let evidence = Evidence {
-        kind: kind.to_owned(),
-        time: jiff::Timestamp::now(),
-        source: local_source(),
-        body,
-    };
-    installation
-        .ledger()
-        .append(&evidence)
-        .await
-        .context("recording in the ledger failed")?;
-    Ok(())
 }

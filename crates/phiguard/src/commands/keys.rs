@@ -4,13 +4,12 @@
 use std::path::Path;
 
 use anyhow::Context;
-use phiguard_core::Evidence;
 use phiguard_crypto::{BreakGlassSecret, Keyring};
 use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, KeyProvider, KeysCommand, KeysInitArgs};
-use crate::installation::{Installation, local_source};
+use crate::installation::Installation;
 use crate::keys::{self, NewRoot};
 use crate::output::Output;
 
@@ -126,12 +125,12 @@ async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow:
     };
     let keyring = keys::create_keyring(&installation.home, &root)?;
     let summary = keyring.summary();
-    append(
-        &installation,
-        "keys.created",
-        serde_json::json!({ "keyring": summary.id, "root_provider": summary.provider }),
-    )
-    .await?;
+    installation
+        .record(
+            "keys.created",
+            serde_json::json!({ "keyring": summary.id, "root_provider": summary.provider }),
+        )
+        .await?;
     installation.store.close().await;
     out.result(&summary, || {
         format!(
@@ -247,26 +246,10 @@ fn rewrap_file(keyring: &Keyring, path: &Path) -> anyhow::Result<bool> {
 /// Appends a key-management event to the ledger.
 async fn record(global: &GlobalArgs, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
     let installation = Installation::open(global, None).await?;
-    append(&installation, kind, body).await?;
-    installation.store.close().await;
-    Ok(())
-}
-
-async fn append(
-    installation: &Installation,
-    kind: &str,
-    body: serde_json::Value,
-) -> anyhow::Result<()> {
-    let evidence = Evidence {
-        kind: kind.to_owned(),
-        time: jiff::Timestamp::now(),
-        source: local_source(),
-        body,
-    };
     installation
-        .ledger()
-        .append(&evidence)
+        .record(kind, body)
         .await
         .context("the key change was made, but recording it in the ledger failed")?;
+    installation.store.close().await;
     Ok(())
 }
