@@ -239,8 +239,14 @@ fn hash_all(
     }
 }
 
+/// How many times a file that changes while it is read is read again before the scan gives
+/// up on catching it at rest.
+const READ_ATTEMPTS: usize = 3;
+
 /// Streams a file through the hash without following a symlink put in its place, and
-/// returns its hash with its metadata as of the end of the read.
+/// returns its hash with its metadata as of the end of the read. A file written to during
+/// the read is read again, so that the hash is of the content the metadata describes; if it
+/// never holds still, that is an error rather than a hash of no moment in its life.
 fn hash_file(
     path: &Path,
     algorithm: Algorithm,
@@ -267,39 +273,57 @@ fn hash_file(
         }
         Err(e) => return Err(e),
     };
-    if !file.metadata()?.is_file() {
+    let mut before = file.metadata()?;
+    if !before.is_file() {
         return Err(io::Error::other(
             "it is no longer a regular file (replaced during the scan)",
         ));
     }
-    let text = match algorithm {
-        Algorithm::Sha256 => {
-            let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-            read_all(&mut file, buffer, progress, |chunk| context.update(chunk))?;
-            hex::encode(context.finish().as_ref())
+    for _ in 0..READ_ATTEMPTS {
+        let (text, length) = match algorithm {
+            Algorithm::Sha256 => {
+                let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+                let length = read_all(&mut file, buffer, progress, |chunk| context.update(chunk))?;
+                (hex::encode(context.finish().as_ref()), length)
+            }
+            Algorithm::Blake3 => {
+                let mut hasher = blake3::Hasher::new();
+                let length = read_all(&mut file, buffer, progress, |chunk| {
+                    hasher.update(chunk);
+                })?;
+                (hex::encode(hasher.finalize().as_bytes()), length)
+            }
+        };
+        let after = file.metadata()?;
+        let at_rest = length == after.size()
+            && before.size() == after.size()
+            && nanos(before.mtime(), before.mtime_nsec())
+                == nanos(after.mtime(), after.mtime_nsec());
+        if at_rest {
+            return Ok((format!("{}:{text}", algorithm.name()), after));
         }
-        Algorithm::Blake3 => {
-            let mut hasher = blake3::Hasher::new();
-            read_all(&mut file, buffer, progress, |chunk| {
-                hasher.update(chunk);
-            })?;
-            hex::encode(hasher.finalize().as_bytes())
-        }
-    };
-    Ok((format!("{}:{text}", algorithm.name()), file.metadata()?))
+        before = after;
+        io::Seek::rewind(&mut file)?;
+    }
+    Err(io::Error::other(format!(
+        "it kept changing while it was read ({READ_ATTEMPTS} attempts)"
+    )))
 }
 
+/// Feeds the whole file to `update`; returns how many bytes that was.
 fn read_all(
     file: &mut File,
     buffer: &mut [u8],
     progress: &ScanProgress,
     mut update: impl FnMut(&[u8]),
-) -> io::Result<()> {
+) -> io::Result<u64> {
+    let mut length = 0u64;
     loop {
         match file.read(buffer) {
-            Ok(0) => return Ok(()),
+            Ok(0) => return Ok(length),
             Ok(n) => {
                 update(&buffer[..n]);
+                length += n as u64;
                 progress.bytes_hashed.fetch_add(n as u64, Ordering::Relaxed);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
