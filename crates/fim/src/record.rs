@@ -157,7 +157,10 @@ impl Attribute {
             Attribute::Mtime => timestamp(record.mtime),
             Attribute::Ctime => timestamp(record.ctime),
             Attribute::Target => opt(&record.target),
-            Attribute::Device => record.device.map_or("-".into(), |d| d.to_string()),
+            // As `ls -l` shows it: major, minor.
+            Attribute::Device => record.device.map_or("-".into(), |d| {
+                format!("{}:{}", rustix::fs::major(d), rustix::fs::minor(d))
+            }),
             Attribute::Hash => opt(&record.hash),
             Attribute::Acl => opt(&record.acl),
             Attribute::Xattrs => {

@@ -1,5 +1,6 @@
 //! Walking the monitored trees and recording every path: one thread walks (metadata and
-//! extended attributes are cheap), then every core hashes file contents.
+//! extended attributes are cheap) and hands each file to the hashing threads as it finds
+//! it, so hashing starts with the first file rather than after the last directory.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, Metadata};
@@ -8,7 +9,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use phiguard_core::hex;
 use serde::Serialize;
@@ -60,9 +62,12 @@ pub struct Scan {
 /// Progress of a scan, for a progress bar.
 #[derive(Debug, Default)]
 pub struct ScanProgress {
+    /// Files found so far that will be hashed; final once `walk_done` is set.
     pub files_to_hash: AtomicU64,
     pub files_hashed: AtomicU64,
     pub bytes_hashed: AtomicU64,
+    /// The walk has listed everything; only hashing remains.
+    pub walk_done: AtomicBool,
 }
 
 /// A path as people read it: UTF-8 as is, other bytes as `\xNN`.
@@ -90,8 +95,40 @@ pub fn scan(
     threads: usize,
     progress: &ScanProgress,
 ) -> Scan {
+    let (jobs, queue) = mpsc::channel::<PathBuf>();
+    let queue = Mutex::new(queue);
+    let (mut result, outcomes, lost) = std::thread::scope(|scope| {
+        let hashers: Vec<_> = (0..threads.max(1))
+            .map(|_| scope.spawn(|| hash_from(&queue, algorithm, progress)))
+            .collect();
+        let result = walk(rules, &jobs, progress);
+        // Closing the queue tells the hashers to finish once it is empty.
+        drop(jobs);
+        progress.walk_done.store(true, Ordering::Relaxed);
+        let mut outcomes = Vec::new();
+        let mut lost = false;
+        for hasher in hashers {
+            match hasher.join() {
+                Ok(done) => outcomes.extend(done),
+                Err(_) => lost = true,
+            }
+        }
+        (result, outcomes, lost)
+    });
+    if lost {
+        result.warnings.push(ScanWarning {
+            path: String::new(),
+            message: "a hashing thread failed; some files were recorded without their hash".into(),
+        });
+    }
+    apply_hashes(&mut result, outcomes);
+    result
+}
+
+/// The walk: every path the rules cover, recorded without content hashes. Files to hash
+/// are sent to `jobs` as they are found.
+fn walk(rules: &RuleSet, jobs: &mpsc::Sender<PathBuf>, progress: &ScanProgress) -> Scan {
     let mut result = Scan::default();
-    let mut to_hash: Vec<PathBuf> = Vec::new();
     for rule in &rules.rules {
         let root_device = match fs::symlink_metadata(&rule.root) {
             Ok(meta) => meta.dev(),
@@ -151,13 +188,19 @@ pub fn scan(
                     }
                 }
             }
-            if meta.is_file() && governing.attributes.contains(Attribute::Hash) {
-                to_hash.push(path.clone());
+            let hashed = meta.is_file() && governing.attributes.contains(Attribute::Hash);
+            if hashed {
+                // The hashing thread reads the flags on the handle it opens anyway.
+                progress.files_to_hash.fetch_add(1, Ordering::Relaxed);
+                if jobs.send(path.clone()).is_err() {
+                    record.problem = Some("content not hashed: the scan was stopping".into());
+                }
+            } else if matches!(record.file_type, FileType::File | FileType::Directory) {
+                record.flags = inode_flags(&path);
             }
             result.entries.insert(bytes.to_vec(), record);
         }
     }
-    hash_all(&mut result, &to_hash, algorithm, threads.max(1), progress);
     result
 }
 
@@ -168,64 +211,62 @@ fn warning(path: &Path, message: String) -> ScanWarning {
     }
 }
 
-/// A file's hash and its metadata after hashing, or why it could not be read.
-type HashOutcome = io::Result<(String, Metadata)>;
+/// What hashing a file found: its hash, its metadata as of the end of the read, and its
+/// inode flags read on the same handle.
+struct Hashed {
+    hash: String,
+    meta: Metadata,
+    flags: Option<u32>,
+}
 
-/// Hashes files on `threads` threads, each taking the next file from a shared counter.
-fn hash_all(
-    result: &mut Scan,
-    paths: &[PathBuf],
+/// Hashes the files sent to `queue` until it is closed and empty.
+fn hash_from(
+    queue: &Mutex<mpsc::Receiver<PathBuf>>,
     algorithm: Algorithm,
-    threads: usize,
     progress: &ScanProgress,
-) {
-    progress
-        .files_to_hash
-        .store(paths.len() as u64, Ordering::Relaxed);
-    let next = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<(usize, HashOutcome)>> = Mutex::new(Vec::with_capacity(paths.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(paths.len().max(1)) {
-            scope.spawn(|| {
-                let mut buffer = vec![0u8; 256 * 1024];
-                let mut mine = Vec::new();
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(index) else { break };
-                    mine.push((index, hash_file(path, algorithm, &mut buffer, progress)));
-                    progress.files_hashed.fetch_add(1, Ordering::Relaxed);
-                }
-                if let Ok(mut all) = outcomes.lock() {
-                    all.extend(mine);
-                }
-            });
-        }
-    });
-    let outcomes = outcomes.into_inner().unwrap_or_default();
-    for (index, outcome) in outcomes {
-        let path = &paths[index];
+) -> Vec<(PathBuf, io::Result<Hashed>)> {
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut done = Vec::new();
+    loop {
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => break,
+        };
+        let Ok(path) = next else { break };
+        let outcome = hash_file(&path, algorithm, &mut buffer, progress);
+        progress.files_hashed.fetch_add(1, Ordering::Relaxed);
+        done.push((path, outcome));
+    }
+    done
+}
+
+/// Puts the hashes into the walk's records, and what went wrong into warnings.
+fn apply_hashes(result: &mut Scan, outcomes: Vec<(PathBuf, io::Result<Hashed>)>) {
+    for (path, outcome) in outcomes {
         let key = path.as_os_str().as_bytes();
         match outcome {
-            Ok((hash, after)) => {
+            Ok(hashed) => {
                 if let Some(record) = result.entries.get_mut(key) {
                     // Compared with what the walk saw: a file written to while it was hashed
                     // is recorded as it is now, and said to have changed mid-scan.
+                    let after = &hashed.meta;
                     if after.size() != record.size
                         || nanos(after.mtime(), after.mtime_nsec()) != record.mtime
                     {
                         result
                             .warnings
-                            .push(warning(path, "changed while it was being scanned".into()));
-                        *record = record_of(path, &after);
+                            .push(warning(&path, "changed while it was being scanned".into()));
+                        *record = record_of(&path, after);
                     }
-                    record.hash = Some(hash);
+                    record.hash = Some(hashed.hash);
+                    record.flags = hashed.flags;
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 result.entries.remove(key);
                 result
                     .warnings
-                    .push(warning(path, "vanished during the scan".into()));
+                    .push(warning(&path, "vanished during the scan".into()));
             }
             Err(e) => {
                 if let Some(record) = result.entries.get_mut(key) {
@@ -233,7 +274,7 @@ fn hash_all(
                 }
                 result
                     .warnings
-                    .push(warning(path, format!("content cannot be read: {e}")));
+                    .push(warning(&path, format!("content cannot be read: {e}")));
             }
         }
     }
@@ -252,7 +293,7 @@ fn hash_file(
     algorithm: Algorithm,
     buffer: &mut [u8],
     progress: &ScanProgress,
-) -> io::Result<(String, Metadata)> {
+) -> io::Result<Hashed> {
     use rustix::fs::OFlags;
     // O_NONBLOCK and O_NOCTTY: if a FIFO or device was put where the walk saw a file, opening
     // it must neither wait for a writer nor take a terminal; it is refused just below.
@@ -300,7 +341,11 @@ fn hash_file(
             && nanos(before.mtime(), before.mtime_nsec())
                 == nanos(after.mtime(), after.mtime_nsec());
         if at_rest {
-            return Ok((format!("{}:{text}", algorithm.name()), after));
+            return Ok(Hashed {
+                hash: format!("{}:{text}", algorithm.name()),
+                meta: after,
+                flags: rustix::fs::ioctl_getflags(&file).ok().map(|f| f.bits()),
+            });
         }
         before = after;
         io::Seek::rewind(&mut file)?;
@@ -336,7 +381,7 @@ fn nanos(seconds: i64, nanoseconds: i64) -> i128 {
     i128::from(seconds) * 1_000_000_000 + i128::from(nanoseconds)
 }
 
-/// Everything but the content hash, from metadata and extended attributes.
+/// Everything but the content hash and inode flags, from metadata and extended attributes.
 fn record_of(path: &Path, meta: &Metadata) -> Record {
     let kind = meta.file_type();
     let file_type = if kind.is_symlink() {
@@ -381,9 +426,6 @@ fn record_of(path: &Path, meta: &Metadata) -> Record {
         problem: None,
     };
     read_xattrs(path, &mut record);
-    if matches!(file_type, FileType::File | FileType::Directory) {
-        record.flags = inode_flags(path);
-    }
     record
 }
 
@@ -399,19 +441,29 @@ fn inode_flags(path: &Path) -> Option<u32> {
     rustix::fs::ioctl_getflags(&fd).ok().map(|f| f.bits())
 }
 
+thread_local! {
+    /// Buffers for attribute names and values, kept per thread: zeroing 16 KiB for every
+    /// path the walk visits was a measurable part of a scan.
+    static XATTR_BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
 /// Extended attributes, without following a symlink: ACLs, SELinux context and capabilities
 /// get their own attributes, the rest are kept by name.
 fn read_xattrs(path: &Path, record: &mut Record) {
-    let mut names = [0u8; 16 * 1024];
+    XATTR_BUFFERS.with_borrow_mut(|(names, value)| read_xattrs_into(path, record, names, value));
+}
+
+fn read_xattrs_into(path: &Path, record: &mut Record, names: &mut Vec<u8>, value: &mut Vec<u8>) {
+    names.resize(16 * 1024, 0);
     let Ok(len) = rustix::fs::llistxattr(path, &mut names[..]) else {
         return;
     };
-    // Most files have no extended attributes: do not pay for the value buffer then.
     if len == 0 {
         return;
     }
     let mut acl = Vec::new();
-    let mut value = vec![0u8; 64 * 1024];
+    value.resize(64 * 1024, 0);
     for name in names[..len].split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let Ok(size) = rustix::fs::lgetxattr(path, name, &mut value[..]) else {
             continue;

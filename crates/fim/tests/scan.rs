@@ -645,9 +645,8 @@ fn files_that_vanish_between_walk_and_hash_are_warnings_and_the_rest_is_consiste
     let deleter = {
         let (progress, victims) = (progress.clone(), victims.clone());
         std::thread::spawn(move || {
-            // The walk is over once it says how many files it will hash.
             wait_for("the walk", Duration::from_secs(60), || {
-                progress.files_to_hash.load(Ordering::Relaxed) > 0
+                progress.walk_done.load(Ordering::Relaxed)
             });
             for victim in &victims {
                 fs::remove_file(victim).unwrap();
@@ -774,7 +773,7 @@ fn a_file_swapped_for_a_fifo_after_the_walk_does_not_hang_the_scan() {
         let (progress, victims) = (progress.clone(), victims.clone());
         std::thread::spawn(move || {
             wait_for("the walk", Duration::from_secs(60), || {
-                progress.files_to_hash.load(Ordering::Relaxed) > 0
+                progress.walk_done.load(Ordering::Relaxed)
             });
             for victim in &victims {
                 fs::remove_file(victim).unwrap();
@@ -841,9 +840,15 @@ fn a_device_renumbered_or_a_fifo_replaced_is_a_change_of_device_or_type() {
     let report = compare_scans(&t.tree, &before, &after);
 
     let renumbered = change_of(&report, &device);
-    assert!(
-        attribute_names(renumbered).contains(&"device"),
-        "{renumbered:?}"
+    let device_change = renumbered
+        .attributes
+        .iter()
+        .find(|a| a.attribute == "device")
+        .unwrap_or_else(|| panic!("{renumbered:?}"));
+    // Shown as major:minor, as ls -l does.
+    assert_eq!(
+        (device_change.old.as_str(), device_change.new.as_str()),
+        ("1:3", "1:5")
     );
     let replaced = change_of(&report, &pipe);
     let kind = &replaced.attributes[0];

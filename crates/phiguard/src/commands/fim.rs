@@ -189,26 +189,47 @@ struct CheckResult<'a> {
 
 /// Explains a new or changed file by a package: on Debian, when its content matches the MD5
 /// that dpkg recorded for a package installed or upgraded after the baseline was taken.
-/// Without dpkg, nothing is explained.
-fn package_explainer(
-    info: &phiguard_fim::BaselineInfo,
-) -> anyhow::Result<impl Fn(&[u8], &Record) -> Option<Explanation> + use<>> {
-    let index = PackageIndex::load(Path::new("/")).context("could not read dpkg's database")?;
-    let baseline_taken = info.created_at;
-    Ok(move |path: &[u8], _: &Record| {
-        let index = index.as_ref()?;
+/// Without dpkg, nothing is explained. dpkg's database is read on the first change to
+/// explain, so a check that finds nothing changed never pays for it.
+struct PackageExplainer {
+    baseline_taken: jiff::Timestamp,
+    index: std::cell::OnceCell<Result<Option<PackageIndex>, String>>,
+}
+
+impl PackageExplainer {
+    fn new(info: &phiguard_fim::BaselineInfo) -> PackageExplainer {
+        PackageExplainer {
+            baseline_taken: info.created_at,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn explain(&self, path: &[u8], _: &Record) -> Option<Explanation> {
+        let loaded = self
+            .index
+            .get_or_init(|| PackageIndex::load(Path::new("/")).map_err(|e| e.to_string()));
+        let index = loaded.as_ref().ok()?.as_ref()?;
         // Only files a package lists are read again (for their MD5).
         if index.owners(path).is_empty() {
             return None;
         }
         let md5 = md5_file(Path::new(OsStr::from_bytes(path))).ok()?;
         index
-            .explain(path, md5, baseline_taken)
+            .explain(path, md5, self.baseline_taken)
             .map(|file| Explanation {
                 package: file.package.to_owned(),
                 version: file.version.to_owned(),
             })
-    })
+    }
+
+    /// Fails if dpkg's database was needed and could not be read: then changes a package
+    /// made would be reported as unexplained, and the report must not stand.
+    fn ensure_read(&self) -> anyhow::Result<()> {
+        match self.index.get() {
+            Some(Err(e)) => anyhow::bail!("could not read dpkg's database: {e}"),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The newest baseline, which must have been hashed with `algorithm`.
@@ -236,9 +257,12 @@ async fn check(
 ) -> anyhow::Result<Outcome> {
     let (rules, algorithm) = rules_of(installation, args)?;
     let (info, entries) = baseline_to_compare(installation, algorithm).await?;
-    let explain = package_explainer(&info)?;
+    let explainer = PackageExplainer::new(&info);
     let scanned = scan(&rules, algorithm, out).await?;
-    let report = phiguard_fim::compare(&rules, &entries, &scanned, &explain);
+    let report = phiguard_fim::compare(&rules, &entries, &scanned, &|path, record| {
+        explainer.explain(path, record)
+    });
+    explainer.ensure_read()?;
     // The ledger gets the counts and a digest of the report, not the paths: names of files in
     // ePHI directories can themselves identify patients.
     let report_json = serde_json::to_vec(&report)?;
@@ -346,8 +370,11 @@ async fn watch(
         };
         let scanned = scan(&narrowed, algorithm, &silent).await?;
         // dpkg's database is read again for each batch: an upgrade may be what just happened.
-        let explain = package_explainer(&info)?;
-        let report = phiguard_fim::compare(&narrowed, &entries, &scanned, &explain);
+        let explainer = PackageExplainer::new(&info);
+        let report = phiguard_fim::compare(&narrowed, &entries, &scanned, &|path, record| {
+            explainer.explain(path, record)
+        });
+        explainer.ensure_read()?;
         if report.changes.is_empty() {
             continue;
         }
