@@ -78,6 +78,13 @@ impl CheckContext {
         }
     }
 
+    /// Whether the checks look at the running system (root `/`). Checks that read the kernel
+    /// or running processes (sockets, the firewall, daemons) mean nothing for a mounted image,
+    /// and say they were skipped when this is false.
+    pub fn is_live(&self) -> bool {
+        self.root == Path::new("/")
+    }
+
     /// Where a system path such as `/etc/ssh/sshd_config` lives under [`root`](Self::root).
     /// `root.join("/etc/...")` would silently discard the root and read the live host instead of
     /// the image, so checks build paths with this.

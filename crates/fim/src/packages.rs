@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use md5::{Digest, Md5};
+use phiguard_debian::deb822::{self, Stanza};
 use rustix::fs::{Mode, OFlags};
 
 /// At most this many malformed lines are kept with their place; all are counted.
@@ -415,20 +416,6 @@ fn merged_usr_aliases(root: &Path) -> Vec<&'static [u8]> {
         .collect()
 }
 
-/// The fields of one status stanza that matter here, borrowed from the file's bytes.
-#[derive(Default)]
-struct Stanza<'a> {
-    first_line: usize,
-    package: Option<&'a [u8]>,
-    status: Option<&'a [u8]>,
-    version: Option<&'a [u8]>,
-    architecture: Option<&'a [u8]>,
-    multi_arch: Option<&'a [u8]>,
-    /// Each continuation line of `Conffiles:` with its line number; the first element is
-    /// the text after `Conffiles:` on the field's own line (normally empty).
-    conffiles: Vec<(usize, &'a [u8])>,
-}
-
 /// Which kind of status file a stanza comes from.
 #[derive(Clone, Copy)]
 enum Source {
@@ -438,14 +425,6 @@ enum Source {
     /// A file in `status.d/` (distroless): one package, installed, without `Status:`; the
     /// file's time dates the package when there is no `.list` or `md5sums` time.
     StatusD { modified: Option<Timestamp> },
-}
-
-/// The field a continuation line belongs to.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Current {
-    None,
-    Conffiles,
-    Other,
 }
 
 struct Loader {
@@ -468,59 +447,10 @@ impl Loader {
         bytes: &[u8],
         source: Source,
     ) -> Result<(), PackageError> {
-        let mut stanza: Option<Stanza<'_>> = None;
-        let mut current = Current::None;
-        let mut line_no = 0;
-        for line in bytes.split(|&b| b == b'\n') {
-            line_no += 1;
-            if line.iter().all(|b| b.is_ascii_whitespace()) {
-                if let Some(done) = stanza.take() {
-                    self.add_stanza(path, done, source)?;
-                }
-                current = Current::None;
-                continue;
-            }
-            if matches!(line.first(), Some(b' ' | b'\t')) {
-                match (current, stanza.as_mut()) {
-                    (Current::Conffiles, Some(s)) => s.conffiles.push((line_no, line)),
-                    (Current::Other, _) => {}
-                    _ => {
-                        return Err(status_error(
-                            path,
-                            line_no,
-                            "continuation line outside a field",
-                        ));
-                    }
-                }
-                continue;
-            }
-            let Some(colon) = line.iter().position(|&b| b == b':') else {
-                return Err(status_error(path, line_no, "line is not `Field: value`"));
-            };
-            let (name, value) = line.split_at(colon);
-            let value = trim(value.get(1..).unwrap_or_default());
-            let s = stanza.get_or_insert_with(|| Stanza {
-                first_line: line_no,
-                ..Stanza::default()
-            });
-            current = Current::Other;
-            if name.eq_ignore_ascii_case(b"Package") {
-                s.package = Some(value);
-            } else if name.eq_ignore_ascii_case(b"Status") {
-                s.status = Some(value);
-            } else if name.eq_ignore_ascii_case(b"Version") {
-                s.version = Some(value);
-            } else if name.eq_ignore_ascii_case(b"Architecture") {
-                s.architecture = Some(value);
-            } else if name.eq_ignore_ascii_case(b"Multi-Arch") {
-                s.multi_arch = Some(value);
-            } else if name.eq_ignore_ascii_case(b"Conffiles") {
-                current = Current::Conffiles;
-                s.conffiles.push((line_no, value));
-            }
-        }
-        if let Some(done) = stanza.take() {
-            self.add_stanza(path, done, source)?;
+        // The one deb822 reader of the workspace; its syntax errors keep their line.
+        for stanza in deb822::stanzas(bytes) {
+            let stanza = stanza.map_err(|e| status_error(path, e.line, e.reason))?;
+            self.add_stanza(path, &stanza, source)?;
         }
         Ok(())
     }
@@ -528,17 +458,17 @@ impl Loader {
     fn add_stanza(
         &mut self,
         status_path: &Path,
-        stanza: Stanza<'_>,
+        stanza: &Stanza<'_>,
         source: Source,
     ) -> Result<(), PackageError> {
-        let Some(name) = stanza.package.filter(|n| !n.is_empty()) else {
+        let Some(name) = stanza.get("Package").filter(|n| !n.is_empty()) else {
             return Err(status_error(
                 status_path,
-                stanza.first_line,
+                stanza.line,
                 "stanza has no `Package` field",
             ));
         };
-        let installed = match stanza.status {
+        let installed = match stanza.get("Status") {
             Some(status) => is_installed(status),
             // Distroless stanzas are `dpkg-deb --field` output: installed, without Status.
             None => matches!(source, Source::StatusD { .. }),
@@ -548,14 +478,14 @@ impl Loader {
             return Ok(());
         }
         let name_text = String::from_utf8_lossy(name).into_owned();
-        let Some(version) = stanza.version.filter(|v| !v.is_empty()) else {
+        let Some(version) = stanza.get("Version").filter(|v| !v.is_empty()) else {
             return Err(status_error(
                 status_path,
-                stanza.first_line,
+                stanza.line,
                 &format!("installed package `{name_text}` has no `Version` field"),
             ));
         };
-        let architecture = stanza.architecture.unwrap_or_default();
+        let architecture = stanza.get("Architecture").unwrap_or_default();
         let arch_text = String::from_utf8_lossy(architecture).into_owned();
         if !self.seen.insert((name_text.clone(), arch_text.clone())) {
             self.index.stats.skipped_stanzas += 1;
@@ -572,7 +502,7 @@ impl Loader {
         let mut qualified = name.to_vec();
         qualified.push(b':');
         qualified.extend_from_slice(architecture);
-        let same = stanza.multi_arch.is_some_and(|m| m == b"same");
+        let same = stanza.get("Multi-Arch").is_some_and(|m| m == b"same");
         let mut bases: Vec<&[u8]> = Vec::with_capacity(2);
         if architecture.is_empty() {
             bases.push(name);
@@ -649,7 +579,17 @@ impl Loader {
             }
             None => self.index.stats.packages_without_md5sums += 1,
         }
-        self.add_conffiles(status_path, &stanza.conffiles, package_id);
+        // The text after `Conffiles:` on the field's own line (normally empty), then each
+        // continuation line, each with its line number for the malformed-line report.
+        let conffiles: Vec<(usize, &[u8])> = stanza
+            .field("Conffiles")
+            .map(|field| {
+                std::iter::once((field.line, field.value))
+                    .chain(field.continuation.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.add_conffiles(status_path, &conffiles, package_id);
         Ok(())
     }
 

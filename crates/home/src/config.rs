@@ -16,6 +16,29 @@ pub struct Config {
     pub database: DatabaseConfig,
     #[serde(default)]
     pub fim: FimConfig,
+    #[serde(default)]
+    pub host: HostConfig,
+}
+
+/// Host posture checks (`phiguard host check`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostConfig {
+    /// Days a security update may stay pending before the check fails.
+    pub security_update_days: u32,
+    /// Days any other update may stay pending before the check fails.
+    pub other_update_days: u32,
+}
+
+impl Default for HostConfig {
+    /// The deadlines of the 2025 proposed Security Rule: critical risks patched within 15
+    /// days, high risks within 30.
+    fn default() -> Self {
+        HostConfig {
+            security_update_days: 15,
+            other_update_days: 30,
+        }
+    }
 }
 
 /// File integrity monitoring: what to watch and how.
@@ -114,6 +137,7 @@ impl Config {
     /// The configuration `init` writes: every key, commented, at its default.
     pub fn commented_template(installation_name: &str) -> String {
         let defaults = DatabaseConfig::default();
+        let host = HostConfig::default();
         let name = toml_string(installation_name);
         format!(
             r#"# phiguard configuration. Every key is listed with its default and meaning.
@@ -156,9 +180,18 @@ ephi_paths = []
 #                                # links, owner, group, size, mtime, ctime, target, device,
 #                                # hash, acl, xattrs, selinux, caps
 # exclude = ["/etc/mtab", "**/*.swp"]
+
+[host]
+# Host posture checks (`phiguard host check`). Days an update may stay pending after
+# phiguard first saw it before the patch check fails: security updates, then all others.
+# The defaults are the 2025 proposed Security Rule's (15 days critical, 30 days high).
+security_update_days = {security_days}
+other_update_days = {other_days}
 "#,
             busy = defaults.busy_timeout_ms,
             connect = defaults.connect_timeout_secs,
+            security_days = host.security_update_days,
+            other_days = host.other_update_days,
         )
     }
 }
@@ -178,6 +211,7 @@ mod tests {
         let config = Config::parse(&Config::commented_template("clinic"), Path::new("t")).unwrap();
         assert_eq!(config.installation.name, "clinic");
         assert_eq!(config.database, DatabaseConfig::default());
+        assert_eq!(config.host, HostConfig::default());
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use config::{Config, ConfigError, DatabaseConfig, FimConfig, FimRule, InstallationConfig};
+pub use config::{
+    Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig, InstallationConfig,
+};
 pub use permissions::{UnsafeHomeReason, replace_private_file, write_private_file_new};
 
 /// The environment variable that names the home when `--home` is not given.

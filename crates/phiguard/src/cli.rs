@@ -109,6 +109,10 @@ pub enum Command {
     #[command(subcommand)]
     Fim(FimCommand),
 
+    /// Host posture: patches, firewall, logging and audit, encryption, access
+    #[command(subcommand)]
+    Host(HostCommand),
+
     /// Replace an identifier (MRN, name, SSN…) with this installation's pseudonym for it
     #[command(
         after_help = "The pseudonym is HMAC-SHA256 with a key from this installation's keyring: \
@@ -176,6 +180,34 @@ pub enum FimCommand {
         #[arg(long)]
         actor: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostCommand {
+    /// Check this machine (or a mounted image) and print the findings; exit 1 if any fails
+    #[command(
+        after_help = "Runs the host posture checks: pending patches against their deadline \
+                      ([host] in phiguard.toml), the firewall and its logging, audit logging, \
+                      encryption at rest and in transit, and access (SSH, accounts, sudo, \
+                      automatic logoff). The findings are stored as a check run and recorded \
+                      in the ledger. With --root, the file-based checks read an image or \
+                      container file system instead of /, and checks that need the running \
+                      system say they were skipped.\n\n\
+                      Examples:\n  phiguard host check\n  \
+                      phiguard host check --only patches,access --json | jq '.findings[] | select(.status == \"fail\")'\n  \
+                      phiguard host check --root /mnt/golden-image"
+    )]
+    Check(HostCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HostCheckArgs {
+    /// Areas to check, comma-separated: patches, firewall, logging, encryption, access [default: all]
+    #[arg(long, value_delimiter = ',', value_name = "AREAS")]
+    pub only: Vec<phiguard_host::Area>,
+    /// Check the file system mounted here instead of the running system
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

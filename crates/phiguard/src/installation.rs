@@ -68,7 +68,11 @@ impl Installation {
 
     /// Appends evidence observed by this process (this host, this phiguard, the OS user) to
     /// the ledger.
-    pub async fn record(&self, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
+    pub async fn record(
+        &self,
+        kind: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<phiguard_core::EvidenceRef> {
         let evidence = phiguard_core::Evidence {
             kind: kind.to_owned(),
             time: jiff::Timestamp::now(),
@@ -78,8 +82,7 @@ impl Installation {
         self.ledger()
             .append(&evidence)
             .await
-            .with_context(|| format!("recording {kind} in the ledger failed"))?;
-        Ok(())
+            .with_context(|| format!("recording {kind} in the ledger failed"))
     }
 
     pub fn database_path_or_url(&self) -> String {

@@ -60,5 +60,6 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Keys(command) => commands::keys::run(&cli.global, command, out).await,
         Command::Pseudonym(args) => commands::pseudonym::run(&cli.global, args, out),
         Command::Fim(command) => commands::fim::run(&cli.global, command, out).await,
+        Command::Host(command) => commands::host::run(&cli.global, command, out).await,
     }
 }

@@ -8,6 +8,7 @@
 mod error;
 mod findings;
 mod migrate;
+mod pending_updates;
 mod sql;
 mod timestamp;
 mod url;

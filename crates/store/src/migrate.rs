@@ -48,6 +48,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0003_fim/sqlite.sql"),
         postgres: include_str!("../migrations/0003_fim/postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "host",
+        sqlite: include_str!("../migrations/0004_host/sqlite.sql"),
+        postgres: include_str!("../migrations/0004_host/postgres.sql"),
+    },
 ];
 
 /// The schema version this build of phiguard writes and understands.

@@ -1,4 +1,5 @@
 pub mod fim;
+pub mod host;
 pub mod init;
 pub mod keys;
 pub mod ledger;

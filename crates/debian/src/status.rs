@@ -1,0 +1,233 @@
+//! The packages dpkg has installed, from its database under a root directory.
+//!
+//! Two places are read:
+//! - `var/lib/dpkg/status`, dpkg's database: one stanza per package dpkg knows, including
+//!   removed ones whose configuration files remain;
+//! - every file in `var/lib/dpkg/status.d/` (distroless images, which have no dpkg): one
+//!   stanza per file, written by `dpkg-deb --field`, without a `Status:` field because
+//!   everything there is installed. `<package>.md5sums` files beside them, and hidden files,
+//!   are not stanzas.
+//!
+//! Which stanzas count as installed: for patching, what matters is whether the package's
+//! files are on disk, at the version the stanza names, where an attacker could exploit them.
+//! So a stanza counts when its `Status:` (`want flag state`) has any state but
+//! `not-installed` and `config-files`: `installed`, but also `unpacked`, `half-configured`,
+//! `half-installed`, `triggers-awaited` and `triggers-pending` (an interrupted upgrade
+//! leaves files of that version on disk), whatever the selection (`deinstall` marks a
+//! package for removal but its files are still there). A stanza without `Status:` counts
+//! only in `status.d/`.
+//!
+//! A package listed twice (in `status` and in `status.d/`, same name and architecture) is
+//! returned once, as first read (`status` first, then `status.d/` in file-name order).
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::ReadError;
+use crate::deb822;
+use crate::version::Version;
+
+/// What to do about a damaged dpkg database, appended to every error about one.
+const REPAIR_HINT: &str = "dpkg's database is damaged (dpkg itself would refuse it); \
+compare it with var/lib/dpkg/status-old or a backup in /var/backups/dpkg.status.*";
+
+/// One installed package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledPackage {
+    /// The package's name, e.g. `openssl`.
+    pub name: String,
+    /// Its architecture, e.g. `amd64` or `all`; empty if the stanza has none (very old
+    /// databases).
+    pub architecture: String,
+    /// The installed version.
+    pub version: Version,
+    /// The status file the stanza came from.
+    pub source: PathBuf,
+    /// The 1-based line of the stanza's first field in that file.
+    pub line: usize,
+}
+
+/// The packages installed under `root` (`/` for this machine), in the order read.
+///
+/// `Ok(None)` when there is no dpkg database there (neither `var/lib/dpkg/status` nor
+/// `var/lib/dpkg/status.d/`): not a Debian-based system. A file that exists but cannot be
+/// read is [`ReadError::Read`]; a status file that is not in stanza format, or a stanza
+/// without `Package:`, or an installed one without a valid `Version:`, is
+/// [`ReadError::Malformed`] naming the file and line.
+pub fn installed(root: &Path) -> Result<Option<Vec<InstalledPackage>>, ReadError> {
+    // A root that does not exist is a mistake (a wrong mount point), not "not Debian".
+    fs::metadata(root).map_err(|source| ReadError::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let dpkg = root.join("var/lib/dpkg");
+    let status_path = dpkg.join("status");
+    let status = read_optional(&status_path)?;
+    let status_d = status_d_files(&dpkg.join("status.d"))?;
+    if status.is_none() && status_d.is_none() {
+        return Ok(None);
+    }
+    let mut packages = Vec::new();
+    let mut seen = HashSet::new();
+    if let Some(bytes) = status {
+        read_status(&status_path, &bytes, false, &mut packages, &mut seen)?;
+    }
+    for path in status_d.unwrap_or_default() {
+        if let Some(bytes) = read_optional(&path)? {
+            read_status(&path, &bytes, true, &mut packages, &mut seen)?;
+        }
+    }
+    Ok(Some(packages))
+}
+
+/// Whether a `Status:` value (`want flag state`) says the package's files are on disk:
+/// any well-formed status whose state is not `not-installed` or `config-files`.
+pub fn files_on_disk(status: &[u8]) -> bool {
+    let words: Vec<&[u8]> = status
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+        .collect();
+    match words.as_slice() {
+        [_want, _flag, state] => matches!(
+            *state,
+            b"installed"
+                | b"unpacked"
+                | b"half-configured"
+                | b"half-installed"
+                | b"triggers-awaited"
+                | b"triggers-pending"
+        ),
+        _ => false,
+    }
+}
+
+fn read_status(
+    path: &Path,
+    bytes: &[u8],
+    status_d: bool,
+    packages: &mut Vec<InstalledPackage>,
+    seen: &mut HashSet<(String, String)>,
+) -> Result<(), ReadError> {
+    let malformed = |line, reason: String| ReadError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    };
+    for stanza in deb822::stanzas(bytes) {
+        let stanza =
+            stanza.map_err(|e| malformed(e.line, format!("{}; {REPAIR_HINT}", e.reason)))?;
+        let Some(name) = stanza.get("Package").filter(|n| !n.is_empty()) else {
+            return Err(malformed(
+                stanza.line,
+                format!("the stanza starting here has no `Package` field; {REPAIR_HINT}"),
+            ));
+        };
+        let name = String::from_utf8_lossy(name).into_owned();
+        let on_disk = match stanza.get("Status") {
+            Some(status) => files_on_disk(status),
+            None => status_d,
+        };
+        if !on_disk {
+            continue;
+        }
+        let Some(field) = stanza.field("Version").filter(|f| !f.value.is_empty()) else {
+            return Err(malformed(
+                stanza.line,
+                format!("installed package `{name}` has no `Version` field; {REPAIR_HINT}"),
+            ));
+        };
+        let version = Version::try_from(field.value).map_err(|e| {
+            malformed(
+                field.line,
+                format!("installed package `{name}`: {e}; {REPAIR_HINT}"),
+            )
+        })?;
+        let architecture =
+            String::from_utf8_lossy(stanza.get("Architecture").unwrap_or_default()).into_owned();
+        if !seen.insert((name.clone(), architecture.clone())) {
+            continue;
+        }
+        packages.push(InstalledPackage {
+            name,
+            architecture,
+            version,
+            source: path.to_path_buf(),
+            line: stanza.line,
+        });
+    }
+    Ok(())
+}
+
+/// Reads `path` whole, or `None` if it does not exist.
+pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ReadError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The stanza files in `status.d/`, sorted for a stable order, or `None` if there is no
+/// such directory.
+fn status_d_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, ReadError> {
+    let read_error = |source| ReadError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_error(e)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(read_error)?;
+        let name = entry.file_name();
+        let name = name.as_encoded_bytes();
+        if name.starts_with(b".") || name.ends_with(b".md5sums") {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(Some(files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_with_files_on_disk() {
+        for status in [
+            "install ok installed",
+            "hold ok installed",
+            "deinstall ok installed",
+            "install ok unpacked",
+            "install ok half-configured",
+            "install reinstreq half-installed",
+            "install ok triggers-pending",
+            "install ok triggers-awaited",
+            " install  ok\tinstalled ",
+        ] {
+            assert!(files_on_disk(status.as_bytes()), "{status}");
+        }
+        for status in [
+            "deinstall ok config-files",
+            "purge ok not-installed",
+            "install ok",
+            "install ok installed extra",
+            "",
+        ] {
+            assert!(!files_on_disk(status.as_bytes()), "{status}");
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! `phiguard host check`: the host posture checks, their findings stored as a check run and
+//! recorded in the ledger.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use phiguard_core::{CheckContext, Finding, Status};
+use phiguard_host::{Area, Settings};
+use phiguard_store::CheckRun;
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{GlobalArgs, HostCheckArgs, HostCommand};
+use crate::installation::Installation;
+use crate::output::Output;
+
+pub async fn run(
+    global: &GlobalArgs,
+    command: &HostCommand,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let installation = Installation::open(global, None).await?;
+    let outcome = match command {
+        HostCommand::Check(args) => check(&installation, args, out).await,
+    };
+    installation.store.close().await;
+    outcome
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    pass: usize,
+    fail: usize,
+    warn: usize,
+    not_applicable: usize,
+    error: usize,
+}
+
+impl Summary {
+    fn of(findings: &[Finding]) -> Summary {
+        let mut summary = Summary::default();
+        for finding in findings {
+            *match finding.status {
+                Status::Pass => &mut summary.pass,
+                Status::Fail => &mut summary.fail,
+                Status::Warn => &mut summary.warn,
+                Status::NotApplicable => &mut summary.not_applicable,
+                Status::Error => &mut summary.error,
+            } += 1;
+        }
+        summary
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct CheckResult<'a> {
+    run_id: i64,
+    host: &'a str,
+    root: String,
+    areas: Vec<&'static str>,
+    checks: usize,
+    summary: Summary,
+    /// The ledger entry that records these findings.
+    evidence: phiguard_core::EvidenceRef,
+    findings: &'a [Finding],
+}
+
+async fn check(
+    installation: &Installation,
+    args: &HostCheckArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let root = args.root.clone().unwrap_or_else(|| "/".into());
+    let root = std::path::absolute(&root).unwrap_or(root);
+    anyhow::ensure!(
+        root.is_dir(),
+        "{} is not a directory; --root takes the directory an image or container file system \
+         is mounted on",
+        root.display()
+    );
+    let started_at = jiff::Timestamp::now();
+    let mut ctx = CheckContext::new(&root, started_at);
+    let live = ctx.is_live();
+    // An image is its own subject: its pending updates are not this machine's.
+    let host = if live {
+        crate::installation::local_source()
+            .host
+            .unwrap_or_else(|| "localhost".into())
+    } else {
+        format!("image:{}", root.display())
+    };
+    ctx.host = Some(host.clone());
+    let areas: Vec<Area> = if args.only.is_empty() {
+        Area::ALL.to_vec()
+    } else {
+        args.only.clone()
+    };
+
+    let config = installation.home.config();
+    let mut settings = Settings {
+        ephi_paths: config.fim.ephi_paths.iter().map(Into::into).collect(),
+        security_update_days: config.host.security_update_days,
+        other_update_days: config.host.other_update_days,
+        ..Settings::default()
+    };
+    if areas.contains(&Area::Patches) {
+        // Read the packages first, so that every update pending now has its first sighting
+        // recorded before the checks judge how long it has waited.
+        let survey = {
+            let root = root.clone();
+            tokio::task::spawn_blocking(move || phiguard_host::patches::survey(&root))
+                .await
+                .context("reading the package database stopped unexpectedly")?
+        };
+        if let Ok(Some(survey)) = &survey {
+            let pending: Vec<(String, String)> = survey
+                .pending
+                .iter()
+                .map(|u| (u.package.clone(), u.candidate.clone()))
+                .collect();
+            settings.first_seen = installation
+                .store
+                .observe_pending_updates(&host, started_at, &pending)
+                .await
+                .context("could not record the pending updates")?;
+        }
+        settings.patch_survey = Some(Arc::new(survey));
+    }
+
+    let registry =
+        phiguard_host::registry(&settings).context("the host checks could not be assembled")?;
+    let selected: Vec<phiguard_core::CheckId> = registry
+        .metas()
+        .filter(|meta| Area::of(meta).is_some_and(|area| areas.contains(&area)))
+        .map(|meta| meta.id.clone())
+        .collect();
+    let findings = {
+        let bar = out.progress(selected.len() as u64, "checking");
+        let show = std::io::stderr().is_terminal();
+        let selected = selected.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let mut findings = Vec::new();
+            for id in &selected {
+                if show {
+                    bar.set_message(id.to_string());
+                }
+                findings.extend(registry.run_all(&ctx, |meta| &meta.id == id));
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            findings
+        });
+        task.await.context("the host checks stopped unexpectedly")?
+    };
+    let finished_at = jiff::Timestamp::now();
+    let summary = Summary::of(&findings);
+
+    // The ledger holds what was found, so a later edit of the stored run is detectable.
+    let evidence = installation
+        .record(
+            "host.check",
+            serde_json::json!({
+                "host": host,
+                "root": root.display().to_string(),
+                "areas": areas.iter().map(|a| a.name()).collect::<Vec<_>>(),
+                "summary": summary,
+                "findings": findings,
+            }),
+        )
+        .await?;
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .map(|mut finding| {
+            finding.evidence.push(evidence);
+            finding
+        })
+        .collect();
+    let run_id = installation
+        .store
+        .record_check_run(
+            &CheckRun {
+                started_at,
+                finished_at,
+                host: Some(host.clone()),
+                root: root.display().to_string(),
+            },
+            &findings,
+        )
+        .await
+        .context("could not store the check run")?;
+
+    let failing = findings.iter().any(|f| f.status.is_failing());
+    let result = CheckResult {
+        run_id,
+        host: &host,
+        root: root.display().to_string(),
+        areas: areas.iter().map(|a| a.name()).collect(),
+        checks: selected.len(),
+        summary,
+        evidence,
+        findings: &findings,
+    };
+    out.result(&result, || human(&result, &root));
+    Ok(if failing {
+        Outcome::FailingFindings
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// Findings shown per check on a terminal; a host with a hundred pending updates would
+/// otherwise bury everything else.
+const LINES_PER_CHECK: usize = 12;
+
+/// A table of the findings that need attention, then a summary line; passes are counted,
+/// not listed, so that what is wrong is what a person reads.
+fn human(result: &CheckResult<'_>, root: &Path) -> String {
+    let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in result.findings {
+        by_check
+            .entry(finding.check.as_str())
+            .or_default()
+            .push(finding);
+    }
+    let mut text = String::new();
+    for (check, findings) in &by_check {
+        let attention: Vec<&&Finding> = findings
+            .iter()
+            .filter(|f| f.status != Status::Pass)
+            .collect();
+        for finding in attention.iter().take(LINES_PER_CHECK) {
+            text.push_str(&format!(
+                "{:<14} {:<8} {check}  {}: {}\n",
+                finding.status.to_string(),
+                finding.severity.as_str(),
+                finding.subject,
+                finding.message
+            ));
+        }
+        if attention.len() > LINES_PER_CHECK {
+            text.push_str(&format!(
+                "{:<14} {:<8} {check}  … and {} more (all of them with --json)\n",
+                "",
+                "",
+                attention.len() - LINES_PER_CHECK
+            ));
+        }
+    }
+    let s = &result.summary;
+    text.push_str(&format!(
+        "{} checks on {} ({}): {} pass, {} fail, {} warn, {} not applicable, {} error; run {}, ledger entry {}",
+        result.checks,
+        result.host,
+        root.display(),
+        s.pass,
+        s.fail,
+        s.warn,
+        s.not_applicable,
+        s.error,
+        result.run_id,
+        result.evidence.seq
+    ));
+    if s.fail + s.error > 0 {
+        text.push_str(
+            "\nEach failing finding's remediation is in `--json` (`.findings[].remediation`).",
+        );
+    }
+    text
+}
