@@ -198,6 +198,31 @@ pub enum HostCommand {
                       phiguard host check --root /mnt/golden-image"
     )]
     Check(HostCheckArgs),
+
+    /// Install pending updates with the package manager (apt), recording the outcome
+    #[command(
+        after_help = "Lists the pending updates phiguard sees, then runs apt-get (never through \
+                      a shell) to install exactly those, keeping changed configuration files. \
+                      With --dry-run, apt-get only simulates. What was asked and how it ended is \
+                      recorded in the ledger either way.\n\n\
+                      Examples:\n  phiguard host patch --apply --security-only --dry-run\n  \
+                      phiguard host patch --apply --security-only\n  \
+                      phiguard host patch --apply --json"
+    )]
+    Patch(HostPatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HostPatchArgs {
+    /// Install the updates (required: patching changes the machine)
+    #[arg(long)]
+    pub apply: bool,
+    /// Only updates a security suite offers
+    #[arg(long)]
+    pub security_only: bool,
+    /// Let apt-get simulate the installation without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -173,3 +173,87 @@ fn the_terminal_report_lists_what_needs_attention_and_a_summary() {
     assert!(text.contains("3 checks on image:"), "{text}");
     assert!(text.contains("2 warn"), "{text}");
 }
+
+#[test]
+fn patch_needs_apply_and_a_dry_run_simulates_exactly_the_pending_updates() {
+    let (_dir, home) = new_home();
+    let assert = phiguard(&home).args(["host", "patch"]).assert().code(2);
+    assert!(stderr_of(&assert).contains("add --apply"));
+
+    if !Path::new("/var/lib/dpkg/status").exists() || which("apt-get").is_none() {
+        phiguard_testkit::missing("apt-get and dpkg", "run the tests on Debian or Ubuntu");
+        return;
+    }
+    let output = phiguard(&home)
+        .args([
+            "host",
+            "patch",
+            "--apply",
+            "--security-only",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result = json(&output.stdout);
+    assert_eq!(result["dry_run"], true);
+    let command: Vec<&str> = result["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(command.contains(&"--simulate"), "{command:?}");
+    // What was asked is what the patch check reports as pending security updates.
+    let (_, checked) = {
+        let output = phiguard(&home)
+            .args(["host", "check", "--only", "patches", "--json"])
+            .output()
+            .unwrap();
+        (output.status.code(), json(&output.stdout))
+    };
+    let pending: Vec<&str> = checked["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "host.patches.security_updates" && f["status"] != "pass")
+        .map(|f| f["subject"].as_str().unwrap())
+        .collect();
+    let asked: Vec<&str> = result["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert_eq!(asked, pending);
+    // apt-get simulated one `Inst` per package asked for (dependencies may add more).
+    let output_text = result["output"].as_str().unwrap();
+    for update in &asked {
+        let package = update.split(' ').next().unwrap();
+        assert!(
+            output_text.contains(&format!("Inst {package} ")) || asked.is_empty(),
+            "{package} not in apt-get's simulation:\n{output_text}"
+        );
+    }
+    // The attempt is in the ledger.
+    let entry = phiguard(&home)
+        .args(["ledger", "show", "--json"])
+        .arg(result["evidence"]["seq"].to_string())
+        .output()
+        .unwrap();
+    assert_eq!(json(&entry.stdout)[0]["entry"]["kind"], "host.patch");
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| Path::new(dir).join(program))
+        .find(|path| path.is_file())
+}

@@ -1,5 +1,5 @@
 //! `phiguard host check`: the host posture checks, their findings stored as a check run and
-//! recorded in the ledger.
+//! recorded in the ledger; `phiguard host patch`: installing what the patch checks found.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -13,7 +13,7 @@ use phiguard_store::CheckRun;
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::cli::{GlobalArgs, HostCheckArgs, HostCommand};
+use crate::cli::{GlobalArgs, HostCheckArgs, HostCommand, HostPatchArgs};
 use crate::installation::Installation;
 use crate::output::Output;
 
@@ -25,6 +25,7 @@ pub async fn run(
     let installation = Installation::open(global, None).await?;
     let outcome = match command {
         HostCommand::Check(args) => check(&installation, args, out).await,
+        HostCommand::Patch(args) => patch(&installation, args, out).await,
     };
     installation.store.close().await;
     outcome
@@ -269,4 +270,141 @@ fn human(result: &CheckResult<'_>, root: &Path) -> String {
         );
     }
     text
+}
+
+#[derive(Debug, Serialize)]
+struct PatchResult {
+    dry_run: bool,
+    security_only: bool,
+    /// The updates asked for, as `package installed → candidate`.
+    updates: Vec<String>,
+    /// The command run, as its words (no shell).
+    command: Vec<String>,
+    exit_code: Option<i32>,
+    /// What apt-get printed (stdout, then stderr).
+    output: String,
+    evidence: phiguard_core::EvidenceRef,
+}
+
+async fn patch(
+    installation: &Installation,
+    args: &HostPatchArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(
+        args.apply,
+        "`host patch` changes this machine: add --apply to install the updates (with --dry-run \
+         to let apt-get only simulate); `phiguard host check --only patches` lists them"
+    );
+    let survey = tokio::task::spawn_blocking(|| phiguard_host::patches::survey(Path::new("/")))
+        .await
+        .context("reading the package database stopped unexpectedly")?
+        .context("could not read the package database")?
+        .context("no package database was found on this machine")?;
+    anyhow::ensure!(
+        survey.system == phiguard_host::patches::PackageSystem::Dpkg,
+        "installing updates is supported with apt only; this machine uses {}",
+        survey.system.name()
+    );
+    let chosen: Vec<&phiguard_host::patches::PendingUpdate> = survey
+        .pending
+        .iter()
+        .filter(|u| u.security || !args.security_only)
+        .collect();
+    let updates: Vec<String> = chosen
+        .iter()
+        .map(|u| format!("{} {} → {}", u.package, u.installed, u.candidate))
+        .collect();
+    let mut command: Vec<String> =
+        vec!["apt-get".into(), "install".into(), "--only-upgrade".into()];
+    command.extend(["-y", "-q", "-o", "Dpkg::Options::=--force-confold"].map(String::from));
+    if args.dry_run {
+        command.push("--simulate".into());
+    }
+    // Exactly the versions judged: `name:arch=version`, so apt cannot pick something else.
+    command.extend(chosen.iter().map(|u| {
+        if u.architecture == "all" {
+            format!("{}={}", u.package, u.candidate)
+        } else {
+            format!("{}:{}={}", u.package, u.architecture, u.candidate)
+        }
+    }));
+    let (exit_code, output) = if chosen.is_empty() {
+        (Some(0), "nothing to install".to_owned())
+    } else {
+        out.note(&format!(
+            "{} {} update(s):\n  {}",
+            if args.dry_run {
+                "simulating"
+            } else {
+                "installing"
+            },
+            updates.len(),
+            updates.join("\n  ")
+        ));
+        let run = {
+            let command = command.clone();
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(&command[0])
+                    .args(&command[1..])
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .stdin(std::process::Stdio::null())
+                    .output()
+            })
+            .await
+            .context("apt-get stopped unexpectedly")?
+            .context("could not run apt-get; is apt installed and is this run as root?")?
+        };
+        let mut text = String::from_utf8_lossy(&run.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&run.stderr));
+        (run.status.code(), text)
+    };
+    let evidence = installation
+        .record(
+            "host.patch",
+            serde_json::json!({
+                "dry_run": args.dry_run,
+                "security_only": args.security_only,
+                "updates": updates,
+                "command": command,
+                "exit_code": exit_code,
+            }),
+        )
+        .await?;
+    if exit_code != Some(0) {
+        let tail: Vec<&str> = output.lines().rev().take(20).collect();
+        anyhow::bail!(
+            "apt-get did not finish cleanly (exit code {}); the attempt is recorded in the ledger \
+             as entry {}. The end of its output:\n{}",
+            exit_code.map_or_else(|| "none: it was killed".to_owned(), |c| c.to_string()),
+            evidence.seq,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    let result = PatchResult {
+        dry_run: args.dry_run,
+        security_only: args.security_only,
+        updates,
+        command,
+        exit_code,
+        output,
+        evidence,
+    };
+    out.result(&result, || {
+        format!(
+            "{}\n{} update(s) {}; apt-get exit code {}; ledger entry {}",
+            result.output.trim_end(),
+            result.updates.len(),
+            if result.dry_run {
+                "simulated"
+            } else {
+                "installed"
+            },
+            result
+                .exit_code
+                .map_or_else(|| "none (killed)".to_owned(), |c| c.to_string()),
+            result.evidence.seq
+        )
+    });
+    Ok(Outcome::Ok)
 }
