@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use crate::ReadError;
 use crate::deb822;
 use crate::lz4;
+use crate::package_stanza::{PackageFile, architecture};
 use crate::status::read_optional;
 use crate::version::Version;
 
@@ -217,36 +218,15 @@ impl Candidates {
         bytes: &[u8],
         security: bool,
     ) -> Result<(), ReadError> {
-        let malformed = |line, reason: String| ReadError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            reason,
+        let file = PackageFile {
+            path,
+            hint: REFRESH_HINT,
         };
-        for stanza in deb822::stanzas(bytes) {
-            let stanza =
-                stanza.map_err(|e| malformed(e.line, format!("{}; {REFRESH_HINT}", e.reason)))?;
-            let Some(package) = stanza.get("Package").filter(|n| !n.is_empty()) else {
-                return Err(malformed(
-                    stanza.line,
-                    format!("the stanza starting here has no `Package` field; {REFRESH_HINT}"),
-                ));
-            };
-            let package = String::from_utf8_lossy(package).into_owned();
-            let Some(field) = stanza.field("Version").filter(|f| !f.value.is_empty()) else {
-                return Err(malformed(
-                    stanza.line,
-                    format!("package `{package}` has no `Version` field; {REFRESH_HINT}"),
-                ));
-            };
-            let version = Version::try_from(field.value).map_err(|e| {
-                malformed(
-                    field.line,
-                    format!("package `{package}`: {e}; {REFRESH_HINT}"),
-                )
-            })?;
-            let architecture =
-                String::from_utf8_lossy(stanza.get("Architecture").unwrap_or_default())
-                    .into_owned();
+        for stanza in file.stanzas(bytes) {
+            let stanza = stanza?;
+            let package = file.name(&stanza)?;
+            let version = file.version(&stanza, "package", &package)?;
+            let architecture = architecture(&stanza);
             self.by_name
                 .entry(package.clone())
                 .or_default()

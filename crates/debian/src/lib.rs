@@ -18,6 +18,7 @@ use std::path::PathBuf;
 pub mod apt;
 pub mod deb822;
 mod lz4;
+mod package_stanza;
 pub mod status;
 pub mod version;
 

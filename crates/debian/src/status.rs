@@ -26,7 +26,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::ReadError;
-use crate::deb822;
+use crate::package_stanza::{PackageFile, architecture};
 use crate::version::Version;
 
 /// What to do about a damaged dpkg database, appended to every error about one.
@@ -110,21 +110,13 @@ fn read_status(
     packages: &mut Vec<InstalledPackage>,
     seen: &mut HashSet<(String, String)>,
 ) -> Result<(), ReadError> {
-    let malformed = |line, reason: String| ReadError::Malformed {
-        path: path.to_path_buf(),
-        line,
-        reason,
+    let file = PackageFile {
+        path,
+        hint: REPAIR_HINT,
     };
-    for stanza in deb822::stanzas(bytes) {
-        let stanza =
-            stanza.map_err(|e| malformed(e.line, format!("{}; {REPAIR_HINT}", e.reason)))?;
-        let Some(name) = stanza.get("Package").filter(|n| !n.is_empty()) else {
-            return Err(malformed(
-                stanza.line,
-                format!("the stanza starting here has no `Package` field; {REPAIR_HINT}"),
-            ));
-        };
-        let name = String::from_utf8_lossy(name).into_owned();
+    for stanza in file.stanzas(bytes) {
+        let stanza = stanza?;
+        let name = file.name(&stanza)?;
         let on_disk = match stanza.get("Status") {
             Some(status) => files_on_disk(status),
             None => status_d,
@@ -132,20 +124,8 @@ fn read_status(
         if !on_disk {
             continue;
         }
-        let Some(field) = stanza.field("Version").filter(|f| !f.value.is_empty()) else {
-            return Err(malformed(
-                stanza.line,
-                format!("installed package `{name}` has no `Version` field; {REPAIR_HINT}"),
-            ));
-        };
-        let version = Version::try_from(field.value).map_err(|e| {
-            malformed(
-                field.line,
-                format!("installed package `{name}`: {e}; {REPAIR_HINT}"),
-            )
-        })?;
-        let architecture =
-            String::from_utf8_lossy(stanza.get("Architecture").unwrap_or_default()).into_owned();
+        let version = file.version(&stanza, "installed package", &name)?;
+        let architecture = architecture(&stanza);
         if !seen.insert((name.clone(), architecture.clone())) {
             continue;
         }
@@ -172,9 +152,10 @@ pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     }
 }
 
-/// The stanza files in `status.d/`, sorted for a stable order, or `None` if there is no
-/// such directory.
-fn status_d_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, ReadError> {
+/// The stanza files in `status.d/` (sorted, for a stable order), or `None` if there is no
+/// such directory. Hidden files and the `<package>.md5sums` files kept beside the stanzas
+/// (distroless) are not stanzas.
+pub fn status_d_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, ReadError> {
     let read_error = |source| ReadError::Read {
         path: dir.to_path_buf(),
         source,

@@ -191,7 +191,15 @@ impl PackageIndex {
         let status_d = dpkg.join("status.d");
 
         let status = read_optional(&status_path)?;
-        let status_d_files = list_status_d(&status_d)?;
+        let status_d_files =
+            phiguard_debian::status::status_d_files(&status_d).map_err(|e| match e {
+                phiguard_debian::ReadError::Read { path, source } => {
+                    PackageError::Read { path, source }
+                }
+                phiguard_debian::ReadError::Malformed { path, line, reason } => {
+                    PackageError::Status { path, line, reason }
+                }
+            })?;
         if status.is_none() && status_d_files.is_none() {
             return Ok(None);
         }
@@ -371,36 +379,6 @@ fn modified(meta: &fs::Metadata) -> Option<Timestamp> {
     meta.modified()
         .ok()
         .and_then(|t| Timestamp::try_from(t).ok())
-}
-
-/// The stanza files in `status.d/` (sorted, for a stable order), or `None` if there is no
-/// such directory. Hidden files and the `<package>.md5sums` files kept beside the stanzas
-/// are not stanzas.
-fn list_status_d(dir: &Path) -> Result<Option<Vec<PathBuf>>, PackageError> {
-    let read_error = |source| PackageError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(read_error(e)),
-    };
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(read_error)?;
-        let name = entry.file_name();
-        let name = name.as_encoded_bytes();
-        if name.starts_with(b".") || name.ends_with(b".md5sums") {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_file() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(Some(files))
 }
 
 /// Which of [`MERGED_USR_DIRS`] are symlinks to their twin under `usr/` below `root`.
