@@ -11,6 +11,7 @@ pub mod encryption;
 pub mod firewall;
 pub mod logging;
 pub mod patches;
+mod per_run;
 mod settings;
 
 use std::fmt;
@@ -19,6 +20,8 @@ use std::str::FromStr;
 use phiguard_core::{Check, CheckContext, CheckMeta, Finding, Registry, RegistryError, Status};
 
 pub use settings::Settings;
+
+pub(crate) use per_run::PerRun;
 
 /// The areas `--only` selects, each the first part of its checks' ids after `host.`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding, Severity, Status};
 
 use super::sshd::{Location, Sshd};
-use super::{ConfigError, numbered_lines, read_text, sorted_entries};
+use super::{ConfigError, SharedSshd, numbered_lines, read_text, sorted_entries};
 use crate::{FnCheck, meta};
 
 /// The longest idle time accepted, in seconds: 15 minutes, the common benchmark (CIS, DISA
@@ -97,7 +97,8 @@ fn without_comment(line: &str) -> &str {
     line
 }
 
-pub(crate) fn check() -> Box<dyn Check> {
+pub(crate) fn check(sshd: &SharedSshd) -> Box<dyn Check> {
+    let sshd = std::sync::Arc::clone(sshd);
     FnCheck::boxed(
         meta(
             "host.access.auto_logoff",
@@ -113,7 +114,7 @@ pub(crate) fn check() -> Box<dyn Check> {
              /etc/ssh/sshd_config.d/00-phiguard.conf or near the top of /etc/ssh/sshd_config, \
              then reload sshd. Remove any other TMOUT line that sets a longer or zero timeout.",
         ),
-        auto_logoff,
+        move |meta, ctx| auto_logoff(meta, ctx, &sshd),
     )
 }
 
@@ -179,8 +180,9 @@ fn shell_state(ctx: &CheckContext) -> Result<State, ConfigError> {
     }
 }
 
-fn ssh_state(ctx: &CheckContext) -> Result<State, ConfigError> {
-    let Some(sshd) = Sshd::load(ctx)? else {
+fn ssh_state(ctx: &CheckContext, sshd: &SharedSshd) -> Result<State, ConfigError> {
+    let loaded = sshd.get(ctx, || Sshd::load(ctx));
+    let Some(sshd) = loaded.as_ref().as_ref().map_err(Clone::clone)? else {
         return Ok(State::Absent);
     };
     let mut bad = Vec::new();
@@ -215,7 +217,11 @@ fn ssh_state(ctx: &CheckContext) -> Result<State, ConfigError> {
             ));
         }
     }
-    let note = sshd.note.map(|n| format!("; {n}")).unwrap_or_default();
+    let note = sshd
+        .note
+        .as_ref()
+        .map(|n| format!("; {n}"))
+        .unwrap_or_default();
     Ok(if bad.is_empty() {
         State::Good(format!("{}{note}", good.join("; ")))
     } else {
@@ -223,8 +229,12 @@ fn ssh_state(ctx: &CheckContext) -> Result<State, ConfigError> {
     })
 }
 
-fn auto_logoff(meta: &CheckMeta, ctx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
-    let (shell, ssh) = match (shell_state(ctx), ssh_state(ctx)) {
+fn auto_logoff(
+    meta: &CheckMeta,
+    ctx: &CheckContext,
+    sshd: &SharedSshd,
+) -> Result<Vec<Finding>, CheckError> {
+    let (shell, ssh) = match (shell_state(ctx), ssh_state(ctx, sshd)) {
         (Err(err), _) | (_, Err(err)) => return Ok(vec![err.finding(meta)]),
         (Ok(shell), Ok(ssh)) => (shell, ssh),
     };

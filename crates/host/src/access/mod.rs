@@ -16,18 +16,24 @@ pub mod sudoers;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use phiguard_core::{Check, CheckMeta, Finding, Status};
 
-use crate::Settings;
+use crate::{PerRun, Settings};
 
 pub fn checks(_settings: &Settings) -> Vec<Box<dyn Check>> {
-    let mut checks = ssh::checks();
+    let sshd = SharedSshd::default();
+    let mut checks = ssh::checks(&sshd);
     checks.extend(accounts::checks());
     checks.push(sudoers::check());
-    checks.push(logoff::check());
+    checks.push(logoff::check(&sshd));
     checks
 }
+
+/// sshd's configuration as the SSH checks and the logoff check judge it: loaded once per
+/// run (on a live host that is one `sshd -T`, not one per check).
+pub(crate) type SharedSshd = Arc<PerRun<Result<Option<sshd::Sshd>, ConfigError>>>;
 
 /// Why a configuration file could not be judged: which file, which line, what is wrong with it.
 /// It never quotes the line, since some of these files hold secrets.

@@ -3,10 +3,12 @@
 //! reports the worst in one finding, so a `Match User admin` that re-enables passwords is
 //! not hidden behind a good global value.
 
+use std::sync::Arc;
+
 use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding, Severity, Status};
 
-use super::ConfigError;
 use super::sshd::{Scope, Sshd, display_name};
+use super::{ConfigError, SharedSshd};
 use crate::{FnCheck, meta};
 
 /// Where the remediations tell people to put a setting. sshd keeps the first value it reads,
@@ -19,9 +21,10 @@ const WHERE: &str = "in /etc/ssh/sshd_config.d/00-phiguard.conf (drop-ins are re
 
 type Judge = fn(&Scope<'_>) -> Result<(Status, String), ConfigError>;
 
-pub(crate) fn checks() -> Vec<Box<dyn Check>> {
+pub(crate) fn checks(sshd: &SharedSshd) -> Vec<Box<dyn Check>> {
     vec![
         ssh_check(
+            sshd,
             meta(
                 "host.access.ssh_root_login",
                 "SSH does not let root log in",
@@ -38,6 +41,7 @@ pub(crate) fn checks() -> Vec<Box<dyn Check>> {
             judge_root_login,
         ),
         ssh_check(
+            sshd,
             meta(
                 "host.access.ssh_password_auth",
                 "SSH does not accept a password alone",
@@ -61,6 +65,7 @@ pub(crate) fn checks() -> Vec<Box<dyn Check>> {
             judge_password,
         ),
         ssh_check(
+            sshd,
             meta(
                 "host.access.ssh_mfa",
                 "SSH requires two authentication methods",
@@ -80,6 +85,7 @@ pub(crate) fn checks() -> Vec<Box<dyn Check>> {
             judge_mfa,
         ),
         ssh_check(
+            sshd,
             meta(
                 "host.encryption.ssh_ciphers",
                 "SSH offers no weak ciphers, MACs or key exchanges",
@@ -115,20 +121,26 @@ pub(crate) fn checks() -> Vec<Box<dyn Check>> {
 /// finding when it cannot be read, else `judge` over the global scope and every Match block
 /// that sets one of `match_keywords`.
 fn ssh_check(
+    sshd: &SharedSshd,
     meta: CheckMeta,
     match_keywords: &'static [&'static str],
     judge: Judge,
 ) -> Box<dyn Check> {
-    FnCheck::boxed(meta, move |meta, ctx| run(meta, ctx, match_keywords, judge))
+    let sshd = Arc::clone(sshd);
+    FnCheck::boxed(meta, move |meta, ctx| {
+        run(meta, ctx, &sshd, match_keywords, judge)
+    })
 }
 
 fn run(
     meta: &CheckMeta,
     ctx: &CheckContext,
+    sshd: &SharedSshd,
     match_keywords: &[&str],
     judge: Judge,
 ) -> Result<Vec<Finding>, CheckError> {
-    let sshd = match Sshd::load(ctx) {
+    let loaded = sshd.get(ctx, || Sshd::load(ctx));
+    let sshd = match loaded.as_ref() {
         Ok(Some(sshd)) => sshd,
         Ok(None) => {
             return Ok(vec![meta.finding(
@@ -139,7 +151,7 @@ fn run(
         }
         Err(err) => return Ok(vec![err.finding(meta)]),
     };
-    Ok(vec![judge_scopes(meta, &sshd, match_keywords, judge)])
+    Ok(vec![judge_scopes(meta, sshd, match_keywords, judge)])
 }
 
 /// Judges every scope and reports the worst, with what each scope says.

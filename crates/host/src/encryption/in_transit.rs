@@ -19,15 +19,15 @@ mod tests;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding, Severity, Status};
+use phiguard_core::{Check, CheckError, CheckMeta, Finding, Severity, Status};
 
 use self::probe::{Prober, Transport, Upgrade};
 use self::sockets::Listener;
-use crate::{FnCheck, Settings, live_only, meta};
+use crate::{FnCheck, PerRun, Settings, live_only, meta};
 
 /// How long one listener gets for the connection, any upgrade and the handshake together.
 /// A local service that has not answered in 2 s is not going to, and a host with a dozen
@@ -159,27 +159,8 @@ pub fn survey(
         .collect())
 }
 
-/// The survey the three checks judge, taken once per run: a run gives every check the same
-/// context, so its `now` tells a later check of the same run (reuse) from the next run
-/// (probe again). The lock is held while probing so checks run in parallel wait for the one
-/// survey instead of knocking on every port three times.
-#[derive(Debug, Default)]
-struct SharedSurvey(Mutex<Option<(Timestamp, Arc<Vec<Observation>>)>>);
-
-impl SharedSurvey {
-    fn get(&self, ctx: &CheckContext) -> Result<Arc<Vec<Observation>>, CheckError> {
-        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((taken, observations)) = cached.as_ref()
-            && *taken == ctx.now
-        {
-            return Ok(Arc::clone(observations));
-        }
-        let server_name = ctx.host.as_deref().unwrap_or("localhost");
-        let observations = Arc::new(survey(&ctx.path("/proc"), server_name, PROBE_TIMEOUT)?);
-        *cached = Some((ctx.now, Arc::clone(&observations)));
-        Ok(observations)
-    }
-}
+/// The survey the three checks judge, taken once per run: each port is knocked on once.
+type SharedSurvey = PerRun<Result<Vec<Observation>, CheckError>>;
 
 type Judge = fn(&CheckMeta, &[Observation], Timestamp) -> Vec<Finding>;
 
@@ -189,8 +170,12 @@ fn surveying(meta: CheckMeta, shared: Arc<SharedSurvey>, judge: Judge) -> Box<dy
         if let Some(skipped) = live_only(meta, ctx) {
             return Ok(skipped);
         }
-        let observations = shared.get(ctx)?;
-        Ok(judge(meta, &observations, ctx.now))
+        let survey = shared.get(ctx, || {
+            let server_name = ctx.host.as_deref().unwrap_or("localhost");
+            survey(&ctx.path("/proc"), server_name, PROBE_TIMEOUT)
+        });
+        let observations = survey.as_ref().as_ref().map_err(Clone::clone)?;
+        Ok(judge(meta, observations, ctx.now))
     })
 }
 

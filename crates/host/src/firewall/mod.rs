@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding, Severity, Status};
 
-use crate::{FnCheck, Settings, live_only, meta};
+use crate::{FnCheck, PerRun, Settings, live_only, meta};
 
 pub use error::{ParseError, Position, ReadError};
 pub use model::Ruleset;
@@ -183,14 +183,17 @@ pub fn checks(_settings: &Settings) -> Vec<Box<dyn Check>> {
 }
 
 /// The firewall checks, reading the ruleset with `reader` (tests point it at a network
-/// namespace). Each run reads the ruleset afresh, so a check never judges a stale copy.
+/// namespace). Each run reads the ruleset afresh, once for its three checks, so a check
+/// never judges a stale copy.
 pub fn checks_reading(reader: RulesetReader) -> Vec<Box<dyn Check>> {
-    let reader = Arc::new(reader);
+    let shared = Arc::new((reader, PerRun::default()));
     definitions()
         .into_iter()
         .map(|(meta, judgement)| {
-            let reader = Arc::clone(&reader);
-            FnCheck::boxed(meta, move |meta, ctx| run(meta, ctx, &reader, judgement))
+            let shared = Arc::clone(&shared);
+            FnCheck::boxed(meta, move |meta, ctx| {
+                run(meta, ctx, &shared.0, &shared.1, judgement)
+            })
         })
         .collect()
 }
@@ -199,13 +202,14 @@ fn run(
     meta: &CheckMeta,
     ctx: &CheckContext,
     reader: &RulesetReader,
+    ruleset: &PerRun<Result<Ruleset, ReadError>>,
     judgement: Judge,
 ) -> Result<Vec<Finding>, CheckError> {
     if let Some(skipped) = live_only(meta, ctx) {
         return Ok(skipped);
     }
-    match reader.read() {
-        Ok(ruleset) => Ok(judgement(meta, &ruleset)),
+    match ruleset.get(ctx, || reader.read()).as_ref() {
+        Ok(ruleset) => Ok(judgement(meta, ruleset)),
         // A ruleset that cannot be parsed is reported against the tool that printed it.
         Err(ReadError::Malformed(e)) => Ok(vec![meta.finding(
             Status::Error,

@@ -10,26 +10,43 @@
 mod apk;
 mod survey;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use jiff::{Timestamp, ToSpan, Unit};
 use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding, Severity, Status};
 
-use crate::{FnCheck, Settings, meta};
+use crate::{FnCheck, PerRun, Settings, meta};
 
 pub use survey::{ListState, PackageSystem, PendingUpdate, Survey, survey};
 
 /// Package lists older than this may be missing updates published since.
 const STALE_LISTS_DAYS: i64 = 7;
 
-/// The survey shared by the patch checks of one run: read once, judged three ways.
-type Shared = Arc<OnceLock<Result<Option<Survey>, CheckError>>>;
+/// The package survey of one run: read once, judged three ways.
+type Surveyed = Arc<Result<Option<Survey>, CheckError>>;
+
+/// Where the patch checks get the survey: the one the caller made for this run, else one
+/// read by the first check of the run.
+#[derive(Debug, Default)]
+struct Shared {
+    given: Option<Surveyed>,
+    read: PerRun<Result<Option<Survey>, CheckError>>,
+}
+
+impl Shared {
+    fn get(&self, ctx: &CheckContext) -> Surveyed {
+        match &self.given {
+            Some(given) => Arc::clone(given),
+            None => self.read.get(ctx, || survey(&ctx.root)),
+        }
+    }
+}
 
 pub fn checks(settings: &Settings) -> Vec<Box<dyn Check>> {
-    let shared: Shared = Arc::new(OnceLock::new());
-    if let Some(given) = &settings.patch_survey {
-        let _ = shared.set(given.as_ref().clone());
-    }
+    let shared = Arc::new(Shared {
+        given: settings.patch_survey.clone(),
+        read: PerRun::default(),
+    });
     let security = (shared.clone(), settings.clone());
     let other = (shared.clone(), settings.clone());
     let lists = shared;
@@ -81,13 +98,6 @@ pub fn checks(settings: &Settings) -> Vec<Box<dyn Check>> {
     ]
 }
 
-fn surveyed<'a>(shared: &'a Shared, ctx: &CheckContext) -> Result<&'a Option<Survey>, CheckError> {
-    shared
-        .get_or_init(|| survey(&ctx.root))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
 fn judge_pending(
     meta: &CheckMeta,
     ctx: &CheckContext,
@@ -96,7 +106,8 @@ fn judge_pending(
     security: bool,
     deadline_days: u32,
 ) -> Result<Vec<Finding>, CheckError> {
-    let Some(survey) = surveyed(shared, ctx)? else {
+    let surveyed = shared.get(ctx);
+    let Some(survey) = surveyed.as_ref().as_ref().map_err(Clone::clone)? else {
         return Ok(vec![no_package_manager(meta, ctx)]);
     };
     let kind = if security {
@@ -165,7 +176,8 @@ fn judge_lists(
     ctx: &CheckContext,
     shared: &Shared,
 ) -> Result<Vec<Finding>, CheckError> {
-    let Some(survey) = surveyed(shared, ctx)? else {
+    let surveyed = shared.get(ctx);
+    let Some(survey) = surveyed.as_ref().as_ref().map_err(Clone::clone)? else {
         return Ok(vec![no_package_manager(meta, ctx)]);
     };
     let subject = survey.system.name();
