@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -12,18 +12,11 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
-use common::{phiguard, sqlite_exec};
+use common::{new_home, phiguard, sqlite_exec};
 
 fn json_of(cmd: &mut Command) -> Value {
     let out = cmd.arg("--json").assert().success();
     serde_json::from_slice(&out.get_output().stdout).unwrap()
-}
-
-fn new_home() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    phiguard(&home).arg("init").assert().success();
-    (tmp, home)
 }
 
 #[test]

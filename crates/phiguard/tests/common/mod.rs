@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -22,6 +22,15 @@ pub fn phiguard(home: &Path) -> Command {
 }
 
 /// Parses a command's stdout as JSON, showing it when it is not.
+/// A temporary directory holding an initialised home at `home/` inside it; the home is
+/// removed with the directory.
+pub fn new_home() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    phiguard(&home).args(["init", "-q"]).assert().success();
+    (tmp, home)
+}
+
 pub fn json(output: &[u8]) -> Value {
     serde_json::from_slice(output)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(output)))
