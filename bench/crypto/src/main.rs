@@ -28,6 +28,7 @@ use anyhow::Context;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use clap::Parser;
+use phiguard_bench_support::{children_cpu, locate_phiguard, median, version_line};
 use phiguard_crypto::{Kek, KeyBytes, Recipients};
 
 const MIB: usize = 1024 * 1024;
@@ -227,16 +228,6 @@ struct Run {
 }
 
 /// CPU seconds (user, system) of all waited-for children, from /proc (USER_HZ = 100).
-fn children_cpu() -> Option<(f64, f64)> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // Fields 16 and 17 (cutime, cstime); `rest` starts at field 3.
-    let user: f64 = fields.get(13)?.parse().ok()?;
-    let sys: f64 = fields.get(14)?.parse().ok()?;
-    Some((user / 100.0, sys / 100.0))
-}
-
 /// Runs `command` to completion with no stdin and stdout to /dev/null; fails unless it
 /// exits successfully, so a failure is never timed as a result.
 fn timed(mut command: Command, what: &str) -> anyhow::Result<Run> {
@@ -277,18 +268,6 @@ fn run_quietly(command: &mut Command, what: &str) -> anyhow::Result<String> {
 }
 
 /// The version line of a peer tool, or `None` when it is not installed.
-fn peer_version(program: &str, arg: &str) -> Option<String> {
-    let output = Command::new(program)
-        .arg(arg)
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-}
-
 fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
     let mut out = [0u8; N];
     SystemRandom::new()
@@ -354,35 +333,6 @@ fn same_contents(a: &Path, b: &Path) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
-/// Locates the phiguard binary: the flag, else next to this executable.
-fn locate_phiguard(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let path = match flag {
-        Some(path) => path.to_owned(),
-        None => std::env::current_exe()
-            .context("could not find this benchmark's executable")?
-            .parent()
-            .context("this benchmark's executable has no directory")?
-            .join("phiguard"),
-    };
-    anyhow::ensure!(
-        path.is_file(),
-        "no phiguard binary at {}; build it first with `cargo build --release -p phiguard` \
-         (or give --phiguard PATH)",
-        path.display()
-    );
-    Ok(path)
-}
-
 /// Every run of every tool and case: `[tool][case]`.
 type Results = [[Vec<Run>; 4]; 3];
 
@@ -406,8 +356,8 @@ fn whole_process(args: &Args) -> anyhow::Result<Vec<Target>> {
 
     let mut notes = Vec::new();
     let age = match (
-        peer_version("age", "--version"),
-        peer_version("age-keygen", "--version"),
+        version_line(Path::new("age"), "--version"),
+        version_line(Path::new("age-keygen"), "--version"),
     ) {
         (Some(version), Some(_)) => {
             let identity = work.path().join("age.key");
@@ -430,7 +380,7 @@ fn whole_process(args: &Args) -> anyhow::Result<Vec<Target>> {
             None
         }
     };
-    let openssl = match peer_version("openssl", "version") {
+    let openssl = match version_line(Path::new("openssl"), "version") {
         Some(version) => {
             notes.push(format!("{version}, `enc -aes-256-ctr` (no authentication)"));
             Some(Openssl {
@@ -516,7 +466,7 @@ fn report_whole_process(
 ) -> Vec<Target> {
     let wall = |tool: Tool, case: Case| -> Option<f64> {
         let runs = &results[tool.index()][case.index()];
-        (!runs.is_empty()).then(|| median(&runs.iter().map(|r| r.wall).collect::<Vec<_>>()))
+        (!runs.is_empty()).then(|| median(runs.iter().map(|r| r.wall)))
     };
     let seconds = |t: Option<f64>| t.map_or("—".to_owned(), |t| format!("{t:.2}"));
     let ratio = |peer: Option<f64>, ours: Option<f64>| match (peer, ours) {
@@ -589,8 +539,8 @@ fn report_whole_process(
     for tool in tools {
         let cpu = |case: Case| {
             let runs = &results[tool.index()][case.index()];
-            let user = median(&runs.iter().map(|r| r.user).collect::<Vec<_>>());
-            let sys = median(&runs.iter().map(|r| r.sys).collect::<Vec<_>>());
+            let user = median(runs.iter().map(|r| r.user));
+            let sys = median(runs.iter().map(|r| r.sys));
             if user.is_nan() || sys.is_nan() {
                 "—".to_owned()
             } else {

@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
+use phiguard_bench_support::{children_cpu, locate_phiguard, median, version_line};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
@@ -260,16 +261,6 @@ impl Env {
 }
 
 /// CPU seconds (user, system) of all waited-for children, from /proc (USER_HZ = 100).
-fn children_cpu() -> Option<(f64, f64)> {
-    let stat = fs::read_to_string("/proc/self/stat").ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // Fields 16 and 17 (cutime, cstime); `rest` starts at field 3.
-    let user: f64 = fields.get(13)?.parse().ok()?;
-    let sys: f64 = fields.get(14)?.parse().ok()?;
-    Some((user / 100.0, sys / 100.0))
-}
-
 /// `VmHWM` of a running process, KiB.
 fn vm_hwm(pid: u32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -395,36 +386,6 @@ fn capture(
 
 /// The first line a program prints for `arg` (stdout, else stderr), or `None` when it does
 /// not run.
-fn version_line(program: &Path, arg: &str) -> Option<String> {
-    let output = Command::new(program)
-        .arg(arg)
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let text = if output.stdout.is_empty() {
-        output.stderr
-    } else {
-        output.stdout
-    };
-    String::from_utf8_lossy(&text)
-        .lines()
-        .next()
-        .map(|l| l.trim().to_owned())
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
 /// Thousands separated by commas.
 fn count(n: u64) -> String {
     let digits = n.to_string();
@@ -436,25 +397,6 @@ fn count(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// Locates the phiguard binary: the flag, else next to this executable.
-fn locate_phiguard(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let path = match flag {
-        Some(path) => path.to_owned(),
-        None => std::env::current_exe()
-            .context("could not find this benchmark's executable")?
-            .parent()
-            .context("this benchmark's executable has no directory")?
-            .join("phiguard"),
-    };
-    anyhow::ensure!(
-        path.is_file(),
-        "no phiguard binary at {}; build it first with `cargo build --release -p phiguard` \
-         (or give --phiguard PATH)",
-        path.display()
-    );
-    Ok(path)
 }
 
 /// The file system type `path` is on, from /proc/self/mounts (longest mount point).
@@ -1027,7 +969,7 @@ fn bench_tree(
 type Target = (String, String, Option<bool>);
 
 fn wall(runs: &[Run]) -> Option<f64> {
-    (!runs.is_empty()).then(|| median(&runs.iter().map(|r| r.wall).collect::<Vec<_>>()))
+    (!runs.is_empty()).then(|| median(runs.iter().map(|r| r.wall)))
 }
 
 fn seconds(t: Option<f64>) -> String {
@@ -1042,8 +984,8 @@ fn ratio(theirs: Option<f64>, ours: Option<f64>) -> String {
 }
 
 fn cpu(runs: &[Run]) -> String {
-    let user = median(&runs.iter().map(|r| r.user).collect::<Vec<_>>());
-    let sys = median(&runs.iter().map(|r| r.sys).collect::<Vec<_>>());
+    let user = median(runs.iter().map(|r| r.user));
+    let sys = median(runs.iter().map(|r| r.sys));
     if user.is_nan() || sys.is_nan() {
         "—".to_owned()
     } else {

@@ -31,6 +31,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
+use phiguard_bench_support::{children_cpu, locate_phiguard, median, version_line};
 use serde_json::Value;
 
 /// The target: seconds for a whole `phiguard host check`, TLS handshake timeouts excluded.
@@ -93,19 +94,6 @@ struct LynisRun {
 }
 
 /// CPU seconds (user + system) of all waited-for children so far.
-fn children_cpu() -> f64 {
-    let ticks = || -> Option<f64> {
-        let stat = fs::read_to_string("/proc/self/stat").ok()?;
-        let (_, rest) = stat.rsplit_once(')')?;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // Fields 16 and 17 (cutime, cstime); `rest` starts at field 3.
-        let user: f64 = fields.get(13)?.parse().ok()?;
-        let sys: f64 = fields.get(14)?.parse().ok()?;
-        Some(user + sys)
-    };
-    ticks().map_or(f64::NAN, |t| t / 100.0)
-}
-
 /// The last lines of a file, for a failure message.
 fn tail(path: &Path) -> String {
     let text = fs::read_to_string(path).unwrap_or_default();
@@ -130,7 +118,10 @@ fn timed(program: &Path, args: &[OsString], out: &Path, ok: &[i32]) -> anyhow::R
         .status()
         .with_context(|| format!("could not start `{what}`"))?;
     let wall = start.elapsed().as_secs_f64();
-    let cpu = children_cpu() - cpu_before;
+    let cpu = match (cpu_before, children_cpu()) {
+        (Some((user0, sys0)), Some((user1, sys1))) => (user1 + sys1) - (user0 + sys0),
+        _ => f64::NAN,
+    };
     let code = status
         .code()
         .with_context(|| format!("`{what}` was killed ({status}): {}", tail(&err)))?;
@@ -150,34 +141,6 @@ fn shell(args: &[OsString]) -> String {
 }
 
 /// The first line a program prints for `arg` (stdout, else stderr).
-fn version_line(program: &Path, arg: &str) -> Option<String> {
-    let output = Command::new(program)
-        .arg(arg)
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    let text = if output.stdout.is_empty() {
-        output.stderr
-    } else {
-        output.stdout
-    };
-    String::from_utf8_lossy(&text)
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(str::to_owned)
-}
-
-fn median(values: impl IntoIterator<Item = f64>) -> f64 {
-    let mut sorted: Vec<f64> = values.into_iter().collect();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
 /// A count that should be the same in every round: the value, or the range if it varied.
 fn same(values: impl IntoIterator<Item = u64>) -> String {
     let values: Vec<u64> = values.into_iter().collect();
@@ -186,24 +149,6 @@ fn same(values: impl IntoIterator<Item = u64>) -> String {
         (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
         _ => "?".to_owned(),
     }
-}
-
-fn locate_phiguard(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let path = match flag {
-        Some(path) => path.to_owned(),
-        None => std::env::current_exe()
-            .context("could not find this benchmark's executable")?
-            .parent()
-            .context("this benchmark's executable has no directory")?
-            .join("phiguard"),
-    };
-    anyhow::ensure!(
-        path.is_file(),
-        "no phiguard binary at {}; build it with `cargo build --release -p phiguard` (or give \
-         --phiguard PATH)",
-        path.display()
-    );
-    Ok(path)
 }
 
 fn locate_lynis(flag: Option<&Path>) -> anyhow::Result<PathBuf> {

@@ -2,7 +2,6 @@
 //! recorded in the ledger; `phiguard host patch`: installing what the patch checks found.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -140,14 +139,11 @@ async fn check(
         .collect();
     let findings = {
         let bar = out.progress(selected.len() as u64, "checking");
-        let show = std::io::stderr().is_terminal();
         let selected = selected.clone();
         let task = tokio::task::spawn_blocking(move || {
             let mut findings = Vec::new();
             for id in &selected {
-                if show {
-                    bar.set_message(id.to_string());
-                }
+                bar.set_message(id.to_string());
                 findings.extend(registry.run_all(&ctx, |meta| &meta.id == id));
                 bar.inc(1);
             }
