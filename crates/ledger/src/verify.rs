@@ -11,8 +11,12 @@ use crate::merkle::{self, Frontier, Hash};
 use crate::note::{self, VerifierKey};
 use crate::{Ledger, LedgerError};
 
-/// Entries read per database round trip while verifying.
-const PAGE: u64 = 16_384;
+/// Entries read per database round trip while verifying. Measured (bench/ledger, verify of
+/// 1M entries): 2,048 verifies about a third faster than 16,384. A page's aggregated text
+/// and hashes (about 600 KB here) are allocated and freed for every page, by SQLite and
+/// again by the driver; at 5 MB each such buffer is a fresh memory mapping whose every page
+/// faults in, which cost more than the extra round trips of smaller pages.
+const PAGE: u64 = 2_048;
 
 /// What a successful verification covered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
