@@ -157,6 +157,19 @@ impl Candidates {
         Ok(candidates)
     }
 
+    /// The candidates in the `bytes` of one (uncompressed) package list, read as
+    /// [`Candidates::load`] reads each list, all marked `security` or not. `path` only names the
+    /// list in errors; nothing is read from disk. For tests and fuzzing.
+    pub fn parse_list(path: &Path, bytes: &[u8], security: bool) -> Result<Candidates, ReadError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut candidates = Candidates::default();
+        candidates.add_list(path, &name, bytes, security)?;
+        Ok(candidates)
+    }
+
     /// The highest version of `name` for `architecture` in any list (an `all` candidate
     /// matches any architecture, and any candidate matches `all`); the first list in file
     /// name order wins a tie.
@@ -272,15 +285,22 @@ fn release_is_security(path: &Path) -> Result<bool, ReadError> {
     let Some(bytes) = read_optional(path)? else {
         return Ok(false);
     };
-    let Some(Ok(stanza)) = deb822::stanzas(clearsigned_body(&bytes)).next() else {
-        return Ok(false);
+    Ok(release_says_security(&bytes))
+}
+
+/// Whether the contents of a `Release` or `InRelease` file describe a security suite (see
+/// the module's doc); `false` when they cannot be parsed. Public for fuzzing only.
+#[doc(hidden)]
+pub fn release_says_security(bytes: &[u8]) -> bool {
+    let Some(Ok(stanza)) = deb822::stanzas(clearsigned_body(bytes)).next() else {
+        return false;
     };
     let ends_security = |field| stanza.get(field).is_some_and(|v| v.ends_with(b"-security"));
-    Ok(ends_security("Suite")
+    ends_security("Suite")
         || ends_security("Codename")
         || stanza
             .get("Label")
-            .is_some_and(|label| label.eq_ignore_ascii_case(b"Debian-Security")))
+            .is_some_and(|label| label.eq_ignore_ascii_case(b"Debian-Security"))
 }
 
 /// The signed text of an OpenPGP clear-signed message (`InRelease`): between the armor
@@ -318,6 +338,19 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+
+    #[test]
+    fn a_list_from_bytes() {
+        let path = Path::new("x_dists_trixie_main_binary-amd64_Packages");
+        let text = b"Package: a\nVersion: 1.0\nArchitecture: amd64\n\nPackage: a\nVersion: 1.1\nArchitecture: all\n";
+        let candidates = Candidates::parse_list(path, text, true).unwrap();
+        let newest = candidates.newest_security("a", "amd64").unwrap();
+        assert_eq!(newest.version.to_string(), "1.1");
+        assert_eq!(newest.list, "x_dists_trixie_main_binary-amd64_Packages");
+        assert!(Candidates::parse_list(path, b"Package: a\n", false).is_err());
+        assert!(release_says_security(b"Suite: trixie-security\n"));
+        assert!(!release_says_security(b"Suite: trixie\n"));
+    }
 
     #[test]
     fn suite_from_the_list_name() {

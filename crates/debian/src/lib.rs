@@ -17,7 +17,8 @@ use std::path::PathBuf;
 
 pub mod apt;
 pub mod deb822;
-mod lz4;
+#[doc(hidden)]
+pub mod lz4;
 mod package_stanza;
 pub mod status;
 pub mod version;

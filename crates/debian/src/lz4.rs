@@ -9,7 +9,7 @@
 
 /// Why a `.lz4` file could not be decompressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Lz4Error(pub(crate) &'static str);
+pub struct Lz4Error(pub(crate) &'static str);
 
 /// The most a list may decompress to: far above Debian's largest `Packages` (about
 /// 100 MB), low enough that a crafted file cannot exhaust memory.
@@ -21,7 +21,7 @@ const SKIPPABLE_MASK: u32 = 0xFFFF_FFF0;
 const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
 
 /// Decompresses every frame of an LZ4 frame-format file (`lz4` tool, apt).
-pub(crate) fn decompress(input: &[u8]) -> Result<Vec<u8>, Lz4Error> {
+pub fn decompress(input: &[u8]) -> Result<Vec<u8>, Lz4Error> {
     let mut reader = Reader { input, at: 0 };
     let mut out = Vec::new();
     if input.is_empty() {

@@ -82,6 +82,20 @@ pub fn installed(root: &Path) -> Result<Option<Vec<InstalledPackage>>, ReadError
     Ok(Some(packages))
 }
 
+/// The installed packages in the `bytes` of one status file, read as [`installed`] reads
+/// `var/lib/dpkg/status` (`status_d` false) or a file of `status.d/` (`status_d` true; a
+/// stanza without `Status:` counts as installed). `path` only names the file in errors; nothing
+/// is read from disk. For tests and fuzzing.
+pub fn parse_status(
+    path: &Path,
+    bytes: &[u8],
+    status_d: bool,
+) -> Result<Vec<InstalledPackage>, ReadError> {
+    let mut packages = Vec::new();
+    read_status(path, bytes, status_d, &mut packages, &mut HashSet::new())?;
+    Ok(packages)
+}
+
 /// Whether a `Status:` value (`want flag state`) says the package's files are on disk:
 /// any well-formed status whose state is not `not-installed` or `config-files`.
 pub fn files_on_disk(status: &[u8]) -> bool {
@@ -210,5 +224,19 @@ mod tests {
         ] {
             assert!(!files_on_disk(status.as_bytes()), "{status}");
         }
+    }
+
+    #[test]
+    fn status_bytes_without_a_file() {
+        let text = b"Package: a\nStatus: install ok installed\nVersion: 1.0-1\n\n\
+Package: b\nStatus: deinstall ok config-files\nVersion: 2\n\nPackage: c\nVersion: 3\n";
+        let names = |status_d| -> Vec<String> {
+            parse_status(Path::new("status"), text, status_d)
+                .map(|packages| packages.into_iter().map(|p| p.name).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(names(false), ["a"]);
+        assert_eq!(names(true), ["a", "c"]);
+        assert!(parse_status(Path::new("status"), b"Version: 1\n", false).is_err());
     }
 }

@@ -10,8 +10,10 @@
 //! base directory, `/` in production, so the tests drive the same code with a fake tree.
 
 mod block;
-mod mountinfo;
-mod swaps;
+#[doc(hidden)]
+pub mod mountinfo;
+#[doc(hidden)]
+pub mod swaps;
 #[cfg(test)]
 mod tests;
 

@@ -1,8 +1,10 @@
 //! Encryption at rest (block devices, swap, the file systems holding ePHI) and in transit
 //! (listening sockets, TLS).
 
-mod at_rest;
-mod in_transit;
+#[doc(hidden)]
+pub mod at_rest;
+#[doc(hidden)]
+pub mod in_transit;
 
 use phiguard_core::Check;
 

@@ -34,7 +34,7 @@ const SUBJECT: &str = "log forwarding";
 
 /// A place logs are sent to, and the line that sends them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Forward {
+pub struct Forward {
     /// How it is sent: `UDP`, `TCP`, `RELP` or `omfwd` (protocol set by its parameters).
     pub(crate) via: &'static str,
     pub(crate) target: String,
@@ -104,7 +104,7 @@ fn rsyslog_files(ctx: &CheckContext) -> Result<Vec<PathBuf>, Problem> {
 /// the insides of quoted strings are blanked, so a `@` in a template string or a commented-out
 /// `*.* @@old-server` does not count. RainerScript objects may span lines, so quotes and
 /// parentheses are tracked across lines; the legacy syntax is one line per statement.
-pub(crate) fn rsyslog_forwards(text: &str) -> Result<Vec<Forward>, (usize, String)> {
+pub fn rsyslog_forwards(text: &str) -> Result<Vec<Forward>, (usize, String)> {
     let code = Code::scan(text)?;
     let mut forwards = Vec::new();
     for object in &code.actions {

@@ -6,9 +6,11 @@
 //! image; only whether auditd is running and which rules the kernel holds need the live system.
 
 mod auditd;
-mod forwarding;
+#[doc(hidden)]
+pub mod forwarding;
 mod journald;
-mod systemd;
+#[doc(hidden)]
+pub mod systemd;
 
 use std::io;
 use std::path::{Path, PathBuf};

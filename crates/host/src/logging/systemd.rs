@@ -76,7 +76,7 @@ pub(super) fn setting(
 
 /// One assignment in a systemd-style INI file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Entry<'a> {
+pub struct Entry<'a> {
     pub(super) section: &'a str,
     pub(super) key: &'a str,
     pub(super) value: &'a str,
@@ -90,7 +90,7 @@ pub(super) struct Entry<'a> {
 ///
 /// A value continued with a trailing backslash is read up to the backslash; the keys phiguard
 /// reads (`Storage=`, `URL=`) are single words.
-pub(super) fn parse(text: &str) -> Result<Vec<Entry<'_>>, (usize, String)> {
+pub fn parse(text: &str) -> Result<Vec<Entry<'_>>, (usize, String)> {
     let mut entries = Vec::new();
     let mut section = None;
     for (index, raw) in text.lines().enumerate() {

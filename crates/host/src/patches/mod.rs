@@ -7,7 +7,8 @@
 //! phiguard first saw it pending (kept in the store between runs), since package lists do
 //! not say when a version was published.
 
-mod apk;
+#[doc(hidden)]
+pub mod apk;
 mod survey;
 
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// One line of mountinfo (proc_pid_mountinfo(5)), reduced to what the checks use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Mount {
+pub struct Mount {
     pub(crate) mount_point: PathBuf,
     /// The device number (`major:minor`); major 0 is an anonymous device (tmpfs, overlay,
     /// btrfs), whose block device, if any, only the source names.
@@ -20,7 +20,7 @@ pub(crate) struct Mount {
 /// Parses mountinfo. A line without the ten-odd fields the kernel writes is an error with its
 /// number (1-based): the file is the kernel's, so anything else means phiguard is reading the
 /// wrong file, and a guess would misplace the ePHI.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Mount>, (usize, String)> {
+pub fn parse(bytes: &[u8]) -> Result<Vec<Mount>, (usize, String)> {
     let mut mounts = Vec::new();
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.is_empty() {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::mountinfo::unescape;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Swap {
+pub struct Swap {
     pub(crate) path: PathBuf,
     pub(crate) kind: SwapKind,
 }
@@ -22,7 +22,7 @@ pub(crate) enum SwapKind {
 
 /// Parses `/proc/swaps`: a header line, then `path type size used priority` per swap area.
 /// Anything else is an error with its line number (1-based).
-pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Swap>, (usize, String)> {
+pub fn parse(bytes: &[u8]) -> Result<Vec<Swap>, (usize, String)> {
     let mut lines = bytes.split(|&b| b == b'\n').enumerate();
     match lines.next() {
         Some((_, header)) if header.starts_with(b"Filename") => {}

@@ -1,0 +1,11 @@
+//! rsyslog configuration (legacy and RainerScript), for forwarding actions.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = phiguard_host::logging::forwarding::rsyslog_forwards(text);
+});

@@ -1,0 +1,8 @@
+//! `/proc/swaps`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = phiguard_host::encryption::at_rest::swaps::parse(data);
+});

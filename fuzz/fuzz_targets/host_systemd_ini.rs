@@ -1,0 +1,11 @@
+//! systemd's INI dialect (`journald.conf`, its drop-ins, `journal-upload.conf`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = phiguard_host::logging::systemd::parse(text);
+});
