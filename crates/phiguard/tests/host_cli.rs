@@ -245,3 +245,49 @@ fn patch_needs_apply_and_a_dry_run_simulates_exactly_the_pending_updates() {
         .unwrap();
     assert_eq!(json(&entry.stdout)[0]["entry"]["kind"], "host.patch");
 }
+
+#[test]
+fn a_patch_run_that_fails_says_why_and_is_still_recorded() {
+    if !Path::new("/var/lib/dpkg/status").exists() {
+        phiguard_testkit::missing("a dpkg database", "run the tests on Debian or Ubuntu");
+        return;
+    }
+    let (_dir, home) = new_home();
+    let (_, checked) = {
+        let output = phiguard(&home)
+            .args(["host", "check", "--only", "patches", "--json"])
+            .output()
+            .unwrap();
+        (output.status.code(), json(&output.stdout))
+    };
+    let pending = checked["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["check"] == "host.patches.other_updates" && f["status"] != "pass");
+    if !pending {
+        phiguard_testkit::missing(
+            "a pending update on this machine",
+            "run the tests on a machine whose apt lists offer an update",
+        );
+        return;
+    }
+    // No apt-get on PATH: the run fails, says so, and the attempt is in the ledger.
+    let assert = phiguard(&home)
+        .env("PATH", "/nonexistent")
+        .args(["host", "patch", "--apply"])
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert!(stderr.contains("could not run apt-get"), "{stderr}");
+    assert!(stderr.contains("recorded in the ledger"), "{stderr}");
+    let tail = phiguard(&home)
+        .args(["ledger", "tail", "-n", "1", "--json"])
+        .output()
+        .unwrap();
+    let tail = json(&tail.stdout);
+    let entry = &tail[0]["entry"];
+    assert_eq!(entry["kind"], "host.patch", "{tail:#}");
+    assert_eq!(entry["body"]["exit_code"], serde_json::Value::Null);
+    assert_eq!(entry["body"]["dry_run"], false);
+}

@@ -349,11 +349,19 @@ async fn patch(
             })
             .await
             .context("apt-get stopped unexpectedly")?
-            .context("could not run apt-get; is apt installed and is this run as root?")?
         };
-        let mut text = String::from_utf8_lossy(&run.stdout).into_owned();
-        text.push_str(&String::from_utf8_lossy(&run.stderr));
-        (run.status.code(), text)
+        // Even an apt-get that could not start is an attempt to patch, and is recorded.
+        match run {
+            Ok(run) => {
+                let mut text = String::from_utf8_lossy(&run.stdout).into_owned();
+                text.push_str(&String::from_utf8_lossy(&run.stderr));
+                (run.status.code(), text)
+            }
+            Err(e) => (
+                None,
+                format!("could not run apt-get ({e}); is apt installed and is this run as root?"),
+            ),
+        }
     };
     let evidence = installation
         .record(
@@ -372,7 +380,7 @@ async fn patch(
         anyhow::bail!(
             "apt-get did not finish cleanly (exit code {}); the attempt is recorded in the ledger \
              as entry {}. The end of its output:\n{}",
-            exit_code.map_or_else(|| "none: it was killed".to_owned(), |c| c.to_string()),
+            exit_code.map_or_else(|| "none".to_owned(), |c| c.to_string()),
             evidence.seq,
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
