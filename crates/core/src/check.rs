@@ -208,6 +208,73 @@ impl fmt::Debug for Registry {
     }
 }
 
+/// What a [`FnCheck`] runs.
+type CheckFn = dyn Fn(&CheckMeta, &CheckContext) -> Result<Vec<Finding>, CheckError> + Send + Sync;
+
+/// A check made of its metadata and a function: most checks need no state of their own
+/// beyond what the closure captures.
+pub struct FnCheck {
+    meta: CheckMeta,
+    run: Box<CheckFn>,
+}
+
+impl FnCheck {
+    pub fn boxed(
+        meta: CheckMeta,
+        run: impl Fn(&CheckMeta, &CheckContext) -> Result<Vec<Finding>, CheckError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Box<dyn Check> {
+        Box::new(FnCheck {
+            meta,
+            run: Box::new(run),
+        })
+    }
+}
+
+impl fmt::Debug for FnCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FnCheck")
+            .field("id", &self.meta.id)
+            .finish()
+    }
+}
+
+impl Check for FnCheck {
+    fn meta(&self) -> &CheckMeta {
+        &self.meta
+    }
+
+    fn run(&self, ctx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        (self.run)(&self.meta, ctx)
+    }
+}
+
+impl CheckMeta {
+    /// Metadata written in the source of a check crate. An invalid id is a programming error,
+    /// caught by each crate's test that builds its registry, so it panics rather than making
+    /// every caller handle an error that input can never cause.
+    #[allow(clippy::panic)]
+    pub fn from_literals(
+        id: &str,
+        title: &str,
+        severity: Severity,
+        rationale: &str,
+        remediation: &str,
+    ) -> CheckMeta {
+        CheckMeta {
+            id: id
+                .parse()
+                .unwrap_or_else(|e| panic!("check id {id:?}: {e}")),
+            title: title.into(),
+            severity,
+            rationale: rationale.into(),
+            remediation: remediation.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ mod finding;
 pub mod hex;
 mod severity;
 
-pub use check::{Check, CheckContext, CheckError, CheckMeta, Registry, RegistryError};
+pub use check::{Check, CheckContext, CheckError, CheckMeta, FnCheck, Registry, RegistryError};
 pub use check_id::{CheckId, CheckIdError, CheckIdErrorKind};
 pub use control::{ControlId, ControlIdError, ControlIdErrorKind};
 pub use evidence::{Evidence, Source};

@@ -17,7 +17,7 @@ mod settings;
 use std::fmt;
 use std::str::FromStr;
 
-use phiguard_core::{Check, CheckContext, CheckMeta, Finding, Registry, RegistryError, Status};
+use phiguard_core::{CheckContext, CheckMeta, Finding, Registry, RegistryError, Status};
 
 pub use settings::Settings;
 
@@ -111,49 +111,7 @@ pub fn live_only(meta: &CheckMeta, ctx: &CheckContext) -> Option<Vec<Finding>> {
     })
 }
 
-/// What a [`FnCheck`] runs.
-type CheckFn = dyn Fn(&CheckMeta, &CheckContext) -> Result<Vec<Finding>, phiguard_core::CheckError>
-    + Send
-    + Sync;
-
-/// A check made of its metadata and a function: most host checks need no state of their own.
-pub(crate) struct FnCheck {
-    meta: CheckMeta,
-    run: Box<CheckFn>,
-}
-
-impl FnCheck {
-    pub(crate) fn boxed(
-        meta: CheckMeta,
-        run: impl Fn(&CheckMeta, &CheckContext) -> Result<Vec<Finding>, phiguard_core::CheckError>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Box<dyn Check> {
-        Box::new(FnCheck {
-            meta,
-            run: Box::new(run),
-        })
-    }
-}
-
-impl fmt::Debug for FnCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FnCheck")
-            .field("id", &self.meta.id)
-            .finish()
-    }
-}
-
-impl Check for FnCheck {
-    fn meta(&self) -> &CheckMeta {
-        &self.meta
-    }
-
-    fn run(&self, ctx: &CheckContext) -> Result<Vec<Finding>, phiguard_core::CheckError> {
-        (self.run)(&self.meta, ctx)
-    }
-}
+pub(crate) use phiguard_core::FnCheck;
 
 /// Metadata from string literals; the id must be valid (checked by the registry test).
 pub(crate) fn meta(
@@ -163,13 +121,5 @@ pub(crate) fn meta(
     rationale: &str,
     remediation: &str,
 ) -> CheckMeta {
-    CheckMeta {
-        id: id
-            .parse()
-            .unwrap_or_else(|e| panic!("check id {id:?}: {e}")),
-        title: title.into(),
-        severity,
-        rationale: rationale.into(),
-        remediation: remediation.into(),
-    }
+    CheckMeta::from_literals(id, title, severity, rationale, remediation)
 }

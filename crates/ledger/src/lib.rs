@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 pub use log::{
     ConsistencyProof, InclusionProof, Ledger, PendingAppend, SignedCheckpoint, StoredEntry,
+    append_in_transaction,
 };
 pub use verify::{Tamper, VerifyReport};
 

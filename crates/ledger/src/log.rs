@@ -717,6 +717,41 @@ impl From<LedgerError> for Attempt {
     }
 }
 
+/// Appends `evidence` inside the caller's transaction, so that records kept elsewhere in the
+/// database (the register's) change in the same commit as the ledger entries that describe
+/// them: both are stored, or neither.
+///
+/// The transaction must have been begun with [`Store::begin_locked`] and
+/// [`WriteLock::Ledger`], which sequences it with every other ledger writer. The group-commit
+/// writer of this and other processes notices the new entries on its next commit.
+pub async fn append_in_transaction(
+    store: &Store,
+    tx: &mut Transaction<'_, Any>,
+    evidence: &[Evidence],
+) -> Result<Vec<EvidenceRef>, LedgerError> {
+    let entries = evidence
+        .iter()
+        .map(entry::encode)
+        .collect::<Result<Vec<_>, _>>()?;
+    let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let frontier = load_current_frontier(tx).await?;
+    match insert_entries(store, tx, &entries, frontier, false).await {
+        Ok((refs, _)) => Ok(refs),
+        Err(Attempt::Failed(error)) => Err(error),
+        Err(Attempt::Stale) => Err(LedgerError::Corrupt {
+            detail: "an entry exists past the end of the log as the database reports it".into(),
+        }),
+    }
+}
+
+async fn load_current_frontier(tx: &mut Transaction<'_, Any>) -> Result<Frontier, LedgerError> {
+    let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db("reading the ledger size"))?;
+    load_frontier(tx, to_u64(size)).await
+}
+
 async fn write_once(
     store: &Store,
     conn: &mut AnyConnection,
@@ -728,17 +763,26 @@ async fn write_once(
         .await
         .map_err(LedgerError::from)?;
     let trusting_cache = known.is_some();
-    let mut frontier = match known {
+    let frontier = match known {
         Some(frontier) => frontier,
-        None => {
-            let size: i64 =
-                sqlx::query_scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db("reading the ledger size"))?;
-            load_frontier(&mut tx, to_u64(size)).await?
-        }
+        None => load_current_frontier(&mut tx).await?,
     };
+    let written = insert_entries(store, &mut tx, entries, frontier, trusting_cache).await?;
+    tx.commit()
+        .await
+        .map_err(|source| LedgerError::CommitUncertain { source })?;
+    Ok(written)
+}
+
+/// Inserts `entries` after `frontier`, returning their references and the new frontier.
+/// With `trusting_cache`, a collision with an existing entry means the frontier was stale.
+async fn insert_entries(
+    store: &Store,
+    tx: &mut Transaction<'_, Any>,
+    entries: &[&str],
+    mut frontier: Frontier,
+    trusting_cache: bool,
+) -> Result<(Vec<EvidenceRef>, Frontier), Attempt> {
     let size = frontier.size();
     let mut refs = Vec::with_capacity(entries.len());
     let mut rows: Vec<(i64, &str, Vec<u8>)> = Vec::with_capacity(entries.len());
@@ -763,7 +807,7 @@ async fn write_once(
         for (seq, text, hashes) in chunk {
             query = query.bind(*seq).bind(*text).bind(hashes.as_slice());
         }
-        match query.execute(&mut *tx).await {
+        match query.execute(&mut **tx).await {
             Ok(_) => {}
             Err(sqlx::Error::Database(e)) if trusting_cache && e.is_unique_violation() => {
                 return Err(Attempt::Stale);
@@ -776,9 +820,6 @@ async fn write_once(
             }
         }
     }
-    tx.commit()
-        .await
-        .map_err(|source| LedgerError::CommitUncertain { source })?;
     Ok((refs, frontier))
 }
 

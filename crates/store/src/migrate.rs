@@ -54,6 +54,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_host/sqlite.sql"),
         postgres: include_str!("../migrations/0004_host/postgres.sql"),
     },
+    Migration {
+        version: 5,
+        name: "register",
+        sqlite: include_str!("../migrations/0005_register/sqlite.sql"),
+        postgres: include_str!("../migrations/0005_register/postgres.sql"),
+    },
 ];
 
 /// The schema version this build of phiguard writes and understands.

@@ -1,0 +1,27 @@
+//! phiguard's compliance register: the records HIPAA expects an organisation to keep, which no
+//! machine can observe: vendors and their business associate agreements, the responsibility
+//! matrix shared with a cloud provider, the workforce and its training, access grants and
+//! their reviews, service levels and restore tests.
+//!
+//! - [`records`]: one type per kind of record, each with its own validation.
+//! - [`Kind`], [`AnyRecord`], [`Snapshot`]: the list of kinds, and the register in memory.
+//! - [`plan`] and [`Register`]: changes checked as a set, then written in one transaction with
+//!   the ledger entries that record them, so every create, update and delete is in the
+//!   tamper-evident ledger with who made it, when, and the record before and after.
+//! - [`checks`]: the rules, as checks whose findings cite the ledger entries of the records
+//!   they judged.
+//! - [`exchange`]: the register as YAML files (kept in git) and the responsibility matrix as
+//!   CSV (as providers publish it).
+
+mod change;
+pub mod checks;
+mod error;
+pub mod exchange;
+mod kinds;
+pub mod records;
+mod store;
+
+pub use change::{Action, Change, Planned, plan};
+pub use error::{FileProblem, Problem, RegisterError};
+pub use kinds::{AnyRecord, Kind, Snapshot, Stored, Tampered};
+pub use store::{Applied, CHANGE_EVIDENCE_KIND, HistoryEntry, Register};

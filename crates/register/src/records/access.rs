@@ -1,0 +1,178 @@
+//! Access grants and their periodic review (45 CFR 164.308(a)(3)(ii)(B)-(C),
+//! 164.308(a)(4)(ii)(B)-(C), 164.312(a)(1)).
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::{Record, id_problems, require_order, require_text};
+use crate::Kind;
+
+/// Access to one system given to one person, until it is revoked or expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub id: String,
+    pub person: String,
+    /// The system: a host name, an application, a cloud account.
+    pub system: String,
+    pub role: String,
+    /// The login name on that system, when it has one; the host checks match shell accounts
+    /// against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub approver: String,
+    pub justification: String,
+    pub granted: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
+}
+
+/// When, by whom and why a grant was taken away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    pub date: Date,
+    pub by: String,
+    pub reason: String,
+}
+
+impl Grant {
+    /// Whether the grant is in force: given by `day` and not revoked by then. An expired grant
+    /// that nobody revoked is still active: the account it opened usually still works, which
+    /// is why it is a failed check rather than something phiguard ignores.
+    pub fn is_active_on(&self, day: Date) -> bool {
+        self.granted <= day && self.revoked.as_ref().is_none_or(|r| r.date > day)
+    }
+
+    pub fn is_expired_on(&self, day: Date) -> bool {
+        self.expires.is_some_and(|until| until < day)
+    }
+}
+
+impl Record for Grant {
+    const KIND: Kind = Kind::Grant;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = id_problems("grant", &self.id);
+        require_text(&mut problems, "system", &self.system);
+        require_text(&mut problems, "role", &self.role);
+        require_text(&mut problems, "approver", &self.approver);
+        require_text(&mut problems, "justification", &self.justification);
+        require_order(
+            &mut problems,
+            ("granted", Some(self.granted)),
+            ("expires", self.expires),
+        );
+        if let Some(revoked) = &self.revoked {
+            require_order(
+                &mut problems,
+                ("granted", Some(self.granted)),
+                ("revoked.date", Some(revoked.date)),
+            );
+            require_text(&mut problems, "revoked.by", &revoked.by);
+            require_text(&mut problems, "revoked.reason", &revoked.reason);
+        }
+        problems
+    }
+
+    fn references(&self) -> Vec<(Kind, &str)> {
+        vec![(Kind::Person, &self.person)]
+    }
+}
+
+/// A reviewer's decision on one grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Keep,
+    Revoke,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecision {
+    pub grant: String,
+    pub decision: Decision,
+    pub reviewer: String,
+    pub comment: String,
+    pub date: Date,
+}
+
+/// A review campaign of every active grant on one system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    pub id: String,
+    pub system: String,
+    pub started: Date,
+    /// The grants in scope: every grant active on the system when the campaign started.
+    pub grants: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<ReviewDecision>,
+    /// When every grant had a decision and the campaign was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Date>,
+}
+
+impl Review {
+    pub fn default_id(system: &str, started: Date) -> String {
+        format!("{system}.{started}")
+    }
+
+    /// The grants in scope that have no decision yet.
+    pub fn undecided(&self) -> Vec<&str> {
+        self.grants
+            .iter()
+            .filter(|grant| !self.decisions.iter().any(|d| &d.grant == *grant))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+impl Record for Review {
+    const KIND: Kind = Kind::Review;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = id_problems("review", &self.id);
+        require_text(&mut problems, "system", &self.system);
+        for decision in &self.decisions {
+            if !self.grants.contains(&decision.grant) {
+                problems.push(format!(
+                    "the decision on grant {:?} is for a grant outside the review's scope",
+                    decision.grant
+                ));
+            }
+            require_text(&mut problems, "decisions.reviewer", &decision.reviewer);
+            require_text(&mut problems, "decisions.comment", &decision.comment);
+        }
+        if self.closed.is_some() && !self.undecided().is_empty() {
+            problems.push(format!(
+                "the review is closed but grants {} have no decision",
+                self.undecided().join(", ")
+            ));
+        }
+        require_order(
+            &mut problems,
+            ("started", Some(self.started)),
+            ("closed", self.closed),
+        );
+        problems
+    }
+
+    fn references(&self) -> Vec<(Kind, &str)> {
+        self.grants
+            .iter()
+            .map(|grant| (Kind::Grant, grant.as_str()))
+            .collect()
+    }
+}

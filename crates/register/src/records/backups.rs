@@ -1,0 +1,129 @@
+//! Service levels agreed with providers, and the restore tests that show backups work
+//! (45 CFR 164.308(a)(7), 164.314(a)(2)(i)(C)).
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::{Record, id_problems, require_text};
+use crate::Kind;
+
+/// What a provider promises: availability, recovery objectives, backups, incident notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    pub id: String,
+    pub vendor: String,
+    /// Availability target in percent: 99.9.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_percent: Option<f64>,
+    /// Recovery point objective: data that may be lost, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_hours: Option<f64>,
+    /// Recovery time objective: time to restore service, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_frequency_hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    /// Hours the provider has to report a security incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_notice_hours: Option<u32>,
+}
+
+impl Record for Sla {
+    const KIND: Kind = Kind::Sla;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = id_problems("SLA", &self.id);
+        if let Some(percent) = self.availability_percent
+            && !(0.0..=100.0).contains(&percent)
+        {
+            problems.push(format!(
+                "`availability_percent` is {percent}; give a percentage from 0 to 100"
+            ));
+        }
+        for (field, value) in [
+            ("rpo_hours", self.rpo_hours),
+            ("rto_hours", self.rto_hours),
+            ("backup_frequency_hours", self.backup_frequency_hours),
+        ] {
+            if let Some(hours) = value
+                && !(hours.is_finite() && hours >= 0.0)
+            {
+                problems.push(format!(
+                    "`{field}` is {hours}; give a number of hours, 0 or more"
+                ));
+            }
+        }
+        problems
+    }
+
+    fn references(&self) -> Vec<(Kind, &str)> {
+        vec![(Kind::Vendor, &self.vendor)]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RestoreResult {
+    Success,
+    Failure,
+}
+
+/// One test of restoring a system from its backups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreTest {
+    pub id: String,
+    /// The system restored.
+    pub system: String,
+    /// The provider whose backups were restored, when a vendor keeps them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    pub date: Date,
+    pub result: RestoreResult,
+    /// Hours from the start of the restore until the system served again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_to_restore: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+impl RestoreTest {
+    pub fn default_id(system: &str, date: Date) -> String {
+        format!("{system}.{date}")
+    }
+}
+
+impl Record for RestoreTest {
+    const KIND: Kind = Kind::RestoreTest;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = id_problems("restore test", &self.id);
+        require_text(&mut problems, "system", &self.system);
+        if let Some(hours) = self.hours_to_restore
+            && !(hours.is_finite() && hours >= 0.0)
+        {
+            problems.push(format!(
+                "`hours_to_restore` is {hours}; give a number of hours, 0 or more"
+            ));
+        }
+        problems
+    }
+
+    fn references(&self) -> Vec<(Kind, &str)> {
+        self.vendor
+            .iter()
+            .map(|vendor| (Kind::Vendor, vendor.as_str()))
+            .collect()
+    }
+}
