@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub installation: InstallationConfig,
@@ -18,6 +18,39 @@ pub struct Config {
     pub fim: FimConfig,
     #[serde(default)]
     pub host: HostConfig,
+    #[serde(default)]
+    pub register: RegisterConfig,
+}
+
+/// Thresholds of the register checks (`phiguard register check`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegisterConfig {
+    /// Days before a BAA's expiry that it starts to warn.
+    pub baa_expiry_warning_days: u32,
+    /// Longest breach-notice window a BAA may give the vendor, in days (164.410: 60).
+    pub max_breach_notice_days: u32,
+    /// Days before training falls due that it starts to warn.
+    pub training_due_warning_days: u32,
+    /// Days between access reviews of a system.
+    pub review_interval_days: u32,
+    /// Months within which a successful restore test must have been recorded.
+    pub restore_test_months: u32,
+    /// Longest acceptable restore, in hours (72 in the 2025 proposed rule).
+    pub max_restore_hours: f64,
+}
+
+impl Default for RegisterConfig {
+    fn default() -> Self {
+        RegisterConfig {
+            baa_expiry_warning_days: 60,
+            max_breach_notice_days: 60,
+            training_due_warning_days: 30,
+            review_interval_days: 90,
+            restore_test_months: 12,
+            max_restore_hours: 72.0,
+        }
+    }
 }
 
 /// Host posture checks (`phiguard host check`).
@@ -138,6 +171,7 @@ impl Config {
     pub fn commented_template(installation_name: &str) -> String {
         let defaults = DatabaseConfig::default();
         let host = HostConfig::default();
+        let register = RegisterConfig::default();
         let name = toml_string(installation_name);
         format!(
             r#"# phiguard configuration. Every key is listed with its default and meaning.
@@ -187,11 +221,33 @@ ephi_paths = []
 # The defaults are the 2025 proposed Security Rule's (15 days critical, 30 days high).
 security_update_days = {security_days}
 other_update_days = {other_days}
+
+[register]
+# Thresholds of the register checks (`phiguard register check`).
+# Days before a BAA's expiry that it starts to warn.
+baa_expiry_warning_days = {baa_days}
+# Longest breach-notice window a BAA may give the vendor, in days. 45 CFR 164.410 allows a
+# business associate at most 60 days from discovery.
+max_breach_notice_days = {notice_days}
+# Days before required training falls due that it starts to warn.
+training_due_warning_days = {training_days}
+# Days between access reviews of each system.
+review_interval_days = {review_days}
+# A successful restore test must be recorded within this many months.
+restore_test_months = {restore_months}
+# Longest acceptable restore, in hours (72 in the 2025 proposed Security Rule).
+max_restore_hours = {restore_hours:?}
 "#,
             busy = defaults.busy_timeout_ms,
             connect = defaults.connect_timeout_secs,
             security_days = host.security_update_days,
             other_days = host.other_update_days,
+            baa_days = register.baa_expiry_warning_days,
+            notice_days = register.max_breach_notice_days,
+            training_days = register.training_due_warning_days,
+            review_days = register.review_interval_days,
+            restore_months = register.restore_test_months,
+            restore_hours = register.max_restore_hours,
         )
     }
 }
@@ -212,6 +268,7 @@ mod tests {
         assert_eq!(config.installation.name, "clinic");
         assert_eq!(config.database, DatabaseConfig::default());
         assert_eq!(config.host, HostConfig::default());
+        assert_eq!(config.register, RegisterConfig::default());
     }
 
     #[test]

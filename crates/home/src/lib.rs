@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub use config::{
     Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig, InstallationConfig,
+    RegisterConfig,
 };
 pub use permissions::{UnsafeHomeReason, replace_private_file, write_private_file_new};
 

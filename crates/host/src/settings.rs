@@ -1,7 +1,7 @@
 //! What the host checks need from the installation: paths that hold ePHI, patch deadlines,
-//! and what earlier runs saw.
+//! what earlier runs saw, and which accounts the register grants on this host.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -26,6 +26,14 @@ pub struct Settings {
     /// The package survey when the caller already made it (to record first sightings before
     /// the checks judge them); the patch checks make their own otherwise.
     pub patch_survey: Option<Arc<Result<Option<Survey>, CheckError>>>,
+    /// Login names the register grants on this host (active grants whose `system` is this
+    /// host), when the register was consulted; `None` makes the check report itself not
+    /// applicable ("the register was not consulted"). Passed in by the caller so the host
+    /// checks do not depend on the register crate.
+    pub granted_accounts: Option<BTreeSet<String>>,
+    /// The system name grants use for this host (default: the host name) — for messages, so
+    /// the command a finding suggests names the system the register knows.
+    pub register_system: Option<String>,
 }
 
 impl Default for Settings {
@@ -36,6 +44,8 @@ impl Default for Settings {
             other_update_days: 30,
             first_seen: BTreeMap::new(),
             patch_survey: None,
+            granted_accounts: None,
+            register_system: None,
         }
     }
 }

@@ -2,7 +2,17 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+mod register;
+
+pub use register::*;
+
+/// The command-line definition, with what derive cannot express added: each register kind's
+/// own help and examples.
+pub fn command() -> clap::Command {
+    Cli::command().mut_subcommand("register", register::with_kind_help)
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -72,7 +82,11 @@ pub enum Command {
     Status,
 
     /// The tamper-evident evidence ledger: append, read, prove, sign, verify, export
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard ledger tail\n  phiguard ledger checkpoint\n  \
+                      phiguard ledger verify --json\n  phiguard ledger export --out ./evidence-2026"
+    )]
     Ledger(LedgerCommand),
 
     /// Encrypt a file or stream for storage or transfer (envelope encryption)
@@ -102,16 +116,57 @@ pub enum Command {
     Unseal(UnsealArgs),
 
     /// Manage the encryption keys: create, list, rotate, retire, rewrap, break-glass
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard keys list\n  phiguard keys rotate\n  \
+                      phiguard keys init --provider passphrase"
+    )]
     Keys(KeysCommand),
 
     /// File integrity monitoring: baseline, check, accept changes
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard fim init\n  phiguard fim check\n  \
+                      phiguard fim check --json | jq .summary"
+    )]
     Fim(FimCommand),
 
     /// Host posture: patches, firewall, logging and audit, encryption, access
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard host check\n  \
+                      phiguard host patch --apply --security-only --dry-run"
+    )]
     Host(HostCommand),
+
+    /// The compliance register: vendors and BAAs, matrix, workforce and training, access, SLAs
+    #[command(
+        subcommand,
+        after_help = "Every kind of record has add, list, show, update and remove; every change \
+                      is recorded in the ledger with who made it and the record before and \
+                      after.\n\n\
+                      Examples:\n  phiguard register vendor add acme-cloud --name 'Acme Cloud' --touches-phi\n  \
+                      phiguard register baa list --json\n  \
+                      phiguard register check\n  \
+                      phiguard register export compliance/register"
+    )]
+    Register(RegisterCommand),
+
+    /// The responsibility matrix shared with a cloud provider: import and export CSV
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard matrix import provider-matrix.csv\n  phiguard matrix export matrix.csv"
+    )]
+    Matrix(MatrixCommand),
+
+    /// Access grants: review campaigns and revocation
+    #[command(
+        subcommand,
+        after_help = "Grants themselves are records: `phiguard register grant add|list|update`.\n\n\
+                      Examples:\n  phiguard access review start --system ehr-prod\n  \
+                      phiguard access revoke alice-ehr --by Dana --reason 'left the team'"
+    )]
+    Access(AccessCommand),
 
     /// Replace an identifier (MRN, name, SSN…) with this installation's pseudonym for it
     #[command(
@@ -189,13 +244,14 @@ pub enum HostCommand {
         after_help = "Runs the host posture checks: pending patches against their deadline \
                       ([host] in phiguard.toml), the firewall and its logging, audit logging, \
                       encryption at rest and in transit, and access (SSH, accounts, sudo, \
-                      automatic logoff). The findings are stored as a check run and recorded \
+                      automatic logoff, and shell accounts that no access grant in the \
+                      register covers). The findings are stored as a check run and recorded \
                       in the ledger. With --root, the file-based checks read an image or \
                       container file system instead of /, and checks that need the running \
                       system say they were skipped.\n\n\
                       Examples:\n  phiguard host check\n  \
                       phiguard host check --only patches,access --json | jq '.findings[] | select(.status == \"fail\")'\n  \
-                      phiguard host check --root /mnt/golden-image"
+                      phiguard host check --root /mnt/golden-image --system ehr-prod"
     )]
     Check(HostCheckArgs),
 
@@ -233,6 +289,9 @@ pub struct HostCheckArgs {
     /// Check the file system mounted here instead of the running system
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The system name the register's access grants use for this host [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    pub system: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use cli::{Cli, Command};
 use output::Output;
@@ -27,7 +27,10 @@ pub enum Outcome {
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&cli::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let out = Output::new(cli.global.json, cli.global.quiet);
     output::init_logging(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -61,5 +64,8 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Pseudonym(args) => commands::pseudonym::run(&cli.global, args, out),
         Command::Fim(command) => commands::fim::run(&cli.global, command, out).await,
         Command::Host(command) => commands::host::run(&cli.global, command, out).await,
+        Command::Register(command) => commands::register::run(&cli.global, command, out).await,
+        Command::Matrix(command) => commands::matrix::run(&cli.global, command, out).await,
+        Command::Access(command) => commands::access::run(&cli.global, command, out).await,
     }
 }

@@ -229,24 +229,55 @@ fn status_runs_on_postgres() {
     assert!(!tmp.path().join("home/phiguard.db").exists());
 }
 
+/// The subcommands a help text lists under "Commands:".
+fn subcommands_in(help: &str) -> Vec<String> {
+    help.split("\nCommands:\n")
+        .nth(1)
+        .map(|rest| {
+            rest.lines()
+                .take_while(|line| line.starts_with("  "))
+                .filter(|line| !line.starts_with("   "))
+                .filter_map(|line| line.split_whitespace().next())
+                .filter(|name| *name != "help")
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[test]
 fn every_command_has_help_with_an_example() {
-    for args in [
-        vec!["--help"],
-        vec!["init", "--help"],
-        vec!["status", "--help"],
-    ] {
+    // Walks the whole command tree from the top-level help, so a new command cannot be
+    // added without an example.
+    let mut pending: Vec<Vec<String>> = vec![Vec::new()];
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
         let out = Command::cargo_bin("phiguard")
             .unwrap()
-            .args(&args)
+            .args(&path)
+            .arg("--help")
             .assert()
             .success();
         let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        let example = text
+            .split("Examples:\n")
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .unwrap_or_default();
         assert!(
-            text.contains("Examples:\n  phiguard"),
-            "{args:?} has no example:\n{text}"
+            example.starts_with("  ") && example.contains("phiguard"),
+            "`phiguard {}` has no example:\n{text}",
+            path.join(" ")
         );
+        seen += 1;
+        for sub in subcommands_in(&text) {
+            let mut next = path.clone();
+            next.push(sub);
+            pending.push(next);
+        }
     }
+    // The register alone has twelve kinds of five subcommands each.
+    assert!(seen > 100, "only {seen} commands were found");
 }
 
 #[test]

@@ -42,6 +42,9 @@ pub struct PasswdEntry {
     pub name: String,
     pub password: Password,
     pub uid: u32,
+    /// The login shell as written; empty means `/bin/sh` (passwd(5)). Kept so the grants
+    /// check can tell accounts people log in with from service accounts.
+    pub shell: String,
     pub line: usize,
 }
 
@@ -102,6 +105,7 @@ pub fn parse_passwd(path: &Path, text: &str) -> Result<Vec<PasswdEntry>, ConfigE
                 name: parts[0].to_owned(),
                 password: Password::of(parts[1]),
                 uid,
+                shell: parts[6].to_owned(),
                 line: number,
             })
         })
@@ -161,7 +165,7 @@ pub(crate) fn checks() -> Vec<Box<dyn Check>> {
 }
 
 /// Reads and parses an account file; `Ok(None)` when it does not exist.
-fn load<T>(
+pub(crate) fn load<T>(
     path: &Path,
     parse: fn(&Path, &str) -> Result<Vec<T>, ConfigError>,
 ) -> Result<Option<Vec<T>>, ConfigError> {
@@ -294,6 +298,7 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].password, Password::Empty);
         assert_eq!(entries[1].line, 4);
+        assert_eq!(entries[1].shell, "/bin/sh");
         let err = parse_passwd(path, "root:x:zero:0:root:/root:/bin/bash\n").unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -1,6 +1,7 @@
-//! Access control on the host: who can log in, as whom, how they prove it, and for how long an
-//! idle session stays open (HIPAA 164.312(a)(1), (a)(2)(i), (a)(2)(iii) and (d)), plus the
-//! algorithms sshd offers to protect those sessions in transit (164.312(e)).
+//! Access control on the host: who can log in, as whom, whether the register says they may
+//! (164.308(a)(4)), how they prove it, and for how long an idle session stays open (HIPAA
+//! 164.312(a)(1), (a)(2)(i), (a)(2)(iii) and (d)), plus the algorithms sshd offers to protect
+//! those sessions in transit (164.312(e)).
 //!
 //! Every check reads files under the context's root, so an image is audited like a live host;
 //! only sshd's effective configuration (`sshd -T`) is taken from the running system, when there
@@ -8,6 +9,7 @@
 //! and line, never its contents: `/etc/shadow` holds password hashes.
 
 pub mod accounts;
+pub mod grants;
 pub mod logoff;
 pub mod ssh;
 pub mod sshd;
@@ -22,10 +24,11 @@ use phiguard_core::{Check, CheckMeta, Finding, Status};
 
 use crate::{PerRun, Settings};
 
-pub fn checks(_settings: &Settings) -> Vec<Box<dyn Check>> {
+pub fn checks(settings: &Settings) -> Vec<Box<dyn Check>> {
     let sshd = SharedSshd::default();
     let mut checks = ssh::checks(&sshd);
     checks.extend(accounts::checks());
+    checks.push(grants::check(settings));
     checks.push(sudoers::check());
     checks.push(logoff::check(&sshd));
     checks

@@ -1,18 +1,17 @@
 //! `phiguard host check`: the host posture checks, their findings stored as a check run and
 //! recorded in the ledger; `phiguard host patch`: installing what the patch checks found.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use phiguard_core::{CheckContext, Finding, Status};
+use phiguard_core::{CheckContext, Finding};
 use phiguard_host::{Area, Settings};
-use phiguard_store::CheckRun;
 use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, HostCheckArgs, HostCommand, HostPatchArgs};
+use crate::commands::check_run::{self, Summary};
 use crate::installation::Installation;
 use crate::output::Output;
 
@@ -28,31 +27,6 @@ pub async fn run(
     };
     installation.store.close().await;
     outcome
-}
-
-#[derive(Debug, Default, Serialize)]
-struct Summary {
-    pass: usize,
-    fail: usize,
-    warn: usize,
-    not_applicable: usize,
-    error: usize,
-}
-
-impl Summary {
-    fn of(findings: &[Finding]) -> Summary {
-        let mut summary = Summary::default();
-        for finding in findings {
-            *match finding.status {
-                Status::Pass => &mut summary.pass,
-                Status::Fail => &mut summary.fail,
-                Status::Warn => &mut summary.warn,
-                Status::NotApplicable => &mut summary.not_applicable,
-                Status::Error => &mut summary.error,
-            } += 1;
-        }
-        summary
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -106,6 +80,25 @@ async fn check(
         other_update_days: config.host.other_update_days,
         ..Settings::default()
     };
+    if areas.contains(&Area::Access) {
+        // Shell accounts are judged against the register's grants for this system.
+        let system = args.system.clone().unwrap_or_else(|| host.clone());
+        let snapshot = phiguard_register::Register::new(installation.store.clone())
+            .snapshot()
+            .await
+            .context("could not read the register's access grants")?;
+        let today = phiguard_register::records::utc_day(started_at);
+        settings.granted_accounts = Some(
+            snapshot
+                .grants
+                .values()
+                .map(|stored| &stored.record)
+                .filter(|grant| grant.system == system && grant.is_active_on(today))
+                .filter_map(|grant| grant.account.clone())
+                .collect(),
+        );
+        settings.register_system = Some(system);
+    }
     if areas.contains(&Area::Patches) {
         // Read the packages first, so that every update pending now has its first sighting
         // recorded before the checks judge how long it has waited.
@@ -152,52 +145,32 @@ async fn check(
         });
         task.await.context("the host checks stopped unexpectedly")?
     };
-    let finished_at = jiff::Timestamp::now();
+    let mut context = serde_json::Map::new();
+    context.insert("host".into(), host.clone().into());
+    context.insert("root".into(), root.display().to_string().into());
+    context.insert(
+        "areas".into(),
+        areas.iter().map(|a| a.name()).collect::<Vec<_>>().into(),
+    );
+    let recorded = check_run::record(
+        installation,
+        "host.check",
+        check_run::run(started_at, Some(host.clone()), root.display().to_string()),
+        context,
+        findings,
+    )
+    .await?;
+    let findings = recorded.findings;
     let summary = Summary::of(&findings);
-
-    // The ledger holds what was found, so a later edit of the stored run is detectable.
-    let evidence = installation
-        .record(
-            "host.check",
-            serde_json::json!({
-                "host": host,
-                "root": root.display().to_string(),
-                "areas": areas.iter().map(|a| a.name()).collect::<Vec<_>>(),
-                "summary": summary,
-                "findings": findings,
-            }),
-        )
-        .await?;
-    let findings: Vec<Finding> = findings
-        .into_iter()
-        .map(|mut finding| {
-            finding.evidence.push(evidence);
-            finding
-        })
-        .collect();
-    let run_id = installation
-        .store
-        .record_check_run(
-            &CheckRun {
-                started_at,
-                finished_at,
-                host: Some(host.clone()),
-                root: root.display().to_string(),
-            },
-            &findings,
-        )
-        .await
-        .context("could not store the check run")?;
-
     let failing = findings.iter().any(|f| f.status.is_failing());
     let result = CheckResult {
-        run_id,
+        run_id: recorded.run_id,
         host: &host,
         root: root.display().to_string(),
         areas: areas.iter().map(|a| a.name()).collect(),
         checks: selected.len(),
         summary,
-        evidence,
+        evidence: recorded.evidence,
         findings: &findings,
     };
     out.result(&result, || human(&result, &root));
@@ -208,62 +181,21 @@ async fn check(
     })
 }
 
-/// Findings shown per check on a terminal; a host with a hundred pending updates would
-/// otherwise bury everything else.
-const LINES_PER_CHECK: usize = 12;
-
-/// A table of the findings that need attention, then a summary line; passes are counted,
-/// not listed, so that what is wrong is what a person reads.
+/// The findings that need attention, then a summary line.
 fn human(result: &CheckResult<'_>, root: &Path) -> String {
-    let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in result.findings {
-        by_check
-            .entry(finding.check.as_str())
-            .or_default()
-            .push(finding);
-    }
-    let mut text = String::new();
-    for (check, findings) in &by_check {
-        let attention: Vec<&&Finding> = findings
-            .iter()
-            .filter(|f| f.status != Status::Pass)
-            .collect();
-        for finding in attention.iter().take(LINES_PER_CHECK) {
-            text.push_str(&format!(
-                "{:<14} {:<8} {check}  {}: {}\n",
-                finding.status.to_string(),
-                finding.severity.as_str(),
-                finding.subject,
-                finding.message
-            ));
-        }
-        if attention.len() > LINES_PER_CHECK {
-            text.push_str(&format!(
-                "{:<14} {:<8} {check}  … and {} more (all of them with --json)\n",
-                "",
-                "",
-                attention.len() - LINES_PER_CHECK
-            ));
-        }
-    }
+    let mut text = check_run::attention_table(result.findings);
     let s = &result.summary;
     text.push_str(&format!(
-        "{} checks on {} ({}): {} pass, {} fail, {} warn, {} not applicable, {} error; run {}, ledger entry {}",
+        "{} checks on {} ({}): {}; run {}, ledger entry {}",
         result.checks,
         result.host,
         root.display(),
-        s.pass,
-        s.fail,
-        s.warn,
-        s.not_applicable,
-        s.error,
+        s.counts(),
         result.run_id,
         result.evidence.seq
     ));
     if s.fail + s.error > 0 {
-        text.push_str(
-            "\nEach failing finding's remediation is in `--json` (`.findings[].remediation`).",
-        );
+        text.push_str(check_run::REMEDIATION_HINT);
     }
     text
 }

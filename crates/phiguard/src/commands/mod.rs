@@ -1,8 +1,12 @@
+pub mod access;
+pub mod check_run;
 pub mod fim;
 pub mod host;
 pub mod init;
 pub mod keys;
 pub mod ledger;
+pub mod matrix;
 pub mod pseudonym;
+pub mod register;
 pub mod seal;
 pub mod status;

@@ -75,6 +75,20 @@ pub enum RestoreResult {
     Failure,
 }
 
+impl std::str::FromStr for RestoreResult {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<RestoreResult, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "success" | "succeeded" | "ok" => Ok(RestoreResult::Success),
+            "failure" | "failed" => Ok(RestoreResult::Failure),
+            _ => Err(format!(
+                "{text:?} is not a restore result; use success or failure"
+            )),
+        }
+    }
+}
+
 /// One test of restoring a system from its backups.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -97,3 +97,9 @@ pub fn add_months(date: Date, months: u32) -> Date {
     date.checked_add(jiff::Span::new().months(i64::from(months)))
         .unwrap_or(Date::MAX)
 }
+
+/// The calendar day, in UTC, that `time` falls on: the register's dates are calendar days, and
+/// every command and check judges them against the same day wherever it runs.
+pub fn utc_day(time: jiff::Timestamp) -> Date {
+    jiff::tz::Offset::UTC.to_datetime(time).date()
+}

@@ -1,0 +1,147 @@
+//! What every command that runs checks does with the findings: record them in the ledger,
+//! store them as a check run, and show the ones that need attention.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use jiff::Timestamp;
+use phiguard_core::{EvidenceRef, Finding, Status};
+use phiguard_store::CheckRun;
+use serde::Serialize;
+
+use crate::installation::Installation;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub not_applicable: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut summary = Summary::default();
+        for finding in findings {
+            *match finding.status {
+                Status::Pass => &mut summary.pass,
+                Status::Fail => &mut summary.fail,
+                Status::Warn => &mut summary.warn,
+                Status::NotApplicable => &mut summary.not_applicable,
+                Status::Error => &mut summary.error,
+            } += 1;
+        }
+        summary
+    }
+
+    /// `3 pass, 1 fail, …` for a summary line.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} pass, {} fail, {} warn, {} not applicable, {} error",
+            self.pass, self.fail, self.warn, self.not_applicable, self.error
+        )
+    }
+}
+
+/// A run of checks as stored.
+#[derive(Debug)]
+pub struct RecordedRun {
+    pub run_id: i64,
+    /// The ledger entry that records the findings.
+    pub evidence: EvidenceRef,
+    /// The findings, each citing that entry too.
+    pub findings: Vec<Finding>,
+}
+
+/// Records `findings` in the ledger as `kind` (with `context`'s fields beside them), so a
+/// later edit of the stored run is detectable, then stores them as a check run whose every
+/// finding cites that ledger entry.
+pub async fn record(
+    installation: &Installation,
+    kind: &str,
+    run: CheckRun,
+    mut context: serde_json::Map<String, serde_json::Value>,
+    findings: Vec<Finding>,
+) -> anyhow::Result<RecordedRun> {
+    context.insert(
+        "summary".into(),
+        serde_json::to_value(Summary::of(&findings))?,
+    );
+    context.insert("findings".into(), serde_json::to_value(&findings)?);
+    let evidence = installation
+        .record(kind, serde_json::Value::Object(context))
+        .await?;
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .map(|mut finding| {
+            finding.evidence.push(evidence);
+            finding
+        })
+        .collect();
+    let run_id = installation
+        .store
+        .record_check_run(&run, &findings)
+        .await
+        .context("could not store the check run")?;
+    Ok(RecordedRun {
+        run_id,
+        evidence,
+        findings,
+    })
+}
+
+/// A run's identity for the store.
+pub fn run(started_at: Timestamp, host: Option<String>, root: String) -> CheckRun {
+    CheckRun {
+        started_at,
+        finished_at: Timestamp::now(),
+        host,
+        root,
+    }
+}
+
+/// Findings shown per check on a terminal; a host with a hundred pending updates would
+/// otherwise bury everything else.
+const LINES_PER_CHECK: usize = 12;
+
+/// A table of the findings that need attention; passes are counted, not listed, so that what
+/// is wrong is what a person reads.
+pub fn attention_table(findings: &[Finding]) -> String {
+    let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in findings {
+        by_check
+            .entry(finding.check.as_str())
+            .or_default()
+            .push(finding);
+    }
+    let mut text = String::new();
+    for (check, findings) in &by_check {
+        let attention: Vec<&&Finding> = findings
+            .iter()
+            .filter(|f| f.status != Status::Pass)
+            .collect();
+        for finding in attention.iter().take(LINES_PER_CHECK) {
+            text.push_str(&format!(
+                "{:<14} {:<8} {check}  {}: {}\n",
+                finding.status.to_string(),
+                finding.severity.as_str(),
+                finding.subject,
+                finding.message
+            ));
+        }
+        if attention.len() > LINES_PER_CHECK {
+            text.push_str(&format!(
+                "{:<14} {:<8} {check}  … and {} more (all of them with --json)\n",
+                "",
+                "",
+                attention.len() - LINES_PER_CHECK
+            ));
+        }
+    }
+    text
+}
+
+/// The closing hint when something failed.
+pub const REMEDIATION_HINT: &str =
+    "\nEach failing finding's remediation is in `--json` (`.findings[].remediation`).";

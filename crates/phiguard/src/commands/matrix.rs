@@ -1,0 +1,86 @@
+//! `phiguard matrix`: the responsibility matrix a cloud provider publishes, imported from CSV
+//! and exported again.
+
+use std::io::Write;
+
+use anyhow::Context;
+use phiguard_register::Register;
+use phiguard_register::exchange::matrix_csv;
+
+use crate::Outcome;
+use crate::cli::{GlobalArgs, MatrixCommand};
+use crate::commands::register::Session;
+use crate::installation::Installation;
+use crate::output::Output;
+
+pub async fn run(
+    global: &GlobalArgs,
+    command: &MatrixCommand,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let installation = Installation::open(global, None).await?;
+    let register = Register::new(installation.store.clone());
+    let session = Session {
+        installation: &installation,
+        register: &register,
+        out,
+    };
+    let outcome = match command {
+        MatrixCommand::Import {
+            file,
+            dry_run,
+            change,
+        } => {
+            let rows = matrix_csv::read(file)?;
+            let current = register.snapshot().await?;
+            let changes = matrix_csv::changes(&current, rows);
+            if *dry_run {
+                let planned = phiguard_register::plan(&current, &changes)?.0;
+                out.result(&planned, || {
+                    if planned.is_empty() {
+                        return "Nothing to change: the matrix already matches the file.".into();
+                    }
+                    let mut lines: Vec<String> = planned
+                        .iter()
+                        .map(|p| format!("{:<6} {}", p.action.as_str(), p.id))
+                        .collect();
+                    lines.push(format!(
+                        "{} changes; nothing was changed (--dry-run).",
+                        planned.len()
+                    ));
+                    lines.join("\n")
+                });
+                Ok(Outcome::Ok)
+            } else {
+                session.apply(&changes, change).await
+            }
+        }
+        MatrixCommand::Export { file } => {
+            let snapshot = register.snapshot().await?;
+            if file.as_os_str() == "-" {
+                let mut stdout = std::io::stdout().lock();
+                matrix_csv::write(&snapshot, &mut stdout).context("could not write the matrix")?;
+                stdout.flush().ok();
+            } else {
+                let dir = file
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                let mut temp = tempfile::NamedTempFile::new_in(dir)
+                    .with_context(|| format!("could not write into {}", dir.display()))?;
+                matrix_csv::write(&snapshot, &mut temp)
+                    .with_context(|| format!("could not write {}", file.display()))?;
+                temp.persist(file)
+                    .with_context(|| format!("could not write {}", file.display()))?;
+                out.note(&format!(
+                    "Wrote {} controls to {}.",
+                    snapshot.matrix.len(),
+                    file.display()
+                ));
+            }
+            Ok(Outcome::Ok)
+        }
+    };
+    installation.store.close().await;
+    outcome
+}

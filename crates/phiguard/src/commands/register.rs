@@ -1,0 +1,752 @@
+//! `phiguard register`: add, list, show, update and remove every kind of record; history;
+//! export and import as YAML; the register checks.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiff::civil::Date;
+use phiguard_core::{CheckContext, Source};
+use phiguard_register::records::{Document, Review};
+use phiguard_register::{
+    AnyRecord, Applied, Change, Kind, Planned, Register, RegisterError, Snapshot,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::Outcome;
+use crate::cli::{
+    AcknowledgmentFields, BaaFields, ChangeArgs, CompletionFields, CourseFields, GlobalArgs,
+    GrantFields, PersonFields, PolicyFields, RecordCommand, RegisterCommand, ResponsibilityFields,
+    RestoreTestFields, ReviewFields, SlaFields, VendorFields,
+};
+use crate::commands::check_run::{self, Summary};
+use crate::installation::Installation;
+use crate::output::Output;
+
+pub async fn run(
+    global: &GlobalArgs,
+    command: &RegisterCommand,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let installation = Installation::open(global, None).await?;
+    let register = Register::new(installation.store.clone());
+    let outcome = {
+        let session = Session {
+            installation: &installation,
+            register: &register,
+            out,
+        };
+        match command {
+            RegisterCommand::Vendor(c) => session.records(c).await,
+            RegisterCommand::Baa(c) => session.records(c).await,
+            RegisterCommand::Sla(c) => session.records(c).await,
+            RegisterCommand::RestoreTest(c) => session.records(c).await,
+            RegisterCommand::Responsibility(c) => session.records(c).await,
+            RegisterCommand::Person(c) => session.records(c).await,
+            RegisterCommand::Course(c) => session.records(c).await,
+            RegisterCommand::Completion(c) => session.records(c).await,
+            RegisterCommand::Policy(c) => session.records(c).await,
+            RegisterCommand::Acknowledgment(c) => session.records(c).await,
+            RegisterCommand::Grant(c) => session.records(c).await,
+            RegisterCommand::Review(c) => session.records(c).await,
+            RegisterCommand::History { kind, id } => session.history(*kind, id).await,
+            RegisterCommand::Export { dir } => session.export(dir).await,
+            RegisterCommand::Import {
+                dir,
+                dry_run,
+                change,
+            } => session.import(dir, *dry_run, change).await,
+            RegisterCommand::Check => session.check().await,
+        }
+    };
+    installation.store.close().await;
+    outcome
+}
+
+/// What a register command works with.
+pub struct Session<'a> {
+    pub installation: &'a Installation,
+    pub register: &'a Register,
+    pub out: &'a Output,
+}
+
+/// Today, as the register's checks count days.
+pub fn today() -> Date {
+    phiguard_register::records::utc_day(jiff::Timestamp::now())
+}
+
+/// Who a change is recorded as made by: `--actor`, else the OS user. Records kept by people
+/// name no host.
+pub fn change_source(change: &ChangeArgs) -> Source {
+    let local = crate::installation::local_source();
+    Source {
+        host: None,
+        agent: local.agent,
+        actor: change
+            .actor
+            .clone()
+            .filter(|actor| !actor.trim().is_empty())
+            .or(local.actor),
+    }
+}
+
+/// A kind's flags, as the `add` and `update` of its records understand them.
+pub trait RecordFields: clap::Args + Serialize {
+    const KIND: Kind;
+
+    /// The id `add` uses when none is given; `None` makes the id required.
+    fn default_id(&self, _snapshot: &Snapshot, _today: Date) -> Option<String> {
+        None
+    }
+
+    /// Fields computed rather than given: files hashed, and `add`'s defaults.
+    fn computed(
+        &self,
+        _adding: bool,
+        _snapshot: &Snapshot,
+        _today: Date,
+    ) -> anyhow::Result<Map<String, Value>> {
+        Ok(Map::new())
+    }
+}
+
+impl RecordFields for VendorFields {
+    const KIND: Kind = Kind::Vendor;
+}
+
+impl RecordFields for BaaFields {
+    const KIND: Kind = Kind::Baa;
+
+    fn computed(&self, _: bool, _: &Snapshot, _: Date) -> anyhow::Result<Map<String, Value>> {
+        let mut fields = Map::new();
+        if let Some(path) = &self.document {
+            fields.insert("document".into(), serde_json::to_value(document(path)?)?);
+        }
+        Ok(fields)
+    }
+}
+
+impl RecordFields for SlaFields {
+    const KIND: Kind = Kind::Sla;
+}
+
+impl RecordFields for RestoreTestFields {
+    const KIND: Kind = Kind::RestoreTest;
+
+    fn default_id(&self, _: &Snapshot, today: Date) -> Option<String> {
+        let system = self.system.as_deref()?;
+        Some(phiguard_register::records::RestoreTest::default_id(
+            system,
+            self.date.unwrap_or(today),
+        ))
+    }
+
+    fn computed(
+        &self,
+        adding: bool,
+        _: &Snapshot,
+        today: Date,
+    ) -> anyhow::Result<Map<String, Value>> {
+        Ok(default_date(adding && self.date.is_none(), "date", today))
+    }
+}
+
+impl RecordFields for ResponsibilityFields {
+    const KIND: Kind = Kind::Responsibility;
+}
+
+impl RecordFields for PersonFields {
+    const KIND: Kind = Kind::Person;
+}
+
+impl RecordFields for CourseFields {
+    const KIND: Kind = Kind::Course;
+}
+
+impl RecordFields for CompletionFields {
+    const KIND: Kind = Kind::Completion;
+
+    fn default_id(&self, _: &Snapshot, today: Date) -> Option<String> {
+        Some(phiguard_register::records::Completion::default_id(
+            self.person.as_deref()?,
+            self.course.as_deref()?,
+            self.completed.unwrap_or(today),
+        ))
+    }
+
+    fn computed(
+        &self,
+        adding: bool,
+        _: &Snapshot,
+        today: Date,
+    ) -> anyhow::Result<Map<String, Value>> {
+        let mut fields = default_date(adding && self.completed.is_none(), "completed", today);
+        if let Some(path) = &self.evidence {
+            fields.insert("evidence_sha256".into(), document(path)?.sha256.into());
+        }
+        Ok(fields)
+    }
+}
+
+impl RecordFields for PolicyFields {
+    const KIND: Kind = Kind::Policy;
+}
+
+impl AcknowledgmentFields {
+    /// The version acknowledged: the one given, else the policy's current one.
+    fn version_in(&self, snapshot: &Snapshot) -> Option<String> {
+        self.version.clone().or_else(|| {
+            let policy = self.policy.as_deref()?;
+            Some(snapshot.policies.get(policy)?.record.version.clone())
+        })
+    }
+}
+
+impl RecordFields for AcknowledgmentFields {
+    const KIND: Kind = Kind::Acknowledgment;
+
+    fn default_id(&self, snapshot: &Snapshot, _: Date) -> Option<String> {
+        Some(phiguard_register::records::Acknowledgment::default_id(
+            self.person.as_deref()?,
+            self.policy.as_deref()?,
+            &self.version_in(snapshot)?,
+        ))
+    }
+
+    fn computed(
+        &self,
+        adding: bool,
+        snapshot: &Snapshot,
+        today: Date,
+    ) -> anyhow::Result<Map<String, Value>> {
+        let mut fields = default_date(adding && self.acknowledged.is_none(), "acknowledged", today);
+        if adding
+            && self.version.is_none()
+            && let Some(version) = self.version_in(snapshot)
+        {
+            fields.insert("version".into(), version.into());
+        }
+        Ok(fields)
+    }
+}
+
+impl RecordFields for GrantFields {
+    const KIND: Kind = Kind::Grant;
+
+    fn computed(
+        &self,
+        adding: bool,
+        _: &Snapshot,
+        today: Date,
+    ) -> anyhow::Result<Map<String, Value>> {
+        Ok(default_date(
+            adding && self.granted.is_none(),
+            "granted",
+            today,
+        ))
+    }
+}
+
+impl RecordFields for ReviewFields {
+    const KIND: Kind = Kind::Review;
+
+    fn default_id(&self, _: &Snapshot, today: Date) -> Option<String> {
+        Some(Review::default_id(
+            self.system.as_deref()?,
+            self.started.unwrap_or(today),
+        ))
+    }
+
+    fn computed(
+        &self,
+        adding: bool,
+        _: &Snapshot,
+        today: Date,
+    ) -> anyhow::Result<Map<String, Value>> {
+        Ok(default_date(
+            adding && self.started.is_none(),
+            "started",
+            today,
+        ))
+    }
+}
+
+fn default_date(wanted: bool, field: &str, today: Date) -> Map<String, Value> {
+    let mut fields = Map::new();
+    if wanted {
+        fields.insert(field.into(), today.to_string().into());
+    }
+    fields
+}
+
+/// A file kept as evidence, by its path and SHA-256.
+pub fn document(path: &Path) -> anyhow::Result<Document> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("could not open {} to record its SHA-256", path.display()))?;
+    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .with_context(|| format!("could not read {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        context.update(&buffer[..read]);
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(Document {
+        path: absolute.display().to_string(),
+        sha256: phiguard_core::hex::encode(context.finish().as_ref()),
+    })
+}
+
+/// The flag that sets a record field, for messages: clap names each argument after the
+/// field it fills, so the definition is the one source.
+fn flag_for<F: clap::Args>(field: &str) -> String {
+    let command = F::augment_args(clap::Command::new("fields"));
+    command
+        .get_arguments()
+        .find(|arg| arg.get_id() == field)
+        .and_then(|arg| arg.get_long())
+        .map_or_else(|| format!("`{field}`"), |long| format!("--{long}"))
+}
+
+/// The record field `--unset NAME` means: a field name or its flag's name.
+fn field_for<F: clap::Args>(name: &str) -> Option<String> {
+    let wanted = name.trim().trim_start_matches("--");
+    let command = F::augment_args(clap::Command::new("fields"));
+    command
+        .get_arguments()
+        .find(|arg| {
+            arg.get_id() == wanted
+                || arg.get_id().as_str() == wanted.replace('-', "_")
+                || arg.get_long() == Some(wanted)
+        })
+        .map(|arg| arg.get_id().to_string())
+}
+
+/// Builds the record from JSON, turning serde's wording into the flags people type.
+fn record_from<F: RecordFields>(value: Value) -> anyhow::Result<AnyRecord> {
+    AnyRecord::from_json(F::KIND, value).map_err(|error| {
+        let text = error.to_string();
+        let message = match text
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+        {
+            Some(field) => format!("{} is required to add a {}", flag_for::<F>(field), F::KIND),
+            None => format!("the {} is not valid: {text}", F::KIND),
+        };
+        anyhow::anyhow!(message)
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct Listed {
+    kind: Kind,
+    id: String,
+    record: Value,
+    /// The ledger entry that recorded this state.
+    evidence: Option<phiguard_core::EvidenceRef>,
+}
+
+impl Session<'_> {
+    async fn records<F: RecordFields>(
+        &self,
+        command: &RecordCommand<F>,
+    ) -> anyhow::Result<Outcome> {
+        let kind = F::KIND;
+        match command {
+            RecordCommand::Add { id, fields, change } => {
+                let snapshot = self.register.snapshot().await?;
+                let today = today();
+                let id = match id.clone().or_else(|| fields.default_id(&snapshot, today)) {
+                    Some(id) => id,
+                    None => anyhow::bail!(
+                        "give the new {kind} an id: `phiguard register {kind} add ID …`"
+                    ),
+                };
+                let mut value = Map::new();
+                let id_field = if kind == Kind::Responsibility {
+                    "control"
+                } else {
+                    "id"
+                };
+                value.insert(id_field.into(), id.into());
+                merge(&mut value, serde_json::to_value(fields)?);
+                value.extend(fields.computed(true, &snapshot, today)?);
+                let record = record_from::<F>(Value::Object(value))?;
+                self.apply(&[Change::Create(record)], change).await
+            }
+            RecordCommand::List => {
+                let snapshot = self.register.snapshot().await?;
+                let listed: Vec<Listed> = snapshot
+                    .records(kind)
+                    .into_iter()
+                    .map(|record| Listed {
+                        kind,
+                        id: record.id().to_owned(),
+                        evidence: snapshot.evidence_of(kind, record.id()),
+                        record: record.to_json(),
+                    })
+                    .collect();
+                self.out.result(&listed, || {
+                    if listed.is_empty() {
+                        return format!(
+                            "No {} yet; add one with `phiguard register {kind} add`.",
+                            kind.title()
+                        );
+                    }
+                    listed
+                        .iter()
+                        .map(|l| format!("{:<28} {}", l.id, summary(&l.record)))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                });
+                Ok(Outcome::Ok)
+            }
+            RecordCommand::Show { id } => {
+                let snapshot = self.register.snapshot().await?;
+                let id = canonical_id(kind, id);
+                let record = snapshot
+                    .get(kind, &id)
+                    .ok_or_else(|| RegisterError::Missing {
+                        kind,
+                        id: id.clone(),
+                    })?;
+                let shown = Listed {
+                    kind,
+                    id: id.clone(),
+                    evidence: snapshot.evidence_of(kind, &id),
+                    record: record.to_json(),
+                };
+                self.out.result(&shown, || {
+                    let mut text = fields_text(&shown.record);
+                    if let Some(evidence) = shown.evidence {
+                        text.push_str(&format!(
+                            "\nrecorded in ledger entry {} (`phiguard register history {kind} {id}`)",
+                            evidence.seq
+                        ));
+                    }
+                    text
+                });
+                Ok(Outcome::Ok)
+            }
+            RecordCommand::Update {
+                id,
+                fields,
+                unset,
+                change,
+            } => {
+                let snapshot = self.register.snapshot().await?;
+                let id = canonical_id(kind, id);
+                let record = snapshot
+                    .get(kind, &id)
+                    .ok_or_else(|| RegisterError::Missing {
+                        kind,
+                        id: id.clone(),
+                    })?;
+                let Value::Object(mut value) = record.to_json() else {
+                    anyhow::bail!("the stored {kind} {id:?} is not a JSON object");
+                };
+                merge(&mut value, serde_json::to_value(fields)?);
+                value.extend(fields.computed(false, &snapshot, today())?);
+                for name in unset {
+                    let field = field_for::<F>(name).ok_or_else(|| {
+                        anyhow::anyhow!("a {kind} has no field {name:?} to unset; `phiguard register {kind} update --help` lists them")
+                    })?;
+                    value.remove(&field);
+                }
+                let changed = record_from::<F>(Value::Object(value)).map_err(|error| {
+                    if unset.is_empty() {
+                        error
+                    } else {
+                        error.context(format!("a required field of the {kind} cannot be unset"))
+                    }
+                })?;
+                self.apply(&[Change::Update(changed)], change).await
+            }
+            RecordCommand::Remove { id, change } => {
+                let id = canonical_id(kind, id);
+                self.apply(&[Change::Delete { kind, id }], change).await
+            }
+        }
+    }
+
+    /// Applies `changes` and reports each one with its ledger entry.
+    pub async fn apply(&self, changes: &[Change], change: &ChangeArgs) -> anyhow::Result<Outcome> {
+        let applied = self
+            .register
+            .apply(changes, &change_source(change), jiff::Timestamp::now())
+            .await?;
+        self.out.result(&applied, || applied_text(&applied));
+        Ok(Outcome::Ok)
+    }
+
+    async fn history(&self, kind: Kind, id: &str) -> anyhow::Result<Outcome> {
+        let id = canonical_id(kind, id);
+        let history = self.register.history(kind, &id).await?;
+        if history.is_empty() {
+            anyhow::bail!(
+                "the ledger records no change to {kind} {id:?}; check the kind and id with `phiguard register {kind} list`"
+            );
+        }
+        self.out.result(&history, || {
+            history
+                .iter()
+                .map(|entry| {
+                    let mut text = format!(
+                        "{}  {:<6}  by {}  (ledger entry {})",
+                        entry.time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                        entry.action.as_str(),
+                        entry.actor.as_deref().unwrap_or("unknown"),
+                        entry.evidence.seq
+                    );
+                    for line in diff(entry.before.as_ref(), entry.after.as_ref()) {
+                        text.push_str("\n    ");
+                        text.push_str(&line);
+                    }
+                    text
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+        Ok(Outcome::Ok)
+    }
+
+    async fn export(&self, dir: &Path) -> anyhow::Result<Outcome> {
+        let snapshot = self.register.snapshot().await?;
+        let written = phiguard_register::exchange::yaml::export(&snapshot, dir)?;
+        #[derive(Serialize)]
+        struct Exported {
+            dir: String,
+            files: Vec<String>,
+            records: usize,
+        }
+        let result = Exported {
+            dir: dir.display().to_string(),
+            files: written.iter().map(|p| p.display().to_string()).collect(),
+            records: snapshot.all().len(),
+        };
+        self.out.result(&result, || {
+            format!(
+                "Wrote {} records in {} files to {}.",
+                result.records,
+                result.files.len(),
+                result.dir
+            )
+        });
+        Ok(Outcome::Ok)
+    }
+
+    async fn import(
+        &self,
+        dir: &Path,
+        dry_run: bool,
+        change: &ChangeArgs,
+    ) -> anyhow::Result<Outcome> {
+        let imported = phiguard_register::exchange::yaml::read_dir(dir)?;
+        let current = self.register.snapshot().await?;
+        let changes = imported.changes(&current);
+        if dry_run {
+            let planned = phiguard_register::plan(&current, &changes)
+                .map_err(|error| imported.locate(error))?
+                .0;
+            self.out.result(&planned, || planned_text(&planned, true));
+            return Ok(Outcome::Ok);
+        }
+        let applied = self
+            .register
+            .apply(&changes, &change_source(change), jiff::Timestamp::now())
+            .await
+            .map_err(|error| imported.locate(error))?;
+        self.out.result(&applied, || applied_text(&applied));
+        Ok(Outcome::Ok)
+    }
+
+    async fn check(&self) -> anyhow::Result<Outcome> {
+        let started_at = jiff::Timestamp::now();
+        let snapshot = Arc::new(self.register.snapshot().await?);
+        let registry = phiguard_register::checks::registry(
+            Arc::clone(&snapshot),
+            &check_settings(&self.installation.home.config().register),
+        )
+        .context("the register checks could not be assembled")?;
+        let ctx = CheckContext::new("/", started_at);
+        let findings = registry.run_all(&ctx, |_| true);
+        let mut context = Map::new();
+        context.insert("records".into(), snapshot.all().len().into());
+        let recorded = check_run::record(
+            self.installation,
+            "register.check",
+            check_run::run(started_at, None, "register".into()),
+            context,
+            findings,
+        )
+        .await?;
+        let summary = Summary::of(&recorded.findings);
+        #[derive(Serialize)]
+        struct Checked<'a> {
+            run_id: i64,
+            checks: usize,
+            summary: &'a Summary,
+            evidence: phiguard_core::EvidenceRef,
+            findings: &'a [phiguard_core::Finding],
+        }
+        let result = Checked {
+            run_id: recorded.run_id,
+            checks: registry.len(),
+            summary: &summary,
+            evidence: recorded.evidence,
+            findings: &recorded.findings,
+        };
+        self.out.result(&result, || {
+            let mut text = check_run::attention_table(&recorded.findings);
+            text.push_str(&format!(
+                "{} register checks: {}; run {}, ledger entry {}",
+                result.checks,
+                summary.counts(),
+                result.run_id,
+                result.evidence.seq
+            ));
+            if summary.fail + summary.error > 0 {
+                text.push_str(check_run::REMEDIATION_HINT);
+            }
+            text
+        });
+        Ok(if recorded.findings.iter().any(|f| f.status.is_failing()) {
+            Outcome::FailingFindings
+        } else {
+            Outcome::Ok
+        })
+    }
+}
+
+/// The register checks' thresholds from phiguard.toml.
+pub fn check_settings(
+    config: &phiguard_home::RegisterConfig,
+) -> phiguard_register::checks::Settings {
+    phiguard_register::checks::Settings {
+        baa_expiry_warning_days: config.baa_expiry_warning_days,
+        max_breach_notice_days: config.max_breach_notice_days,
+        training_due_warning_days: config.training_due_warning_days,
+        review_interval_days: config.review_interval_days,
+        restore_test_months: config.restore_test_months,
+        max_restore_hours: config.max_restore_hours,
+    }
+}
+
+/// Citations are the matrix's ids: `45 CFR § 164.312(b)` and `164.312(b)` name one record.
+fn canonical_id(kind: Kind, id: &str) -> String {
+    if kind == Kind::Responsibility
+        && let Ok(control) = id.parse::<phiguard_core::ControlId>()
+    {
+        return control.to_string();
+    }
+    id.to_owned()
+}
+
+/// Sets every field `patch` has; lists given replace lists stored.
+fn merge(value: &mut Map<String, Value>, patch: Value) {
+    if let Value::Object(patch) = patch {
+        value.extend(patch);
+    }
+}
+
+/// One line per record in `list`: its fields but the id, compactly.
+fn summary(record: &Value) -> String {
+    let Value::Object(fields) = record else {
+        return record.to_string();
+    };
+    fields
+        .iter()
+        .filter(|(name, _)| *name != "id" && *name != "control")
+        .map(|(name, value)| format!("{name}={}", scalar(value)))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
+/// `field: value` lines for `show`.
+fn fields_text(record: &Value) -> String {
+    match record {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(name, value)| format!("{name}: {}", scalar(value)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+/// The fields a change touched, `name: before → after`.
+fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let empty = Map::new();
+    let fields = |value: Option<&Value>| match value {
+        Some(Value::Object(map)) => map.clone(),
+        _ => empty.clone(),
+    };
+    let (before, after) = (fields(before), fields(after));
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|name| before.get(*name) != after.get(*name))
+        .map(|name| {
+            let show = |v: Option<&Value>| v.map_or_else(|| "(none)".to_owned(), scalar);
+            format!(
+                "{name}: {} → {}",
+                show(before.get(name)),
+                show(after.get(name))
+            )
+        })
+        .collect()
+}
+
+fn planned_text(planned: &[Planned], dry_run: bool) -> String {
+    if planned.is_empty() {
+        return "Nothing to change: the register already matches.".into();
+    }
+    let mut lines: Vec<String> = planned
+        .iter()
+        .map(|p| format!("{:<6} {} {}", p.action.as_str(), p.kind, p.id))
+        .collect();
+    if dry_run {
+        lines.push(format!(
+            "{} changes; nothing was changed (--dry-run).",
+            planned.len()
+        ));
+    }
+    lines.join("\n")
+}
+
+fn applied_text(applied: &[Applied]) -> String {
+    if applied.is_empty() {
+        return "Nothing to change: the register already matches.".into();
+    }
+    applied
+        .iter()
+        .map(|a| {
+            let verb = match a.change.action {
+                phiguard_register::Action::Create => "Added",
+                phiguard_register::Action::Update => "Updated",
+                phiguard_register::Action::Delete => "Removed",
+            };
+            format!(
+                "{verb} {} {} (ledger entry {})",
+                a.change.kind, a.change.id, a.evidence.seq
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

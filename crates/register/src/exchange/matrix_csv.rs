@@ -1,0 +1,246 @@
+//! The responsibility matrix as CSV: what cloud providers publish (which HIPAA controls they
+//! carry, which the customer does, which are shared), and what auditors and spreadsheets take.
+//!
+//! Providers' files differ in everything but the two columns that matter, so reading is
+//! lenient where it is safe (column order, extra columns, a byte order mark, spellings such as
+//! `N/A` or `45 CFR § 164.312(b)`) and strict where a mistake would silently change the
+//! register (a citation that does not parse, an unknown responsibility, a control listed twice).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use phiguard_core::ControlId;
+
+use super::{line_of, read_limited, utf8_text};
+use crate::records::{Record, Responsibility, ResponsibilityRecord};
+use crate::{AnyRecord, Change, FileProblem, RegisterError, Snapshot};
+
+/// The columns [`write`] produces and [`parse`] understands.
+const COLUMNS: [&str; 5] = ["control", "responsibility", "owner", "notes", "evidence"];
+
+/// Reads the matrix from a CSV file; see [`parse`]. Files over
+/// [`MAX_FILE_BYTES`](super::MAX_FILE_BYTES) are refused.
+pub fn read(path: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
+    match read_limited(path)? {
+        Ok(bytes) => parse(&bytes, path),
+        Err(problem) => Err(RegisterError::Import {
+            problems: vec![problem],
+        }),
+    }
+}
+
+/// Parses a matrix from CSV text; `origin` names the source in problems.
+///
+/// The header is the first row with a `control` cell (rows above it, such as a title, are
+/// skipped); it must also have `responsibility`, and may have `owner`, `notes` and `evidence`
+/// (case and surrounding spaces do not matter; other columns are ignored). Blank rows are
+/// skipped. Evidence links are separated by `;` or whitespace; empty owner and notes are
+/// absent. Every bad row is reported with its line, and nothing is returned unless all rows
+/// are good, so a half-read matrix is never imported.
+pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
+    let fail = |problems| Err(RegisterError::Import { problems });
+    if text.len() as u64 > super::MAX_FILE_BYTES {
+        return fail(vec![super::too_large(origin, text.len() as u64)]);
+    }
+    // Checked as a whole first, so the line of a bad byte is exact even inside a quoted cell.
+    let text = match utf8_text(text, origin) {
+        Ok(text) => text,
+        Err(problem) => return fail(vec![problem]),
+    };
+    let problem = |line: Option<u64>, reason: String| FileProblem {
+        file: origin.to_owned(),
+        line,
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut header: Option<Header> = None;
+    let mut first_row: Option<(u64, Vec<String>)> = None;
+    let mut problems = Vec::new();
+    let mut records = Vec::new();
+    let mut seen: HashMap<ControlId, u64> = HashMap::new();
+    for row in reader.records() {
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => {
+                let line = error.position().map(|p| p.line());
+                problems.push(problem(line, format!("this is not valid CSV: {error}")));
+                break;
+            }
+        };
+        let line = row
+            .position()
+            .map_or_else(|| line_of(text.as_bytes(), 0), |p| p.line());
+        if row.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let Some(columns) = &header else {
+            let cells: Vec<String> = row.iter().map(|c| c.trim().to_lowercase()).collect();
+            if cells.iter().any(|c| c == "control") {
+                match Header::new(&cells) {
+                    Ok(found) => header = Some(found),
+                    Err(reason) => return fail(vec![problem(Some(line), reason)]),
+                }
+            } else if first_row.is_none() {
+                first_row = Some((line, cells));
+            }
+            continue;
+        };
+        let cell = |index: Option<usize>| index.and_then(|i| row.get(i)).unwrap_or("").trim();
+        let mut reasons = Vec::new();
+        let control = match cell(Some(columns.control)) {
+            "" => {
+                reasons.push("the control is empty".to_owned());
+                None
+            }
+            text => ControlId::from_str(text)
+                .map_err(|error| reasons.push(error.to_string()))
+                .ok(),
+        };
+        let responsibility = match cell(Some(columns.responsibility)) {
+            "" => {
+                reasons.push(
+                    "the responsibility is empty; give provider, customer, shared or not-applicable"
+                        .to_owned(),
+                );
+                None
+            }
+            text => Responsibility::from_str(text)
+                .map_err(|error| reasons.push(error))
+                .ok(),
+        };
+        if let Some(control) = control {
+            if let Some(first) = seen.get(&control) {
+                reasons.push(format!(
+                    "control {control} is listed twice, on line {first} and here; keep one row per control"
+                ));
+            } else {
+                seen.insert(control, line);
+            }
+        }
+        match (control, responsibility) {
+            (Some(control), Some(responsibility)) if reasons.is_empty() => {
+                let mut record = ResponsibilityRecord::new(control, responsibility);
+                let optional = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+                record.owner = optional(cell(columns.owner));
+                record.notes = optional(cell(columns.notes));
+                record.evidence = cell(columns.evidence)
+                    .split(|c: char| c == ';' || c.is_whitespace())
+                    .filter(|link| !link.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                records.push(record);
+            }
+            _ => problems.push(problem(Some(line), reasons.join("; "))),
+        }
+    }
+    if header.is_none() && problems.is_empty() {
+        let reason = match &first_row {
+            Some((_, cells)) => format!(
+                "no row names a `control` column, so phiguard cannot tell which column is which; the first row has {}. Add a header row with at least `control` and `responsibility`",
+                cells
+                    .iter()
+                    .map(|c| format!("{c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "the file has no rows; a matrix needs a header row with at least `control` and `responsibility`, then one row per control".to_owned(),
+        };
+        problems.push(problem(first_row.as_ref().map(|(line, _)| *line), reason));
+    }
+    if problems.is_empty() {
+        Ok(records)
+    } else {
+        fail(problems)
+    }
+}
+
+/// Which column holds what.
+struct Header {
+    control: usize,
+    responsibility: usize,
+    owner: Option<usize>,
+    notes: Option<usize>,
+    evidence: Option<usize>,
+}
+
+impl Header {
+    /// Finds the columns in a header row of trimmed, lowercased cells.
+    fn new(cells: &[String]) -> Result<Header, String> {
+        let mut found: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
+        for (name, slot) in COLUMNS.iter().zip(found.iter_mut()) {
+            let mut matching = cells.iter().enumerate().filter(|(_, c)| c == name);
+            *slot = matching.next().map(|(i, _)| i);
+            if matching.next().is_some() {
+                return Err(format!(
+                    "the header has two `{name}` columns, so phiguard cannot tell which one to read; rename or remove one"
+                ));
+            }
+        }
+        let [control, responsibility, owner, notes, evidence] = found;
+        let (Some(control), Some(responsibility)) = (control, responsibility) else {
+            return Err(format!(
+                "the header has no `responsibility` column (it has {}); add one saying, for each control, provider, customer, shared or not-applicable",
+                cells
+                    .iter()
+                    .map(|c| format!("{c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        };
+        Ok(Header {
+            control,
+            responsibility,
+            owner,
+            notes,
+            evidence,
+        })
+    }
+}
+
+/// Writes the register's matrix as CSV, in control order (the order of the regulation), with
+/// the header `control,responsibility,owner,notes,evidence`; evidence links are joined with
+/// `"; "`. [`parse`] reads it back to the same records, as long as no evidence link contains
+/// `;` or whitespace.
+pub fn write(snapshot: &Snapshot, out: impl std::io::Write) -> Result<(), std::io::Error> {
+    let mut rows: Vec<&ResponsibilityRecord> = snapshot
+        .matrix
+        .values()
+        .map(|stored| &stored.record)
+        .collect();
+    rows.sort_by_key(|record| record.control());
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(COLUMNS)?;
+    for record in rows {
+        writer.write_record([
+            record.control().to_string().as_str(),
+            record.responsibility.as_str(),
+            record.owner.as_deref().unwrap_or(""),
+            record.notes.as_deref().unwrap_or(""),
+            record.evidence.join("; ").as_str(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The changes that merge an imported matrix into the register: a [`Change::Put`] for every
+/// row. A row without evidence keeps the evidence links of the record it replaces, because a
+/// provider's matrix never has them: they are what the organisation added (its attestation
+/// copy, its runbook), and re-importing the provider's next version must not wipe them.
+/// Controls the file does not list are left alone; a matrix import never deletes.
+pub fn changes(current: &Snapshot, rows: Vec<ResponsibilityRecord>) -> Vec<Change> {
+    rows.into_iter()
+        .map(|mut row| {
+            if row.evidence.is_empty()
+                && let Some(stored) = current.matrix.get(row.id())
+            {
+                row.evidence = stored.record.evidence.clone();
+            }
+            Change::Put(AnyRecord::Responsibility(row))
+        })
+        .collect()
+}

@@ -1,0 +1,495 @@
+//! The register against real databases: changes written with their ledger entries, history,
+//! refusals that leave everything as it was, and edits made behind phiguard's back. Every test
+//! runs on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
+
+use jiff::Timestamp;
+use jiff::civil::date;
+use phiguard_core::Source;
+use phiguard_ledger::Ledger;
+use phiguard_ledger::note::SigningKey;
+use phiguard_register::records::{Baa, BaaStatus, Vendor};
+use phiguard_register::{Action, Change, Kind, Register, RegisterError};
+use phiguard_store::{DatabaseUrl, Store, StoreOptions};
+use phiguard_testkit::PostgresDatabase;
+
+struct TestDb {
+    store: Store,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    _postgres: Option<PostgresDatabase>,
+}
+
+impl TestDb {
+    async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::sqlite(dir.path().join("phiguard.db"));
+        TestDb {
+            store: Store::open(&url, &StoreOptions::default()).await.unwrap(),
+            _sqlite_dir: Some(dir),
+            _postgres: None,
+        }
+    }
+
+    async fn postgres() -> Option<TestDb> {
+        let db = phiguard_testkit::fresh_postgres_database().await?;
+        let url = DatabaseUrl::parse(db.url()).unwrap();
+        Some(TestDb {
+            store: Store::open(&url, &StoreOptions::default()).await.unwrap(),
+            _sqlite_dir: None,
+            _postgres: Some(db),
+        })
+    }
+
+    async fn exec(&self, sql: &str) {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(self.store.pool())
+            .await
+            .unwrap();
+    }
+
+    fn register(&self) -> Register {
+        Register::new(self.store.clone())
+    }
+
+    async fn ledger_size(&self) -> u64 {
+        Ledger::open(self.store.clone()).size().await.unwrap()
+    }
+
+    /// Verifies the whole ledger against a checkpoint signed now.
+    async fn ledger_verifies(&self) {
+        let ledger = Ledger::open(self.store.clone());
+        let key = SigningKey::generate("test").unwrap();
+        ledger.checkpoint(&key).await.unwrap();
+        let report = ledger
+            .verify(&key.verifier(), &mut |_, _| {})
+            .await
+            .unwrap();
+        assert!(report.is_ok(), "{report:?}");
+    }
+}
+
+phiguard_testkit::on_both_databases!(
+    every_change_is_in_the_ledger_with_its_actor_and_before_and_after,
+    a_change_that_changes_nothing_records_nothing,
+    refused_changes_leave_the_register_and_the_ledger_as_they_were,
+    a_record_still_named_by_another_cannot_be_removed,
+    register_changes_and_ledger_appends_from_many_tasks_keep_one_verified_tree,
+    an_edit_behind_phiguards_back_is_found,
+    a_removal_behind_phiguards_back_is_found,
+    an_older_state_put_back_is_found,
+    a_closed_database_is_an_error_not_a_panic,
+);
+
+fn alice() -> Source {
+    Source {
+        host: None,
+        agent: "phiguard/test".into(),
+        actor: Some("alice".into()),
+    }
+}
+
+fn now() -> Timestamp {
+    "2026-11-28T12:00:00Z".parse().unwrap()
+}
+
+fn vendor(id: &str, touches_phi: bool) -> Vendor {
+    Vendor {
+        id: id.into(),
+        name: format!("{id} Inc."),
+        services: vec!["hosting".into()],
+        touches_phi,
+        systems: Vec::new(),
+        contact: None,
+        notes: None,
+    }
+}
+
+fn baa(id: &str, vendor: &str) -> Baa {
+    Baa {
+        id: id.into(),
+        vendor: vendor.into(),
+        status: BaaStatus::Signed,
+        signed: Some(date(2026, 1, 15)),
+        effective: Some(date(2026, 2, 1)),
+        expires: Some(date(2028, 1, 31)),
+        breach_notice_days: Some(30),
+        return_or_destroy: true,
+        subcontractor_flow_down: true,
+        document: None,
+    }
+}
+
+async fn every_change_is_in_the_ledger_with_its_actor_and_before_and_after(db: TestDb) {
+    let register = db.register();
+    let created = register
+        .apply(
+            &[Change::Create(vendor("acme", true).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].change.action, Action::Create);
+
+    let mut changed = vendor("acme", true);
+    changed.name = "Acme Cloud".into();
+    let bob = Source {
+        actor: Some("bob".into()),
+        ..alice()
+    };
+    register
+        .apply(&[Change::Update(changed.clone().into())], &bob, now())
+        .await
+        .unwrap();
+    let snapshot = register.snapshot().await.unwrap();
+    assert_eq!(snapshot.vendors["acme"].record, changed);
+    assert!(snapshot.tampered.is_empty(), "{:?}", snapshot.tampered);
+    register
+        .apply(
+            &[Change::Delete {
+                kind: Kind::Vendor,
+                id: "acme".into(),
+            }],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(register.snapshot().await.unwrap().vendors.is_empty());
+
+    let history = register.history(Kind::Vendor, "acme").await.unwrap();
+    let actions: Vec<Action> = history.iter().map(|h| h.action).collect();
+    assert_eq!(actions, [Action::Create, Action::Update, Action::Delete]);
+    let actors: Vec<&str> = history
+        .iter()
+        .map(|h| h.actor.as_deref().unwrap())
+        .collect();
+    assert_eq!(actors, ["alice", "bob", "alice"]);
+    assert_eq!(history[0].before, None);
+    assert_eq!(history[1].before.as_ref().unwrap()["name"], "acme Inc.");
+    assert_eq!(history[1].after.as_ref().unwrap()["name"], "Acme Cloud");
+    assert_eq!(history[2].after, None);
+    assert_eq!(history[0].evidence, created[0].evidence);
+    assert!(
+        history
+            .windows(2)
+            .all(|w| w[0].evidence.seq < w[1].evidence.seq)
+    );
+    // The entries are ordinary ledger entries: the whole log still verifies.
+    let ledger = Ledger::open(db.store.clone());
+    let stored = ledger.get(history[1].evidence.seq).await.unwrap().unwrap();
+    assert_eq!(stored.leaf_hash, history[1].evidence.leaf_hash);
+    assert!(stored.entry.contains("\"kind\":\"register.change\""));
+    db.ledger_verifies().await;
+}
+
+async fn a_change_that_changes_nothing_records_nothing(db: TestDb) {
+    let register = db.register();
+    register
+        .apply(&[Change::Put(vendor("acme", true).into())], &alice(), now())
+        .await
+        .unwrap();
+    let size = db.ledger_size().await;
+    let again = register
+        .apply(&[Change::Put(vendor("acme", true).into())], &alice(), now())
+        .await
+        .unwrap();
+    assert!(again.is_empty());
+    let same = register
+        .apply(
+            &[Change::Update(vendor("acme", true).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(same.is_empty());
+    assert_eq!(db.ledger_size().await, size);
+}
+
+async fn refused_changes_leave_the_register_and_the_ledger_as_they_were(db: TestDb) {
+    let register = db.register();
+    register
+        .apply(
+            &[Change::Create(vendor("acme", true).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let before = register.snapshot().await.unwrap();
+    let size = db.ledger_size().await;
+
+    let taken = register
+        .apply(
+            &[Change::Create(vendor("acme", false).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            taken,
+            RegisterError::Exists {
+                kind: Kind::Vendor,
+                ..
+            }
+        ),
+        "{taken}"
+    );
+
+    let missing = register
+        .apply(
+            &[Change::Update(vendor("globex", true).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("there is no vendor \"globex\""),
+        "{missing}"
+    );
+
+    // One valid and one invalid change: neither is made.
+    let mut nameless = vendor("initech", true);
+    nameless.name = " ".into();
+    let invalid = register
+        .apply(
+            &[
+                Change::Create(vendor("globex", true).into()),
+                Change::Create(nameless.into()),
+            ],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    let text = invalid.to_string();
+    assert!(
+        text.contains("vendor \"initech\": `name` is empty"),
+        "{text}"
+    );
+
+    let dangling = register
+        .apply(
+            &[Change::Create(baa("b1", "nobody").into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        dangling
+            .to_string()
+            .contains("it names vendor \"nobody\", which does not exist"),
+        "{dangling}"
+    );
+
+    assert_eq!(register.snapshot().await.unwrap(), before);
+    assert_eq!(db.ledger_size().await, size);
+}
+
+async fn a_record_still_named_by_another_cannot_be_removed(db: TestDb) {
+    let register = db.register();
+    register
+        .apply(
+            &[
+                Change::Create(vendor("acme", true).into()),
+                Change::Create(baa("b1", "acme").into()),
+            ],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let refused = register
+        .apply(
+            &[Change::Delete {
+                kind: Kind::Vendor,
+                id: "acme".into(),
+            }],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("baa \"b1\": it names vendor \"acme\", which this change removes"),
+        "{refused}"
+    );
+    // Removing both in one change set is fine, in either order.
+    register
+        .apply(
+            &[
+                Change::Delete {
+                    kind: Kind::Vendor,
+                    id: "acme".into(),
+                },
+                Change::Delete {
+                    kind: Kind::Baa,
+                    id: "b1".into(),
+                },
+            ],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let snapshot = register.snapshot().await.unwrap();
+    assert!(snapshot.vendors.is_empty() && snapshot.baas.is_empty());
+}
+
+async fn register_changes_and_ledger_appends_from_many_tasks_keep_one_verified_tree(db: TestDb) {
+    let ledger = Ledger::open(db.store.clone());
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let register = db.register();
+        let ledger = ledger.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..5 {
+                let id = format!("v{n}-{round}");
+                register
+                    .apply(
+                        &[Change::Create(vendor(&id, n % 2 == 0).into())],
+                        &alice(),
+                        now(),
+                    )
+                    .await
+                    .unwrap();
+                let evidence = phiguard_core::Evidence {
+                    kind: "test.note".into(),
+                    time: now(),
+                    source: alice(),
+                    body: serde_json::json!({ "task": n, "round": round }),
+                };
+                ledger.append(&evidence).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(db.ledger_size().await, 80);
+    let snapshot = db.register().snapshot().await.unwrap();
+    assert_eq!(snapshot.vendors.len(), 40);
+    assert!(snapshot.tampered.is_empty());
+    db.ledger_verifies().await;
+}
+
+async fn an_edit_behind_phiguards_back_is_found(db: TestDb) {
+    let register = db.register();
+    register
+        .apply(
+            &[Change::Create(vendor("acme", true).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    // Someone with database access quietly says the vendor never touches PHI.
+    db.exec(
+        "UPDATE register_records SET body = REPLACE(body, '\"touches_phi\":true', '\"touches_phi\":false') \
+         WHERE kind = 'vendor' AND id = 'acme'",
+    )
+    .await;
+    let snapshot = register.snapshot().await.unwrap();
+    assert!(!snapshot.vendors["acme"].record.touches_phi);
+    assert_eq!(snapshot.tampered.len(), 1, "{:?}", snapshot.tampered);
+    assert_eq!(snapshot.tampered[0].kind, Kind::Vendor);
+    assert!(
+        snapshot.tampered[0]
+            .detail
+            .contains("changed outside phiguard")
+    );
+}
+
+async fn a_removal_behind_phiguards_back_is_found(db: TestDb) {
+    let register = db.register();
+    register
+        .apply(
+            &[
+                Change::Create(vendor("acme", true).into()),
+                Change::Create(vendor("globex", true).into()),
+            ],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    register
+        .apply(
+            &[Change::Delete {
+                kind: Kind::Vendor,
+                id: "globex".into(),
+            }],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(register.snapshot().await.unwrap().tampered.is_empty());
+    db.exec("DELETE FROM register_records WHERE id = 'acme'")
+        .await;
+    let tampered = register.snapshot().await.unwrap().tampered;
+    assert_eq!(tampered.len(), 1, "{tampered:?}");
+    assert_eq!(tampered[0].id, "acme");
+    assert!(tampered[0].detail.contains("is not a deletion"));
+}
+
+async fn an_older_state_put_back_is_found(db: TestDb) {
+    let register = db.register();
+    let first = register
+        .apply(
+            &[Change::Create(vendor("acme", true).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut changed = vendor("acme", false);
+    changed.notes = Some("no PHI since the migration".into());
+    register
+        .apply(&[Change::Update(changed.into())], &alice(), now())
+        .await
+        .unwrap();
+    // Put back the first state, consistent with its own ledger entry: the row alone looks
+    // genuine; only the change index shows that a later change was recorded.
+    sqlx::query(
+        "UPDATE register_records SET body = $1, ledger_seq = $2, leaf_hash = $3 WHERE id = 'acme'",
+    )
+    .bind(serde_json::to_string(first[0].change.after.as_ref().unwrap()).unwrap())
+    .bind(first[0].evidence.seq as i64)
+    .bind(first[0].evidence.leaf_hash.as_slice())
+    .execute(db.store.pool())
+    .await
+    .unwrap();
+    let tampered = register.snapshot().await.unwrap().tampered;
+    assert_eq!(tampered.len(), 1, "{tampered:?}");
+    assert!(
+        tampered[0].detail.contains("last recorded change is entry"),
+        "{tampered:?}"
+    );
+}
+
+async fn a_closed_database_is_an_error_not_a_panic(db: TestDb) {
+    let register = db.register();
+    db.store.clone().close().await;
+    let error = register
+        .apply(
+            &[Change::Create(vendor("acme", true).into())],
+            &alice(),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(!error.to_string().is_empty());
+    assert!(register.snapshot().await.is_err());
+}
