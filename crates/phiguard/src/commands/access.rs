@@ -2,13 +2,12 @@
 
 use anyhow::Context;
 use phiguard_register::records::{Decision, Grant, Review, ReviewDecision, Revocation};
-use phiguard_register::{Change, Register, RegisterError, Snapshot};
+use phiguard_register::{Change, RegisterError, Snapshot};
 use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{AccessCommand, GlobalArgs, ReviewCommand};
 use crate::commands::register::{Session, change_source, today};
-use crate::installation::Installation;
 use crate::output::Output;
 
 pub async fn run(
@@ -16,15 +15,8 @@ pub async fn run(
     command: &AccessCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, None).await?;
-    let register = Register::new(installation.store.clone());
-    let session = Session {
-        installation: &installation,
-        register: &register,
-        out,
-    };
-    let outcome = match command {
-        AccessCommand::Review(review) => reviews(&session, review).await,
+    Session::run(global, out, async |session| match command {
+        AccessCommand::Review(review) => reviews(session, review).await,
         AccessCommand::Revoke {
             grant,
             by,
@@ -32,7 +24,7 @@ pub async fn run(
             date,
             change,
         } => {
-            let snapshot = register.snapshot().await?;
+            let snapshot = session.register.snapshot().await?;
             let mut revoked = active_grant(&snapshot, grant)?;
             revoked.revoked = Some(Revocation {
                 date: date.unwrap_or_else(today),
@@ -43,9 +35,8 @@ pub async fn run(
                 .apply(&[Change::Update(revoked.into())], change)
                 .await
         }
-    };
-    installation.store.close().await;
-    outcome
+    })
+    .await
 }
 
 fn active_grant(snapshot: &Snapshot, id: &str) -> anyhow::Result<Grant> {

@@ -4,13 +4,11 @@
 use std::io::Write;
 
 use anyhow::Context;
-use phiguard_register::Register;
 use phiguard_register::exchange::matrix_csv;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, MatrixCommand};
 use crate::commands::register::Session;
-use crate::installation::Installation;
 use crate::output::Output;
 
 pub async fn run(
@@ -18,21 +16,14 @@ pub async fn run(
     command: &MatrixCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, None).await?;
-    let register = Register::new(installation.store.clone());
-    let session = Session {
-        installation: &installation,
-        register: &register,
-        out,
-    };
-    let outcome = match command {
+    Session::run(global, out, async |session| match command {
         MatrixCommand::Import {
             file,
             dry_run,
             change,
         } => {
             let rows = matrix_csv::read(file)?;
-            let current = register.snapshot().await?;
+            let current = session.register.snapshot().await?;
             let changes = matrix_csv::changes(&current, rows);
             if *dry_run {
                 let planned = phiguard_register::plan(&current, &changes)?.0;
@@ -56,7 +47,7 @@ pub async fn run(
             }
         }
         MatrixCommand::Export { file } => {
-            let snapshot = register.snapshot().await?;
+            let snapshot = session.register.snapshot().await?;
             if file.as_os_str() == "-" {
                 let mut stdout = std::io::stdout().lock();
                 matrix_csv::write(&snapshot, &mut stdout).context("could not write the matrix")?;
@@ -80,7 +71,6 @@ pub async fn run(
             }
             Ok(Outcome::Ok)
         }
-    };
-    installation.store.close().await;
-    outcome
+    })
+    .await
 }

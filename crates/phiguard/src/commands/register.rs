@@ -29,39 +29,29 @@ pub async fn run(
     command: &RegisterCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, None).await?;
-    let register = Register::new(installation.store.clone());
-    let outcome = {
-        let session = Session {
-            installation: &installation,
-            register: &register,
-            out,
-        };
-        match command {
-            RegisterCommand::Vendor(c) => session.records(c).await,
-            RegisterCommand::Baa(c) => session.records(c).await,
-            RegisterCommand::Sla(c) => session.records(c).await,
-            RegisterCommand::RestoreTest(c) => session.records(c).await,
-            RegisterCommand::Responsibility(c) => session.records(c).await,
-            RegisterCommand::Person(c) => session.records(c).await,
-            RegisterCommand::Course(c) => session.records(c).await,
-            RegisterCommand::Completion(c) => session.records(c).await,
-            RegisterCommand::Policy(c) => session.records(c).await,
-            RegisterCommand::Acknowledgment(c) => session.records(c).await,
-            RegisterCommand::Grant(c) => session.records(c).await,
-            RegisterCommand::Review(c) => session.records(c).await,
-            RegisterCommand::History { kind, id } => session.history(*kind, id).await,
-            RegisterCommand::Export { dir } => session.export(dir).await,
-            RegisterCommand::Import {
-                dir,
-                dry_run,
-                change,
-            } => session.import(dir, *dry_run, change).await,
-            RegisterCommand::Check => session.check().await,
-        }
-    };
-    installation.store.close().await;
-    outcome
+    Session::run(global, out, async |session| match command {
+        RegisterCommand::Vendor(c) => session.records(c).await,
+        RegisterCommand::Baa(c) => session.records(c).await,
+        RegisterCommand::Sla(c) => session.records(c).await,
+        RegisterCommand::RestoreTest(c) => session.records(c).await,
+        RegisterCommand::Responsibility(c) => session.records(c).await,
+        RegisterCommand::Person(c) => session.records(c).await,
+        RegisterCommand::Course(c) => session.records(c).await,
+        RegisterCommand::Completion(c) => session.records(c).await,
+        RegisterCommand::Policy(c) => session.records(c).await,
+        RegisterCommand::Acknowledgment(c) => session.records(c).await,
+        RegisterCommand::Grant(c) => session.records(c).await,
+        RegisterCommand::Review(c) => session.records(c).await,
+        RegisterCommand::History { kind, id } => session.history(*kind, id).await,
+        RegisterCommand::Export { dir } => session.export(dir).await,
+        RegisterCommand::Import {
+            dir,
+            dry_run,
+            change,
+        } => session.import(dir, *dry_run, change).await,
+        RegisterCommand::Check => session.check().await,
+    })
+    .await
 }
 
 /// What a register command works with.
@@ -353,6 +343,25 @@ struct Listed {
 }
 
 impl Session<'_> {
+    /// Opens the installation, runs `work` on its register, and closes the database whatever
+    /// the outcome.
+    pub async fn run(
+        global: &GlobalArgs,
+        out: &Output,
+        work: impl AsyncFnOnce(&Session<'_>) -> anyhow::Result<Outcome>,
+    ) -> anyhow::Result<Outcome> {
+        let installation = Installation::open(global, None).await?;
+        let register = Register::new(installation.store.clone());
+        let outcome = work(&Session {
+            installation: &installation,
+            register: &register,
+            out,
+        })
+        .await;
+        installation.store.close().await;
+        outcome
+    }
+
     async fn records<F: RecordFields>(
         &self,
         command: &RecordCommand<F>,

@@ -25,6 +25,16 @@ pub struct Person {
 }
 
 impl Person {
+    /// Whether a requirement for `roles` applies to them: their role is listed, or, when no
+    /// role is, they have access to PHI (the workforce HIPAA's training and policies are for).
+    pub fn has_role_in(&self, roles: &[String]) -> bool {
+        if roles.is_empty() {
+            self.phi_access
+        } else {
+            roles.iter().any(|role| role.eq_ignore_ascii_case(&self.role))
+        }
+    }
+
     /// Whether they have left the organisation as of `day`.
     pub fn has_left_by(&self, day: Date) -> bool {
         self.left.is_some_and(|left| left < day)
@@ -70,13 +80,7 @@ pub struct Course {
 impl Course {
     /// Whether `person` must take this course.
     pub fn required_of(&self, person: &Person) -> bool {
-        if self.roles.is_empty() {
-            person.phi_access
-        } else {
-            self.roles
-                .iter()
-                .any(|role| role.eq_ignore_ascii_case(&person.role))
-        }
+        person.has_role_in(&self.roles)
     }
 
     /// The day a completion on `completed` stops being current.
@@ -166,13 +170,7 @@ pub struct Policy {
 impl Policy {
     /// Whether `person` must acknowledge this policy.
     pub fn required_of(&self, person: &Person) -> bool {
-        if self.roles.is_empty() {
-            person.phi_access
-        } else {
-            self.roles
-                .iter()
-                .any(|role| role.eq_ignore_ascii_case(&person.role))
-        }
+        person.has_role_in(&self.roles)
     }
 }
 
