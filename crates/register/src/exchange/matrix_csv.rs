@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use phiguard_core::ControlId;
 
-use super::{line_of, read_limited, utf8_text};
+use super::{read_limited, utf8_text};
 use crate::records::{Record, Responsibility, ResponsibilityRecord};
 use crate::{AnyRecord, Change, FileProblem, RegisterError, Snapshot};
 
@@ -71,9 +71,8 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
                 break;
             }
         };
-        let line = row
-            .position()
-            .map_or_else(|| line_of(text.as_bytes(), 0), |p| p.line());
+        // Where the row starts: a quoted cell may span lines.
+        let line = row.position().map_or(1, |p| p.line());
         if row.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }

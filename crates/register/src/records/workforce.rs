@@ -31,7 +31,9 @@ impl Person {
         if roles.is_empty() {
             self.phi_access
         } else {
-            roles.iter().any(|role| role.eq_ignore_ascii_case(&self.role))
+            roles
+                .iter()
+                .any(|role| role.eq_ignore_ascii_case(&self.role))
         }
     }
 
