@@ -97,6 +97,7 @@ pub fn plan(
             kind,
             id: id.clone(),
             message,
+            names: None,
         }));
         planned.push(Planned {
             action,
@@ -119,6 +120,7 @@ pub fn plan(
                     "does not exist; add it first"
                 }
             ),
+            names: Some((kind, id)),
         });
     }
     if problems.is_empty() {

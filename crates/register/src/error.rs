@@ -8,6 +8,9 @@ pub struct Problem {
     pub kind: Kind,
     pub id: String,
     pub message: String,
+    /// For a reference that does not resolve: the record named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names: Option<(Kind, String)>,
 }
 
 impl std::fmt::Display for Problem {

@@ -72,14 +72,25 @@ macro_rules! kinds {
 
             /// The record as JSON, as stored and as recorded in the ledger.
             pub fn to_json(&self) -> serde_json::Value {
-                let value = match self { $( AnyRecord::$variant(r) => serde_json::to_value(r), )* };
                 // Every record type serialises to a JSON object: no maps with non-string keys,
                 // no floats outside JSON's range (validation rejects NaN and infinities).
-                value.unwrap_or(serde_json::Value::Null)
+                serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
             }
 
             pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<AnyRecord, serde_json::Error> {
-                Ok(match kind { $( Kind::$variant => AnyRecord::$variant(serde_json::from_value(value)?), )* })
+                AnyRecord::deserialize(kind, value)
+            }
+
+            /// Reads a record of `kind` from any serde format (JSON, the YAML of an export).
+            pub fn deserialize<'de, D: serde::Deserializer<'de>>(kind: Kind, deserializer: D) -> Result<AnyRecord, D::Error> {
+                Ok(match kind { $( Kind::$variant => AnyRecord::$variant(<$ty>::deserialize(deserializer)?), )* })
+            }
+        }
+
+        /// A record serialises as its own type, fields in their declared order (`id` first).
+        impl Serialize for AnyRecord {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self { $( AnyRecord::$variant(r) => r.serialize(serializer), )* }
             }
         }
 

@@ -1249,11 +1249,13 @@ fn a_matrix_without_its_columns_is_refused() {
 }
 
 #[test]
-fn reimporting_a_matrix_keeps_evidence_links() {
+fn reimporting_a_matrix_keeps_owners_notes_and_evidence_links() {
     let mut current = Snapshot::default();
     let control = ControlId::from_str("164.312(b)").unwrap();
     let mut record = ResponsibilityRecord::new(control, Responsibility::Shared);
     record.evidence = vec!["https://wiki.example.org/audit-logs".into()];
+    record.owner = Some("Platform team".into());
+    record.notes = Some("CloudTrail plus our own app logs".into());
     current.insert(record.into(), None);
     let mut other = ResponsibilityRecord::new(
         ControlId::from_str("164.312(d)").unwrap(),
@@ -1281,6 +1283,11 @@ fn reimporting_a_matrix_keeps_evidence_links() {
     };
     assert_eq!(kept.responsibility, Responsibility::Customer);
     assert_eq!(kept.evidence, ["https://wiki.example.org/audit-logs"]);
+    assert_eq!(kept.owner.as_deref(), Some("Platform team"));
+    assert_eq!(
+        kept.notes.as_deref(),
+        Some("CloudTrail plus our own app logs")
+    );
     let AnyRecord::Responsibility(replaced) =
         after.get(Kind::Responsibility, "164.312(d)").unwrap()
     else {

@@ -159,8 +159,8 @@ pub enum MatrixCommand {
     #[command(
         after_help = "The CSV needs a header with the columns control and responsibility \
                       (provider, customer, shared or not applicable), and may have owner, notes \
-                      and evidence. Rows update the controls they name; evidence links already \
-                      recorded are kept when the file has none. Nothing is imported if any row \
+                      and evidence. Rows update the controls they name; an owner, notes or \
+                      evidence links already recorded are kept where the file leaves them empty. Nothing is imported if any row \
                       is invalid.\n\n\
                       Examples:\n  phiguard matrix import aws-hipaa-responsibility.csv --dry-run\n  \
                       phiguard matrix import aws-hipaa-responsibility.csv --actor 'Dana (CISO)'"

@@ -227,17 +227,25 @@ pub fn write(snapshot: &Snapshot, out: impl std::io::Write) -> Result<(), std::i
 }
 
 /// The changes that merge an imported matrix into the register: a [`Change::Put`] for every
-/// row. A row without evidence keeps the evidence links of the record it replaces, because a
-/// provider's matrix never has them: they are what the organisation added (its attestation
-/// copy, its runbook), and re-importing the provider's next version must not wipe them.
-/// Controls the file does not list are left alone; a matrix import never deletes.
+/// row. What a row leaves empty (owner, notes, evidence links) keeps the value of the record
+/// it replaces, because a provider's matrix never has them: they are what the organisation
+/// added (who answers for the control, its attestation copy, its runbook), and re-importing
+/// the provider's next version must not wipe them. Controls the file does not list are left
+/// alone; a matrix import never deletes.
 pub fn changes(current: &Snapshot, rows: Vec<ResponsibilityRecord>) -> Vec<Change> {
     rows.into_iter()
         .map(|mut row| {
-            if row.evidence.is_empty()
-                && let Some(stored) = current.matrix.get(row.id())
-            {
-                row.evidence = stored.record.evidence.clone();
+            if let Some(stored) = current.matrix.get(row.id()) {
+                let stored = &stored.record;
+                if row.owner.is_none() {
+                    row.owner.clone_from(&stored.owner);
+                }
+                if row.notes.is_none() {
+                    row.notes.clone_from(&stored.notes);
+                }
+                if row.evidence.is_empty() {
+                    row.evidence.clone_from(&stored.evidence);
+                }
             }
             Change::Put(AnyRecord::Responsibility(row))
         })

@@ -11,11 +11,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::ser::{Serialize, Serializer};
-
 use super::node::{self, DecodeError, Node, NodeDeserializer, Value};
 use super::{read_limited, utf8_text};
-use crate::records::*;
 use crate::{AnyRecord, Change, FileProblem, Kind, RegisterError, Snapshot};
 
 /// Writes one YAML file per kind ([`Kind::file_name`]) into `dir`, creating it if missing.
@@ -50,10 +47,9 @@ pub fn export(snapshot: &Snapshot, dir: &Path) -> Result<Vec<PathBuf>, RegisterE
 /// The text of one kind's file as [`export`] writes it: a comment saying what it is and how it
 /// is applied, then `records` (all of `kind`) as a YAML list, in the order given.
 pub fn render(kind: Kind, records: &[AnyRecord]) -> Result<String, RegisterError> {
-    let items: Vec<Typed<'_>> = records.iter().map(Typed).collect();
     // Records are strings, numbers, dates and lists of them; YAML can write every value, so
     // this fails only on a bug, reported against the file it was for.
-    let body = serde_saphyr::to_string(&items).map_err(|error| RegisterError::Io {
+    let body = serde_saphyr::to_string(&records).map_err(|error| RegisterError::Io {
         action: "write YAML for",
         path: PathBuf::from(kind.file_name()),
         source: std::io::Error::other(error),
@@ -67,50 +63,9 @@ pub fn render(kind: Kind, records: &[AnyRecord]) -> Result<String, RegisterError
     ))
 }
 
-/// A record serialized as its own type, so fields keep their declared order (`id` first).
-struct Typed<'a>(&'a AnyRecord);
-
-impl Serialize for Typed<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            AnyRecord::Vendor(r) => r.serialize(serializer),
-            AnyRecord::Baa(r) => r.serialize(serializer),
-            AnyRecord::Sla(r) => r.serialize(serializer),
-            AnyRecord::RestoreTest(r) => r.serialize(serializer),
-            AnyRecord::Responsibility(r) => r.serialize(serializer),
-            AnyRecord::Person(r) => r.serialize(serializer),
-            AnyRecord::Course(r) => r.serialize(serializer),
-            AnyRecord::Completion(r) => r.serialize(serializer),
-            AnyRecord::Policy(r) => r.serialize(serializer),
-            AnyRecord::Acknowledgment(r) => r.serialize(serializer),
-            AnyRecord::Grant(r) => r.serialize(serializer),
-            AnyRecord::Review(r) => r.serialize(serializer),
-        }
-    }
-}
-
 /// Decodes one record of `kind`.
 fn decode(kind: Kind, node: &Node) -> Result<AnyRecord, DecodeError> {
-    fn typed<T: Record>(node: &Node) -> Result<AnyRecord, DecodeError>
-    where
-        AnyRecord: From<T>,
-    {
-        T::deserialize(NodeDeserializer(node)).map(AnyRecord::from)
-    }
-    match kind {
-        Kind::Vendor => typed::<Vendor>(node),
-        Kind::Baa => typed::<Baa>(node),
-        Kind::Sla => typed::<Sla>(node),
-        Kind::RestoreTest => typed::<RestoreTest>(node),
-        Kind::Responsibility => typed::<ResponsibilityRecord>(node),
-        Kind::Person => typed::<Person>(node),
-        Kind::Course => typed::<Course>(node),
-        Kind::Completion => typed::<Completion>(node),
-        Kind::Policy => typed::<Policy>(node),
-        Kind::Acknowledgment => typed::<Acknowledgment>(node),
-        Kind::Grant => typed::<Grant>(node),
-        Kind::Review => typed::<Review>(node),
-    }
+    AnyRecord::deserialize(kind, NodeDeserializer(node))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory (so the rename
@@ -430,12 +385,7 @@ impl Imported {
                         reason: format!("{} {:?}: {}", problem.kind, problem.id, problem.message),
                     },
                     None => {
-                        // The message comes from `plan`: "it names KIND "ID", which ...".
-                        let named = self.kinds.iter().copied().find(|kind| {
-                            problem
-                                .message
-                                .starts_with(&format!("it names {} ", kind.name()))
-                        });
+                        let named = problem.names.as_ref().map(|(kind, _)| *kind);
                         FileProblem {
                             file: self.dir.join(named.unwrap_or(problem.kind).file_name()),
                             line: None,
