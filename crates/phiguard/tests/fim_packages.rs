@@ -26,7 +26,18 @@ impl Drop for Installed {
 }
 
 fn run(command: &mut Command) {
-    let output = command.output().unwrap();
+    // Another package manager run on the machine (an unattended upgrade, an apt-get in a
+    // parallel job) holds dpkg's lock for a while; dpkg itself does not wait for it.
+    let mut output = command.output().unwrap();
+    for _ in 0..120 {
+        if output.status.success()
+            || !String::from_utf8_lossy(&output.stderr).contains("locked by another process")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        output = command.output().unwrap();
+    }
     assert!(
         output.status.success(),
         "{command:?} failed: {}",
