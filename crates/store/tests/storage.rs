@@ -285,6 +285,11 @@ async fn both_databases_have_the_same_tables_and_columns(db: TestDb) {
             vec!["first_seen", "host", "package", "version"],
         ),
         ("phiguard_schema", vec!["applied_at", "name", "version"]),
+        ("register_changes", vec!["id", "kind", "seq"]),
+        (
+            "register_records",
+            vec!["body", "id", "kind", "leaf_hash", "ledger_seq"],
+        ),
     ]);
     let actual: BTreeMap<&str, Vec<&str>> = columns
         .iter()
