@@ -1,5 +1,6 @@
-//! What every whole-process benchmark needs: the phiguard binary to run, the CPU time its
-//! children used, the version of a peer tool, and the median of rounds.
+//! What every whole-process benchmark needs: the phiguard binary and the peer tools to run,
+//! the CPU time its children used, the version of a peer tool, the machine's load, and the
+//! median of rounds.
 
 use std::borrow::Borrow;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,31 @@ pub fn locate_phiguard(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
         path.display()
     );
     Ok(path)
+}
+
+/// A peer tool: the flag, else `name` on PATH, in /usr/sbin or in /usr/bin; the error says
+/// how to get it (`hint`, e.g. "Debian: `apt-get install -y lynis`").
+pub fn locate_program(flag: Option<&Path>, name: &str, hint: &str) -> anyhow::Result<PathBuf> {
+    if let Some(path) = flag {
+        anyhow::ensure!(path.is_file(), "no {name} at {}", path.display());
+        return Ok(path.to_owned());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/usr/bin".into()])
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .with_context(|| format!("{name} is not installed ({hint})"))
+}
+
+/// The 1, 5 and 15 minute load averages of /proc/loadavg, as it prints them ("?" if
+/// unreadable): a benchmark reports them before and after, since other work may share the
+/// machine.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// User and system CPU seconds of every child this process has waited for (cutime and

@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+mod assess;
 mod register;
 
+pub use assess::*;
 pub use register::*;
 
 /// The command-line definition, with what derive cannot express added: each register kind's
@@ -73,6 +75,45 @@ pub enum Command {
                             phiguard --home /var/lib/phiguard init --name clinic-prod"
     )]
     Init(InitArgs),
+
+    /// Assess every HIPAA control: status, owner and evidence, as a scorecard or a report
+    #[command(
+        after_help = "Runs the host checks, the register checks, a file integrity check (when a \
+                      baseline exists) and verifies the evidence ledger; then gives every \
+                      control of the catalog a status (met, partial, not met, not applicable, \
+                      unknown) with its owner from the responsibility matrix and the ledger \
+                      entries it rests on. The result is recorded in the ledger and a checkpoint \
+                      is signed, which every report names so an auditor can verify it. Exits 0 \
+                      when the assessment completes; --fail-on makes a script fail on a status.\n\n\
+                      Examples:\n  phiguard assess\n  \
+                      phiguard assess --html report.html --oscal results.json\n  \
+                      phiguard assess --profile proposed-2025 --json | jq .summary\n  \
+                      phiguard assess --skip host,fim --fail-on not-met"
+    )]
+    Assess(AssessArgs),
+
+    /// Attest that a control no machine can check is in place (valid 12 months)
+    #[command(
+        after_help = "Records who attests what, and the backing document's SHA-256, in the \
+                      register and the ledger. The assessment counts the control as met for 12 \
+                      months, unless a check that covers it fails.\n\n\
+                      Examples:\n  phiguard attest '164.310(a)(2)(ii)' --by 'Dana Ruiz, Security Officer' \\\n      \
+                      --statement 'Facility security plan reviewed; badge access audited' --evidence facility-plan.pdf\n  \
+                      phiguard attest '164.308(a)(1)(ii)(C)' --by 'HR lead' --statement 'Sanction policy applied as written'"
+    )]
+    Attest(AttestArgs),
+
+    /// Seed a sample clinic into a new home and assess it, to see a full report at once
+    #[command(
+        after_help = "Creates a sample clinic in an empty home: vendors with one BAA missing, \
+                      staff with some training overdue, a responsibility matrix, access grants \
+                      with a lapsed review, a restore test, and a file integrity baseline of a \
+                      small sample tree with one file changed since. Then runs the assessment. \
+                      It refuses a home that already holds records.\n\n\
+                      Examples:\n  phiguard --home /tmp/phiguard-demo demo --html demo-report.html\n  \
+                      phiguard --home /tmp/phiguard-demo register vendor list"
+    )]
+    Demo(DemoArgs),
 
     /// Show where phiguard keeps its data and what it holds
     #[command(

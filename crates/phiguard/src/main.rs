@@ -57,6 +57,9 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Init(args) => commands::init::run(&cli.global, args, out).await,
         Command::Status => commands::status::run(&cli.global, out).await,
+        Command::Assess(args) => commands::assess::run(&cli.global, args, out).await,
+        Command::Attest(args) => commands::assess::attest(&cli.global, args, out).await,
+        Command::Demo(args) => commands::demo::run(&cli.global, args, out).await,
         Command::Ledger(command) => commands::ledger::run(&cli.global, command, out).await,
         Command::Seal(args) => commands::seal::seal(&cli.global, args, out),
         Command::Unseal(args) => commands::seal::unseal(&cli.global, args, out),

@@ -170,6 +170,7 @@ kinds! {
     Acknowledgment(Acknowledgment) = "acknowledgment", "acknowledgments.yaml", acknowledgments, "policy acknowledgments";
     Grant(Grant) = "grant", "grants.yaml", grants, "access grants";
     Review(Review) = "review", "reviews.yaml", reviews, "access reviews";
+    Attestation(Attestation) = "attestation", "attestations.yaml", attestations, "attestations";
 }
 
 impl fmt::Display for Kind {

@@ -53,6 +53,22 @@ pub fn program(program: &str, debian_package: &str) -> Option<PathBuf> {
     found
 }
 
+/// Headless Chromium, for the tests that render the HTML report in a real browser. Debian's
+/// `chromium` package installs `chromium`; other distributions call it `chromium-browser`.
+/// Only when neither is on `PATH` is it reported missing (see [`program`]).
+pub fn chromium() -> Option<PathBuf> {
+    let on_path = |name: &str| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|candidate| candidate.is_file())
+        })
+    };
+    on_path("chromium")
+        .or_else(|| on_path("chromium-browser"))
+        .or_else(|| program("chromium", "chromium"))
+}
+
 /// The URL of the PostgreSQL server for tests, or `None` (after the skip note) when
 /// `PHIGUARD_TEST_POSTGRES` is unset.
 pub fn postgres_server() -> Option<String> {

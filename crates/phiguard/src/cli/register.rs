@@ -93,6 +93,9 @@ pub enum RegisterCommand {
     /// Access review campaigns (see also `phiguard access review`)
     #[command(subcommand)]
     Review(RecordCommand<ReviewFields>),
+    /// Attestations to controls no machine can check (see also `phiguard attest`)
+    #[command(subcommand)]
+    Attestation(RecordCommand<AttestationFields>),
 
     /// Every recorded change to one record, from the ledger
     #[command(
@@ -575,6 +578,26 @@ pub struct ReviewFields {
     pub closed: Option<Date>,
 }
 
+#[derive(Debug, Args, Serialize)]
+pub struct AttestationFields {
+    /// Who attests: name and role
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// What they attest, in their words
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// The day of the attestation [default for add: today]; it stands 12 months
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    /// The document that backs it; its SHA-256 is recorded
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
+    pub evidence: Option<PathBuf>,
+}
+
 /// Each kind's help: what a record is, and examples of adding and changing one.
 pub struct KindHelp {
     pub kind: Kind,
@@ -669,6 +692,13 @@ pub const KIND_HELP: &[KindHelp] = &[
         add: "phiguard register review add ehr-prod.2026-11-28 --system ehr-prod --grant alice-ehr --grant bob-ehr",
         update: "phiguard register review update ehr-prod.2026-11-28 --closed 2026-12-05",
     },
+    KindHelp {
+        kind: Kind::Attestation,
+        about: "A person's statement that a control no machine can check is in place; it stands 12 months. Its id is the control.",
+        sample_id: "164.310(a)(2)(ii)",
+        add: "phiguard register attestation add '164.310(a)(2)(ii)' --by 'Dana (CISO)' --statement 'Facility security plan reviewed and in force' --evidence facility-plan.pdf",
+        update: "phiguard register attestation update '164.310(a)(2)(ii)' --date 2026-11-28",
+    },
 ];
 
 /// Gives the register's generic record subcommands each kind's own help and examples.
@@ -721,6 +751,7 @@ fn help_suffix(kind: Kind) -> &'static str {
     match kind {
         Kind::Review => "(see also `phiguard access review`)",
         Kind::Responsibility => "(see also `phiguard matrix`)",
+        Kind::Attestation => "(see also `phiguard attest`)",
         _ => "",
     }
 }

@@ -110,7 +110,7 @@ async fn scan(rules: &RuleSet, algorithm: Algorithm, out: &Output) -> anyhow::Re
 }
 
 #[derive(Debug, Serialize)]
-struct BaselineResult {
+pub struct BaselineResult {
     baseline: phiguard_fim::BaselineInfo,
     warnings: Vec<phiguard_fim::ScanWarning>,
     /// What this baseline accepted, compared with the one before it (none for the first).
@@ -125,6 +125,34 @@ async fn baseline(
     actor: Option<&str>,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
+    let result = take_baseline(installation, args, reason, actor, out).await?;
+    out.result(&result, || {
+        let mut text = format!(
+            "baseline {} of {} paths ({}), root hash {}",
+            result.baseline.id, result.baseline.entries, result.baseline.algorithm, result.baseline.root_hash
+        );
+        if let Some(accepted) = &result.accepted {
+            text.push_str(&format!(
+                "\naccepted {} added, {} removed, {} changed since the previous baseline, by {}: {}",
+                accepted.added, accepted.removed, accepted.changed, result.baseline.actor, result.baseline.reason
+            ));
+        }
+        for warning in &result.warnings {
+            text.push_str(&format!("\nwarning: {}: {}", warning.path, warning.message));
+        }
+        text
+    });
+    Ok(Outcome::Ok)
+}
+
+/// Scans, saves the result as the newest baseline and records it in the ledger.
+pub async fn take_baseline(
+    installation: &Installation,
+    args: &FimScanArgs,
+    reason: &str,
+    actor: Option<&str>,
+    out: &Output,
+) -> anyhow::Result<BaselineResult> {
     let (rules, algorithm) = rules_of(installation, args)?;
     let previous = phiguard_fim::baseline::latest(&installation.store).await?;
     let scanned = scan(&rules, algorithm, out).await?;
@@ -156,28 +184,11 @@ async fn baseline(
             }),
         )
         .await?;
-    let result = BaselineResult {
+    Ok(BaselineResult {
         baseline: info,
         warnings: scanned.warnings,
         accepted,
-    };
-    out.result(&result, || {
-        let mut text = format!(
-            "baseline {} of {} paths ({}), root hash {}",
-            result.baseline.id, result.baseline.entries, result.baseline.algorithm, result.baseline.root_hash
-        );
-        if let Some(accepted) = &result.accepted {
-            text.push_str(&format!(
-                "\naccepted {} added, {} removed, {} changed since the previous baseline, by {}: {}",
-                accepted.added, accepted.removed, accepted.changed, result.baseline.actor, result.baseline.reason
-            ));
-        }
-        for warning in &result.warnings {
-            text.push_str(&format!("\nwarning: {}: {}", warning.path, warning.message));
-        }
-        text
-    });
-    Ok(Outcome::Ok)
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -255,7 +266,44 @@ async fn check(
     args: &FimScanArgs,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
+    let checked = run_check(installation, args, out)
+        .await?
+        .context("there is no baseline yet: run `phiguard fim init` first")?;
+    let (info, report) = (&checked.baseline, &checked.report);
+    let result = CheckResult {
+        baseline: info,
+        report,
+    };
+    out.result(&result, || human_report(info, report));
+    Ok(if report.summary.unexplained > 0 {
+        Outcome::FailingFindings
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// A FIM check against the newest baseline, recorded in the ledger.
+pub struct FimCheck {
+    pub baseline: phiguard_fim::BaselineInfo,
+    pub report: Report,
+    /// The ledger entry recording its summary.
+    pub evidence: phiguard_core::EvidenceRef,
+}
+
+/// Compares the files with the newest baseline and records the outcome; `None` when there is
+/// no baseline to compare with. `phiguard fim check` and `phiguard assess` both run it.
+pub async fn run_check(
+    installation: &Installation,
+    args: &FimScanArgs,
+    out: &Output,
+) -> anyhow::Result<Option<FimCheck>> {
     let (rules, algorithm) = rules_of(installation, args)?;
+    if phiguard_fim::baseline::latest(&installation.store)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
     let (info, entries) = baseline_to_compare(installation, algorithm).await?;
     let explainer = PackageExplainer::new(&info);
     let scanned = scan(&rules, algorithm, out).await?;
@@ -267,21 +315,17 @@ async fn check(
     // ePHI directories can themselves identify patients.
     let report_json = serde_json::to_vec(&report)?;
     let digest = phiguard_core::hex::encode(&phiguard_fim::baseline::sha256(&report_json));
-    installation.record(
-        "fim.check",
-        serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
-    )
-    .await?;
-    let result = CheckResult {
-        baseline: &info,
-        report: &report,
-    };
-    out.result(&result, || human_report(&info, &report));
-    Ok(if report.summary.unexplained > 0 {
-        Outcome::FailingFindings
-    } else {
-        Outcome::Ok
-    })
+    let evidence = installation
+        .record(
+            "fim.check",
+            serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
+        )
+        .await?;
+    Ok(Some(FimCheck {
+        baseline: info,
+        report,
+        evidence,
+    }))
 }
 
 fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {

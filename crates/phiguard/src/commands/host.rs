@@ -48,7 +48,52 @@ async fn check(
     out: &Output,
 ) -> anyhow::Result<Outcome> {
     let root = args.root.clone().unwrap_or_else(|| "/".into());
-    let root = std::path::absolute(&root).unwrap_or(root);
+    let areas: Vec<Area> = if args.only.is_empty() {
+        Area::ALL.to_vec()
+    } else {
+        args.only.clone()
+    };
+    let run = run_checks(installation, &root, &areas, args.system.clone(), out).await?;
+    let findings = &run.recorded.findings;
+    let result = CheckResult {
+        run_id: run.recorded.run_id,
+        host: &run.host,
+        root: run.root.display().to_string(),
+        areas: areas.iter().map(|a| a.name()).collect(),
+        checks: run.checks,
+        summary: Summary::of(findings),
+        evidence: run.recorded.evidence,
+        findings,
+    };
+    out.result(&result, || human(&result, &run.root));
+    Ok(if findings.iter().any(|f| f.status.is_failing()) {
+        Outcome::FailingFindings
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// One run of the host checks, stored and recorded.
+pub struct HostRun {
+    /// The machine, or `image:ROOT` for an image.
+    pub host: String,
+    pub root: std::path::PathBuf,
+    /// How many checks ran.
+    pub checks: usize,
+    pub recorded: check_run::RecordedRun,
+}
+
+/// Runs the host checks of `areas` on `root` (`/` for this machine), with the register's
+/// grants for `system` (default: the host name), and stores and records the findings.
+/// `phiguard host check` and `phiguard assess` both run the checks through here.
+pub async fn run_checks(
+    installation: &Installation,
+    root: &Path,
+    areas: &[Area],
+    system: Option<String>,
+    out: &Output,
+) -> anyhow::Result<HostRun> {
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     anyhow::ensure!(
         root.is_dir(),
         "{} is not a directory; --root takes the directory an image or container file system \
@@ -67,11 +112,6 @@ async fn check(
         format!("image:{}", root.display())
     };
     ctx.host = Some(host.clone());
-    let areas: Vec<Area> = if args.only.is_empty() {
-        Area::ALL.to_vec()
-    } else {
-        args.only.clone()
-    };
 
     let config = installation.home.config();
     let mut settings = Settings {
@@ -82,7 +122,7 @@ async fn check(
     };
     if areas.contains(&Area::Access) {
         // Shell accounts are judged against the register's grants for this system.
-        let system = args.system.clone().unwrap_or_else(|| host.clone());
+        let system = system.unwrap_or_else(|| host.clone());
         let snapshot = phiguard_register::Register::new(installation.store.clone())
             .snapshot()
             .await
@@ -160,24 +200,11 @@ async fn check(
         findings,
     )
     .await?;
-    let findings = recorded.findings;
-    let summary = Summary::of(&findings);
-    let failing = findings.iter().any(|f| f.status.is_failing());
-    let result = CheckResult {
-        run_id: recorded.run_id,
-        host: &host,
-        root: root.display().to_string(),
-        areas: areas.iter().map(|a| a.name()).collect(),
+    Ok(HostRun {
+        host,
+        root,
         checks: selected.len(),
-        summary,
-        evidence: recorded.evidence,
-        findings: &findings,
-    };
-    out.result(&result, || human(&result, &root));
-    Ok(if failing {
-        Outcome::FailingFindings
-    } else {
-        Outcome::Ok
+        recorded,
     })
 }
 

@@ -1,5 +1,7 @@
 pub mod access;
+pub mod assess;
 pub mod check_run;
+pub mod demo;
 pub mod fim;
 pub mod host;
 pub mod init;

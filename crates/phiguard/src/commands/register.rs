@@ -16,9 +16,9 @@ use serde_json::{Map, Value};
 
 use crate::Outcome;
 use crate::cli::{
-    AcknowledgmentFields, BaaFields, ChangeArgs, CompletionFields, CourseFields, GlobalArgs,
-    GrantFields, PersonFields, PolicyFields, RecordCommand, RegisterCommand, ResponsibilityFields,
-    RestoreTestFields, ReviewFields, SlaFields, VendorFields,
+    AcknowledgmentFields, AttestationFields, BaaFields, ChangeArgs, CompletionFields, CourseFields,
+    GlobalArgs, GrantFields, PersonFields, PolicyFields, RecordCommand, RegisterCommand,
+    ResponsibilityFields, RestoreTestFields, ReviewFields, SlaFields, VendorFields,
 };
 use crate::commands::check_run::{self, Summary};
 use crate::installation::Installation;
@@ -42,6 +42,7 @@ pub async fn run(
         RegisterCommand::Acknowledgment(c) => session.records(c).await,
         RegisterCommand::Grant(c) => session.records(c).await,
         RegisterCommand::Review(c) => session.records(c).await,
+        RegisterCommand::Attestation(c) => session.records(c).await,
         RegisterCommand::History { kind, id } => session.history(*kind, id).await,
         RegisterCommand::Export { dir } => session.export(dir).await,
         RegisterCommand::Import {
@@ -262,6 +263,23 @@ impl RecordFields for ReviewFields {
     }
 }
 
+impl RecordFields for AttestationFields {
+    const KIND: Kind = Kind::Attestation;
+
+    fn computed(
+        &self,
+        adding: bool,
+        _: &Snapshot,
+        today: Date,
+    ) -> anyhow::Result<Map<String, Value>> {
+        let mut fields = default_date(adding && self.date.is_none(), "date", today);
+        if let Some(path) = &self.evidence {
+            fields.insert("evidence".into(), serde_json::to_value(document(path)?)?);
+        }
+        Ok(fields)
+    }
+}
+
 fn default_date(wanted: bool, field: &str, today: Date) -> Map<String, Value> {
     let mut fields = Map::new();
     if wanted {
@@ -378,7 +396,7 @@ impl Session<'_> {
                     ),
                 };
                 let mut value = Map::new();
-                let id_field = if kind == Kind::Responsibility {
+                let id_field = if matches!(kind, Kind::Responsibility | Kind::Attestation) {
                     "control"
                 } else {
                     "id"
@@ -576,25 +594,7 @@ impl Session<'_> {
     }
 
     async fn check(&self) -> anyhow::Result<Outcome> {
-        let started_at = jiff::Timestamp::now();
-        let snapshot = Arc::new(self.register.snapshot().await?);
-        let registry = phiguard_register::checks::registry(
-            Arc::clone(&snapshot),
-            &check_settings(&self.installation.home.config().register),
-        )
-        .context("the register checks could not be assembled")?;
-        let ctx = CheckContext::new("/", started_at);
-        let findings = registry.run_all(&ctx, |_| true);
-        let mut context = Map::new();
-        context.insert("records".into(), snapshot.all().len().into());
-        let recorded = check_run::record(
-            self.installation,
-            "register.check",
-            check_run::run(started_at, None, "register".into()),
-            context,
-            findings,
-        )
-        .await?;
+        let (checks, recorded) = self.run_checks().await?;
         let summary = Summary::of(&recorded.findings);
         #[derive(Serialize)]
         struct Checked<'a> {
@@ -606,7 +606,7 @@ impl Session<'_> {
         }
         let result = Checked {
             run_id: recorded.run_id,
-            checks: registry.len(),
+            checks,
             summary: &summary,
             evidence: recorded.evidence,
             findings: &recorded.findings,
@@ -630,6 +630,31 @@ impl Session<'_> {
         } else {
             Outcome::Ok
         })
+    }
+
+    /// Runs the register checks and stores and records their findings; returns how many
+    /// checks ran. `phiguard register check` and `phiguard assess` both run them through here.
+    pub async fn run_checks(&self) -> anyhow::Result<(usize, check_run::RecordedRun)> {
+        let started_at = jiff::Timestamp::now();
+        let snapshot = Arc::new(self.register.snapshot().await?);
+        let registry = phiguard_register::checks::registry(
+            Arc::clone(&snapshot),
+            &check_settings(&self.installation.home.config().register),
+        )
+        .context("the register checks could not be assembled")?;
+        let ctx = CheckContext::new("/", started_at);
+        let findings = registry.run_all(&ctx, |_| true);
+        let mut context = Map::new();
+        context.insert("records".into(), snapshot.all().len().into());
+        let recorded = check_run::record(
+            self.installation,
+            "register.check",
+            check_run::run(started_at, None, "register".into()),
+            context,
+            findings,
+        )
+        .await?;
+        Ok((registry.len(), recorded))
     }
 }
 

@@ -2,6 +2,7 @@
 //! id, its own validation, and the other records it names.
 
 mod access;
+mod attestation;
 mod backups;
 mod matrix;
 mod vendors;
@@ -12,6 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use access::{Decision, Grant, Review, ReviewDecision, Revocation};
+pub use attestation::{ATTESTATION_VALID_MONTHS, Attestation};
 pub use backups::{RestoreResult, RestoreTest, Sla};
 pub use matrix::{Responsibility, ResponsibilityRecord};
 pub use vendors::{Baa, BaaStatus, Document, Vendor};

@@ -1,0 +1,538 @@
+//! From evidence to a status per control.
+//!
+//! A control's own evidence decides first: the findings of the checks the catalog maps to it.
+//! Machine evidence outranks a statement, so a failing check is not hidden by an attestation.
+//! Where no check speaks, a current attestation (for controls no machine can check) or the
+//! responsibility matrix (a control the provider carries, or one that does not apply) decides.
+//! A standard with implementation specifications is met through them. Nothing known is
+//! `unknown`, never `met`: an empty installation must not look compliant.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use phiguard_core::{EvidenceRef, Finding, Status};
+use phiguard_register::records::{Responsibility, ResponsibilityRecord};
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Control, ControlKind, Family, Profile, Requirement};
+
+/// Where a control stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControlStatus {
+    NotMet,
+    Partial,
+    Unknown,
+    Met,
+    NotApplicable,
+}
+
+impl ControlStatus {
+    pub const ALL: [ControlStatus; 5] = [
+        ControlStatus::Met,
+        ControlStatus::Partial,
+        ControlStatus::NotMet,
+        ControlStatus::Unknown,
+        ControlStatus::NotApplicable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlStatus::Met => "met",
+            ControlStatus::Partial => "partial",
+            ControlStatus::NotMet => "not met",
+            ControlStatus::Unknown => "unknown",
+            ControlStatus::NotApplicable => "not applicable",
+        }
+    }
+}
+
+/// A control's attestation, with the ledger entry that records it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attestation {
+    pub record: phiguard_register::records::Attestation,
+    pub evidence: Option<EvidenceRef>,
+}
+
+/// The signed checkpoint an assessment was computed at: an auditor verifies the evidence it
+/// cites with `phiguard ledger verify` and `ledger prove`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerCheckpoint {
+    pub origin: String,
+    pub size: u64,
+    /// The tree's root hash, in hex.
+    pub root: String,
+    /// The signed note itself.
+    pub note: String,
+}
+
+/// Everything an assessment is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Findings of every check that ran (host, register, FIM, ledger).
+    pub findings: Vec<Finding>,
+    /// Current and past attestations, by control id.
+    pub attestations: BTreeMap<String, Attestation>,
+    /// The responsibility matrix, by control citation.
+    pub matrix: Vec<ResponsibilityRecord>,
+    /// Sources that could not run, with why (no FIM baseline, host checks skipped…).
+    pub notes: Vec<String>,
+}
+
+/// How many findings of one status a check produced for a control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckTally {
+    pub check: String,
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub error: usize,
+    pub not_applicable: usize,
+}
+
+/// One control's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlResult {
+    pub id: String,
+    pub cite: String,
+    pub name: String,
+    pub kind: ControlKind,
+    pub requirement: Requirement,
+    pub family: Family,
+    pub parent: Option<String>,
+    pub summary: String,
+    pub status: ControlStatus,
+    /// Why it has that status, in a sentence.
+    pub basis: String,
+    /// Who answers for it, from the responsibility matrix.
+    pub owner: Option<String>,
+    pub responsibility: Option<Responsibility>,
+    /// The checks that spoke, with their findings counted.
+    pub checks: Vec<CheckTally>,
+    /// The findings that need attention (fail, error, warn), in full.
+    pub attention: Vec<Finding>,
+    /// Ledger entries the status rests on, by sequence number.
+    pub evidence: Vec<EvidenceRef>,
+    /// What to do, from the failing findings and the catalog; empty when met.
+    pub remediation: Vec<String>,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub met: usize,
+    pub partial: usize,
+    pub not_met: usize,
+    pub unknown: usize,
+    pub not_applicable: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, status: ControlStatus) {
+        *match status {
+            ControlStatus::Met => &mut self.met,
+            ControlStatus::Partial => &mut self.partial,
+            ControlStatus::NotMet => &mut self.not_met,
+            ControlStatus::Unknown => &mut self.unknown,
+            ControlStatus::NotApplicable => &mut self.not_applicable,
+        } += 1;
+    }
+
+    pub fn total(&self) -> usize {
+        self.met + self.partial + self.not_met + self.unknown + self.not_applicable
+    }
+
+    pub fn get(&self, status: ControlStatus) -> usize {
+        match status {
+            ControlStatus::Met => self.met,
+            ControlStatus::Partial => self.partial,
+            ControlStatus::NotMet => self.not_met,
+            ControlStatus::Unknown => self.unknown,
+            ControlStatus::NotApplicable => self.not_applicable,
+        }
+    }
+}
+
+/// The status of every control of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub profile: Profile,
+    /// The installation assessed.
+    pub installation: String,
+    pub assessed_at: jiff::Timestamp,
+    pub today: Date,
+    pub phiguard_version: String,
+    pub summary: Tally,
+    /// Counts per safeguard family, in family order.
+    pub families: Vec<(Family, Tally)>,
+    /// In catalog order.
+    pub controls: Vec<ControlResult>,
+    /// Sources that could not run.
+    pub notes: Vec<String>,
+    /// The ledger entry recording this assessment, once recorded.
+    pub evidence: Option<EvidenceRef>,
+    /// The checkpoint the evidence can be verified against, once signed.
+    pub checkpoint: Option<LedgerCheckpoint>,
+}
+
+impl Assessment {
+    /// The controls that are not met or partial, worst first (required before addressable,
+    /// then by the severity of their worst finding).
+    pub fn failures(&self) -> Vec<&ControlResult> {
+        let mut failing: Vec<&ControlResult> = self
+            .controls
+            .iter()
+            .filter(|c| matches!(c.status, ControlStatus::NotMet | ControlStatus::Partial))
+            .collect();
+        failing.sort_by_key(|c| {
+            let worst = c.attention.iter().map(|f| f.severity).max();
+            (
+                c.status,
+                c.requirement != Requirement::Required,
+                std::cmp::Reverse(worst),
+            )
+        });
+        failing
+    }
+}
+
+/// Assesses every control of `profile` in `catalog` from `inputs` as of `today`.
+pub fn evaluate(
+    catalog: &Catalog,
+    profile: Profile,
+    inputs: &Inputs,
+    today: Date,
+) -> Vec<ControlResult> {
+    let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in &inputs.findings {
+        by_check
+            .entry(finding.check.as_str())
+            .or_default()
+            .push(finding);
+    }
+    let matrix: BTreeMap<String, &ResponsibilityRecord> = inputs
+        .matrix
+        .iter()
+        .map(|row| (row.control().to_string(), row))
+        .collect();
+    let controls: Vec<&Control> = catalog
+        .controls
+        .iter()
+        .filter(|c| profile == Profile::Proposed2025 || !c.proposed)
+        .collect();
+    // A standard the matrix marks not applicable takes its specifications with it (a clinic
+    // is no group health plan, whatever 164.314(b)(2) says).
+    let not_applicable: Vec<&str> = controls
+        .iter()
+        .filter(|c| {
+            c.citation.is_some_and(|citation| {
+                matrix
+                    .get(&citation.to_string())
+                    .is_some_and(|row| row.responsibility == Responsibility::NotApplicable)
+            })
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    let mut results: Vec<ControlResult> = controls
+        .iter()
+        .map(|control| {
+            let parent_not_applicable = control
+                .parent
+                .as_deref()
+                .is_some_and(|parent| not_applicable.contains(&parent));
+            own_result(
+                control,
+                parent_not_applicable,
+                &by_check,
+                &matrix,
+                inputs,
+                today,
+            )
+        })
+        .collect();
+    roll_up_standards(&mut results);
+    results
+}
+
+/// Checks that vouch for phiguard's own records (the ledger verifies, no register record was
+/// edited behind its back) rather than for the organisation's safeguards. Their failure
+/// undermines every control whose evidence they carry; their success proves nothing about the
+/// control itself, so it never makes a control met on its own.
+const VOUCH_FOR_EVIDENCE_ONLY: [&str; 2] = [crate::sources::LEDGER_INTEGRITY, "register.integrity"];
+
+/// A control judged on its own evidence.
+fn own_result(
+    control: &Control,
+    parent_not_applicable: bool,
+    by_check: &BTreeMap<&str, Vec<&Finding>>,
+    matrix: &BTreeMap<String, &ResponsibilityRecord>,
+    inputs: &Inputs,
+    today: Date,
+) -> ControlResult {
+    let row = control
+        .citation
+        .and_then(|citation| matrix.get(&citation.to_string()).copied());
+    let mut result = ControlResult {
+        id: control.id.clone(),
+        cite: control.cite.clone(),
+        name: control.name.clone(),
+        kind: control.kind,
+        requirement: control.requirement,
+        family: control.family,
+        parent: control.parent.clone(),
+        summary: control.summary.clone(),
+        status: ControlStatus::Unknown,
+        basis: String::new(),
+        owner: row.and_then(|r| r.owner.clone()),
+        responsibility: row.map(|r| r.responsibility),
+        checks: Vec::new(),
+        attention: Vec::new(),
+        evidence: Vec::new(),
+        remediation: Vec::new(),
+    };
+    if row.is_some_and(|r| r.responsibility == Responsibility::NotApplicable) {
+        result.status = ControlStatus::NotApplicable;
+        result.basis = "the responsibility matrix marks it not applicable".into();
+        return result;
+    }
+    if parent_not_applicable {
+        result.status = ControlStatus::NotApplicable;
+        result.basis = "the responsibility matrix marks its standard not applicable".into();
+        return result;
+    }
+    let (mut pass, mut fail, mut warn) = (0, 0, 0);
+    for check in &control.checks {
+        let findings = by_check.get(check.as_str()).map_or(&[][..], Vec::as_slice);
+        if findings.is_empty() {
+            continue;
+        }
+        let mut tally = CheckTally {
+            check: check.to_string(),
+            pass: 0,
+            fail: 0,
+            warn: 0,
+            error: 0,
+            not_applicable: 0,
+        };
+        for finding in findings {
+            match finding.status {
+                Status::Pass => tally.pass += 1,
+                Status::Fail => tally.fail += 1,
+                Status::Warn => tally.warn += 1,
+                Status::Error => tally.error += 1,
+                Status::NotApplicable => tally.not_applicable += 1,
+            }
+            if finding.status != Status::NotApplicable {
+                result.evidence.extend(finding.evidence.iter().copied());
+            }
+            if matches!(finding.status, Status::Fail | Status::Error | Status::Warn) {
+                result.attention.push((*finding).clone());
+                if let Some(remediation) = &finding.remediation
+                    && !result.remediation.contains(remediation)
+                {
+                    result.remediation.push(remediation.clone());
+                }
+            }
+        }
+        if !VOUCH_FOR_EVIDENCE_ONLY.contains(&check.as_str()) {
+            pass += tally.pass;
+        }
+        fail += tally.fail + tally.error;
+        warn += tally.warn;
+        result.checks.push(tally);
+    }
+    let attestation = inputs.attestations.get(&control.id);
+    if let Some(evidence) = attestation.and_then(|a| a.evidence) {
+        result.evidence.push(evidence);
+    }
+    let judged = pass + fail + warn;
+    (result.status, result.basis) = if fail > 0 {
+        let status = if pass > 0 {
+            ControlStatus::Partial
+        } else {
+            ControlStatus::NotMet
+        };
+        (
+            status,
+            format!("{fail} failing and {pass} passing findings from its checks"),
+        )
+    } else if warn > 0 {
+        (
+            ControlStatus::Partial,
+            format!("{warn} warnings and {pass} passing findings from its checks"),
+        )
+    } else if judged > 0 && control.attestation {
+        // The checks cover only part of the control (the catalog marks the rest for a
+        // person to attest): met once both speak.
+        match attestation.filter(|a| a.record.is_valid_on(today)) {
+            Some(attestation) => (
+                ControlStatus::Met,
+                format!(
+                    "{pass} passing findings from its checks, and attested by {} on {}",
+                    attestation.record.by, attestation.record.date
+                ),
+            ),
+            None => {
+                result.remediation.push(format!(
+                    "Its checks pass, but they cover only part of it: attest to the rest with \
+                     `phiguard attest {} --by NAME --statement TEXT`.",
+                    control.id
+                ));
+                (
+                    ControlStatus::Partial,
+                    format!(
+                        "{pass} passing findings from its checks; the part no check covers is not attested"
+                    ),
+                )
+            }
+        }
+    } else if judged > 0 {
+        (
+            ControlStatus::Met,
+            format!("{pass} passing findings from its checks"),
+        )
+    } else if let Some(attestation) = attestation {
+        let record = &attestation.record;
+        if record.is_valid_on(today) {
+            (
+                ControlStatus::Met,
+                format!(
+                    "attested by {} on {} (stands until {})",
+                    record.by,
+                    record.date,
+                    record.valid_until()
+                ),
+            )
+        } else {
+            result.remediation.push(format!(
+                "Review the control and attest again: `phiguard attest {} --by NAME --statement TEXT`.",
+                control.id
+            ));
+            (
+                ControlStatus::Unknown,
+                format!(
+                    "the attestation by {} of {} lapsed on {}",
+                    record.by,
+                    record.date,
+                    record.valid_until()
+                ),
+            )
+        }
+    } else if row.is_some_and(|r| r.responsibility == Responsibility::Provider) {
+        (
+            ControlStatus::Met,
+            "carried by the provider, per the responsibility matrix (keep its attestation as evidence)".into(),
+        )
+    } else {
+        if control.attestation {
+            result.remediation.push(format!(
+                "No machine can check this: once it is in place, record it with `phiguard attest {} --by NAME --statement TEXT [--evidence FILE]`.",
+                control.id
+            ));
+        }
+        (ControlStatus::Unknown, unknown_basis(control, by_check))
+    };
+    result.evidence.sort_by_key(|e| e.seq);
+    result.evidence.dedup();
+    result
+}
+
+/// Why nothing is known, so the user knows what would tell.
+fn unknown_basis(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -> String {
+    let ran_not_applicable = control
+        .checks
+        .iter()
+        .any(|check| by_check.contains_key(check.as_str()));
+    match (control.checks.is_empty(), control.attestation) {
+        (false, _) if ran_not_applicable => {
+            "its checks found nothing to judge in the control itself (their findings were not \
+             applicable, or only vouched for phiguard's own records)"
+                .into()
+        }
+        (false, true) => "its checks did not run and it has no attestation".into(),
+        (false, false) => "its checks did not run".into(),
+        (true, true) => "no attestation is recorded".into(),
+        (true, false) => "no evidence source covers it yet".into(),
+    }
+}
+
+/// A standard with specifications takes the status of its specifications together with its
+/// own evidence: met only when every one is met or not applicable.
+fn roll_up_standards(results: &mut [ControlResult]) {
+    let children: BTreeMap<String, Vec<ControlStatus>> =
+        results.iter().fold(BTreeMap::new(), |mut map, result| {
+            if let Some(parent) = &result.parent {
+                map.entry(parent.clone())
+                    .or_insert_with(Vec::new)
+                    .push(result.status);
+            }
+            map
+        });
+    for result in results.iter_mut() {
+        let Some(statuses) = children.get(&result.id) else {
+            continue;
+        };
+        let mut all = statuses.clone();
+        if result.status != ControlStatus::Unknown || !result.checks.is_empty() {
+            all.push(result.status);
+        }
+        let count = |wanted: ControlStatus| all.iter().filter(|s| **s == wanted).count();
+        let applicable = all.len() - count(ControlStatus::NotApplicable);
+        let met = count(ControlStatus::Met);
+        let (status, basis) = if applicable == 0 {
+            (
+                ControlStatus::NotApplicable,
+                "none of its specifications applies".to_owned(),
+            )
+        } else if met == applicable {
+            (
+                ControlStatus::Met,
+                format!("all {applicable} applicable parts are met"),
+            )
+        } else if count(ControlStatus::NotMet) == applicable {
+            (
+                ControlStatus::NotMet,
+                format!("none of its {applicable} applicable parts is met"),
+            )
+        } else if count(ControlStatus::Unknown) == applicable {
+            (
+                ControlStatus::Unknown,
+                format!("nothing is known of its {applicable} applicable parts"),
+            )
+        } else if met == 0 && count(ControlStatus::Partial) == 0 {
+            let not_met = count(ControlStatus::NotMet);
+            if not_met > 0 {
+                (
+                    ControlStatus::NotMet,
+                    format!("{not_met} of {applicable} parts not met, the rest unknown"),
+                )
+            } else {
+                (
+                    ControlStatus::Unknown,
+                    "nothing is known of its parts".into(),
+                )
+            }
+        } else {
+            (
+                ControlStatus::Partial,
+                format!("{met} of {applicable} applicable parts are met"),
+            )
+        };
+        result.status = status;
+        result.basis = basis;
+    }
+}
+
+/// Counts per status, overall and per family.
+pub fn tally(results: &[ControlResult]) -> (Tally, Vec<(Family, Tally)>) {
+    let mut overall = Tally::default();
+    let mut families: BTreeMap<Family, Tally> = BTreeMap::new();
+    for result in results {
+        overall.add(result.status);
+        families
+            .entry(result.family)
+            .or_default()
+            .add(result.status);
+    }
+    (overall, families.into_iter().collect())
+}

@@ -1,0 +1,24 @@
+//! phiguard's HIPAA catalog and assessment: where everything phiguard knows meets.
+//!
+//! - [`catalog`]: the regulation as data (`catalog/*.yaml` in the repository, compiled in):
+//!   every Security Rule standard and implementation specification, the Breach Notification
+//!   Rule's obligations and the opt-in `proposed-2025` profile, each with the checks, register
+//!   records and attestations that evidence it.
+//! - [`evaluate`]: findings, attestations and the responsibility matrix in, a status per
+//!   control out (met, partial, not met, not applicable, unknown), with owner, evidence and
+//!   remediation.
+//! - The views of one [`Assessment`]: [`terminal`] (the scorecard), JSON (its serde form),
+//!   [`html`] (a self-contained report) and [`oscal`] (OSCAL 1.1 assessment results and a
+//!   plan of action and milestones).
+
+pub mod catalog;
+pub mod evaluate;
+pub mod html;
+pub mod oscal;
+pub mod sources;
+pub mod terminal;
+
+pub use catalog::{Catalog, CatalogError, Control, ControlKind, Family, Profile, Requirement};
+pub use evaluate::{
+    Assessment, Attestation, ControlResult, ControlStatus, Inputs, LedgerCheckpoint, evaluate,
+};

@@ -1,0 +1,957 @@
+//! OSCAL 1.1 views of an [`Assessment`]: assessment results (the auditor's record of what was
+//! found) and a plan of action and milestones (what is left to do).
+//!
+//! Both are JSON documents of NIST's OSCAL 1.1.2 models, so governance tools and assessors
+//! that read OSCAL can take phiguard's results without a converter. A few choices follow from
+//! OSCAL's own rules:
+//!
+//! - OSCAL identifiers are tokens (a letter or `_`, then letters, digits, `-`, `.`, `_`), and a
+//!   citation such as `164.308(a)(1)(ii)(A)` is not one. [`control_token`] maps every control id
+//!   to a stable token (`hipaa-164.308-a-1-ii-a`); the citation itself travels in a prop.
+//! - OSCAL arrays must not be empty, so a list with nothing in it is left out.
+//! - phiguard's own facts (its status names, owners, ledger positions) are props in phiguard's
+//!   namespace, [`NAMESPACE`], so they never collide with OSCAL's reserved prop names.
+//! - Every uuid is a fresh RFC 4122 version 4 uuid; an object is referred to only by the uuid it
+//!   carries in the same document.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{ControlKind, Family, Profile, Requirement};
+use crate::evaluate::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint};
+
+/// The OSCAL version the documents conform to.
+pub const OSCAL_VERSION: &str = "1.1.2";
+
+/// The namespace of phiguard's props. It only has to be a URI phiguard controls, so that a
+/// reader can tell phiguard's `status` from anyone else's; it need not resolve.
+pub const NAMESPACE: &str = "https://github.com/phiguard/phiguard/ns/oscal";
+
+/// OSCAL 1.1 assessment results for `assessment`.
+///
+/// - `metadata`: title, last-modified (the assessment time: the document says what was true
+///   then), version (the same time, which tells one run's document from the next), the OSCAL
+///   version, and props for the installation, profile and phiguard version.
+/// - `import-ap`: OSCAL requires a reference to the assessment plan. phiguard has no separate
+///   plan document (its plan is the catalog: every control with the checks, records and
+///   attestations that evidence it), so the reference points at a back-matter resource that
+///   says so and names the profile, rather than at a file that does not exist.
+/// - one result: `reviewed-controls` lists every control as a token; one observation per control
+///   that has evidence (method `TEST` where checks spoke, `EXAMINE` for an attestation), citing
+///   the ledger entries as `#ledger-entry-SEQ` with their leaf hashes; one finding per control,
+///   `satisfied` only when met or not applicable, with phiguard's own status in a prop.
+/// - the ledger checkpoint the evidence verifies against (origin, size, root as props of the
+///   result, the signed note as a back-matter resource), so an auditor can check every cited
+///   entry with `phiguard ledger verify` and `phiguard ledger prove SEQ`.
+pub fn assessment_results(assessment: &Assessment) -> Value {
+    let mut uuids = Uuids::new(assessment);
+    let at = timestamp(assessment);
+    let tokens = control_tokens(&assessment.controls);
+
+    let plan_uuid = uuids.next();
+    let checkpoint = assessment
+        .checkpoint
+        .as_ref()
+        .map(|checkpoint| (uuids.next(), checkpoint));
+
+    let mut observations = Vec::new();
+    let mut findings = Vec::new();
+    for (control, token) in assessment.controls.iter().zip(&tokens) {
+        let observation = observation(control, &at, &mut uuids);
+        let related = observation
+            .as_ref()
+            .and_then(|o| o.get("uuid"))
+            .cloned()
+            .into_iter()
+            .collect::<Vec<_>>();
+        findings.push(finding(control, token, &related, None, &mut uuids));
+        observations.extend(observation);
+    }
+
+    let mut result = Map::new();
+    result.insert("uuid".into(), uuids.next().into());
+    result.insert(
+        "title".into(),
+        format!(
+            "HIPAA assessment of {} ({} profile)",
+            md_escape(&assessment.installation),
+            profile_name(assessment.profile)
+        )
+        .into(),
+    );
+    result.insert("description".into(), result_description(assessment).into());
+    result.insert("start".into(), at.clone().into());
+    insert_list(&mut result, "props", result_props(assessment));
+    if let Some((uuid, _)) = &checkpoint {
+        result.insert(
+            "links".into(),
+            json!([{
+                "href": format!("#{uuid}"),
+                "rel": "reference",
+                "text": "The signed ledger checkpoint the evidence verifies against",
+            }]),
+        );
+    }
+    result.insert(
+        "reviewed-controls".into(),
+        reviewed_controls(assessment, &tokens),
+    );
+    insert_list(&mut result, "observations", observations);
+    insert_list(&mut result, "findings", findings);
+    if let Some(remarks) = notes_remarks(assessment) {
+        result.insert("remarks".into(), remarks.into());
+    }
+
+    let mut resources = vec![plan_resource(assessment, &plan_uuid)];
+    resources.extend(
+        checkpoint
+            .as_ref()
+            .map(|(uuid, checkpoint)| checkpoint_resource(checkpoint, uuid)),
+    );
+
+    json!({
+        "assessment-results": {
+            "uuid": uuids.next(),
+            "metadata": metadata(
+                assessment,
+                format!(
+                    "phiguard HIPAA assessment results: {}",
+                    md_escape(&assessment.installation)
+                ),
+            ),
+            "import-ap": {
+                "href": format!("#{plan_uuid}"),
+                "remarks": "phiguard keeps no separate assessment plan: its catalog is the plan (see the back-matter resource).",
+            },
+            "results": [Value::Object(result)],
+            "back-matter": { "resources": resources },
+        }
+    })
+}
+
+/// An OSCAL plan of action and milestones: one item per control that is not met or partial,
+/// in the order of [`Assessment::failures`] (not met before partial, required before
+/// addressable, then by the worst finding), which the `priority` prop numbers from 1.
+///
+/// Each item carries the basis and the remediation in its description, props for the control,
+/// its owner (`unassigned` when the responsibility matrix names none, so the gap is visible)
+/// and its priority, and refers to the finding, observation and risk that explain it. OSCAL
+/// resolves those references within the document, so the POA&M carries its own findings,
+/// observations and risks for the failing controls; each risk holds the planned remediation
+/// as OSCAL expects (`remediations`, lifecycle `planned`).
+///
+/// OSCAL wants either an imported system security plan or a `system-id`; phiguard has no SSP,
+/// so the installation's name is the system id, in phiguard's namespace.
+///
+/// OSCAL requires at least one POA&M item. When nothing is failing, the single item says that
+/// there is nothing to remediate (it has no `control-id` prop and refers to nothing), rather
+/// than the document being invalid.
+pub fn poam(assessment: &Assessment) -> Value {
+    let mut uuids = Uuids::new(assessment);
+    let at = timestamp(assessment);
+    let tokens = control_tokens(&assessment.controls);
+    // `failures` borrows from `controls`, so a failing control is found by address: it gets the
+    // same token as in the assessment results, also where a colliding token was made unique.
+    let token_of = |control: &ControlResult| {
+        assessment
+            .controls
+            .iter()
+            .position(|c| std::ptr::eq(c, control))
+            .and_then(|i| tokens.get(i))
+            .cloned()
+            .unwrap_or_else(|| control_token(&control.id))
+    };
+
+    let mut observations = Vec::new();
+    let mut risks = Vec::new();
+    let mut findings = Vec::new();
+    let mut items = Vec::new();
+    for (rank, control) in assessment.failures().into_iter().enumerate() {
+        let observation = observation(control, &at, &mut uuids);
+        let observation_uuid = observation.as_ref().and_then(|o| o.get("uuid")).cloned();
+        let related: Vec<Value> = observation_uuid.iter().cloned().collect();
+        let risk_uuid = uuids.next();
+        risks.push(risk(control, &risk_uuid, &related, &mut uuids));
+        let finding = finding(
+            control,
+            &token_of(control),
+            &related,
+            Some(&risk_uuid),
+            &mut uuids,
+        );
+        let finding_uuid = finding.get("uuid").cloned().unwrap_or(Value::Null);
+        findings.push(finding);
+        observations.extend(observation);
+
+        let mut item = Map::new();
+        item.insert("uuid".into(), uuids.next().into());
+        item.insert("title".into(), finding_title(control).into());
+        item.insert("description".into(), poam_description(control).into());
+        let mut props = control_props(control);
+        props.push(prop(
+            "owner",
+            control.owner.as_deref().unwrap_or("unassigned"),
+        ));
+        props.push(prop("priority", &(rank + 1).to_string()));
+        item.insert("props".into(), Value::Array(props));
+        item.insert(
+            "related-findings".into(),
+            json!([{ "finding-uuid": finding_uuid }]),
+        );
+        if let Some(uuid) = observation_uuid {
+            item.insert(
+                "related-observations".into(),
+                json!([{ "observation-uuid": uuid }]),
+            );
+        }
+        item.insert("related-risks".into(), json!([{ "risk-uuid": risk_uuid }]));
+        items.push(Value::Object(item));
+    }
+    if items.is_empty() {
+        items.push(json!({
+            "uuid": uuids.next(),
+            "title": "No open items",
+            "description": format!(
+                "No control is not met or partial as of {at}: there is nothing to remediate. \
+                 Controls whose status is unknown are listed in the assessment results."
+            ),
+        }));
+    }
+
+    let mut root = Map::new();
+    root.insert("uuid".into(), uuids.next().into());
+    root.insert(
+        "metadata".into(),
+        metadata(
+            assessment,
+            format!(
+                "phiguard HIPAA plan of action and milestones: {}",
+                md_escape(&assessment.installation)
+            ),
+        ),
+    );
+    root.insert(
+        "system-id".into(),
+        json!({ "identifier-type": NAMESPACE, "id": assessment.installation }),
+    );
+    insert_list(&mut root, "observations", observations);
+    insert_list(&mut root, "risks", risks);
+    insert_list(&mut root, "findings", findings);
+    root.insert("poam-items".into(), Value::Array(items));
+    if let Some(checkpoint) = &assessment.checkpoint {
+        let uuid = uuids.next();
+        root.insert(
+            "back-matter".into(),
+            json!({ "resources": [checkpoint_resource(checkpoint, &uuid)] }),
+        );
+    }
+    json!({ "plan-of-action-and-milestones": Value::Object(root) })
+}
+
+/// The OSCAL token for a control id: `hipaa-` and the id in lower case, with each paragraph of a
+/// citation as a dash-separated part (`164.308(a)(1)(ii)(A)` → `hipaa-164.308-a-1-ii-a`).
+///
+/// Lower case is safe for citations because each paragraph level has its own position: `(a)`
+/// and `(A)` never stand at the same depth. Every id gets the prefix, so the token always
+/// starts with a letter (as OSCAL requires, and a citation does not) and proposed items
+/// (`proposed-2025.asset-inventory`) share the namespace. Any other character becomes `-`.
+pub fn control_token(id: &str) -> String {
+    let mut token = String::from("hipaa-");
+    for c in id.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => {
+                token.push(c.to_ascii_lowercase());
+            }
+            ')' => {}
+            _ => token.push('-'),
+        }
+    }
+    token
+}
+
+/// Tokens of every control, in order, made unique: two ids that only differ in characters a
+/// token cannot hold would otherwise share one, and findings would point at the wrong control.
+fn control_tokens(controls: &[ControlResult]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    controls
+        .iter()
+        .map(|control| {
+            let base = control_token(&control.id);
+            let mut token = base.clone();
+            let mut n = 2;
+            while !seen.insert(token.clone()) {
+                token = format!("{base}-{n}");
+                n += 1;
+            }
+            token
+        })
+        .collect()
+}
+
+/// The document metadata shared by both models.
+fn metadata(assessment: &Assessment, title: String) -> Value {
+    let at = timestamp(assessment);
+    json!({
+        "title": title,
+        "last-modified": at,
+        "version": at,
+        "oscal-version": OSCAL_VERSION,
+        "props": [
+            prop("installation", &assessment.installation),
+            prop("profile", profile_name(assessment.profile)),
+            prop("phiguard-version", &assessment.phiguard_version),
+        ],
+    })
+}
+
+/// The result's props: what was assessed, and where its evidence can be verified.
+fn result_props(assessment: &Assessment) -> Vec<Value> {
+    let mut props = vec![
+        prop("installation", &assessment.installation),
+        prop("profile", profile_name(assessment.profile)),
+        prop("phiguard-version", &assessment.phiguard_version),
+        prop("assessed-on", &assessment.today.to_string()),
+    ];
+    if let Some(evidence) = &assessment.evidence {
+        props.push(prop("assessment-ledger-seq", &evidence.seq.to_string()));
+        props.push(prop("assessment-leaf-hash", &evidence.leaf_hash_hex()));
+    }
+    if let Some(checkpoint) = &assessment.checkpoint {
+        props.push(prop("ledger-origin", &checkpoint.origin));
+        props.push(prop("ledger-size", &checkpoint.size.to_string()));
+        props.push(prop("ledger-root", &checkpoint.root));
+    }
+    props
+}
+
+/// The result's summary: the counts per status, and how to check the evidence.
+fn result_description(assessment: &Assessment) -> String {
+    let tally = &assessment.summary;
+    let mut text = format!(
+        "phiguard {} assessed {} controls of the {} profile on {}: {} met, {} partial, {} not met, \
+         {} unknown, {} not applicable.",
+        md_escape(&assessment.phiguard_version),
+        tally.total(),
+        profile_name(assessment.profile),
+        assessment.today,
+        tally.met,
+        tally.partial,
+        tally.not_met,
+        tally.unknown,
+        tally.not_applicable,
+    );
+    match &assessment.checkpoint {
+        Some(checkpoint) => {
+            let _ = write!(
+                text,
+                "\n\nEvery cited `#ledger-entry-SEQ` is an entry of the ledger `{}`; the signed \
+                 checkpoint (size {}, root `{}`) is in the back matter. Verify the ledger with \
+                 `phiguard ledger verify` and an entry with `phiguard ledger prove SEQ`.",
+                checkpoint.origin, checkpoint.size, checkpoint.root,
+            );
+        }
+        None => text.push_str(
+            "\n\nEvery cited `#ledger-entry-SEQ` is an entry of phiguard's ledger; no signed \
+             checkpoint was attached, so verify with `phiguard ledger verify` against the latest.",
+        ),
+    }
+    text
+}
+
+/// Sources that could not run, as the result's remarks: an auditor must know what was not
+/// looked at.
+fn notes_remarks(assessment: &Assessment) -> Option<String> {
+    if assessment.notes.is_empty() {
+        return None;
+    }
+    let mut text = String::from("Sources that could not run:\n");
+    for note in &assessment.notes {
+        let _ = write!(text, "\n- {}", md_escape(note));
+    }
+    Some(text)
+}
+
+/// Every control of the assessment as reviewed, by token.
+fn reviewed_controls(assessment: &Assessment, tokens: &[String]) -> Value {
+    let mut selection = Map::new();
+    selection.insert(
+        "description".into(),
+        format!(
+            "Every control of phiguard's {} profile.",
+            profile_name(assessment.profile)
+        )
+        .into(),
+    );
+    insert_list(
+        &mut selection,
+        "include-controls",
+        tokens.iter().map(|t| json!({ "control-id": t })).collect(),
+    );
+    json!({
+        "description": "The HIPAA Security Rule and Breach Notification Rule controls in phiguard's catalog. Control ids are phiguard's tokens for the citations (`hipaa-164.308-a-1-ii-a` for 164.308(a)(1)(ii)(A)); each finding carries the citation in its `citation` prop.",
+        "control-selections": [Value::Object(selection)],
+    })
+}
+
+/// The observation of one control's evidence, or `None` when it has none.
+fn observation(control: &ControlResult, at: &str, uuids: &mut Uuids) -> Option<Value> {
+    if control.evidence.is_empty() {
+        return None;
+    }
+    let tested = !control.checks.is_empty();
+    let method = if tested { "TEST" } else { "EXAMINE" };
+    let evidence: Vec<Value> = control
+        .evidence
+        .iter()
+        .map(|e| {
+            let hash = e.leaf_hash_hex();
+            json!({
+                "href": format!("#ledger-entry-{}", e.seq),
+                "description": format!(
+                    "Ledger entry {} (leaf hash `{hash}`): check it with `phiguard ledger prove {}`.",
+                    e.seq, e.seq
+                ),
+                "props": [
+                    prop("ledger-seq", &e.seq.to_string()),
+                    prop("leaf-hash", &hash),
+                ],
+            })
+        })
+        .collect();
+    Some(json!({
+        "uuid": uuids.next(),
+        "title": format!("Evidence for {}", md_escape(&control.cite)),
+        "description": observation_description(control, tested),
+        "props": [
+            prop("citation", &control.cite),
+            prop("control-id", &control.id),
+        ],
+        "methods": [method],
+        "relevant-evidence": evidence,
+        "collected": at,
+    }))
+}
+
+/// What the evidence says: each check's findings counted, and the ones that need attention.
+fn observation_description(control: &ControlResult, tested: bool) -> String {
+    if !tested {
+        return format!(
+            "Examined: {} (recorded in the ledger).",
+            md_escape(&control.basis)
+        );
+    }
+    let mut text = String::from("Findings of the checks mapped to this control:\n");
+    for tally in &control.checks {
+        let counts = [
+            (tally.pass, "pass"),
+            (tally.fail, "fail"),
+            (tally.warn, "warn"),
+            (tally.error, "error"),
+            (tally.not_applicable, "not applicable"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, name)| format!("{n} {name}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+        let _ = write!(text, "\n- {}: {counts}", code(&tally.check));
+    }
+    if !control.attention.is_empty() {
+        text.push_str("\n\nNeeding attention:\n");
+        for finding in &control.attention {
+            let _ = write!(
+                text,
+                "\n- {} ({}) {} on {}: {}",
+                finding.status,
+                finding.severity,
+                code(finding.check.as_str()),
+                code(&finding.subject),
+                md_escape(&finding.message),
+            );
+        }
+    }
+    text
+}
+
+/// The finding for one control, pointing at its observation (if any) and, in a POA&M, its risk.
+fn finding(
+    control: &ControlResult,
+    token: &str,
+    observations: &[Value],
+    risk: Option<&str>,
+    uuids: &mut Uuids,
+) -> Value {
+    let (state, reason) = objective_state(control.status);
+    let mut target = Map::new();
+    target.insert("type".into(), "objective-id".into());
+    target.insert("target-id".into(), token.into());
+    target.insert("description".into(), md_escape(&control.basis).into());
+    target.insert("status".into(), json!({ "state": state, "reason": reason }));
+    if let Some(implementation) = implementation_state(control.status) {
+        target.insert(
+            "implementation-status".into(),
+            json!({ "state": implementation }),
+        );
+    }
+
+    let mut finding = Map::new();
+    finding.insert("uuid".into(), uuids.next().into());
+    finding.insert("title".into(), finding_title(control).into());
+    finding.insert("description".into(), finding_description(control).into());
+    let mut props = control_props(control);
+    props.extend(control.owner.as_deref().map(|owner| prop("owner", owner)));
+    finding.insert("props".into(), Value::Array(props));
+    finding.insert("target".into(), Value::Object(target));
+    insert_list(
+        &mut finding,
+        "related-observations",
+        observations
+            .iter()
+            .map(|uuid| json!({ "observation-uuid": uuid }))
+            .collect(),
+    );
+    if let Some(risk) = risk {
+        finding.insert("related-risks".into(), json!([{ "risk-uuid": risk }]));
+    }
+    Value::Object(finding)
+}
+
+/// The OSCAL objective state and reason for a status.
+///
+/// OSCAL has two states. Only `met` and `not applicable` are `satisfied` (nothing is owed for a
+/// control that does not apply); `partial`, `not met` and `unknown` are `not-satisfied`, since
+/// a control that has not been shown to be met must not read as met. The reason tells the
+/// cases apart where OSCAL can (`pass`, `fail`, `other`), and the `status` prop keeps
+/// phiguard's exact status.
+fn objective_state(status: ControlStatus) -> (&'static str, &'static str) {
+    match status {
+        ControlStatus::Met => ("satisfied", "pass"),
+        ControlStatus::NotApplicable => ("satisfied", "other"),
+        ControlStatus::NotMet | ControlStatus::Partial => ("not-satisfied", "fail"),
+        ControlStatus::Unknown => ("not-satisfied", "other"),
+    }
+}
+
+/// OSCAL's implementation state, where phiguard's status says it: not for `not met` or
+/// `unknown`, which do not tell whether anything is planned.
+fn implementation_state(status: ControlStatus) -> Option<&'static str> {
+    match status {
+        ControlStatus::Met => Some("implemented"),
+        ControlStatus::Partial => Some("partial"),
+        ControlStatus::NotApplicable => Some("not-applicable"),
+        ControlStatus::NotMet | ControlStatus::Unknown => None,
+    }
+}
+
+/// phiguard's status as a token, for the `status` prop.
+pub fn status_token(status: ControlStatus) -> &'static str {
+    match status {
+        ControlStatus::Met => "met",
+        ControlStatus::Partial => "partial",
+        ControlStatus::NotMet => "not-met",
+        ControlStatus::Unknown => "unknown",
+        ControlStatus::NotApplicable => "not-applicable",
+    }
+}
+
+fn finding_title(control: &ControlResult) -> String {
+    format!("{}: {}", md_escape(&control.cite), md_escape(&control.name))
+}
+
+/// The finding's description: status, why, and what to do.
+fn finding_description(control: &ControlResult) -> String {
+    let mut text = format!(
+        "{}: {}.\n\n{}",
+        capitalised(control.status.as_str()),
+        md_escape(&control.basis),
+        md_escape(&control.summary),
+    );
+    push_remediation(&mut text, control);
+    text
+}
+
+/// A POA&M item's description: the basis and the remediation.
+fn poam_description(control: &ControlResult) -> String {
+    let mut text = format!(
+        "{} is {}: {}.",
+        md_escape(&control.cite),
+        control.status.as_str(),
+        md_escape(&control.basis)
+    );
+    if control.remediation.is_empty() {
+        text.push_str(
+            "\n\nNo remediation is recorded: review the findings in the related observation.",
+        );
+    } else {
+        push_remediation(&mut text, control);
+    }
+    text
+}
+
+fn push_remediation(text: &mut String, control: &ControlResult) {
+    if control.remediation.is_empty() {
+        return;
+    }
+    text.push_str("\n\nRemediation:\n");
+    for step in &control.remediation {
+        let _ = write!(text, "\n- {}", md_escape_keep_code(step));
+    }
+}
+
+/// The risk a failing control leaves open, with its remediation planned.
+fn risk(control: &ControlResult, uuid: &str, observations: &[Value], uuids: &mut Uuids) -> Value {
+    let mut remediation = String::new();
+    if control.remediation.is_empty() {
+        remediation.push_str("Review the findings of the control and decide how to meet it.");
+    } else {
+        for (i, step) in control.remediation.iter().enumerate() {
+            if i > 0 {
+                remediation.push('\n');
+            }
+            let _ = write!(remediation, "- {}", md_escape_keep_code(step));
+        }
+    }
+    let mut risk = Map::new();
+    risk.insert("uuid".into(), uuid.into());
+    risk.insert(
+        "title".into(),
+        format!(
+            "{} is {}",
+            md_escape(&control.cite),
+            control.status.as_str()
+        )
+        .into(),
+    );
+    risk.insert("description".into(), md_escape(&control.basis).into());
+    risk.insert(
+        "statement".into(),
+        format!(
+            "Until it is remedied, {} stays {}: {}",
+            md_escape(&control.cite),
+            control.status.as_str(),
+            md_escape(&control.summary)
+        )
+        .into(),
+    );
+    risk.insert("props".into(), Value::Array(control_props(control)));
+    risk.insert("status".into(), "open".into());
+    risk.insert(
+        "remediations".into(),
+        json!([{
+            "uuid": uuids.next(),
+            "lifecycle": "planned",
+            "title": format!("Remediate {}", md_escape(&control.cite)),
+            "description": remediation,
+        }]),
+    );
+    insert_list(
+        &mut risk,
+        "related-observations",
+        observations
+            .iter()
+            .map(|uuid| json!({ "observation-uuid": uuid }))
+            .collect(),
+    );
+    Value::Object(risk)
+}
+
+/// The props that name a control and phiguard's view of it.
+fn control_props(control: &ControlResult) -> Vec<Value> {
+    let mut props = vec![
+        prop("control-id", &control.id),
+        prop("citation", &control.cite),
+        prop("status", status_token(control.status)),
+        prop("requirement", requirement_name(control.requirement)),
+        prop("kind", kind_name(control.kind)),
+        prop("family", family_name(control.family)),
+    ];
+    props.extend(control.parent.as_deref().map(|p| prop("parent", p)));
+    props.extend(
+        control
+            .responsibility
+            .map(|r| prop("responsibility", r.as_str())),
+    );
+    props
+}
+
+/// The placeholder assessment plan `import-ap` points at.
+fn plan_resource(assessment: &Assessment, uuid: &str) -> Value {
+    json!({
+        "uuid": uuid,
+        "title": "phiguard assessment plan",
+        "description": format!(
+            "phiguard writes no separate OSCAL assessment plan: the plan is its catalog of HIPAA \
+             controls under the {} profile, each mapped to the checks, register records and \
+             attestations that evidence it, as shipped with phiguard {}.",
+            profile_name(assessment.profile),
+            md_escape(&assessment.phiguard_version),
+        ),
+        "props": [
+            prop("profile", profile_name(assessment.profile)),
+            prop("phiguard-version", &assessment.phiguard_version),
+        ],
+    })
+}
+
+/// The signed checkpoint as a back-matter resource: its fields as props, the note itself
+/// embedded byte for byte (base64, since a signature does not survive re-wrapping) and, for
+/// people, in the remarks.
+fn checkpoint_resource(checkpoint: &LedgerCheckpoint, uuid: &str) -> Value {
+    let mut resource = Map::new();
+    resource.insert("uuid".into(), uuid.into());
+    resource.insert("title".into(), "Signed ledger checkpoint".into());
+    resource.insert(
+        "description".into(),
+        format!(
+            "The checkpoint of the ledger `{}` at size {} (root `{}`) the evidence of these \
+             results verifies against. Check it with `phiguard ledger verify` and any cited entry \
+             with `phiguard ledger prove SEQ --size {}`.",
+            checkpoint.origin, checkpoint.size, checkpoint.root, checkpoint.size,
+        )
+        .into(),
+    );
+    resource.insert(
+        "props".into(),
+        json!([
+            prop("ledger-origin", &checkpoint.origin),
+            prop("ledger-size", &checkpoint.size.to_string()),
+            prop("ledger-root", &checkpoint.root),
+        ]),
+    );
+    if !checkpoint.note.is_empty() {
+        resource.insert(
+            "base64".into(),
+            json!({
+                "filename": "checkpoint.note",
+                "media-type": "text/plain",
+                "value": base64(checkpoint.note.as_bytes()),
+            }),
+        );
+        resource.insert(
+            "remarks".into(),
+            format!("```\n{}\n```", checkpoint.note.trim_end_matches('\n')).into(),
+        );
+    }
+    Value::Object(resource)
+}
+
+/// A prop in phiguard's namespace. OSCAL prop values are one line without leading or trailing
+/// space, so whitespace runs become one space; an empty value becomes `none`.
+fn prop(name: &str, value: &str) -> Value {
+    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    let value = if value.is_empty() {
+        "none".to_owned()
+    } else {
+        value
+    };
+    json!({ "name": name, "ns": NAMESPACE, "value": value })
+}
+
+/// Inserts `key` only when `items` has something: OSCAL arrays must not be empty.
+fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
+    if !items.is_empty() {
+        map.insert(key.into(), Value::Array(items));
+    }
+}
+
+fn timestamp(assessment: &Assessment) -> String {
+    // jiff prints RFC 3339 in UTC with a `Z`, which is what OSCAL's date-time-with-timezone wants.
+    assessment.assessed_at.to_string()
+}
+
+fn profile_name(profile: Profile) -> &'static str {
+    match profile {
+        Profile::Hipaa => "hipaa",
+        Profile::Proposed2025 => "proposed-2025",
+    }
+}
+
+fn requirement_name(requirement: Requirement) -> &'static str {
+    match requirement {
+        Requirement::Required => "required",
+        Requirement::Addressable => "addressable",
+        Requirement::Standard => "standard",
+    }
+}
+
+fn kind_name(kind: ControlKind) -> &'static str {
+    match kind {
+        ControlKind::Standard => "standard",
+        ControlKind::Specification => "specification",
+        ControlKind::Obligation => "obligation",
+    }
+}
+
+fn family_name(family: Family) -> &'static str {
+    match family {
+        Family::Administrative => "administrative",
+        Family::Physical => "physical",
+        Family::Technical => "technical",
+        Family::Organizational => "organizational",
+        Family::Documentation => "documentation",
+        Family::BreachNotification => "breach-notification",
+        Family::Proposed2025 => "proposed-2025",
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// OSCAL's prose fields are Markdown: text that comes from findings and records (paths,
+/// messages, names) is escaped so that it reads as written instead of as markup. An underscore
+/// inside a word (`sshd_config`) cannot start emphasis, so it is left as it is, which keeps
+/// names and paths readable in the JSON too.
+fn md_escape(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let intraword = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '#' => true,
+            '_' => {
+                !(intraword(i.checked_sub(1).and_then(|p| chars.get(p)))
+                    && intraword(chars.get(i + 1)))
+            }
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Like [`md_escape`], but keeps backticks: remediation text quotes commands as code on purpose.
+fn md_escape_keep_code(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i.is_multiple_of(2) {
+                md_escape(part)
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
+/// `text` as a Markdown code span, or escaped when it holds a backtick itself.
+fn code(text: &str) -> String {
+    if text.contains('`') || text.is_empty() {
+        md_escape(text)
+    } else {
+        format!("`{text}`")
+    }
+}
+
+/// Standard base64 with padding, as OSCAL's `base64` field wants (the crate has no base64
+/// dependency, and this is the only use).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Random RFC 4122 version 4 uuids from the system generator.
+struct Uuids {
+    /// Input for the fallback below: the assessment time and a counter.
+    seed: i128,
+    counter: u64,
+}
+
+impl Uuids {
+    fn new(assessment: &Assessment) -> Uuids {
+        Uuids {
+            seed: assessment.assessed_at.as_nanosecond(),
+            counter: 0,
+        }
+    }
+
+    /// The next uuid, lowercase and hyphenated.
+    ///
+    /// AWS-LC's generator aborts the process rather than return an error, so the error path is
+    /// unreachable in practice; should it ever be taken, the bytes come from a SHA-256 of the
+    /// assessment time, the current time and a counter, which still keeps every uuid of the
+    /// document distinct, and references only need that.
+    fn next(&mut self) -> String {
+        self.counter += 1;
+        let mut bytes = [0u8; 16];
+        if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let mut input = Vec::with_capacity(48);
+            input.extend_from_slice(&self.seed.to_le_bytes());
+            input.extend_from_slice(&now.to_le_bytes());
+            input.extend_from_slice(&self.counter.to_le_bytes());
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &input);
+            for (byte, d) in bytes.iter_mut().zip(digest.as_ref()) {
+                *byte = *d;
+            }
+        }
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex = phiguard_core::hex::encode(&bytes);
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn markdown_escape_keeps_code_spans() {
+        assert_eq!(
+            md_escape_keep_code("run `phiguard attest x_y` for *this*"),
+            "run `phiguard attest x_y` for \\*this\\*"
+        );
+        assert_eq!(md_escape("sshd_config _x_ a_"), "sshd_config \\_x\\_ a\\_");
+    }
+}

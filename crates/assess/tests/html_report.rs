@@ -1,0 +1,723 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The HTML report: its sections and controls, escaping of every piece of input text, no
+//! request to anywhere, and a real browser that renders it without a console message.
+//!
+//! The assessments are built by hand rather than from the catalog, so these tests say what the
+//! page does with any assessment (every status, family and kind of text), whatever the catalog
+//! holds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jiff::civil::date;
+use phiguard_assess::catalog::{ControlKind, Family, Profile, Requirement};
+use phiguard_assess::evaluate::{CheckTally, Tally, tally};
+use phiguard_assess::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint, html};
+use phiguard_core::{EvidenceRef, Finding, Severity, Status};
+use phiguard_register::records::Responsibility;
+
+const SECTIONS: [&str; 6] = [
+    "summary",
+    "failures",
+    "controls",
+    "remediation",
+    "evidence",
+    "notes",
+];
+
+/// Text an attacker (or an unlucky file name) could put into a finding.
+const HOSTILE: &str = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+const HOSTILE_URL: &str = "https://evil.example/steal.js";
+
+fn entry(seq: u64) -> EvidenceRef {
+    EvidenceRef {
+        seq,
+        leaf_hash: [u8::try_from(seq % 251).unwrap(); 32],
+    }
+}
+
+fn finding(
+    check: &str,
+    status: Status,
+    severity: Severity,
+    subject: &str,
+    message: &str,
+    remediation: Option<&str>,
+    seq: u64,
+) -> Finding {
+    Finding {
+        check: check.parse().unwrap(),
+        status,
+        severity,
+        subject: subject.into(),
+        message: message.into(),
+        evidence: vec![entry(seq)],
+        remediation: remediation.map(str::to_owned),
+    }
+}
+
+fn check_tally(check: &str, pass: usize, fail: usize, warn: usize) -> CheckTally {
+    CheckTally {
+        check: check.into(),
+        pass,
+        fail,
+        warn,
+        error: 0,
+        not_applicable: 0,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn control(
+    id: &str,
+    name: &str,
+    kind: ControlKind,
+    requirement: Requirement,
+    family: Family,
+    parent: Option<&str>,
+    status: ControlStatus,
+    basis: &str,
+) -> ControlResult {
+    ControlResult {
+        id: id.into(),
+        cite: format!("45 CFR {id}"),
+        name: name.into(),
+        kind,
+        requirement,
+        family,
+        parent: parent.map(str::to_owned),
+        summary: format!("What {name} asks."),
+        status,
+        basis: basis.into(),
+        owner: None,
+        responsibility: None,
+        checks: Vec::new(),
+        attention: Vec::new(),
+        evidence: Vec::new(),
+        remediation: Vec::new(),
+    }
+}
+
+/// Several families, every status, every kind and requirement, findings with remediation and
+/// hostile text, evidence, notes and (when asked) a checkpoint.
+fn assessment(with_checkpoint: bool) -> Assessment {
+    use ControlKind::{Obligation, Specification, Standard};
+    use ControlStatus::{Met, NotApplicable, NotMet, Partial, Unknown};
+    use Family::{Administrative, BreachNotification, Physical, Proposed2025, Technical};
+
+    let mut access = control(
+        "164.312(a)(1)",
+        "Access control",
+        Standard,
+        Requirement::Standard,
+        Technical,
+        None,
+        Partial,
+        "1 of 2 applicable parts are met",
+    );
+    access.owner = Some("Dana (CISO)".into());
+    access.responsibility = Some(Responsibility::Shared);
+
+    let mut unique = control(
+        "164.312(a)(2)(i)",
+        "Unique user identification",
+        Specification,
+        Requirement::Required,
+        Technical,
+        Some("164.312(a)(1)"),
+        NotMet,
+        "2 failing and 0 passing findings from its checks",
+    );
+    unique.owner = Some(format!("Mallory {HOSTILE}"));
+    unique.responsibility = Some(Responsibility::Customer);
+    unique.checks = vec![check_tally("host.accounts.shared", 0, 2, 0)];
+    unique.attention = vec![
+        finding(
+            "host.accounts.shared",
+            Status::Fail,
+            Severity::Critical,
+            &format!("/home/{HOSTILE}/.ssh/authorized_keys"),
+            &format!("shared account used by 3 people; see {HOSTILE_URL} {HOSTILE}"),
+            Some("Give each person their own account & remove the shared one."),
+            40,
+        ),
+        finding(
+            "host.accounts.shared",
+            Status::Fail,
+            Severity::High,
+            "frontdesk",
+            "account 'frontdesk' has no owner",
+            Some("Name an owner for \"frontdesk\"."),
+            41,
+        ),
+    ];
+    unique.evidence = vec![entry(40), entry(41)];
+    unique.remediation = vec![
+        "Give each person their own account & remove the shared one.".into(),
+        "Name an owner for \"frontdesk\".".into(),
+    ];
+
+    let mut logoff = control(
+        "164.312(a)(2)(iii)",
+        "Automatic logoff",
+        Specification,
+        Requirement::Addressable,
+        Technical,
+        Some("164.312(a)(1)"),
+        Met,
+        "4 passing findings from its checks",
+    );
+    logoff.checks = vec![check_tally("host.ssh.client_alive", 4, 0, 0)];
+    logoff.evidence = vec![entry(12)];
+    logoff.owner = Some("IT contractor".into());
+    logoff.responsibility = Some(Responsibility::Provider);
+
+    let mut encryption = control(
+        "164.312(a)(2)(iv)",
+        "Encryption and decryption",
+        Specification,
+        Requirement::Addressable,
+        Technical,
+        Some("164.312(a)(1)"),
+        Partial,
+        "1 warnings and 3 passing findings from its checks",
+    );
+    encryption.checks = vec![check_tally("host.disk.encryption", 3, 0, 1)];
+    encryption.attention = vec![finding(
+        "host.disk.encryption",
+        Status::Warn,
+        Severity::Medium,
+        "/dev/sdb1",
+        "backup disk is not encrypted",
+        Some("Encrypt /dev/sdb1 with LUKS."),
+        42,
+    )];
+    encryption.evidence = vec![entry(12), entry(42)];
+    encryption.remediation = vec!["Encrypt /dev/sdb1 with LUKS.".into()];
+
+    let audit = control(
+        "164.312(b)",
+        "Audit controls",
+        Standard,
+        Requirement::Required,
+        Technical,
+        None,
+        Unknown,
+        "its checks did not run",
+    );
+
+    let mut risk = control(
+        "164.308(a)(1)(ii)(A)",
+        "Risk analysis",
+        Specification,
+        Requirement::Required,
+        Administrative,
+        Some("164.308(a)(1)"),
+        Met,
+        "attested by Dana on 2026-06-01 (stands until 2027-06-01)",
+    );
+    risk.evidence = vec![entry(7)];
+    risk.owner = Some("Dana (CISO)".into());
+    risk.responsibility = Some(Responsibility::Customer);
+
+    let mut training = control(
+        "164.308(a)(5)(i)",
+        "Security awareness and training",
+        Standard,
+        Requirement::Addressable,
+        Administrative,
+        None,
+        NotMet,
+        "1 failing and 0 passing findings from its checks",
+    );
+    training.checks = vec![check_tally("register.training.current", 0, 1, 0)];
+    training.attention = vec![finding(
+        "register.training.current",
+        Status::Fail,
+        Severity::Low,
+        "alice",
+        "training lapsed on 2026-01-31",
+        Some("Retrain alice."),
+        43,
+    )];
+    training.evidence = vec![entry(43)];
+    training.remediation = vec!["Retrain alice.".into()];
+
+    let mut facility = control(
+        "164.310(a)(1)",
+        "Facility access controls",
+        Standard,
+        Requirement::Standard,
+        Physical,
+        None,
+        NotApplicable,
+        "the responsibility matrix marks it not applicable",
+    );
+    facility.responsibility = Some(Responsibility::NotApplicable);
+
+    let mut notify = control(
+        "164.404",
+        "Notice to individuals",
+        Obligation,
+        Requirement::Required,
+        BreachNotification,
+        None,
+        Unknown,
+        "no attestation is recorded",
+    );
+    notify.remediation = vec![
+        "No machine can check this: once it is in place, record it with `phiguard attest 164.404 --by NAME --statement TEXT [--evidence FILE]`.".into(),
+    ];
+
+    let inventory = control(
+        "proposed-2025.asset-inventory",
+        "Technology asset inventory",
+        Obligation,
+        Requirement::Required,
+        Proposed2025,
+        None,
+        Unknown,
+        "no evidence source covers it yet",
+    );
+
+    let controls = vec![
+        risk, training, facility, access, unique, logoff, encryption, audit, notify, inventory,
+    ];
+    let (summary, families) = tally(&controls);
+    Assessment {
+        profile: Profile::Proposed2025,
+        installation: "clinic-main <Riverside & Co>".into(),
+        assessed_at: "2026-11-28T10:00:00Z".parse().unwrap(),
+        today: date(2026, 11, 28),
+        phiguard_version: "0.1.0".into(),
+        summary,
+        families,
+        controls,
+        notes: vec![format!("host checks skipped: not run as root ({HOSTILE})")],
+        evidence: Some(entry(44)),
+        checkpoint: with_checkpoint.then(|| LedgerCheckpoint {
+            origin: "clinic-main.phiguard".into(),
+            size: 44,
+            root: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into(),
+            note: "clinic-main.phiguard\n44\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\
+                   — clinic-main.phiguard AAAAAQ<sig>&\"'\n"
+                .into(),
+        }),
+    }
+}
+
+/// Every markup tag of the page (`<` up to the next `>`): with all input text escaped, input
+/// can contribute no `<`, so these are exactly the tags the renderer wrote.
+fn tags(page: &str) -> Vec<&str> {
+    let mut tags = Vec::new();
+    let mut rest = page;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start..].find('>') else {
+            panic!("unterminated tag at {:?}", &rest[start..]);
+        };
+        tags.push(&rest[start..=start + len]);
+        rest = &rest[start + len + 1..];
+    }
+    tags
+}
+
+fn style(page: &str) -> &str {
+    let start = page.find("<style>").expect("a <style> element") + "<style>".len();
+    let end = page[start..].find("</style>").expect("a closed <style>") + start;
+    &page[start..end]
+}
+
+#[test]
+fn every_section_and_every_control_is_present() {
+    let assessment = assessment(true);
+    let page = html::render(&assessment);
+    assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    assert!(page.trim_end().ends_with("</html>"));
+    for id in SECTIONS {
+        assert_eq!(
+            page.matches(&format!("<section id=\"{id}\"")).count(),
+            1,
+            "section {id}"
+        );
+    }
+    let positions: Vec<usize> = SECTIONS
+        .iter()
+        .map(|id| page.find(&format!("<section id=\"{id}\"")).unwrap())
+        .collect();
+    assert!(positions.is_sorted(), "sections out of order");
+
+    let controls_section = &page[page.find("<section id=\"controls\"").unwrap()
+        ..page.find("<section id=\"remediation\"").unwrap()];
+    for control in &assessment.controls {
+        assert!(
+            controls_section.contains(&format!("{}</span>", control.name)),
+            "{} missing",
+            control.id
+        );
+        assert!(controls_section.contains(&control.cite), "{}", control.cite);
+    }
+    for (family, _) in &assessment.families {
+        assert!(controls_section.contains(family.title()), "{family:?}");
+    }
+    // Each control has its own anchor, and every internal link lands on an element.
+    let ids: Vec<&str> = tags(&page)
+        .into_iter()
+        .filter_map(|tag| tag.split(" id=\"").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "duplicate element ids");
+    assert_eq!(
+        ids.iter().filter(|id| id.starts_with("control-")).count(),
+        assessment.controls.len()
+    );
+    for tag in tags(&page) {
+        if let Some(rest) = tag.split("href=\"#").nth(1) {
+            let target = rest.split('"').next().unwrap();
+            assert!(ids.contains(&target), "link to missing #{target}");
+        }
+    }
+
+    // Every status is written in words in a badge, and the counts are in the summary.
+    for status in ControlStatus::ALL {
+        assert!(
+            page.contains(&format!(">{}</span>", status.as_str())),
+            "{status:?}"
+        );
+    }
+    let summary = &page[..page.find("<section id=\"failures\"").unwrap()];
+    assert!(summary.contains("<svg"), "summary charts");
+    assert!(summary.contains("<title"), "charts need a title");
+    assert!(summary.contains("Action needed"));
+    assert!(summary.contains("<td class=\"num\">10</td>"), "total");
+}
+
+#[test]
+fn failures_and_plan_put_the_worst_and_required_first() {
+    let assessment = assessment(true);
+    let page = html::render(&assessment);
+    let section = |id: &str| {
+        let start = page.find(&format!("<section id=\"{id}\"")).unwrap();
+        &page[start..start + page[start..].find("</section>").unwrap()]
+    };
+    let failures = section("failures");
+    let order: Vec<usize> = assessment
+        .failures()
+        .iter()
+        .map(|c| failures.find(&c.cite).unwrap_or_else(|| panic!("{}", c.id)))
+        .collect();
+    assert!(order.is_sorted(), "top failures not worst first");
+    assert!(failures.contains("Give each person their own account &amp; remove the shared one."));
+
+    let plan = section("remediation");
+    let unique = plan.find("Unique user identification").unwrap();
+    let training = plan.find("Security awareness and training").unwrap();
+    let encryption = plan.find("Encryption and decryption").unwrap();
+    assert!(unique < training && unique < encryption, "required first");
+    assert!(plan.contains("Encrypt /dev/sdb1 with LUKS."));
+    assert!(plan.contains("Dana (CISO)"), "owners");
+    assert!(plan.contains("Controls without evidence (3)"));
+    assert!(plan.contains("phiguard attest 164.404"));
+    // Met and not applicable controls need no plan.
+    assert!(!plan.contains("Automatic logoff"));
+    assert!(!plan.contains("Facility access controls"));
+}
+
+#[test]
+fn input_text_is_escaped_everywhere() {
+    let page = html::render(&assessment(true));
+    let lower = page.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "raw script tag");
+    assert!(!lower.contains("<img"), "raw img tag");
+    // `onerror=` is in the page, as text: no tag carries it.
+    assert!(tags(&page).iter().all(|tag| !tag.contains("onerror")));
+    assert!(
+        page.contains(
+            "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&gt;&lt;img src=x onerror=alert(2)&gt;"
+        ),
+        "the hostile text is shown, escaped"
+    );
+    // In the owner, the subject, the message, the notes, the installation and the note.
+    assert!(page.contains("Mallory &lt;script&gt;"));
+    assert!(page.contains("/home/&lt;script&gt;"));
+    assert!(page.contains("clinic-main &lt;Riverside &amp; Co&gt;"));
+    assert!(page.contains("not run as root (&lt;script&gt;"));
+    assert!(page.contains("AAAAAQ&lt;sig&gt;&amp;&quot;&#39;"));
+    assert!(page.contains("Name an owner for &quot;frontdesk&quot;."));
+    // Every tag is well-formed: no attribute value was broken out of.
+    for tag in tags(&page) {
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in {tag}"
+        );
+    }
+}
+
+#[test]
+fn nothing_is_loaded_from_outside() {
+    let page = html::render(&assessment(true));
+    let lower = page.to_ascii_lowercase();
+    for forbidden in [
+        "<link", "<script", "<iframe", "<object", "<embed", "<img", "<base", "<form",
+    ] {
+        assert!(!lower.contains(forbidden), "{forbidden}");
+    }
+    let css = style(&page).to_ascii_lowercase();
+    assert!(!css.contains("@import"), "@import in the style sheet");
+    assert!(!css.contains("url("), "url() in the style sheet");
+    assert!(!css.contains("@font-face"), "web fonts");
+    for tag in tags(&page) {
+        let tag = tag.to_ascii_lowercase();
+        assert!(!tag.contains("http:") && !tag.contains("https:"), "{tag}");
+        assert!(!tag.contains("src="), "{tag}");
+        assert!(!tag.contains("url("), "{tag}");
+        assert!(!tag.contains("//"), "{tag}");
+        if let Some(rest) = tag.split("href=\"").nth(1) {
+            assert!(rest.starts_with('#'), "link leaves the page: {tag}");
+        }
+        assert!(!tag.contains(" on"), "event handler attribute: {tag}");
+    }
+    // The only URL is the one that came from the input, shown as text.
+    assert_eq!(
+        lower.matches("http:").count() + lower.matches("https:").count(),
+        1
+    );
+    assert!(page.contains(&format!("see {HOSTILE_URL} &lt;script&gt;")));
+    assert!(page.contains(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; img-src data:\">"
+    ));
+}
+
+#[test]
+fn the_checkpoint_and_verification_commands_are_given() {
+    let page = html::render(&assessment(true));
+    let evidence = &page[page.find("<section id=\"evidence\"").unwrap()..];
+    assert!(evidence.contains("<code>clinic-main.phiguard</code>"));
+    assert!(evidence.contains("44 entries"));
+    assert!(evidence.contains("<code>47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=</code>"));
+    assert!(evidence.contains("<pre>clinic-main.phiguard\n44\n47DEQ"));
+    assert!(evidence.contains("phiguard ledger verify\n"));
+    assert!(evidence.contains("phiguard ledger prove SEQ --size 44\n"));
+    assert!(evidence.contains("phiguard ledger prove 7 --size 44\n"));
+    assert!(!evidence.contains("No signed checkpoint"));
+    // Every cited entry is indexed with its leaf hash; the assessment's own entry (44) is
+    // after the checkpoint, and the report says so.
+    for seq in [7, 12, 40, 41, 42, 43, 44] {
+        assert!(
+            evidence.contains(&format!("<tr id=\"entry-{seq}\">")),
+            "{seq}"
+        );
+        assert!(evidence.contains(&entry(seq).leaf_hash_hex()), "{seq}");
+    }
+    assert!(evidence.contains("1 cited entry is not covered by a signed checkpoint"));
+    assert!(page.contains("signed, 44 entries"));
+}
+
+#[test]
+fn a_report_without_checkpoint_says_so_prominently() {
+    let page = html::render(&assessment(false));
+    let evidence = &page[page.find("<section id=\"evidence\"").unwrap()..];
+    assert!(
+        evidence
+            .contains("<div class=\"warn-box\" id=\"no-checkpoint\"><h3>No signed checkpoint</h3>")
+    );
+    assert!(evidence.contains("phiguard ledger checkpoint"));
+    assert!(evidence.contains("phiguard ledger verify"));
+    assert!(evidence.contains("phiguard ledger prove SEQ\n"));
+    assert!(evidence.contains("7 cited entries are not covered by a signed checkpoint"));
+    let summary = &page[..page.find("<section id=\"failures\"").unwrap()];
+    assert!(summary.contains("No signed ledger checkpoint covers this report"));
+    assert!(summary.contains("none: the evidence cannot be verified against a signature"));
+}
+
+#[test]
+fn an_empty_or_all_met_assessment_reads_right() {
+    let mut all_met = assessment(true);
+    for control in &mut all_met.controls {
+        control.status = ControlStatus::Met;
+        control.attention.clear();
+        control.remediation.clear();
+    }
+    (all_met.summary, all_met.families) = tally(&all_met.controls);
+    all_met.notes.clear();
+    let page = html::render(&all_met);
+    assert!(page.contains("Every applicable control is met."));
+    assert!(page.contains("No control is failing or partially met"));
+    assert!(page.contains("Every evidence source ran."));
+    assert!(page.contains(">100%</text>"));
+
+    let mut empty = assessment(false);
+    empty.controls.clear();
+    empty.families.clear();
+    empty.summary = Tally::default();
+    empty.evidence = None;
+    let page = html::render(&empty);
+    assert!(page.contains("Nothing was assessed."));
+    assert!(page.contains("The report cites no ledger entry."));
+    for id in SECTIONS {
+        assert!(page.contains(&format!("<section id=\"{id}\"")), "{id}");
+    }
+}
+
+/// What one Chromium run printed.
+struct Run {
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs headless Chromium on `page` with `args`, with its own profile directory and output
+/// files under `dir`, killing it after a minute so a hung browser cannot hang the tests.
+fn chromium(browser: &Path, dir: &Path, name: &str, page: &Path, args: &[&str]) -> Run {
+    let profile = dir.join(format!("{name}-profile"));
+    std::fs::create_dir(&profile).unwrap();
+    let stdout_path = dir.join(format!("{name}.stdout"));
+    let stderr_path = dir.join(format!("{name}.stderr"));
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {browser:?}: {e}"));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "chromium {name} hung for 60 s and was killed; stderr:\n{}",
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let run = Run {
+        stdout: String::from_utf8_lossy(&std::fs::read(&stdout_path).unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&std::fs::read(&stderr_path).unwrap()).into_owned(),
+    };
+    assert!(
+        status.success(),
+        "chromium {name} failed ({status}); stderr:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// Lines of Chromium's log that report something the page did wrong: console messages
+/// (errors and CSP violations are logged as `CONSOLE` lines), uncaught exceptions and refused
+/// loads.
+fn console_problems(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|line| {
+            line.contains(":CONSOLE")
+                || line.contains("Uncaught")
+                || line.contains("Refused to")
+                || line.contains("Content Security Policy")
+        })
+        .collect()
+}
+
+#[test]
+fn renders_in_headless_chromium_without_a_console_message() {
+    let Some(browser) = phiguard_testkit::chromium() else {
+        // `chromium()` has printed the skip note (or failed the test under
+        // PHIGUARD_TEST_REQUIRE_ALL=1).
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page_path = dir.path().join("report.html");
+    std::fs::write(&page_path, html::render(&assessment(true))).unwrap();
+
+    // A screenshot: the page renders to something, not a blank or an error page.
+    let png = dir.path().join("report.png");
+    chromium(
+        &browser,
+        dir.path(),
+        "screenshot",
+        &page_path,
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1280,2000",
+        ],
+    );
+    let image = std::fs::read(&png).unwrap();
+    assert!(image.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(image.len() > 20_000, "screenshot of {} bytes", image.len());
+    // Kept for people to look at: target/tmp/html_report.png.
+    let kept = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html_report.png");
+    let _ = std::fs::copy(&png, &kept);
+    let _ = std::fs::copy(&page_path, kept.with_extension("html"));
+
+    // The DOM as the browser built it, with its log: every section is there, no script, no
+    // console message.
+    let dom = chromium(
+        &browser,
+        dir.path(),
+        "dom",
+        &page_path,
+        &["--dump-dom", "--enable-logging=stderr", "--v=1"],
+    );
+    for id in SECTIONS {
+        assert!(
+            dom.stdout.contains(&format!("<section id=\"{id}\"")),
+            "{id} not in the DOM"
+        );
+    }
+    assert!(dom.stdout.contains("Unique user identification"));
+    assert!(dom.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!dom.stdout.to_ascii_lowercase().contains("<script"));
+    let problems = console_problems(&dom.stderr);
+    assert!(
+        problems.is_empty(),
+        "console messages:\n{}",
+        problems.join("\n")
+    );
+
+    // The same log on a page that breaks the policy must show the breach, or the check above
+    // proves nothing.
+    let canary = dir.path().join("canary.html");
+    std::fs::write(
+        &canary,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; img-src data:\"><title>canary</title></head>\
+         <body><p>canary</p><script>console.error('canary')</script></body></html>",
+    )
+    .unwrap();
+    let canary_run = chromium(
+        &browser,
+        dir.path(),
+        "canary",
+        &canary,
+        &["--dump-dom", "--enable-logging=stderr", "--v=1"],
+    );
+    assert!(
+        !console_problems(&canary_run.stderr).is_empty(),
+        "Chromium logged nothing for a page whose inline script the policy blocks, so the \
+         console check cannot see problems"
+    );
+}

@@ -1,0 +1,80 @@
+//! The flags of `phiguard assess`, `attest` and `demo`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use jiff::civil::Date;
+use phiguard_assess::Profile;
+
+use super::ChangeArgs;
+
+/// A source of evidence `assess` can leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssessSource {
+    /// The host posture checks of this machine
+    Host,
+    /// The file integrity check against the newest baseline
+    Fim,
+    /// Verifying the whole evidence ledger
+    Ledger,
+}
+
+/// The worst control status a script accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when a control is not met
+    NotMet,
+    /// … or partial
+    Partial,
+    /// … or unknown
+    Unknown,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Also write a self-contained HTML report (no external requests) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Also write OSCAL 1.1 assessment results to FILE, and a plan of action and milestones beside it (FILE.poam.json)
+    #[arg(long, value_name = "FILE")]
+    pub oscal: Option<PathBuf>,
+    /// hipaa (the rules in force), or proposed-2025 to add the January 2025 proposed rule's items
+    #[arg(long, default_value = "hipaa", value_name = "PROFILE")]
+    pub profile: Profile,
+    /// Sources to leave out, comma-separated: host, fim, ledger
+    #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
+    pub skip: Vec<AssessSource>,
+    /// The system name the register's access grants use for this host [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    pub system: Option<String>,
+    /// Exit 1 when a control is at this status or worse [default: exit 0 whenever the assessment completes]
+    #[arg(long, value_name = "STATUS")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// The control, as the catalog names it: 164.310(a)(2)(ii), or an id like proposed-2025.asset-inventory
+    pub control: String,
+    /// Who attests: name and role
+    #[arg(long)]
+    pub by: String,
+    /// What is attested, in your words
+    #[arg(long)]
+    pub statement: String,
+    /// The document that backs it (plan, signed policy); its SHA-256 is recorded
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<PathBuf>,
+    /// The day of the attestation [default: today]; it stands 12 months
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<Date>,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Also write the HTML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}

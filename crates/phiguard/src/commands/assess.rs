@@ -1,0 +1,331 @@
+//! `phiguard assess`: everything phiguard knows, turned into the status of every HIPAA control
+//! with its evidence; `phiguard attest`: the statements that stand in for what no machine can
+//! check.
+
+use std::path::Path;
+
+use anyhow::Context;
+use phiguard_assess::evaluate::tally;
+use phiguard_assess::sources::{self, FimOutcome};
+use phiguard_assess::{
+    Assessment, Attestation, Catalog, ControlStatus, Inputs, LedgerCheckpoint, evaluate,
+};
+use phiguard_host::Area;
+use phiguard_register::Change;
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{AssessArgs, AssessSource, AttestArgs, FailOn, FimScanArgs, GlobalArgs};
+use crate::commands::register::{Session, change_source, document, today};
+use crate::commands::{fim, host};
+use crate::output::Output;
+
+pub async fn run(global: &GlobalArgs, args: &AssessArgs, out: &Output) -> anyhow::Result<Outcome> {
+    Session::run(global, out, async |session| {
+        let assessment = assess(session, args).await?;
+        report(
+            &assessment,
+            args.html.as_deref(),
+            args.oscal.as_deref(),
+            out,
+        )?;
+        let worst = match args.fail_on {
+            None => None,
+            Some(FailOn::NotMet) => Some(vec![ControlStatus::NotMet]),
+            Some(FailOn::Partial) => Some(vec![ControlStatus::NotMet, ControlStatus::Partial]),
+            Some(FailOn::Unknown) => Some(vec![
+                ControlStatus::NotMet,
+                ControlStatus::Partial,
+                ControlStatus::Unknown,
+            ]),
+        };
+        let failing = worst.is_some_and(|statuses| {
+            assessment
+                .controls
+                .iter()
+                .any(|control| statuses.contains(&control.status))
+        });
+        Ok(if failing {
+            Outcome::FailingFindings
+        } else {
+            Outcome::Ok
+        })
+    })
+    .await
+}
+
+/// Runs every source of evidence, judges every control, records the result in the ledger and
+/// signs a checkpoint the reports name.
+pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<Assessment> {
+    let installation = session.installation;
+    let out = session.out;
+    let catalog = Catalog::builtin().context("the built-in HIPAA catalog is damaged")?;
+    let started_at = jiff::Timestamp::now();
+    let day = today();
+    let mut inputs = Inputs::default();
+
+    if args.skip.contains(&AssessSource::Host) {
+        inputs
+            .notes
+            .push("host checks skipped (--skip host)".into());
+    } else {
+        out.note("Checking this machine…");
+        match host::run_checks(
+            installation,
+            Path::new("/"),
+            &Area::ALL,
+            args.system.clone(),
+            out,
+        )
+        .await
+        {
+            Ok(run) => inputs.findings.extend(run.recorded.findings),
+            Err(error) => inputs
+                .notes
+                .push(format!("the host checks could not run: {error:#}")),
+        }
+    }
+
+    out.note("Checking the register…");
+    let (_, register_run) = session.run_checks().await?;
+    inputs.findings.extend(register_run.findings);
+
+    if args.skip.contains(&AssessSource::Fim) {
+        inputs
+            .notes
+            .push("file integrity skipped (--skip fim)".into());
+    } else {
+        out.note("Comparing files with the FIM baseline…");
+        let scan = FimScanArgs {
+            paths: Vec::new(),
+            one_file_system: false,
+            algorithm: None,
+        };
+        match fim::run_check(installation, &scan, out).await {
+            Ok(Some(check)) => inputs.findings.push(sources::fim_finding(&FimOutcome {
+                baseline: check.baseline.id,
+                baseline_taken: check.baseline.created_at,
+                rules: check.baseline.rules.clone(),
+                changed: check.report.summary.added
+                    + check.report.summary.removed
+                    + check.report.summary.changed,
+                explained: check.report.summary.explained,
+                unexplained: check.report.summary.unexplained,
+                evidence: check.evidence,
+            })),
+            Ok(None) => inputs.notes.push(
+                "no file integrity baseline yet: run `phiguard fim init` to cover 164.312(c)"
+                    .into(),
+            ),
+            Err(error) => inputs
+                .notes
+                .push(format!("the file integrity check could not run: {error:#}")),
+        }
+    }
+
+    let origin = installation.ledger_signing_key()?.name().to_owned();
+    if args.skip.contains(&AssessSource::Ledger) {
+        inputs
+            .notes
+            .push("ledger verification skipped (--skip ledger)".into());
+    } else {
+        out.note("Verifying the evidence ledger…");
+        let signer = installation.ledger_signing_key()?;
+        let verified = installation
+            .ledger()
+            .verify(&signer.verifier(), &mut |_, _| {})
+            .await?
+            .map(|report| report.entries)
+            .map_err(|tamper| tamper.to_string());
+        inputs
+            .findings
+            .push(sources::ledger_finding(&origin, &verified));
+    }
+
+    let snapshot = session.register.snapshot().await?;
+    inputs.attestations = snapshot
+        .attestations
+        .values()
+        .map(|stored| {
+            (
+                stored.record.control.clone(),
+                Attestation {
+                    record: stored.record.clone(),
+                    evidence: stored.evidence,
+                },
+            )
+        })
+        .collect();
+    inputs.matrix = snapshot
+        .matrix
+        .values()
+        .map(|stored| stored.record.clone())
+        .collect();
+
+    let controls = evaluate(&catalog, args.profile, &inputs, day);
+    let (summary, families) = tally(&controls);
+    let mut assessment = Assessment {
+        profile: args.profile,
+        installation: installation.home.config().installation.name.clone(),
+        assessed_at: started_at,
+        today: day,
+        phiguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+        summary,
+        families,
+        controls,
+        notes: inputs.notes,
+        evidence: None,
+        checkpoint: None,
+    };
+
+    // The statuses go into the ledger, then a checkpoint over everything this run recorded,
+    // so the report can name a signed tree that holds all the evidence it cites.
+    let statuses: serde_json::Map<String, serde_json::Value> = assessment
+        .controls
+        .iter()
+        .map(|c| (c.id.clone(), c.status.as_str().into()))
+        .collect();
+    assessment.evidence = Some(
+        installation
+            .record(
+                "assess.result",
+                serde_json::json!({
+                    "profile": assessment.profile,
+                    "summary": assessment.summary,
+                    "controls": statuses,
+                }),
+            )
+            .await?,
+    );
+    let signer = installation.ledger_signing_key()?;
+    let checkpoint = installation.ledger().checkpoint(&signer).await?;
+    assessment.checkpoint = Some(LedgerCheckpoint {
+        origin: checkpoint.origin,
+        size: checkpoint.size,
+        root: phiguard_core::hex::encode(&checkpoint.root),
+        note: checkpoint.note,
+    });
+    Ok(assessment)
+}
+
+/// Writes the reports asked for, then the scorecard (or the JSON) on stdout.
+pub fn report(
+    assessment: &Assessment,
+    html: Option<&Path>,
+    oscal: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    if let Some(path) = html {
+        write_file(path, phiguard_assess::html::render(assessment).as_bytes())?;
+        out.note(&format!("Wrote the HTML report to {}.", path.display()));
+    }
+    if let Some(path) = oscal {
+        let results = phiguard_assess::oscal::assessment_results(assessment);
+        write_file(path, serde_json::to_string_pretty(&results)?.as_bytes())?;
+        let poam_path = poam_path(path);
+        let poam = phiguard_assess::oscal::poam(assessment);
+        write_file(&poam_path, serde_json::to_string_pretty(&poam)?.as_bytes())?;
+        out.note(&format!(
+            "Wrote OSCAL assessment results to {} and the plan of action and milestones to {}.",
+            path.display(),
+            poam_path.display()
+        ));
+    }
+    out.result(assessment, || phiguard_assess::terminal::render(assessment));
+    Ok(())
+}
+
+/// `results.json` → `results.poam.json`.
+fn poam_path(path: &Path) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "assessment".into());
+    path.with_file_name(format!("{stem}.poam.json"))
+}
+
+/// Writes through a temporary file beside `path`, so a reader never sees half a report.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("could not write into {}", dir.display()))?;
+    temp.write_all(bytes)
+        .with_context(|| format!("could not write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("could not write {}", path.display()))?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct Attested<'a> {
+    control: &'a str,
+    name: &'a str,
+    valid_until: jiff::civil::Date,
+    evidence: phiguard_core::EvidenceRef,
+}
+
+/// `phiguard attest`: records an attestation for a control of the catalog.
+pub async fn attest(
+    global: &GlobalArgs,
+    args: &AttestArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let catalog = Catalog::builtin().context("the built-in HIPAA catalog is damaged")?;
+    // A citation typed with its prefix (`45 CFR § 164.310(b)`) names the same control.
+    let wanted = args
+        .control
+        .parse::<phiguard_core::ControlId>()
+        .map(|id| id.to_string())
+        .unwrap_or_else(|_| args.control.trim().to_owned());
+    let control = catalog.get(&wanted).with_context(|| {
+        format!(
+            "{:?} is not a control of the catalog; `phiguard assess --json | jq '.controls[].id'` lists them",
+            args.control
+        )
+    })?;
+    let record = phiguard_register::records::Attestation {
+        control: control.id.clone(),
+        by: args.by.clone(),
+        statement: args.statement.clone(),
+        date: args.date.unwrap_or_else(today),
+        evidence: args.evidence.as_deref().map(document).transpose()?,
+    };
+    let valid_until = record.valid_until();
+    Session::run(global, out, async |session| {
+        let applied = session
+            .register
+            .apply(
+                &[Change::Put(record.clone().into())],
+                &change_source(&args.change),
+                jiff::Timestamp::now(),
+            )
+            .await?;
+        let evidence = match applied.first() {
+            Some(applied) => applied.evidence,
+            None => session
+                .register
+                .snapshot()
+                .await?
+                .evidence_of(phiguard_register::Kind::Attestation, &control.id)
+                .context("the attestation is not in the register")?,
+        };
+        let result = Attested {
+            control: &control.id,
+            name: &control.name,
+            valid_until,
+            evidence,
+        };
+        out.result(&result, || {
+            format!(
+                "Attested {} {} until {} (ledger entry {}).",
+                control.cite, control.name, valid_until, evidence.seq
+            )
+        });
+        Ok(Outcome::Ok)
+    })
+    .await
+}

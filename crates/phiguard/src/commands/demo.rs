@@ -1,0 +1,455 @@
+//! `phiguard demo`: a sample clinic in an empty home, assessed, so a new user sees what a full
+//! report looks like before entering a single record of their own.
+//!
+//! Every record is made through the same register changes as the commands make, so the demo's
+//! history is in the ledger like any other; that is also why it refuses a home that holds
+//! records: the ledger never forgets, and sample data must not mix with real evidence.
+
+use std::path::Path;
+
+use anyhow::Context;
+use jiff::civil::Date;
+use phiguard_core::{ControlId, Source};
+use phiguard_register::records::*;
+use phiguard_register::{AnyRecord, Change};
+
+use crate::Outcome;
+use crate::cli::{AssessArgs, DemoArgs, FimScanArgs, GlobalArgs};
+use crate::commands::assess;
+use crate::commands::register::{Session, today};
+use crate::output::Output;
+
+/// The sample tree, under the home, that the demo's file integrity baseline covers.
+const TREE: &str = "demo/ehr-share";
+
+pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::Result<Outcome> {
+    // First pass: make sure the home is empty, then point its FIM rules at the sample tree.
+    // The configuration is read when the installation opens, so the seeding and the
+    // assessment run in a second opening that sees the new rule.
+    Session::run(global, out, async |session| {
+        let snapshot = session.register.snapshot().await?;
+        let records = snapshot.all().len();
+        let baseline = phiguard_fim::baseline::latest(&session.installation.store).await?;
+        anyhow::ensure!(
+            records == 0 && baseline.is_none(),
+            "this home ({}) already holds {records} register records{}; the demo only seeds an \
+             empty home, because sample data must never mix with real evidence. Run it with \
+             `phiguard --home /tmp/phiguard-demo demo`.",
+            session.installation.home.dir().display(),
+            if baseline.is_some() {
+                " and a file integrity baseline"
+            } else {
+                ""
+            }
+        );
+        let home = session.installation.home.dir();
+        let tree = home.join(TREE);
+        write_sample_tree(&tree)?;
+        let config_path = session.installation.home.config_path();
+        let mut config = std::fs::read_to_string(&config_path)
+            .with_context(|| format!("could not read {}", config_path.display()))?;
+        if session.installation.home.config().fim.rules.is_empty() {
+            config.push_str(&format!(
+                "\n# Added by `phiguard demo`: the sample clinic's shared folder.\n[[fim.rule]]\npath = {}\nattributes = [\"full\"]\n",
+                toml_string(&tree.display().to_string())
+            ));
+            phiguard_home::replace_private_file(&config_path, config.as_bytes())
+                .with_context(|| format!("could not write {}", config_path.display()))?;
+        }
+        Ok(Outcome::Ok)
+    })
+    .await?;
+
+    Session::run(global, out, async |session| {
+        out.note("Seeding the sample clinic…");
+        let source = Source {
+            host: None,
+            agent: format!("phiguard/{}", env!("CARGO_PKG_VERSION")),
+            actor: Some("phiguard demo".into()),
+        };
+        let changes: Vec<Change> = sample_clinic(today())?
+            .into_iter()
+            .map(Change::Create)
+            .collect();
+        session
+            .register
+            .apply(&changes, &source, jiff::Timestamp::now())
+            .await?;
+        let scan = FimScanArgs {
+            paths: Vec::new(),
+            one_file_system: false,
+            algorithm: None,
+        };
+        crate::commands::fim::take_baseline(
+            session.installation,
+            &scan,
+            "sample clinic, as installed",
+            Some("phiguard demo"),
+            out,
+        )
+        .await?;
+        // Someone edits a configuration file after the baseline: the assessment must notice.
+        let changed = session
+            .installation
+            .home
+            .dir()
+            .join(TREE)
+            .join("config/app.toml");
+        std::fs::write(&changed, "listen = \"0.0.0.0:8080\"\ntls = false\n")
+            .with_context(|| format!("could not write {}", changed.display()))?;
+
+        let assess_args = AssessArgs {
+            html: args.html.clone(),
+            oscal: None,
+            profile: phiguard_assess::Profile::Hipaa,
+            skip: Vec::new(),
+            system: Some("ehr-prod".into()),
+            fail_on: None,
+        };
+        let assessment = assess::assess(session, &assess_args).await?;
+        assess::report(&assessment, args.html.as_deref(), None, out)?;
+        out.note(&format!(
+            "This is sample data in {}. Explore it with `phiguard --home {} register vendor list`, \
+             or start your own installation in another directory.",
+            session.installation.home.dir().display(),
+            session.installation.home.dir().display()
+        ));
+        Ok(Outcome::Ok)
+    })
+    .await
+}
+
+fn toml_string(text: &str) -> String {
+    format!("{:?}", text)
+}
+
+/// A small shared folder of a clinic's application: forms, configuration, a script.
+fn write_sample_tree(tree: &Path) -> anyhow::Result<()> {
+    let files: [(&str, &str); 4] = [
+        (
+            "intake/forms.csv",
+            "form,version,fields\nnew-patient,7,name;dob;insurance\nconsent,3,signature;date\n",
+        ),
+        (
+            "config/app.toml",
+            "listen = \"127.0.0.1:8080\"\ntls = true\n",
+        ),
+        (
+            "bin/nightly-export.sh",
+            "#!/bin/sh\nset -eu\nphiguard seal /srv/ehr/export.csv -o /mnt/backup/export.csv.phg\n",
+        ),
+        (
+            "README.txt",
+            "Synthetic sample data for the phiguard demo. No real patient data.\n",
+        ),
+    ];
+    for (name, content) in files {
+        let path = tree.join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
+        }
+        std::fs::write(&path, content)
+            .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn shift(today: Date, days: i64) -> Date {
+    today
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap_or(today)
+}
+
+fn control(citation: &str) -> anyhow::Result<ControlId> {
+    citation
+        .parse()
+        .map_err(|e| anyhow::anyhow!("sample citation {citation}: {e}"))
+}
+
+/// The sample clinic's records, in the order they can be created.
+fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
+    let ago = |days: i64| shift(today, -days);
+    let ahead = |days: i64| shift(today, days);
+    let mut records: Vec<AnyRecord> = Vec::new();
+
+    let vendor = |id: &str, name: &str, service: &str, touches_phi: bool| Vendor {
+        id: id.into(),
+        name: name.into(),
+        services: vec![service.into()],
+        touches_phi,
+        systems: vec!["ehr-prod".into()],
+        contact: None,
+        notes: None,
+    };
+    records.push(
+        vendor(
+            "northwind-cloud",
+            "Northwind Cloud",
+            "hosting and backups",
+            true,
+        )
+        .into(),
+    );
+    records.push(vendor("contoso-mail", "Contoso Mail", "e-mail", true).into());
+    records.push(
+        vendor(
+            "fabrikam-billing",
+            "Fabrikam Billing",
+            "claims processing",
+            true,
+        )
+        .into(),
+    );
+    records.push(
+        vendor(
+            "litware-transcription",
+            "Litware Transcription",
+            "dictation",
+            true,
+        )
+        .into(),
+    );
+    records.push(
+        vendor(
+            "tailspin-supplies",
+            "Tailspin Supplies",
+            "office supplies",
+            false,
+        )
+        .into(),
+    );
+
+    let baa =
+        |id: &str, vendor: &str, signed: Date, expires: Date, notice: u32, destroy: bool| Baa {
+            id: id.into(),
+            vendor: vendor.into(),
+            status: BaaStatus::Signed,
+            signed: Some(signed),
+            effective: Some(signed),
+            expires: Some(expires),
+            breach_notice_days: Some(notice),
+            return_or_destroy: destroy,
+            subcontractor_flow_down: true,
+            document: None,
+        };
+    records.push(
+        baa(
+            "northwind-2025",
+            "northwind-cloud",
+            ago(300),
+            ahead(430),
+            30,
+            true,
+        )
+        .into(),
+    );
+    // Up for renewal soon.
+    records.push(
+        baa(
+            "contoso-2024",
+            "contoso-mail",
+            ago(690),
+            ahead(40),
+            15,
+            true,
+        )
+        .into(),
+    );
+    // Signed, but gives the vendor 90 days to report a breach and lacks the return clause.
+    records.push(
+        baa(
+            "litware-2025",
+            "litware-transcription",
+            ago(200),
+            ahead(530),
+            90,
+            false,
+        )
+        .into(),
+    );
+    // Fabrikam Billing handles claims with PHI and has no BAA at all.
+
+    records.push(
+        Sla {
+            id: "northwind-cloud".into(),
+            vendor: "northwind-cloud".into(),
+            availability_percent: Some(99.95),
+            rpo_hours: Some(1.0),
+            rto_hours: Some(4.0),
+            backup_frequency_hours: Some(24.0),
+            retention_days: Some(35),
+            incident_notice_hours: Some(24),
+        }
+        .into(),
+    );
+    let restore = |system: &str, vendor: Option<&str>, date: Date, hours: f64| RestoreTest {
+        id: RestoreTest::default_id(system, date),
+        system: system.into(),
+        vendor: vendor.map(str::to_owned),
+        date,
+        result: RestoreResult::Success,
+        hours_to_restore: Some(hours),
+        notes: None,
+    };
+    records.push(restore("ehr-prod", Some("northwind-cloud"), ago(200), 6.5).into());
+    // The billing portal's last restore test is more than a year old.
+    records.push(restore("billing-portal", None, ago(400), 3.0).into());
+
+    let matrix: [(&str, Responsibility, Option<&str>); 9] = [
+        ("164.310(a)(1)", Responsibility::Provider, None),
+        ("164.310(d)(2)(i)", Responsibility::Provider, None),
+        (
+            "164.312(a)(2)(iv)",
+            Responsibility::Shared,
+            Some("Platform team"),
+        ),
+        ("164.312(b)", Responsibility::Shared, Some("Platform team")),
+        // Shared, and nobody named: the matrix check fails it.
+        ("164.312(e)(1)", Responsibility::Shared, None),
+        (
+            "164.308(a)(5)(i)",
+            Responsibility::Customer,
+            Some("Compliance office"),
+        ),
+        (
+            "164.308(a)(7)(ii)(A)",
+            Responsibility::Shared,
+            Some("Platform team"),
+        ),
+        ("164.308(a)(4)(ii)(A)", Responsibility::NotApplicable, None),
+        ("164.314(b)(1)", Responsibility::NotApplicable, None),
+    ];
+    for (citation, responsibility, owner) in matrix {
+        let mut row = ResponsibilityRecord::new(control(citation)?, responsibility);
+        row.owner = owner.map(str::to_owned);
+        records.push(row.into());
+    }
+
+    let person = |id: &str, name: &str, role: &str, phi: bool, left: Option<Date>| Person {
+        id: id.into(),
+        name: name.into(),
+        email: format!("{id}@riverside-clinic.example"),
+        role: role.into(),
+        started: ago(1500),
+        left,
+        phi_access: phi,
+    };
+    records.push(person("alice", "Dr. Alice Ng", "clinician", true, None).into());
+    records.push(person("bob", "Bob Stone", "nurse", true, None).into());
+    records.push(person("carol", "Carol Diaz", "billing", true, None).into());
+    // Left three weeks ago; the EHR grant was never revoked.
+    records.push(person("dave", "Dave Kim", "engineer", true, Some(ago(21))).into());
+    records.push(person("erin", "Erin Lee", "front-desk", false, None).into());
+
+    records.push(
+        Course {
+            id: "hipaa-basics".into(),
+            title: "HIPAA security awareness".into(),
+            interval_months: 12,
+            roles: Vec::new(),
+        }
+        .into(),
+    );
+    let completion = |person: &str, date: Date| Completion {
+        id: Completion::default_id(person, "hipaa-basics", date),
+        person: person.into(),
+        course: "hipaa-basics".into(),
+        completed: date,
+        evidence_sha256: None,
+    };
+    records.push(completion("alice", ago(100)).into());
+    // Bob's training lapsed; Carol's is due within the month.
+    records.push(completion("bob", ago(380)).into());
+    records.push(completion("carol", ago(350)).into());
+    records.push(completion("dave", ago(200)).into());
+
+    records.push(
+        Policy {
+            id: "acceptable-use".into(),
+            title: "Acceptable use of systems and data".into(),
+            version: "3".into(),
+            approver: "Dana Ruiz, Security Officer".into(),
+            approved: ago(60),
+            roles: Vec::new(),
+        }
+        .into(),
+    );
+    let acknowledgment = |person: &str, version: &str| Acknowledgment {
+        id: Acknowledgment::default_id(person, "acceptable-use", version),
+        person: person.into(),
+        policy: "acceptable-use".into(),
+        version: version.into(),
+        acknowledged: ago(50),
+    };
+    records.push(acknowledgment("alice", "3").into());
+    records.push(acknowledgment("carol", "3").into());
+    // Bob acknowledged the previous version only.
+    records.push(acknowledgment("bob", "2").into());
+
+    let grant = |id: &str, person: &str, system: &str, expires: Option<Date>| Grant {
+        id: id.into(),
+        person: person.into(),
+        system: system.into(),
+        role: "user".into(),
+        account: Some(person.into()),
+        approver: "Dana Ruiz, Security Officer".into(),
+        justification: "patient care".into(),
+        granted: ago(700),
+        expires,
+        revoked: None,
+    };
+    records.push(grant("alice-ehr", "alice", "ehr-prod", None).into());
+    records.push(grant("bob-ehr", "bob", "ehr-prod", None).into());
+    records.push(grant("dave-ehr", "dave", "ehr-prod", None).into());
+    records.push(grant("carol-billing", "carol", "billing-portal", None).into());
+    // A contractor VPN grant that expired but was never revoked.
+    records.push(grant("erin-vpn", "erin", "vpn", Some(ago(10))).into());
+
+    let review = |system: &str, started: Date, grants: &[&str]| Review {
+        id: Review::default_id(system, started),
+        system: system.into(),
+        started,
+        grants: grants.iter().map(|g| (*g).to_owned()).collect(),
+        decisions: grants
+            .iter()
+            .map(|g| ReviewDecision {
+                grant: (*g).to_owned(),
+                decision: Decision::Keep,
+                reviewer: "Dana Ruiz, Security Officer".into(),
+                comment: "still needed".into(),
+                date: shift(started, 3),
+            })
+            .collect(),
+        closed: Some(shift(started, 5)),
+    };
+    // The EHR's last review closed four months ago: overdue.
+    records.push(review("ehr-prod", ago(125), &["alice-ehr", "bob-ehr", "dave-ehr"]).into());
+    records.push(review("billing-portal", ago(25), &["carol-billing"]).into());
+
+    let attestation = |citation: &str, statement: &str, date: Date| Attestation {
+        control: citation.into(),
+        by: "Dana Ruiz, Security Officer".into(),
+        statement: statement.into(),
+        date,
+        evidence: None,
+    };
+    records.push(
+        attestation(
+            "164.310(a)(2)(ii)",
+            "Facility security plan reviewed; badge access to the server room audited.",
+            ago(100),
+        )
+        .into(),
+    );
+    // More than a year old: the assessment reports it lapsed.
+    records.push(
+        attestation(
+            "164.308(a)(1)(ii)(C)",
+            "Sanction policy applied as written to the two incidents of the year.",
+            ago(400),
+        )
+        .into(),
+    );
+    Ok(records)
+}

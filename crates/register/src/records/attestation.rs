@@ -1,0 +1,54 @@
+//! Attestations: a person's signed statement that a control no machine can check is in place
+//! (a facility security plan, a sanction policy applied, workstations used as policy says).
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::{Document, Record, add_months, id_problems, require_text};
+use crate::Kind;
+
+/// How long an attestation stands before it must be made again.
+pub const ATTESTATION_VALID_MONTHS: u32 = 12;
+
+/// One control's current attestation; its id is the catalog id of the control. Attesting again
+/// replaces it, and the ledger keeps every earlier one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    /// The control attested to, as the catalog names it: `164.310(a)(2)(ii)`.
+    pub control: String,
+    /// Who attests: a name and role.
+    pub by: String,
+    /// What they attest, in their words.
+    pub statement: String,
+    pub date: Date,
+    /// The document that backs it (the plan, the signed policy), by its SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Document>,
+}
+
+impl Attestation {
+    /// The last day it stands.
+    pub fn valid_until(&self) -> Date {
+        add_months(self.date, ATTESTATION_VALID_MONTHS)
+    }
+
+    pub fn is_valid_on(&self, day: Date) -> bool {
+        self.date <= day && day <= self.valid_until()
+    }
+}
+
+impl Record for Attestation {
+    const KIND: Kind = Kind::Attestation;
+
+    fn id(&self) -> &str {
+        &self.control
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = id_problems("control", &self.control);
+        require_text(&mut problems, "by", &self.by);
+        require_text(&mut problems, "statement", &self.statement);
+        problems
+    }
+}
