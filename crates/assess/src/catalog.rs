@@ -21,6 +21,16 @@ pub enum Profile {
     Proposed2025,
 }
 
+impl Profile {
+    /// The name in files, flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Hipaa => "hipaa",
+            Profile::Proposed2025 => "proposed-2025",
+        }
+    }
+}
+
 impl std::str::FromStr for Profile {
     type Err = String;
 
@@ -45,6 +55,17 @@ pub enum ControlKind {
     Obligation,
 }
 
+impl ControlKind {
+    /// The name in files, flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlKind::Standard => "standard",
+            ControlKind::Specification => "specification",
+            ControlKind::Obligation => "obligation",
+        }
+    }
+}
+
 /// Required, addressable (164.306(d)(3): assess, then implement or document an equivalent), or
 /// a standard whose implementation specifications carry the mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,6 +75,17 @@ pub enum Requirement {
     Addressable,
     /// A standard with implementation specifications: it is met through them.
     Standard,
+}
+
+impl Requirement {
+    /// The name in files, flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Requirement::Required => "required",
+            Requirement::Addressable => "addressable",
+            Requirement::Standard => "standard",
+        }
+    }
 }
 
 /// The safeguard family, as the scorecard groups controls.
@@ -71,6 +103,19 @@ pub enum Family {
 }
 
 impl Family {
+    /// The name in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Administrative => "administrative",
+            Family::Physical => "physical",
+            Family::Technical => "technical",
+            Family::Organizational => "organizational",
+            Family::Documentation => "documentation",
+            Family::BreachNotification => "breach-notification",
+            Family::Proposed2025 => "proposed-2025",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Family::Administrative => "Administrative safeguards (164.308)",

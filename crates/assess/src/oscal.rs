@@ -19,7 +19,6 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{ControlKind, Family, Profile, Requirement};
 use crate::evaluate::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint};
 
 /// The OSCAL version the documents conform to.
@@ -77,7 +76,7 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
         format!(
             "HIPAA assessment of {} ({} profile)",
             md_escape(&assessment.installation),
-            profile_name(assessment.profile)
+            assessment.profile.as_str()
         )
         .into(),
     );
@@ -300,7 +299,7 @@ fn metadata(assessment: &Assessment, title: String) -> Value {
         "oscal-version": OSCAL_VERSION,
         "props": [
             prop("installation", &assessment.installation),
-            prop("profile", profile_name(assessment.profile)),
+            prop("profile", assessment.profile.as_str()),
             prop("phiguard-version", &assessment.phiguard_version),
         ],
     })
@@ -310,7 +309,7 @@ fn metadata(assessment: &Assessment, title: String) -> Value {
 fn result_props(assessment: &Assessment) -> Vec<Value> {
     let mut props = vec![
         prop("installation", &assessment.installation),
-        prop("profile", profile_name(assessment.profile)),
+        prop("profile", assessment.profile.as_str()),
         prop("phiguard-version", &assessment.phiguard_version),
         prop("assessed-on", &assessment.today.to_string()),
     ];
@@ -334,7 +333,7 @@ fn result_description(assessment: &Assessment) -> String {
          {} unknown, {} not applicable.",
         md_escape(&assessment.phiguard_version),
         tally.total(),
-        profile_name(assessment.profile),
+        assessment.profile.as_str(),
         assessment.today,
         tally.met,
         tally.partial,
@@ -380,7 +379,7 @@ fn reviewed_controls(assessment: &Assessment, tokens: &[String]) -> Value {
         "description".into(),
         format!(
             "Every control of phiguard's {} profile.",
-            profile_name(assessment.profile)
+            assessment.profile.as_str()
         )
         .into(),
     );
@@ -663,9 +662,9 @@ fn control_props(control: &ControlResult) -> Vec<Value> {
         prop("control-id", &control.id),
         prop("citation", &control.cite),
         prop("status", status_token(control.status)),
-        prop("requirement", requirement_name(control.requirement)),
-        prop("kind", kind_name(control.kind)),
-        prop("family", family_name(control.family)),
+        prop("requirement", control.requirement.as_str()),
+        prop("kind", control.kind.as_str()),
+        prop("family", control.family.as_str()),
     ];
     props.extend(control.parent.as_deref().map(|p| prop("parent", p)));
     props.extend(
@@ -685,11 +684,11 @@ fn plan_resource(assessment: &Assessment, uuid: &str) -> Value {
             "phiguard writes no separate OSCAL assessment plan: the plan is its catalog of HIPAA \
              controls under the {} profile, each mapped to the checks, register records and \
              attestations that evidence it, as shipped with phiguard {}.",
-            profile_name(assessment.profile),
+            assessment.profile.as_str(),
             md_escape(&assessment.phiguard_version),
         ),
         "props": [
-            prop("profile", profile_name(assessment.profile)),
+            prop("profile", assessment.profile.as_str()),
             prop("phiguard-version", &assessment.phiguard_version),
         ],
     })
@@ -759,41 +758,6 @@ fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
 fn timestamp(assessment: &Assessment) -> String {
     // jiff prints RFC 3339 in UTC with a `Z`, which is what OSCAL's date-time-with-timezone wants.
     assessment.assessed_at.to_string()
-}
-
-fn profile_name(profile: Profile) -> &'static str {
-    match profile {
-        Profile::Hipaa => "hipaa",
-        Profile::Proposed2025 => "proposed-2025",
-    }
-}
-
-fn requirement_name(requirement: Requirement) -> &'static str {
-    match requirement {
-        Requirement::Required => "required",
-        Requirement::Addressable => "addressable",
-        Requirement::Standard => "standard",
-    }
-}
-
-fn kind_name(kind: ControlKind) -> &'static str {
-    match kind {
-        ControlKind::Standard => "standard",
-        ControlKind::Specification => "specification",
-        ControlKind::Obligation => "obligation",
-    }
-}
-
-fn family_name(family: Family) -> &'static str {
-    match family {
-        Family::Administrative => "administrative",
-        Family::Physical => "physical",
-        Family::Technical => "technical",
-        Family::Organizational => "organizational",
-        Family::Documentation => "documentation",
-        Family::BreachNotification => "breach-notification",
-        Family::Proposed2025 => "proposed-2025",
-    }
 }
 
 fn capitalised(text: &str) -> String {

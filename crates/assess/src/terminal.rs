@@ -13,10 +13,7 @@ pub fn render(assessment: &Assessment) -> String {
     let mut text = format!(
         "HIPAA assessment of {} ({} profile), {}\n\n",
         assessment.installation,
-        match assessment.profile {
-            crate::Profile::Hipaa => "hipaa",
-            crate::Profile::Proposed2025 => "proposed-2025",
-        },
+        assessment.profile.as_str(),
         assessment.today
     );
     let name_width = assessment

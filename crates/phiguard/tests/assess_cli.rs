@@ -221,11 +221,7 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
 
 #[test]
 fn assess_runs_on_postgres() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let Some(db) = runtime.block_on(phiguard_testkit::fresh_postgres_database()) else {
+    let Some(db) = common::postgres_database() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

@@ -207,11 +207,7 @@ fn a_database_newer_than_the_binary_is_refused() {
 
 #[test]
 fn status_runs_on_postgres() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let Some(db) = runtime.block_on(phiguard_testkit::fresh_postgres_database()) else {
+    let Some(db) = common::postgres_database() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

@@ -489,11 +489,7 @@ fn shell_accounts_without_a_grant_fail_the_host_check() {
 
 #[test]
 fn the_register_works_on_postgres() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let Some(db) = runtime.block_on(phiguard_testkit::fresh_postgres_database()) else {
+    let Some(db) = common::postgres_database() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

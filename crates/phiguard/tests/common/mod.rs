@@ -56,3 +56,13 @@ pub fn sqlite_exec(home: &Path, sql: &str) {
             .unwrap();
     });
 }
+
+/// A fresh PostgreSQL database for one test (dropped with the value), or `None` after the
+/// skip note when there is no server (a failure under `PHIGUARD_TEST_REQUIRE_ALL=1`).
+pub fn postgres_database() -> Option<phiguard_testkit::PostgresDatabase> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(phiguard_testkit::fresh_postgres_database())
+}
