@@ -77,6 +77,8 @@ pub struct Inputs {
     pub matrix: Vec<ResponsibilityRecord>,
     /// Sources that could not run, with why (no FIM baseline, host checks skipped…).
     pub notes: Vec<String>,
+    /// How many records of each register kind (`policy`, `baa`, …) are kept.
+    pub record_counts: BTreeMap<String, usize>,
 }
 
 /// How many findings of one status a check produced for a control.
@@ -115,6 +117,8 @@ pub struct ControlResult {
     pub evidence: Vec<EvidenceRef>,
     /// What to do, from the failing findings and the catalog; empty when met.
     pub remediation: Vec<String>,
+    /// The register records that document it, counted by kind (the catalog's `records`).
+    pub records: BTreeMap<String, usize>,
 }
 
 /// Counts per status.
@@ -289,6 +293,14 @@ fn own_result(
         attention: Vec::new(),
         evidence: Vec::new(),
         remediation: Vec::new(),
+        records: control
+            .records
+            .iter()
+            .map(|kind| {
+                let count = inputs.record_counts.get(kind).copied().unwrap_or(0);
+                (kind.clone(), count)
+            })
+            .collect(),
     };
     if row.is_some_and(|r| r.responsibility == Responsibility::NotApplicable) {
         result.status = ControlStatus::NotApplicable;

@@ -571,6 +571,19 @@ fn control_row(control: &ControlResult, out: &mut String) {
     if control.checks.is_empty() {
         out.push_str("<span class=\"muted\">none ran</span>");
     }
+    // The register records that document the control, counted (they document; they do not
+    // decide the status).
+    let records: Vec<String> = control
+        .records
+        .iter()
+        .map(|(kind, count)| format!("{count}&nbsp;{}", escape(kind)))
+        .collect();
+    if !records.is_empty() {
+        out.push_str(&format!(
+            "<div class=\"muted\">records: {}</div>",
+            records.join(", ")
+        ));
+    }
     for check in &control.checks {
         let counts: Vec<String> = [
             (check.pass, "pass"),

@@ -331,3 +331,19 @@ fn the_proposed_profile_adds_its_items_only_when_asked() {
     assert_eq!(proposed.len(), hipaa.len() + 1);
     assert!(!hipaa.iter().any(|r| r.id.starts_with("proposed-2025")));
 }
+
+#[test]
+fn each_control_counts_the_register_records_that_document_it() {
+    let mut catalog = catalog();
+    catalog.controls[3].records = vec!["policy".into(), "acknowledgment".into()];
+    let inputs = Inputs {
+        record_counts: [("policy".to_owned(), 2)].into_iter().collect(),
+        ..Inputs::default()
+    };
+    let results = evaluate(&catalog, Profile::Hipaa, &inputs, TODAY);
+    let workstation = results.iter().find(|r| r.id == "164.310(b)").unwrap();
+    assert_eq!(workstation.records["policy"], 2);
+    assert_eq!(workstation.records["acknowledgment"], 0);
+    // Records document a control; they do not meet it.
+    assert_eq!(workstation.status, ControlStatus::Unknown);
+}

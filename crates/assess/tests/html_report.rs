@@ -96,6 +96,7 @@ fn control(
         attention: Vec::new(),
         evidence: Vec::new(),
         remediation: Vec::new(),
+        records: Default::default(),
     }
 }
 

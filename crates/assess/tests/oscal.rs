@@ -50,6 +50,7 @@ fn control(id: &str, status: ControlStatus) -> ControlResult {
         attention: Vec::new(),
         evidence: Vec::new(),
         remediation: Vec::new(),
+        records: Default::default(),
     }
 }
 

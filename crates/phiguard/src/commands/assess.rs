@@ -156,6 +156,10 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             )
         })
         .collect();
+    inputs.record_counts = phiguard_register::Kind::ALL
+        .iter()
+        .map(|kind| (kind.name().to_owned(), snapshot.count(*kind)))
+        .collect();
     inputs.matrix = snapshot
         .matrix
         .values()
