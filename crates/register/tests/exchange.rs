@@ -403,6 +403,23 @@ fn grant() -> impl Strategy<Value = Grant> {
         )
 }
 
+fn attestation() -> impl Strategy<Value = Attestation> {
+    (
+        control(),
+        required(),
+        required(),
+        day(),
+        prop::option::of((required(), sha256())),
+    )
+        .prop_map(|(control, by, statement, date, evidence)| Attestation {
+            control: control.to_string(),
+            by,
+            statement,
+            date,
+            evidence: evidence.map(|(path, sha256)| Document { path, sha256 }),
+        })
+}
+
 /// A review, with indexes choosing its grants, decisions for the first of them, and whether
 /// to close it when all are decided.
 type ReviewPlan = (Review, Vec<Index>, Vec<(Decision, String, String)>, bool);
@@ -461,20 +478,24 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
         ),
         (
             prop::collection::vec((grant(), any::<Index>()), n.clone()),
-            prop::collection::vec(review(), n),
+            prop::collection::vec(review(), n.clone()),
+            prop::collection::vec(attestation(), n),
         ),
     )
         .prop_map(
             |(
                 (vendors, baas, slas, restore_tests, matrix),
                 (people, courses, completions, policies, acknowledgments),
-                (grants, reviews),
+                (grants, reviews, attestations),
             )| {
                 let mut s = Snapshot::default();
                 let ids = |s: &Snapshot, kind| -> Vec<String> {
                     s.records(kind).iter().map(|r| r.id().to_owned()).collect()
                 };
                 vendors.into_iter().for_each(|r| s.insert(r.into(), None));
+                attestations
+                    .into_iter()
+                    .for_each(|r| s.insert(r.into(), None));
                 matrix.into_iter().for_each(|r| s.insert(r.into(), None));
                 people.into_iter().for_each(|r| s.insert(r.into(), None));
                 courses.into_iter().for_each(|r| s.insert(r.into(), None));
