@@ -24,45 +24,28 @@
 //! ```
 
 use std::ffi::OsString;
-use std::fs::{self, File};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Parser;
-use phiguard_bench_support::{children_cpu, locate_phiguard, median, version_line};
+use phiguard_bench_support::{
+    LynisArgs, LynisRun, PROBE_PARALLELISM, Run, codes, cpu_note, json_array, json_strings,
+    load_average, lynis_note, lynis_run, machine_line, median, phiguard_json, ratio,
+    require_command, same, seconds, status_counts, timed, timeout_wait, tls_timeouts, walls,
+};
 use serde_json::Value;
 
 /// The target: seconds for a whole `phiguard host check`, TLS handshake timeouts excluded.
 const TARGET_SECONDS: f64 = 3.0;
-/// Listeners phiguard probes at once (`MAX_PARALLEL_PROBES` in
-/// crates/host/src/encryption/in_transit/probe.rs).
-const PROBE_PARALLELISM: usize = 8;
 
 #[derive(Debug, Parser)]
 #[command(about = "Benchmark `phiguard host check` against `lynis audit system`")]
 struct Args {
-    /// Rounds of each tool, alternating (the median is reported)
-    #[arg(long, default_value_t = 3)]
-    rounds: usize,
-    /// The phiguard binary [default: next to this benchmark's executable]
-    #[arg(long, value_name = "PATH")]
-    phiguard: Option<PathBuf>,
-    /// The Lynis program [default: `lynis` on PATH, /usr/sbin or /usr/bin]
-    #[arg(long, value_name = "PATH")]
-    lynis: Option<PathBuf>,
+    #[command(flatten)]
+    common: LynisArgs,
     /// Skip the per-area runs of phiguard (`--only AREA`)
     #[arg(long)]
     no_areas: bool,
-}
-
-/// One timed child process.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    wall: f64,
-    cpu: f64,
-    code: i32,
 }
 
 /// What one `phiguard host check --json` reported.
@@ -78,92 +61,6 @@ struct PhiguardRun {
     tls: Option<f64>,
     /// Listeners whose TLS probe ran into its time limit, and that limit in seconds.
     timeouts: (usize, f64),
-}
-
-/// What one `lynis audit system` reported.
-#[derive(Debug, Clone)]
-struct LynisRun {
-    run: Run,
-    /// `lynis_tests_done=` in the report file.
-    tests: Option<u64>,
-    /// "Tests performed : N" on screen.
-    tests_screen: Option<u64>,
-    warnings: u64,
-    suggestions: u64,
-    exceptions: u64,
-}
-
-/// CPU seconds (user + system) of all waited-for children so far.
-/// The last lines of a file, for a failure message.
-fn tail(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.trim().lines().collect();
-    lines[lines.len().saturating_sub(15)..].join("\n")
-}
-
-/// Runs `program args` with no stdin, stdout and stderr to `out` and `out.err`; fails unless
-/// the exit code is in `ok`, so a failure is never reported as a result.
-fn timed(program: &Path, args: &[OsString], out: &Path, ok: &[i32]) -> anyhow::Result<Run> {
-    let err = out.with_extension("err");
-    let what = format!("{} {}", program.display(), shell(args));
-    let stdout = File::create(out).with_context(|| format!("creating {}", out.display()))?;
-    let stderr = File::create(&err).with_context(|| format!("creating {}", err.display()))?;
-    let cpu_before = children_cpu();
-    let start = Instant::now();
-    let status = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .status()
-        .with_context(|| format!("could not start `{what}`"))?;
-    let wall = start.elapsed().as_secs_f64();
-    let cpu = match (cpu_before, children_cpu()) {
-        (Some((user0, sys0)), Some((user1, sys1))) => (user1 + sys1) - (user0 + sys0),
-        _ => f64::NAN,
-    };
-    let code = status
-        .code()
-        .with_context(|| format!("`{what}` was killed ({status}): {}", tail(&err)))?;
-    anyhow::ensure!(
-        ok.contains(&code),
-        "`{what}` failed (exit code {code}): {}",
-        tail(&err)
-    );
-    Ok(Run { wall, cpu, code })
-}
-
-fn shell(args: &[OsString]) -> String {
-    args.iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The first line a program prints for `arg` (stdout, else stderr).
-/// A count that should be the same in every round: the value, or the range if it varied.
-fn same(values: impl IntoIterator<Item = u64>) -> String {
-    let values: Vec<u64> = values.into_iter().collect();
-    match (values.iter().min(), values.iter().max()) {
-        (Some(lo), Some(hi)) if lo == hi => lo.to_string(),
-        (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
-        _ => "?".to_owned(),
-    }
-}
-
-fn locate_lynis(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    if let Some(path) = flag {
-        anyhow::ensure!(path.is_file(), "no Lynis at {}", path.display());
-        return Ok(path.to_owned());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/usr/bin".into()])
-        .map(|dir| dir.join("lynis"))
-        .find(|p| p.is_file())
-        .context(
-            "Lynis is not installed (Debian: `apt-get install -y lynis`), or give --lynis PATH",
-        )
 }
 
 /// Seconds of TLS probing, if the JSON reports them: a number under a key that mentions TLS
@@ -194,40 +91,6 @@ fn tls_seconds(json: &Value) -> Option<f64> {
     })
 }
 
-/// Listeners whose TLS probe waited out its time limit, from the encryption findings' messages
-/// ("… did not answer a TLS ClientHello within 2 s", "… (limit 2 s)"), one per subject, and
-/// the longest limit.
-fn tls_timeouts(findings: &[Value]) -> (usize, f64) {
-    let mut subjects: Vec<&str> = Vec::new();
-    let mut limit: f64 = 0.0;
-    for finding in findings {
-        let check = finding["check"].as_str().unwrap_or_default();
-        let message = finding["message"].as_str().unwrap_or_default();
-        if !check.contains("encryption") {
-            continue;
-        }
-        let waited = ["within ", "(limit "].iter().find_map(|marker| {
-            let (_, after) = message.split_once(marker)?;
-            let (number, rest) = after.split_once(' ')?;
-            rest.starts_with('s').then(|| number.parse::<f64>().ok())?
-        });
-        if let Some(waited) = waited {
-            limit = limit.max(waited);
-            subjects.push(finding["subject"].as_str().unwrap_or_default());
-        }
-    }
-    subjects.sort_unstable();
-    subjects.dedup();
-    (subjects.len(), limit)
-}
-
-/// The least time a run spent waiting on TLS probe time limits: phiguard probes
-/// `PROBE_PARALLELISM` listeners at a time, so k timeouts of T seconds hold it at least
-/// ⌈k / PROBE_PARALLELISM⌉ × T.
-fn timeout_wait((count, limit): (usize, f64)) -> f64 {
-    count.div_ceil(PROBE_PARALLELISM) as f64 * limit
-}
-
 fn phiguard_run(
     phiguard: &Path,
     home: &Path,
@@ -244,13 +107,8 @@ fn phiguard_run(
     if let Some(area) = only {
         args.extend(["--only".into(), area.into()]);
     }
-    let run = timed(phiguard, &args, out, &[0, 1])?;
-    let text = fs::read_to_string(out).with_context(|| format!("reading {}", out.display()))?;
-    let json: Value = serde_json::from_str(&text)
-        .with_context(|| format!("`phiguard host check --json` printed no JSON: {text:.300}"))?;
-    let findings = json["findings"]
-        .as_array()
-        .context("the JSON has no `findings` array")?;
+    let (run, json) = phiguard_json(phiguard, &args, out, "phiguard host check --json")?;
+    let findings = json_array(&json, "findings")?;
     let checks = json["checks"].as_u64().unwrap_or_else(|| {
         // Older shape: count the distinct checks that reported.
         let mut ids: Vec<&str> = findings
@@ -261,162 +119,59 @@ fn phiguard_run(
         ids.dedup();
         ids.len() as u64
     });
-    let summary = ["pass", "fail", "warn", "not_applicable", "error"].map(|status| {
-        json["summary"][status]
-            .as_u64()
-            .unwrap_or_else(|| findings.iter().filter(|f| f["status"] == status).count() as u64)
-    });
-    let areas = json["areas"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| Some(v.as_str()?.to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let statuses = ["pass", "fail", "warn", "not_applicable", "error"];
+    let summary = status_counts(&json, statuses, findings, false);
     Ok(PhiguardRun {
         run,
         checks,
         findings: findings.len() as u64,
         summary,
-        areas,
+        areas: json_strings(&json, "areas"),
         tls: tls_seconds(&json),
         timeouts: tls_timeouts(findings),
     })
 }
 
-fn lynis_run(lynis: &Path, scratch: &Path, round: usize) -> anyhow::Result<LynisRun> {
-    let report = scratch.join(format!("lynis-report-{round}.dat"));
-    let args: Vec<OsString> = vec![
-        "audit".into(),
-        "system".into(),
-        "--quick".into(),
-        "--no-colors".into(),
-        "--log-file".into(),
-        scratch.join(format!("lynis-{round}.log")).into(),
-        "--report-file".into(),
-        report.clone().into(),
-    ];
-    let out = scratch.join(format!("lynis-{round}.out"));
-    // 78: `error-on-warnings=yes` in a profile and a warning found.
-    let run = timed(lynis, &args, &out, &[0, 78])?;
-    let report = fs::read_to_string(&report)
-        .with_context(|| format!("Lynis wrote no report at {}", report.display()))?;
-    let count = |prefix: &str| report.lines().filter(|l| l.starts_with(prefix)).count() as u64;
-    let tests = report
-        .lines()
-        .find_map(|l| l.strip_prefix("lynis_tests_done=")?.trim().parse().ok());
-    let tests_screen = fs::read_to_string(&out).ok().and_then(|screen| {
-        screen.lines().find_map(|l| {
-            let (key, value) = l.split_once(':')?;
-            (key.trim() == "Tests performed").then(|| value.trim().parse().ok())?
-        })
-    });
-    Ok(LynisRun {
-        run,
-        tests,
-        tests_screen,
-        warnings: count("warning[]="),
-        suggestions: count("suggestion[]="),
-        exceptions: count("exception_event[]="),
-    })
-}
-
-fn seconds(s: f64) -> String {
-    if s.is_nan() {
-        "?".to_owned()
-    } else if s < 10.0 {
-        format!("{s:.2}")
-    } else {
-        format!("{s:.1}")
-    }
-}
-
-fn ratio(theirs: f64, ours: f64) -> String {
-    if ours > 0.0 && theirs.is_finite() {
-        format!("{:.1}×", theirs / ours)
-    } else {
-        "?".to_owned()
-    }
-}
-
-fn walls<'a>(runs: impl IntoIterator<Item = &'a Run>) -> String {
-    runs.into_iter()
-        .map(|r| seconds(r.wall))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn codes<'a>(runs: impl IntoIterator<Item = &'a Run>) -> String {
-    let mut codes: Vec<i32> = runs.into_iter().map(|r| r.code).collect();
-    codes.sort_unstable();
-    codes.dedup();
-    codes
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn loadavg() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "?".to_owned())
-}
-
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    anyhow::ensure!(args.rounds > 0, "--rounds must be at least 1");
-    let phiguard = locate_phiguard(args.phiguard.as_deref())?;
-    let lynis = locate_lynis(args.lynis.as_deref())?;
-    let phiguard_version = version_line(&phiguard, "--version").unwrap_or_else(|| "?".into());
-    let lynis_version = version_line(&lynis, "--version").unwrap_or_else(|| "?".into());
-    let scratch = tempfile::Builder::new()
-        .prefix("phiguard-bench-host-")
-        .tempdir()
-        .context("could not create a temporary directory")?;
-    let home = scratch.path().join("home");
+    let bench = args.common.prepare("phiguard-bench-host-")?;
+    let (phiguard, lynis) = (&bench.phiguard, &bench.lynis);
+    let scratch = bench.scratch.path();
+    let home = scratch.join("home");
 
     // Untimed: the home, and whether this phiguard has `host check` at all.
     let init: Vec<OsString> = vec!["--home".into(), home.clone().into(), "init".into()];
-    timed(&phiguard, &init, &scratch.path().join("init.out"), &[0])?;
-    let help: Vec<OsString> = vec!["host".into(), "check".into(), "--help".into()];
-    timed(&phiguard, &help, &scratch.path().join("help.out"), &[0]).with_context(|| {
-        format!(
-            "{} has no `host check` command; rebuild it (`cargo build --release -p phiguard`)",
-            phiguard.display()
-        )
-    })?;
+    timed(phiguard, &init, &scratch.join("init.out"), &[0])?;
+    require_command(phiguard, &["host", "check"], scratch)?;
 
-    let load_before = loadavg();
+    let load_before = load_average();
     let mut ours: Vec<PhiguardRun> = Vec::new();
     let mut theirs: Vec<LynisRun> = Vec::new();
     let mut areas: Vec<(String, Vec<PhiguardRun>)> = Vec::new();
     let bench_start = Instant::now();
-    for round in 0..args.rounds {
+    for round in 0..args.common.rounds {
         // Alternate which tool goes first, so neither always runs after the other.
         for first in [round % 2 == 0, round % 2 != 0] {
             if first {
                 eprintln!("round {}: phiguard host check", round + 1);
-                let out = scratch.path().join(format!("phiguard-{round}.json"));
-                let run = phiguard_run(&phiguard, &home, None, &out)?;
+                let out = scratch.join(format!("phiguard-{round}.json"));
+                let run = phiguard_run(phiguard, &home, None, &out)?;
                 if areas.is_empty() && !args.no_areas {
                     areas = run.areas.iter().map(|a| (a.clone(), Vec::new())).collect();
                 }
                 ours.push(run);
                 for (area, runs) in &mut areas {
-                    let out = scratch.path().join(format!("phiguard-{area}-{round}.json"));
-                    runs.push(phiguard_run(&phiguard, &home, Some(area), &out)?);
+                    let out = scratch.join(format!("phiguard-{area}-{round}.json"));
+                    runs.push(phiguard_run(phiguard, &home, Some(area), &out)?);
                 }
             } else {
                 eprintln!("round {}: lynis audit system (about a minute)", round + 1);
-                theirs.push(lynis_run(&lynis, scratch.path(), round)?);
+                theirs.push(lynis_run(lynis, scratch, round)?);
             }
         }
     }
     let elapsed = bench_start.elapsed().as_secs_f64();
-    let load_after = loadavg();
+    let load_after = load_average();
 
     let our_wall = median(ours.iter().map(|r| r.run.wall));
     let their_wall = median(theirs.iter().map(|r| r.run.wall));
@@ -434,11 +189,7 @@ fn main() -> anyhow::Result<()> {
             s(4)
         )
     };
-    let their_tests = same(
-        theirs
-            .iter()
-            .map(|r| r.tests.or(r.tests_screen).unwrap_or(0)),
-    );
+    let their_tests = same(theirs.iter().map(|r| r.tests_run().unwrap_or(0)));
     let their_findings = format!(
         "{} ({} warnings, {} suggestions)",
         same(theirs.iter().map(|r| r.warnings + r.suggestions)),
@@ -447,15 +198,14 @@ fn main() -> anyhow::Result<()> {
     );
 
     println!("# phiguard host check vs Lynis\n");
-    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    println!(
-        "Linux {}, {cpus} logical CPUs; load average {load_before} before, {load_after} after; \
-         rounds: {}, tools alternating, {:.0} s in all.\n",
-        kernel.trim(),
-        args.rounds,
-        elapsed
+    let machine = machine_line(
+        false,
+        &load_before,
+        &load_after,
+        args.common.rounds,
+        elapsed,
     );
+    println!("{machine}\n");
     println!(
         "| tool | wall s (median) | CPU s (user + sys, median) | checks/tests run | findings | rounds |"
     );
@@ -544,22 +294,16 @@ fn main() -> anyhow::Result<()> {
 
     println!("\n## Notes\n");
     println!(
-        "- {phiguard_version} (`{}`): `phiguard --home H host check --json`, H made once with \
+        "- {} (`{}`): `phiguard --home H host check --json`, H made once with \
          `phiguard --home H init` (untimed) and kept for every round, so each run adds a check \
          run and a ledger entry to it. Exit codes seen: {} (1 = some finding fails). Wall per \
          round: {} s.",
+        bench.phiguard_version,
         phiguard.display(),
         codes(ours.iter().map(|r| &r.run)),
         walls(ours.iter().map(|r| &r.run))
     );
-    println!(
-        "- Lynis {lynis_version} (`{}`): `lynis audit system --quick --no-colors --log-file \
-         T/lynis-N.log --report-file T/lynis-report-N.dat`, T a temporary directory. Exit codes \
-         seen: {}. Wall per round: {} s.",
-        lynis.display(),
-        codes(theirs.iter().map(|r| &r.run)),
-        walls(theirs.iter().map(|r| &r.run))
-    );
+    println!("{}", lynis_note(&bench.lynis_version, lynis, &theirs));
     let screen = theirs
         .iter()
         .map(|r| r.tests_screen.map_or("?".to_owned(), |n| n.to_string()))
@@ -595,18 +339,6 @@ fn main() -> anyhow::Result<()> {
                 .join(", ")
         );
     }
-    println!(
-        "- CPU time: cutime + cstime of /proc/self/stat before and after each child (all its \
-         waited-for descendants, 10 ms resolution). Run as uid {}; other builds may share the \
-         machine (see the load averages).",
-        fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| s.lines().find_map(|l| l
-                .strip_prefix("Uid:")?
-                .split_whitespace()
-                .next()
-                .map(str::to_owned)))
-            .unwrap_or_else(|| "?".to_owned())
-    );
+    println!("{}", cpu_note(true));
     Ok(())
 }
