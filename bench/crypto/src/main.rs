@@ -28,7 +28,9 @@ use anyhow::Context;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use clap::Parser;
-use phiguard_bench_support::{children_cpu, locate_phiguard, median, version_line};
+use phiguard_bench_support::{
+    Target, children_cpu, locate_phiguard, median, print_targets, version_line,
+};
 use phiguard_crypto::{Kek, KeyBytes, Recipients};
 
 const MIB: usize = 1024 * 1024;
@@ -335,9 +337,6 @@ fn same_contents(a: &Path, b: &Path) -> anyhow::Result<bool> {
 
 /// Every run of every tool and case: `[tool][case]`.
 type Results = [[Vec<Run>; 4]; 3];
-
-/// A target: what, the measured figure, and whether it was met (`None`: not measured).
-type Target = (String, String, Option<bool>);
 
 fn whole_process(args: &Args) -> anyhow::Result<Vec<Target>> {
     let phiguard = locate_phiguard(args.phiguard.as_deref())?;
@@ -738,15 +737,6 @@ fn main() -> anyhow::Result<()> {
     }
 
     println!("\n## Targets\n");
-    println!("| target | measured | result |");
-    println!("|---|---|---|");
-    for (target, measured, met) in targets {
-        let result = match met {
-            Some(true) => "met",
-            Some(false) => "**not met**",
-            None => "not measured",
-        };
-        println!("| {target} | {measured} | {result} |");
-    }
+    print_targets(&targets);
     Ok(())
 }

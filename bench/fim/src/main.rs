@@ -40,7 +40,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use phiguard_bench_support::{children_cpu, locate_phiguard, median, version_line};
+use phiguard_bench_support::{
+    Target, children_cpu, locate_phiguard, median, print_targets, version_line,
+};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
@@ -965,9 +967,6 @@ fn bench_tree(
     })
 }
 
-/// A target: what, the measured figure, and whether it was met (`None`: not measured).
-type Target = (String, String, Option<bool>);
-
 fn wall(runs: &[Run]) -> Option<f64> {
     (!runs.is_empty()).then(|| median(runs.iter().map(|r| r.wall)))
 }
@@ -1440,15 +1439,6 @@ fn main() -> anyhow::Result<()> {
          sees\"; it names no number, so the goal here is ≥ {TARGET_RATIO}× AIDE with as many \
          workers as phiguard has threads.\n"
     );
-    println!("| target | measured | result |");
-    println!("|---|---|---|");
-    for (target, measured, met) in targets {
-        let result = match met {
-            Some(true) => "met",
-            Some(false) => "**not met**",
-            None => "not measured",
-        };
-        println!("| {target} | {measured} | {result} |");
-    }
+    print_targets(&targets);
     Ok(())
 }

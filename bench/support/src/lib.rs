@@ -515,3 +515,21 @@ pub fn lynis_note(version: &str, lynis: &Path, runs: &[LynisRun]) -> String {
         walls(runs.iter().map(|r| &r.run))
     )
 }
+
+/// A target of an issue, what was measured against it, and whether it was met (`None`: not
+/// measured in this run).
+pub type Target = (String, String, Option<bool>);
+
+/// Prints the closing table of targets every bench ends with.
+pub fn print_targets(targets: &[Target]) {
+    println!("| target | measured | result |");
+    println!("|---|---|---|");
+    for (target, measured, met) in targets {
+        let result = match met {
+            Some(true) => "met",
+            Some(false) => "**not met**",
+            None => "not measured",
+        };
+        println!("| {target} | {measured} | {result} |");
+    }
+}
