@@ -622,6 +622,30 @@ fn a_clean_check_exits_0_with_the_same_digest_and_without_a_baseline_2() {
 }
 
 #[test]
+fn a_check_under_other_rules_than_the_baseline_is_refused_and_assess_says_why() {
+    let s = setup();
+    write(&s.tree.join("a.txt"), b"a", 0o644);
+    fim(&s.home, "init", &s.tree, &[]);
+    // Without paths, the check would use the configured rules (system directories): every
+    // file of either set would look added or removed.
+    let refused = phiguard(&s.home).args(["fim", "check"]).assert().code(2);
+    let said = stderr_of(&refused);
+    assert!(said.contains("taken with other rules"), "{said}");
+    assert!(said.contains(&s.tree.display().to_string()), "{said}");
+    let out = phiguard(&s.home)
+        .args(["--json", "assess", "--skip", "host"])
+        .assert()
+        .success();
+    let assessment = json(&out.get_output().stdout);
+    let notes = assessment["notes"].to_string();
+    assert!(notes.contains("taken with other rules"), "{notes}");
+    assert!(
+        !assessment["controls"].to_string().contains("fim.integrity"),
+        "no FIM finding may come from a comparison under other rules"
+    );
+}
+
+#[test]
 fn names_that_are_not_utf8_round_trip_through_the_baseline_and_are_shown_escaped() {
     let s = setup();
     let dir = name(&s.tree, b"d\xe9j\xe0");

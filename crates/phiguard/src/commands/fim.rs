@@ -305,6 +305,19 @@ pub async fn run_check(
         return Ok(None);
     }
     let (info, entries) = baseline_to_compare(installation, algorithm).await?;
+    // Compared under other rules, everything one set covers and the other does not would be
+    // reported as added or removed: a wall of false changes.
+    let wanted = describe(&rules);
+    anyhow::ensure!(
+        info.rules == wanted,
+        "the newest baseline was taken with other rules than this check's, so comparing them \
+         would report false changes.\n  baseline {}: {}\n  this check: {}\nCheck the same \
+         paths as the baseline (`phiguard fim check PATH…`), or take a new baseline with \
+         `phiguard fim update --reason TEXT`.",
+        info.id,
+        info.rules,
+        wanted
+    );
     let explainer = PackageExplainer::new(&info);
     let scanned = scan(&rules, algorithm, out).await?;
     let report = phiguard_fim::compare(&rules, &entries, &scanned, &|path, record| {
