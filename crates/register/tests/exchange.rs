@@ -1318,3 +1318,53 @@ fn reimporting_a_matrix_keeps_owners_notes_and_evidence_links() {
     // A matrix import never deletes.
     assert!(after.contains(Kind::Responsibility, "164.308(a)(1)"));
 }
+
+#[test]
+fn exported_cells_never_open_as_spreadsheet_formulas_and_still_round_trip() {
+    let mut snapshot = Snapshot::default();
+    let notes = [
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "+1 555 0100",
+        "-5 days of notice",
+        "@SUM(A1)",
+        "'quoted' on purpose",
+        "''=already guarded",
+        "plain text",
+    ];
+    for (n, note) in notes.iter().enumerate() {
+        let control = ControlId::from_str(&format!("164.308(a)({})", n + 1)).unwrap();
+        let mut record = ResponsibilityRecord::new(control, Responsibility::Customer);
+        record.owner = Some(format!("={n}+team"));
+        record.notes = Some((*note).to_owned());
+        snapshot.insert(record.into(), None);
+    }
+    let mut csv = Vec::new();
+    matrix_csv::write(&snapshot, &mut csv).unwrap();
+    let text = String::from_utf8(csv.clone()).unwrap();
+    for line in text.lines().skip(1) {
+        for cell in line.split(',').skip(2) {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "a cell opens as a formula: {line}"
+            );
+        }
+    }
+    let back = matrix_csv::parse(&csv, matrix_path()).unwrap();
+    let notes_back: Vec<&str> = back.iter().map(|r| r.notes.as_deref().unwrap()).collect();
+    assert_eq!(notes_back, notes);
+    assert!(
+        back.iter()
+            .all(|r| r.owner.as_deref().unwrap().starts_with('='))
+    );
+    // A provider's own apostrophe is text, not a guard.
+    let provider = matrix_csv::parse(
+        b"control,responsibility,notes\n164.312(b),provider,'Inherited' per the provider\n",
+        matrix_path(),
+    )
+    .unwrap();
+    assert_eq!(
+        provider[0].notes.as_deref(),
+        Some("'Inherited' per the provider")
+    );
+}

@@ -123,10 +123,10 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
         match (control, responsibility) {
             (Some(control), Some(responsibility)) if reasons.is_empty() => {
                 let mut record = ResponsibilityRecord::new(control, responsibility);
-                let optional = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+                let optional = |text: &str| (!text.is_empty()).then(|| unguard(text).to_owned());
                 record.owner = optional(cell(columns.owner));
                 record.notes = optional(cell(columns.notes));
-                record.evidence = cell(columns.evidence)
+                record.evidence = unguard(cell(columns.evidence))
                     .split(|c: char| c == ';' || c.is_whitespace())
                     .filter(|link| !link.is_empty())
                     .map(str::to_owned)
@@ -217,13 +217,37 @@ pub fn write(snapshot: &Snapshot, out: impl std::io::Write) -> Result<(), std::i
         writer.write_record([
             record.control().to_string().as_str(),
             record.responsibility.as_str(),
-            record.owner.as_deref().unwrap_or(""),
-            record.notes.as_deref().unwrap_or(""),
-            record.evidence.join("; ").as_str(),
+            &guard(record.owner.as_deref().unwrap_or("")),
+            &guard(record.notes.as_deref().unwrap_or("")),
+            &guard(&record.evidence.join("; ")),
         ])?;
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (and run it: `=HYPERLINK(…)`,
+/// `=cmd|…`), as OWASP's CSV injection guidance lists them.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text for a cell a spreadsheet will open: a leading `'` makes a formula-like value plain
+/// text. A value that already starts with `'` gets one more, so [`unguard`] restores every
+/// value exactly and the export still round-trips.
+fn guard(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) || text.starts_with('\'') {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// The value [`guard`] wrote. Only a `'` that [`guard`] could have added is removed, so an
+/// apostrophe that opens a provider's own text (`'Inherited' per …`) stays.
+fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => rest,
+        _ => text,
+    }
 }
 
 /// The changes that merge an imported matrix into the register: a [`Change::Put`] for every
