@@ -7,7 +7,7 @@ use aws_lc_rs::digest;
 use jiff::Timestamp;
 use phiguard_core::hex;
 use phiguard_store::{Backend, Store, insert_chunks};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::record::Record;
@@ -44,6 +44,16 @@ pub struct BaselineInfo {
     /// SHA-256 over every path and record, in path order: one value that names the whole
     /// baseline, for the ledger.
     pub root_hash: String,
+    /// The paths given on the command line when the baseline was taken; `None` when it
+    /// followed the configured rules.
+    pub paths: Option<BaselinePaths>,
+}
+
+/// The paths a baseline was taken of, so a later check without paths compares the same ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselinePaths {
+    pub paths: Vec<String>,
+    pub one_filesystem: bool,
 }
 
 /// SHA-256 of `bytes`.
@@ -73,6 +83,7 @@ pub async fn save(
     reason: &str,
     algorithm: &str,
     rules: &str,
+    paths: Option<&BaselinePaths>,
     entries: &BTreeMap<Vec<u8>, Record>,
 ) -> Result<BaselineInfo, BaselineError> {
     let created_at = Timestamp::now();
@@ -83,8 +94,9 @@ pub async fn save(
         .await
         .map_err(db("starting to store the baseline"))?;
     let row = sqlx::query(
-        "INSERT INTO fim_baselines (created_at, actor, reason, algorithm, rules, entries, root_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO fim_baselines \
+         (created_at, actor, reason, algorithm, rules, entries, root_hash, paths) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(created_at.to_string())
     .bind(actor)
@@ -93,6 +105,7 @@ pub async fn save(
     .bind(rules)
     .bind(entries.len() as i64)
     .bind(&root_hash)
+    .bind(paths.and_then(|p| serde_json::to_string(p).ok()))
     .fetch_one(&mut *tx)
     .await
     .map_err(db("storing the baseline"))?;
@@ -126,6 +139,7 @@ pub async fn save(
         rules: rules.to_owned(),
         entries: entries.len() as u64,
         root_hash,
+        paths: paths.cloned(),
     })
 }
 
@@ -135,7 +149,7 @@ pub async fn latest(
     store: &Store,
 ) -> Result<Option<(BaselineInfo, BTreeMap<Vec<u8>, Record>)>, BaselineError> {
     let Some(row) = sqlx::query(
-        "SELECT id, created_at, actor, reason, algorithm, rules, entries, root_hash \
+        "SELECT id, created_at, actor, reason, algorithm, rules, entries, root_hash, paths \
          FROM fim_baselines ORDER BY id DESC LIMIT 1",
     )
     .fetch_optional(store.pool())
@@ -162,6 +176,16 @@ pub async fn latest(
             .map_err(db(reading))?
             .max(0) as u64,
         root_hash: row.try_get("root_hash").map_err(db(reading))?,
+        paths: match row
+            .try_get::<Option<String>, _>("paths")
+            .map_err(db(reading))?
+        {
+            None => None,
+            Some(json) => Some(
+                serde_json::from_str(&json)
+                    .map_err(|e| damaged(format!("its paths do not parse: {e}")))?,
+            ),
+        },
     };
     let placeholder = match store.backend() {
         Backend::Sqlite => "?",

@@ -239,7 +239,8 @@ pub enum FimCommand {
         after_help = "Lists what was added, removed and changed, each changed attribute old → \
                       new. On Debian, a file whose new content matches what dpkg recorded for \
                       a package upgraded after the baseline is reported as that package's \
-                      update, not as tampering.\n\n\
+                      update, not as tampering. Without paths it checks what the baseline \
+                      covers: the paths it was taken of, else the configured rules.\n\n\
                       Examples:\n  phiguard fim check\n  phiguard fim check /srv/ehr --json | jq .summary"
     )]
     Check(FimScanArgs),
@@ -263,7 +264,8 @@ pub enum FimCommand {
 
     /// Accept the current state as the new baseline, recording who and why
     #[command(
-        after_help = "Examples:\n  phiguard fim update --reason 'CHG-1234: nginx config for TLS 1.3'\n  \
+        after_help = "Without paths, the new baseline covers what the previous one did.\n\n\
+                      Examples:\n  phiguard fim update --reason 'CHG-1234: nginx config for TLS 1.3'\n  \
                       phiguard fim update /srv/ehr --reason 'quarterly data migration' --actor alice"
     )]
     Update {

@@ -622,27 +622,61 @@ fn a_clean_check_exits_0_with_the_same_digest_and_without_a_baseline_2() {
 }
 
 #[test]
-fn a_check_under_other_rules_than_the_baseline_is_refused_and_assess_says_why() {
+fn a_baseline_of_given_paths_is_checked_on_them_and_other_rules_are_refused() {
     let s = setup();
     write(&s.tree.join("a.txt"), b"a", 0o644);
     fim(&s.home, "init", &s.tree, &[]);
-    // Without paths, the check would use the configured rules (system directories): every
-    // file of either set would look added or removed.
-    let refused = phiguard(&s.home).args(["fim", "check"]).assert().code(2);
-    let said = stderr_of(&refused);
-    assert!(said.contains("taken with other rules"), "{said}");
-    assert!(said.contains(&s.tree.display().to_string()), "{said}");
+    // Without paths, check (and assess) compare the paths the baseline was taken of, not the
+    // configured rules (system directories), under which every file would look added or
+    // removed.
+    let out = phiguard(&s.home)
+        .args(["--json", "fim", "check"])
+        .assert()
+        .success();
+    let report = json(&out.get_output().stdout);
+    assert_eq!(report["summary"]["unexplained"], 0, "{report:#}");
+    write(&s.tree.join("a.txt"), b"changed", 0o644);
     let out = phiguard(&s.home)
         .args(["--json", "assess", "--skip", "host"])
         .assert()
         .success();
     let assessment = json(&out.get_output().stdout);
-    let notes = assessment["notes"].to_string();
-    assert!(notes.contains("taken with other rules"), "{notes}");
+    let integrity: Vec<&Value> = assessment["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["attention"].as_array().unwrap())
+        .filter(|f| f["check"] == "fim.integrity")
+        .collect();
     assert!(
-        !assessment["controls"].to_string().contains("fim.integrity"),
-        "no FIM finding may come from a comparison under other rules"
+        !integrity.is_empty(),
+        "assess did not compare the baseline's paths"
     );
+    assert!(
+        integrity[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 unexplained"),
+        "{integrity:?}"
+    );
+    // `fim update` without paths accepts the change on the same paths.
+    phiguard(&s.home)
+        .args(["fim", "update", "--reason", "edited on purpose"])
+        .assert()
+        .success();
+    let (code, report) = fim(&s.home, "check", &s.tree, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    // Other paths than the baseline's are refused, naming both.
+    let other = s.tmp.path().join("other");
+    fs::create_dir(&other).unwrap();
+    let refused = phiguard(&s.home)
+        .args(["fim", "check"])
+        .arg(&other)
+        .assert()
+        .code(2);
+    let said = stderr_of(&refused);
+    assert!(said.contains("taken with other rules"), "{said}");
+    assert!(said.contains(&s.tree.display().to_string()), "{said}");
 }
 
 #[test]

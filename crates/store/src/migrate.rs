@@ -60,6 +60,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0005_register/sqlite.sql"),
         postgres: include_str!("../migrations/0005_register/postgres.sql"),
     },
+    Migration {
+        version: 6,
+        name: "fim_paths",
+        sqlite: include_str!("../migrations/0006_fim_paths/sqlite.sql"),
+        postgres: include_str!("../migrations/0006_fim_paths/postgres.sql"),
+    },
 ];
 
 /// The schema version this build of phiguard writes and understands.

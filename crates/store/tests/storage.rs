@@ -271,6 +271,7 @@ async fn both_databases_have_the_same_tables_and_columns(db: TestDb) {
                 "created_at",
                 "entries",
                 "id",
+                "paths",
                 "reason",
                 "root_hash",
                 "rules",

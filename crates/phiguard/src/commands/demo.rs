@@ -85,6 +85,7 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
             &scan,
             "sample clinic, as installed",
             Some("phiguard demo"),
+            crate::commands::fim::Paths::Given,
             out,
         )
         .await?;

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use phiguard_fim::packages::{PackageIndex, md5_file};
-use phiguard_fim::{Algorithm, Explanation, Record, Report, RuleSet, Scan, ScanProgress};
+use phiguard_fim::{
+    Algorithm, BaselinePaths, Explanation, Record, Report, RuleSet, Scan, ScanProgress,
+};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -26,7 +28,15 @@ pub async fn run(
     let installation = Installation::open(global, None).await?;
     let outcome = match command {
         FimCommand::Init(args) => {
-            baseline(&installation, args, "initial baseline", None, out).await
+            baseline(
+                &installation,
+                args,
+                "initial baseline",
+                None,
+                Paths::Given,
+                out,
+            )
+            .await
         }
         FimCommand::Update {
             scan,
@@ -37,7 +47,8 @@ pub async fn run(
                 !reason.trim().is_empty(),
                 "--reason must say why the changes are accepted"
             );
-            baseline(&installation, scan, reason, actor.as_deref(), out).await
+            let paths = Paths::OrThePreviousBaselines;
+            baseline(&installation, scan, reason, actor.as_deref(), paths, out).await
         }
         FimCommand::Check(args) => check(&installation, args, out).await,
         FimCommand::Watch { scan, debounce_ms } => {
@@ -48,11 +59,14 @@ pub async fn run(
     outcome
 }
 
-/// The rules and hash of a command: its paths, else the configuration.
+/// The rules and hash of a command: the paths it was given; else the paths the baseline it
+/// compares with was taken of (so `fim check` after `fim init /srv/ehr` checks /srv/ehr);
+/// else the configuration. Also returns the paths to record with a new baseline.
 fn rules_of(
     installation: &Installation,
     args: &FimScanArgs,
-) -> anyhow::Result<(RuleSet, Algorithm)> {
+    baseline: Option<&BaselinePaths>,
+) -> anyhow::Result<(RuleSet, Algorithm, Option<BaselinePaths>)> {
     let config = &installation.home.config().fim;
     let algorithm = Algorithm::parse(args.algorithm.as_deref().unwrap_or(&config.algorithm))
         .map_err(anyhow::Error::msg)?;
@@ -62,15 +76,34 @@ fn rules_of(
         std::fs::symlink_metadata(path)
             .with_context(|| format!("{} cannot be monitored", path.display()))?;
     }
-    let rules = if args.paths.is_empty() {
-        let mut rules = RuleSet::from_config(config).map_err(anyhow::Error::msg)?;
-        rules.one_filesystem |= args.one_file_system;
-        rules
-    } else {
-        RuleSet::from_paths(&args.paths, args.one_file_system || config.one_filesystem)
-            .map_err(anyhow::Error::msg)?
+    let one_filesystem = args.one_file_system || config.one_filesystem;
+    let given = (!args.paths.is_empty()).then(|| BaselinePaths {
+        paths: args
+            .paths
+            .iter()
+            .map(|p| {
+                std::path::absolute(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+                    .to_string()
+            })
+            .collect(),
+        one_filesystem,
+    });
+    let scope = given.or_else(|| baseline.cloned());
+    let rules = match &scope {
+        Some(scope) => {
+            let paths: Vec<std::path::PathBuf> = scope.paths.iter().map(Into::into).collect();
+            RuleSet::from_paths(&paths, scope.one_filesystem || args.one_file_system)
+                .map_err(anyhow::Error::msg)?
+        }
+        None => {
+            let mut rules = RuleSet::from_config(config).map_err(anyhow::Error::msg)?;
+            rules.one_filesystem |= args.one_file_system;
+            rules
+        }
     };
-    Ok((rules, algorithm))
+    Ok((rules, algorithm, scope))
 }
 
 fn describe(rules: &RuleSet) -> String {
@@ -118,14 +151,25 @@ pub struct BaselineResult {
     accepted: Option<phiguard_fim::Summary>,
 }
 
+/// Which paths a new baseline covers when none are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paths {
+    /// The paths given, else the configured rules (`fim init`: a fresh start).
+    Given,
+    /// The paths given, else those of the previous baseline (`fim update` accepts changes to
+    /// what is already monitored).
+    OrThePreviousBaselines,
+}
+
 async fn baseline(
     installation: &Installation,
     args: &FimScanArgs,
     reason: &str,
     actor: Option<&str>,
+    paths: Paths,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let result = take_baseline(installation, args, reason, actor, out).await?;
+    let result = take_baseline(installation, args, reason, actor, paths, out).await?;
     out.result(&result, || {
         let mut text = format!(
             "baseline {} of {} paths ({}), root hash {}",
@@ -151,10 +195,15 @@ pub async fn take_baseline(
     args: &FimScanArgs,
     reason: &str,
     actor: Option<&str>,
+    paths: Paths,
     out: &Output,
 ) -> anyhow::Result<BaselineResult> {
-    let (rules, algorithm) = rules_of(installation, args)?;
     let previous = phiguard_fim::baseline::latest(&installation.store).await?;
+    let previous_paths = previous
+        .as_ref()
+        .and_then(|(info, _)| info.paths.as_ref())
+        .filter(|_| paths == Paths::OrThePreviousBaselines);
+    let (rules, algorithm, scope) = rules_of(installation, args, previous_paths)?;
     let scanned = scan(&rules, algorithm, out).await?;
     let actor = actor.map_or_else(|| local_source().actor.unwrap_or_default(), str::to_owned);
     let accepted = previous
@@ -166,6 +215,7 @@ pub async fn take_baseline(
         reason,
         algorithm.name(),
         &describe(&rules),
+        scope.as_ref(),
         &scanned.entries,
     )
     .await?;
@@ -243,14 +293,13 @@ impl PackageExplainer {
     }
 }
 
-/// The newest baseline, which must have been hashed with `algorithm`.
-async fn baseline_to_compare(
-    installation: &Installation,
+/// The newest baseline, which must exist and have been hashed with `algorithm`.
+fn baseline_to_compare(
+    newest: Option<(phiguard_fim::BaselineInfo, BTreeMap<Vec<u8>, Record>)>,
     algorithm: Algorithm,
 ) -> anyhow::Result<(phiguard_fim::BaselineInfo, BTreeMap<Vec<u8>, Record>)> {
-    let (info, entries) = phiguard_fim::baseline::latest(&installation.store)
-        .await?
-        .context("there is no baseline yet: run `phiguard fim init` first")?;
+    let (info, entries) =
+        newest.context("there is no baseline yet: run `phiguard fim init` first")?;
     anyhow::ensure!(
         info.algorithm == algorithm.name(),
         "the baseline was hashed with {}, not {}; use --algorithm {} or take a new baseline",
@@ -297,14 +346,11 @@ pub async fn run_check(
     args: &FimScanArgs,
     out: &Output,
 ) -> anyhow::Result<Option<FimCheck>> {
-    let (rules, algorithm) = rules_of(installation, args)?;
-    if phiguard_fim::baseline::latest(&installation.store)
-        .await?
-        .is_none()
-    {
+    let Some(newest) = phiguard_fim::baseline::latest(&installation.store).await? else {
         return Ok(None);
-    }
-    let (info, entries) = baseline_to_compare(installation, algorithm).await?;
+    };
+    let (rules, algorithm, _) = rules_of(installation, args, newest.0.paths.as_ref())?;
+    let (info, entries) = baseline_to_compare(Some(newest), algorithm)?;
     // Compared under other rules, everything one set covers and the other does not would be
     // reported as added or removed: a wall of false changes.
     let wanted = describe(&rules);
@@ -312,7 +358,7 @@ pub async fn run_check(
         info.rules == wanted,
         "the newest baseline was taken with other rules than this check's, so comparing them \
          would report false changes.\n  baseline {}: {}\n  this check: {}\nCheck the same \
-         paths as the baseline (`phiguard fim check PATH…`), or take a new baseline with \
+         paths as the baseline (or none, to follow it), or take a new baseline with \
          `phiguard fim update --reason TEXT`.",
         info.id,
         info.rules,
@@ -389,8 +435,13 @@ async fn watch(
     debounce_ms: u64,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let (rules, algorithm) = rules_of(installation, args)?;
-    let (info, entries) = baseline_to_compare(installation, algorithm).await?;
+    let newest = phiguard_fim::baseline::latest(&installation.store).await?;
+    let (rules, algorithm, _) = rules_of(
+        installation,
+        args,
+        newest.as_ref().and_then(|(info, _)| info.paths.as_ref()),
+    )?;
+    let (info, entries) = baseline_to_compare(newest, algorithm)?;
     let mut watcher = {
         let rules = rules.clone();
         tokio::task::spawn_blocking(move || phiguard_fim::Watcher::new(&rules))
