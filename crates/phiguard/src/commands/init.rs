@@ -53,10 +53,16 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
             format!("phiguard home at {} is already set up; nothing was changed", result.home)
         };
         format!(
-            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  keyring       {}\n  ledger key    {}\n\nKeep a copy of the ledger key above off this machine: it verifies the evidence.\nBack up keys/ off this machine: without them, sealed data cannot be opened.\nNext: phiguard status",
+            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  keyring       {}\n  ledger key    {}",
             result.installation_name, result.config, result.database, result.schema_version, result.keys, result.keyring, result.ledger_verifier_key
         )
     });
+    // Advice, not result: silent with --quiet and --json.
+    out.note(
+        "\nKeep a copy of the ledger key above off this machine: it verifies the evidence.\n\
+         Back up keys/ off this machine: without them, sealed data cannot be opened.\n\
+         Next: phiguard assess --html report.html",
+    );
     installation.store.close().await;
     Ok(Outcome::Ok)
 }
