@@ -252,9 +252,9 @@ max_restore_hours = {restore_hours:?}
     }
 }
 
-/// Quotes a string for TOML. Installation names come from host names or the user, so
-/// quotes and backslashes must be escaped rather than trusted.
-fn toml_string(value: &str) -> String {
+/// Quotes a string for TOML. Installation names and paths come from host names or the user,
+/// so quotes, backslashes and control characters must be escaped rather than trusted.
+pub fn toml_string(value: &str) -> String {
     toml::Value::String(value.to_owned()).to_string()
 }
 

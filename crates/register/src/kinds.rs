@@ -149,6 +149,15 @@ macro_rules! kinds {
                 match kind { $( Kind::$variant => self.$field.len(), )* }
             }
 
+            /// How many records there are, of every kind.
+            pub fn len(&self) -> usize {
+                0 $( + self.$field.len() )*
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
             /// Every record, kind by kind in [`Kind::ALL`] order.
             pub fn all(&self) -> Vec<AnyRecord> {
                 Kind::ALL.iter().flat_map(|kind| self.records(*kind)).collect()

@@ -10,7 +10,7 @@ use phiguard_core::Source;
 use phiguard_ledger::Ledger;
 use phiguard_ledger::note::SigningKey;
 use phiguard_register::records::{Baa, BaaStatus, Vendor};
-use phiguard_register::{Action, Change, Kind, Register, RegisterError};
+use phiguard_register::{Action, Applied, Change, Kind, Register, RegisterError};
 use phiguard_store::{DatabaseUrl, Store, StoreOptions};
 use phiguard_testkit::PostgresDatabase;
 
@@ -89,6 +89,11 @@ fn alice() -> Source {
     }
 }
 
+/// Makes `changes` as alice, now.
+async fn as_alice(register: &Register, changes: &[Change]) -> Result<Vec<Applied>, RegisterError> {
+    register.apply(changes, &alice(), now()).await
+}
+
 fn now() -> Timestamp {
     "2026-11-28T12:00:00Z".parse().unwrap()
 }
@@ -122,12 +127,7 @@ fn baa(id: &str, vendor: &str) -> Baa {
 
 async fn every_change_is_in_the_ledger_with_its_actor_and_before_and_after(db: TestDb) {
     let register = db.register();
-    let created = register
-        .apply(
-            &[Change::Create(vendor("acme", true).into())],
-            &alice(),
-            now(),
-        )
+    let created = as_alice(&register, &[Change::Create(vendor("acme", true).into())])
         .await
         .unwrap();
     assert_eq!(created.len(), 1);
@@ -146,17 +146,15 @@ async fn every_change_is_in_the_ledger_with_its_actor_and_before_and_after(db: T
     let snapshot = register.snapshot().await.unwrap();
     assert_eq!(snapshot.vendors["acme"].record, changed);
     assert!(snapshot.tampered.is_empty(), "{:?}", snapshot.tampered);
-    register
-        .apply(
-            &[Change::Delete {
-                kind: Kind::Vendor,
-                id: "acme".into(),
-            }],
-            &alice(),
-            now(),
-        )
-        .await
-        .unwrap();
+    as_alice(
+        &register,
+        &[Change::Delete {
+            kind: Kind::Vendor,
+            id: "acme".into(),
+        }],
+    )
+    .await
+    .unwrap();
     assert!(register.snapshot().await.unwrap().vendors.is_empty());
 
     let history = register.history(Kind::Vendor, "acme").await.unwrap();
@@ -187,22 +185,15 @@ async fn every_change_is_in_the_ledger_with_its_actor_and_before_and_after(db: T
 
 async fn a_change_that_changes_nothing_records_nothing(db: TestDb) {
     let register = db.register();
-    register
-        .apply(&[Change::Put(vendor("acme", true).into())], &alice(), now())
+    as_alice(&register, &[Change::Put(vendor("acme", true).into())])
         .await
         .unwrap();
     let size = db.ledger_size().await;
-    let again = register
-        .apply(&[Change::Put(vendor("acme", true).into())], &alice(), now())
+    let again = as_alice(&register, &[Change::Put(vendor("acme", true).into())])
         .await
         .unwrap();
     assert!(again.is_empty());
-    let same = register
-        .apply(
-            &[Change::Update(vendor("acme", true).into())],
-            &alice(),
-            now(),
-        )
+    let same = as_alice(&register, &[Change::Update(vendor("acme", true).into())])
         .await
         .unwrap();
     assert!(same.is_empty());
@@ -211,23 +202,13 @@ async fn a_change_that_changes_nothing_records_nothing(db: TestDb) {
 
 async fn refused_changes_leave_the_register_and_the_ledger_as_they_were(db: TestDb) {
     let register = db.register();
-    register
-        .apply(
-            &[Change::Create(vendor("acme", true).into())],
-            &alice(),
-            now(),
-        )
+    as_alice(&register, &[Change::Create(vendor("acme", true).into())])
         .await
         .unwrap();
     let before = register.snapshot().await.unwrap();
     let size = db.ledger_size().await;
 
-    let taken = register
-        .apply(
-            &[Change::Create(vendor("acme", false).into())],
-            &alice(),
-            now(),
-        )
+    let taken = as_alice(&register, &[Change::Create(vendor("acme", false).into())])
         .await
         .unwrap_err();
     assert!(
@@ -241,12 +222,7 @@ async fn refused_changes_leave_the_register_and_the_ledger_as_they_were(db: Test
         "{taken}"
     );
 
-    let missing = register
-        .apply(
-            &[Change::Update(vendor("globex", true).into())],
-            &alice(),
-            now(),
-        )
+    let missing = as_alice(&register, &[Change::Update(vendor("globex", true).into())])
         .await
         .unwrap_err();
     assert!(
@@ -259,29 +235,22 @@ async fn refused_changes_leave_the_register_and_the_ledger_as_they_were(db: Test
     // One valid and one invalid change: neither is made.
     let mut nameless = vendor("initech", true);
     nameless.name = " ".into();
-    let invalid = register
-        .apply(
-            &[
-                Change::Create(vendor("globex", true).into()),
-                Change::Create(nameless.into()),
-            ],
-            &alice(),
-            now(),
-        )
-        .await
-        .unwrap_err();
+    let invalid = as_alice(
+        &register,
+        &[
+            Change::Create(vendor("globex", true).into()),
+            Change::Create(nameless.into()),
+        ],
+    )
+    .await
+    .unwrap_err();
     let text = invalid.to_string();
     assert!(
         text.contains("vendor \"initech\": `name` is empty"),
         "{text}"
     );
 
-    let dangling = register
-        .apply(
-            &[Change::Create(baa("b1", "nobody").into())],
-            &alice(),
-            now(),
-        )
+    let dangling = as_alice(&register, &[Change::Create(baa("b1", "nobody").into())])
         .await
         .unwrap_err();
     assert!(
@@ -297,28 +266,24 @@ async fn refused_changes_leave_the_register_and_the_ledger_as_they_were(db: Test
 
 async fn a_record_still_named_by_another_cannot_be_removed(db: TestDb) {
     let register = db.register();
-    register
-        .apply(
-            &[
-                Change::Create(vendor("acme", true).into()),
-                Change::Create(baa("b1", "acme").into()),
-            ],
-            &alice(),
-            now(),
-        )
-        .await
-        .unwrap();
-    let refused = register
-        .apply(
-            &[Change::Delete {
-                kind: Kind::Vendor,
-                id: "acme".into(),
-            }],
-            &alice(),
-            now(),
-        )
-        .await
-        .unwrap_err();
+    as_alice(
+        &register,
+        &[
+            Change::Create(vendor("acme", true).into()),
+            Change::Create(baa("b1", "acme").into()),
+        ],
+    )
+    .await
+    .unwrap();
+    let refused = as_alice(
+        &register,
+        &[Change::Delete {
+            kind: Kind::Vendor,
+            id: "acme".into(),
+        }],
+    )
+    .await
+    .unwrap_err();
     assert!(
         refused
             .to_string()
@@ -326,23 +291,21 @@ async fn a_record_still_named_by_another_cannot_be_removed(db: TestDb) {
         "{refused}"
     );
     // Removing both in one change set is fine, in either order.
-    register
-        .apply(
-            &[
-                Change::Delete {
-                    kind: Kind::Vendor,
-                    id: "acme".into(),
-                },
-                Change::Delete {
-                    kind: Kind::Baa,
-                    id: "b1".into(),
-                },
-            ],
-            &alice(),
-            now(),
-        )
-        .await
-        .unwrap();
+    as_alice(
+        &register,
+        &[
+            Change::Delete {
+                kind: Kind::Vendor,
+                id: "acme".into(),
+            },
+            Change::Delete {
+                kind: Kind::Baa,
+                id: "b1".into(),
+            },
+        ],
+    )
+    .await
+    .unwrap();
     let snapshot = register.snapshot().await.unwrap();
     assert!(snapshot.vendors.is_empty() && snapshot.baas.is_empty());
 }
@@ -356,12 +319,7 @@ async fn register_changes_and_ledger_appends_from_many_tasks_keep_one_verified_t
         tasks.push(tokio::spawn(async move {
             for round in 0..5 {
                 let id = format!("v{n}-{round}");
-                register
-                    .apply(
-                        &[Change::Create(vendor(&id, n % 2 == 0).into())],
-                        &alice(),
-                        now(),
-                    )
+                as_alice(&register, &[Change::Create(vendor(&id, n % 2 == 0).into())])
                     .await
                     .unwrap();
                 let evidence = phiguard_core::Evidence {
@@ -386,12 +344,7 @@ async fn register_changes_and_ledger_appends_from_many_tasks_keep_one_verified_t
 
 async fn an_edit_behind_phiguards_back_is_found(db: TestDb) {
     let register = db.register();
-    register
-        .apply(
-            &[Change::Create(vendor("acme", true).into())],
-            &alice(),
-            now(),
-        )
+    as_alice(&register, &[Change::Create(vendor("acme", true).into())])
         .await
         .unwrap();
     // Someone with database access quietly says the vendor never touches PHI.
@@ -413,28 +366,24 @@ async fn an_edit_behind_phiguards_back_is_found(db: TestDb) {
 
 async fn a_removal_behind_phiguards_back_is_found(db: TestDb) {
     let register = db.register();
-    register
-        .apply(
-            &[
-                Change::Create(vendor("acme", true).into()),
-                Change::Create(vendor("globex", true).into()),
-            ],
-            &alice(),
-            now(),
-        )
-        .await
-        .unwrap();
-    register
-        .apply(
-            &[Change::Delete {
-                kind: Kind::Vendor,
-                id: "globex".into(),
-            }],
-            &alice(),
-            now(),
-        )
-        .await
-        .unwrap();
+    as_alice(
+        &register,
+        &[
+            Change::Create(vendor("acme", true).into()),
+            Change::Create(vendor("globex", true).into()),
+        ],
+    )
+    .await
+    .unwrap();
+    as_alice(
+        &register,
+        &[Change::Delete {
+            kind: Kind::Vendor,
+            id: "globex".into(),
+        }],
+    )
+    .await
+    .unwrap();
     assert!(register.snapshot().await.unwrap().tampered.is_empty());
     db.exec("DELETE FROM register_records WHERE id = 'acme'")
         .await;
@@ -446,18 +395,12 @@ async fn a_removal_behind_phiguards_back_is_found(db: TestDb) {
 
 async fn an_older_state_put_back_is_found(db: TestDb) {
     let register = db.register();
-    let first = register
-        .apply(
-            &[Change::Create(vendor("acme", true).into())],
-            &alice(),
-            now(),
-        )
+    let first = as_alice(&register, &[Change::Create(vendor("acme", true).into())])
         .await
         .unwrap();
     let mut changed = vendor("acme", false);
     changed.notes = Some("no PHI since the migration".into());
-    register
-        .apply(&[Change::Update(changed.into())], &alice(), now())
+    as_alice(&register, &[Change::Update(changed.into())])
         .await
         .unwrap();
     // Put back the first state, consistent with its own ledger entry: the row alone looks
@@ -482,12 +425,7 @@ async fn an_older_state_put_back_is_found(db: TestDb) {
 async fn a_closed_database_is_an_error_not_a_panic(db: TestDb) {
     let register = db.register();
     db.store.clone().close().await;
-    let error = register
-        .apply(
-            &[Change::Create(vendor("acme", true).into())],
-            &alice(),
-            now(),
-        )
+    let error = as_alice(&register, &[Change::Create(vendor("acme", true).into())])
         .await
         .unwrap_err();
     assert!(!error.to_string().is_empty());

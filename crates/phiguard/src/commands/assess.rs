@@ -87,7 +87,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
     }
 
     out.note("Checking the register…");
-    let (_, register_run) = session.run_checks().await?;
+    let (_, register_run, snapshot) = session.run_checks().await?;
     inputs.findings.extend(register_run.findings);
 
     if args.skip.contains(&AssessSource::Fim) {
@@ -123,14 +123,13 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         }
     }
 
-    let origin = installation.ledger_signing_key()?.name().to_owned();
+    let signer = installation.ledger_signing_key()?;
     if args.skip.contains(&AssessSource::Ledger) {
         inputs
             .notes
             .push("ledger verification skipped (--skip ledger)".into());
     } else {
         out.note("Verifying the evidence ledger…");
-        let signer = installation.ledger_signing_key()?;
         let verified = installation
             .ledger()
             .verify(&signer.verifier(), &mut |_, _| {})
@@ -139,10 +138,9 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             .map_err(|tamper| tamper.to_string());
         inputs
             .findings
-            .push(sources::ledger_finding(&origin, &verified));
+            .push(sources::ledger_finding(signer.name(), &verified));
     }
 
-    let snapshot = session.register.snapshot().await?;
     inputs.attestations = snapshot
         .attestations
         .values()
@@ -201,7 +199,6 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             )
             .await?,
     );
-    let signer = installation.ledger_signing_key()?;
     let checkpoint = installation.ledger().checkpoint(&signer).await?;
     assessment.checkpoint = Some(LedgerCheckpoint {
         origin: checkpoint.origin,

@@ -28,7 +28,7 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
     // assessment run in a second opening that sees the new rule.
     Session::run(global, out, async |session| {
         let snapshot = session.register.snapshot().await?;
-        let records = snapshot.all().len();
+        let records = snapshot.len();
         let baseline = phiguard_fim::baseline::latest(&session.installation.store).await?;
         anyhow::ensure!(
             records == 0 && baseline.is_none(),
@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
         if session.installation.home.config().fim.rules.is_empty() {
             config.push_str(&format!(
                 "\n# Added by `phiguard demo`: the sample clinic's shared folder.\n[[fim.rule]]\npath = {}\nattributes = [\"full\"]\n",
-                toml_string(&tree.display().to_string())
+                phiguard_home::toml_string(&tree.display().to_string())
             ));
             phiguard_home::replace_private_file(&config_path, config.as_bytes())
                 .with_context(|| format!("could not write {}", config_path.display()))?;
@@ -118,10 +118,6 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
         Ok(Outcome::Ok)
     })
     .await
-}
-
-fn toml_string(text: &str) -> String {
-    format!("{:?}", text)
 }
 
 /// A small shared folder of a clinic's application: forms, configuration, a script.

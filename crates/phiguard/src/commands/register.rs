@@ -555,7 +555,7 @@ impl Session<'_> {
         let result = Exported {
             dir: dir.display().to_string(),
             files: written.iter().map(|p| p.display().to_string()).collect(),
-            records: snapshot.all().len(),
+            records: snapshot.len(),
         };
         self.out.result(&result, || {
             format!(
@@ -594,7 +594,7 @@ impl Session<'_> {
     }
 
     async fn check(&self) -> anyhow::Result<Outcome> {
-        let (checks, recorded) = self.run_checks().await?;
+        let (checks, recorded, _) = self.run_checks().await?;
         let summary = Summary::of(&recorded.findings);
         #[derive(Serialize)]
         struct Checked<'a> {
@@ -633,8 +633,12 @@ impl Session<'_> {
     }
 
     /// Runs the register checks and stores and records their findings; returns how many
-    /// checks ran. `phiguard register check` and `phiguard assess` both run them through here.
-    pub async fn run_checks(&self) -> anyhow::Result<(usize, check_run::RecordedRun)> {
+    /// checks ran, and the register they judged (which `assess` reads its attestations and
+    /// matrix from, so both see one state). `phiguard register check` and `phiguard assess`
+    /// both run them through here.
+    pub async fn run_checks(
+        &self,
+    ) -> anyhow::Result<(usize, check_run::RecordedRun, Arc<Snapshot>)> {
         let started_at = jiff::Timestamp::now();
         let snapshot = Arc::new(self.register.snapshot().await?);
         let registry = phiguard_register::checks::registry(
@@ -645,7 +649,7 @@ impl Session<'_> {
         let ctx = CheckContext::new("/", started_at);
         let findings = registry.run_all(&ctx, |_| true);
         let mut context = Map::new();
-        context.insert("records".into(), snapshot.all().len().into());
+        context.insert("records".into(), snapshot.len().into());
         let recorded = check_run::record(
             self.installation,
             "register.check",
@@ -654,7 +658,7 @@ impl Session<'_> {
             findings,
         )
         .await?;
-        Ok((registry.len(), recorded))
+        Ok((registry.len(), recorded, snapshot))
     }
 }
 
