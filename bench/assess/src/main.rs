@@ -100,35 +100,35 @@ struct Case {
 
 const CASES: [Case; 5] = [
     Case {
-        label: "phiguard assess --skip fim, fresh home",
+        label: "`phiguard assess --skip fim`, fresh home",
         home: Home::Fresh,
         skip: "fim",
         reports: false,
         judged: true,
     },
     Case {
-        label: "phiguard assess --skip fim, demo home",
+        label: "`phiguard assess --skip fim`, demo home",
         home: Home::Demo,
         skip: "fim",
         reports: false,
         judged: true,
     },
     Case {
-        label: "phiguard assess --skip fim --html --oscal, demo home",
+        label: "`phiguard assess --skip fim --html FILE --oscal FILE`, demo home",
         home: Home::Demo,
         skip: "fim",
         reports: true,
         judged: true,
     },
     Case {
-        label: "phiguard assess --skip fim,host, fresh home",
+        label: "`phiguard assess --skip fim,host`, fresh home",
         home: Home::Fresh,
         skip: "fim,host",
         reports: false,
         judged: false,
     },
     Case {
-        label: "phiguard assess --skip fim,host, demo home",
+        label: "`phiguard assess --skip fim,host`, demo home",
         home: Home::Demo,
         skip: "fim,host",
         reports: false,

@@ -211,7 +211,7 @@ fn main() -> anyhow::Result<()> {
     );
     println!("|---|---|---|---|---|---|");
     println!(
-        "| phiguard host check | {} | {} | {} | {our_findings} | {} |",
+        "| `phiguard host check` | {} | {} | {} | {our_findings} | {} |",
         seconds(our_wall),
         seconds(our_cpu),
         same(ours.iter().map(|r| r.checks)),
@@ -262,7 +262,7 @@ fn main() -> anyhow::Result<()> {
         )
     };
     println!(
-        "\nphiguard host check under {TARGET_SECONDS:.0} s, excluding TLS handshake timeouts: \
+        "\n`phiguard host check` under {TARGET_SECONDS:.0} s, excluding TLS handshake timeouts: \
          **{}** (median {} s; {how})",
         if judged < TARGET_SECONDS {
             "met"

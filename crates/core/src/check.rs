@@ -127,7 +127,8 @@ pub enum RegistryError {
     Duplicate(CheckId),
 }
 
-/// Every check phiguard knows, keyed by id: the one list that `phiguard checks`, the scan and the
+/// A set of checks keyed by id. The host checks are one and the register checks another: the one
+/// list that `phiguard host check` (or `phiguard register check`), the assessment and the
 /// catalog's cross-reference all read.
 #[derive(Default)]
 pub struct Registry {

@@ -31,8 +31,8 @@ impl Status {
         Status::Error,
     ];
 
-    /// Whether this status makes `phiguard check` exit with 1: a failure, or a check that could
-    /// not run. A warning is reported but does not fail the run.
+    /// Whether this status makes `phiguard host check` and `phiguard register check` exit with 1:
+    /// a failure, or a check that could not run. A warning is reported but does not fail the run.
     pub fn is_failing(self) -> bool {
         matches!(self, Status::Fail | Status::Error)
     }
