@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 mod assess;
+#[cfg(test)]
+mod commands_in_text;
 mod register;
 
 pub use assess::*;
