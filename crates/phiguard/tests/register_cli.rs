@@ -265,6 +265,80 @@ fn register_check_fails_an_empty_register_and_passes_one_kept_in_order() {
 }
 
 #[test]
+fn a_vendor_that_holds_phi_cannot_be_recorded_as_not_touching_it() {
+    let (_dir, home) = new_home();
+    // A storage provider that keeps PHI only encrypted, without the key, is still a business
+    // associate; saying it does not touch PHI is refused, and nothing is written.
+    let err = refused(
+        &home,
+        "register vendor add vault --name Vault --touches-phi false --phi-use maintains \
+         --encrypted-only",
+    );
+    for expected in [
+        "it is recorded as not touching PHI, yet it maintains PHI, only encrypted and without the key",
+        "even only encrypted and without the key, is a business associate and needs a BAA",
+        "Set `--touches-phi true`",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in {err}");
+    }
+    let err = refused(
+        &home,
+        "register vendor add vault --name Vault --touches-phi --phi-use eats",
+    );
+    assert!(
+        err.contains("use creates, receives, maintains or transmits"),
+        "{err}"
+    );
+    assert_eq!(count(&ok(&home, "register vendor list")), 0);
+
+    ok(
+        &home,
+        "register vendor add vault --name Vault --touches-phi --phi-use stores --encrypted-only",
+    );
+    let shown = ok(&home, "register vendor show vault");
+    assert_eq!(
+        shown["record"]["phi_uses"],
+        serde_json::json!(["maintains"])
+    );
+    assert_eq!(shown["record"]["phi_encrypted_only"], true);
+    let err = refused(&home, "register vendor update vault --touches-phi false");
+    assert!(err.contains("is a business associate"), "{err}");
+    assert!(
+        err.contains("`--unset phi-use --encrypted-only false`"),
+        "{err}"
+    );
+
+    let checked = run(&home, "register check", 1);
+    let baa = findings(&checked, "register.vendor.baa");
+    assert_eq!(baa[0]["status"], "fail");
+    // The advice works, for a vendor that really handles no PHI.
+    ok(
+        &home,
+        "register vendor add shredder --name Shredder --touches-phi --phi-use receives",
+    );
+    ok(
+        &home,
+        "register vendor update shredder --touches-phi false --unset phi-use --encrypted-only false",
+    );
+    assert!(
+        baa[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("which still makes it a business associate"),
+        "{baa:?}"
+    );
+    // clap wraps help to the terminal's width.
+    let help = text(&home, "register vendor add --help")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains("even if it only stores it encrypted without the key"),
+        "{help}"
+    );
+}
+
+#[test]
 fn a_register_edited_behind_phiguards_back_fails_the_integrity_check() {
     let (_dir, home) = new_home();
     ok(&home, "register vendor add acme --name Acme --touches-phi");
@@ -496,7 +570,7 @@ fn the_register_works_on_postgres() {
     let home = tmp.path().join("home");
     let pg = |line: &str| ok(&home, &format!("--database {} {line}", db.url()));
     pg("register vendor add acme --name Acme --touches-phi");
-    pg("register vendor update acme --name 'Acme Cloud'");
+    pg("register vendor update acme --name 'Acme Cloud' --phi-use maintains --encrypted-only");
     assert_eq!(count(&pg("register history vendor acme")), 2);
     let export = tmp.path().join("register");
     pg(&format!("register export {}", export.display()));

@@ -113,13 +113,16 @@ fn vendor(id: &str, touches_phi: bool) -> Vendor {
         name: format!("{id} Inc."),
         services: vec!["hosting".into()],
         touches_phi,
+        phi_uses: Vec::new(),
+        phi_encrypted_only: false,
         systems: Vec::new(),
         contact: None,
         notes: None,
     }
 }
 
-/// A signed BAA in force since 2025-01-01, with no end date and every clause.
+/// A signed BAA in force since 2025-01-01, with no end date, every clause and a 10-day
+/// breach-notice window.
 fn baa(id: &str, vendor: &str) -> Baa {
     Baa {
         id: id.into(),
@@ -131,6 +134,7 @@ fn baa(id: &str, vendor: &str) -> Baa {
         breach_notice_days: Some(10),
         return_or_destroy: true,
         subcontractor_flow_down: true,
+        security_incident_reporting: true,
         document: None,
     }
 }
@@ -423,6 +427,36 @@ fn vendors_that_do_not_touch_phi_need_no_baa() {
     );
 }
 
+#[test]
+fn a_vendor_holding_only_encrypted_phi_is_still_told_it_needs_a_baa() {
+    let mut r = Register::default();
+    let keyless = || Vendor {
+        phi_uses: vec![PhiUse::Maintains],
+        phi_encrypted_only: true,
+        ..vendor("vault", true)
+    };
+    r.add(keyless());
+    only(
+        &r.run("register.vendor.baa"),
+        Status::Fail,
+        "vendor vault",
+        &[
+            "maintains PHI, only encrypted and without the key, which still makes it a business associate",
+            "no business associate agreement",
+        ],
+    );
+    r.add(baa("vault-2025", "vault"));
+    only(
+        &r.run("register.vendor.baa"),
+        Status::Pass,
+        "vendor vault",
+        &[
+            "which still makes it a business associate",
+            "BAA vault-2025 is in force",
+        ],
+    );
+}
+
 // register.vendor.baa_expiring
 
 #[test]
@@ -584,8 +618,13 @@ fn missing_baa_clauses_warn_naming_the_provision() {
         ..baa("no-flow-down", "acme-cloud")
     });
     r.add(Baa {
+        security_incident_reporting: false,
+        ..baa("silent", "acme-cloud")
+    });
+    r.add(Baa {
         return_or_destroy: false,
         subcontractor_flow_down: false,
+        security_incident_reporting: false,
         ..baa("bare", "acme-cloud")
     });
     r.add(Baa {
@@ -596,13 +635,17 @@ fn missing_baa_clauses_warn_naming_the_provision() {
     let findings = r.run("register.vendor.baa_clauses");
     assert_eq!(
         findings.len(),
-        4,
+        5,
         "an agreement that has ended is not judged"
     );
     assert_finding(
         about(&findings, "baa complete"),
         Status::Pass,
-        &["return or destroy PHI", "subcontractors"],
+        &[
+            "return or destroy PHI",
+            "subcontractors",
+            "report any security incident",
+        ],
     );
     let f = about(&findings, "baa keeps-phi");
     assert_finding(
@@ -615,10 +658,25 @@ fn missing_baa_clauses_warn_naming_the_provision() {
     let f = about(&findings, "baa no-flow-down");
     assert_finding(f, Status::Warn, &["subcontractors", "164.502(e)(1)(ii)"]);
     assert!(!f.message.contains("164.504"));
+    let f = about(&findings, "baa silent");
+    assert_finding(
+        f,
+        Status::Warn,
+        &[
+            "report any security incident it becomes aware of",
+            "breaches of unsecured PHI",
+            "164.314(a)(2)(i)(C)",
+        ],
+    );
+    assert!(!f.message.contains("164.504") && !f.message.contains("164.502"));
     assert_finding(
         about(&findings, "baa bare"),
         Status::Warn,
-        &["164.504(e)(2)(ii)(J)", "164.502(e)(1)(ii)"],
+        &[
+            "164.504(e)(2)(ii)(J)",
+            "164.502(e)(1)(ii)",
+            "164.314(a)(2)(i)(C)",
+        ],
     );
 }
 

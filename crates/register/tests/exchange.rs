@@ -156,22 +156,28 @@ fn hours() -> impl Strategy<Value = Option<f64>> {
     ])
 }
 
+/// A vendor; what it does with PHI is recorded only of one that touches it, as validation
+/// requires.
 fn vendor() -> impl Strategy<Value = Vendor> {
     (
         id(),
         required(),
         list(),
         any::<bool>(),
+        prop::sample::subsequence(PhiUse::ALL.to_vec(), 0..=PhiUse::ALL.len()),
+        any::<bool>(),
         list(),
         optional(),
         optional(),
     )
         .prop_map(
-            |(id, name, services, touches_phi, systems, contact, notes)| Vendor {
+            |(id, name, services, touches_phi, uses, encrypted, systems, contact, notes)| Vendor {
                 id,
                 name,
                 services,
                 touches_phi,
+                phi_uses: if touches_phi { uses } else { Vec::new() },
+                phi_encrypted_only: touches_phi && encrypted,
                 systems,
                 contact,
                 notes,
@@ -187,14 +193,19 @@ fn baa() -> impl Strategy<Value = Baa> {
             prop::option::of(0i64..30),
             prop::option::of(400i64..2000),
         ),
-        (prop::option::of(0u32..=60), any::<bool>(), any::<bool>()),
+        (
+            prop::option::of(0u32..=60),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
         prop::option::of((text(), sha256())),
     )
         .prop_map(
             |(
                 (id, status, start),
                 (has_signed, effective, expires),
-                (notice, destroy, flow),
+                (notice, destroy, flow, incidents),
                 document,
             )| Baa {
                 id,
@@ -206,6 +217,7 @@ fn baa() -> impl Strategy<Value = Baa> {
                 breach_notice_days: notice,
                 return_or_destroy: destroy,
                 subcontractor_flow_down: flow,
+                security_incident_reporting: incidents,
                 document: document.map(|(path, sha256)| Document { path, sha256 }),
             },
         )
@@ -619,6 +631,8 @@ fn vendor_record(id: &str) -> Vendor {
         name: format!("{id} Inc."),
         services: vec!["object storage".into()],
         touches_phi: true,
+        phi_uses: vec![PhiUse::Maintains],
+        phi_encrypted_only: false,
         systems: Vec::new(),
         contact: None,
         notes: None,
@@ -636,6 +650,7 @@ fn baa_record(id: &str, vendor: &str) -> Baa {
         breach_notice_days: Some(30),
         return_or_destroy: true,
         subcontractor_flow_down: true,
+        security_incident_reporting: true,
         document: None,
     }
 }

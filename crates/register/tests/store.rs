@@ -104,6 +104,8 @@ fn vendor(id: &str, touches_phi: bool) -> Vendor {
         name: format!("{id} Inc."),
         services: vec!["hosting".into()],
         touches_phi,
+        phi_uses: Vec::new(),
+        phi_encrypted_only: false,
         systems: Vec::new(),
         contact: None,
         notes: None,
@@ -121,6 +123,7 @@ fn baa(id: &str, vendor: &str) -> Baa {
         breach_notice_days: Some(30),
         return_or_destroy: true,
         subcontractor_flow_down: true,
+        security_incident_reporting: true,
         document: None,
     }
 }

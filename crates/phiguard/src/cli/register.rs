@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use phiguard_register::Kind;
-use phiguard_register::records::{BaaStatus, Decision, Responsibility, RestoreResult};
+use phiguard_register::records::{BaaStatus, Decision, PhiUse, Responsibility, RestoreResult};
 use serde::Serialize;
 
 #[derive(Debug, Args)]
@@ -144,9 +144,13 @@ pub enum RegisterCommand {
     /// Run the register checks (BAAs, matrix owners, training, access, backups); exit 1 if any fails
     #[command(
         after_help = "Judges the register against its rules: vendors touching PHI need a \
-                      signed, current BAA; customer and shared controls need an owner; people \
-                      with PHI access need current training; departed people and expired \
-                      grants must have no access; systems need an access review every 90 days; \
+                      signed, current BAA, even those that hold it only encrypted without the \
+                      key, and a vendor that creates, receives, maintains or transmits PHI \
+                      cannot be recorded as not touching it; BAAs must require return or \
+                      destruction of PHI, bind subcontractors and require security incidents to \
+                      be reported; customer and shared controls need an owner; people with \
+                      PHI access need current training; departed people and expired grants \
+                      must have no access; systems need an access review every 90 days; \
                       backups need a successful restore test within 12 months, restoring within \
                       72 hours. Thresholds are in [register] in phiguard.toml. The findings are \
                       stored as a check run and recorded in the ledger.\n\n\
@@ -293,10 +297,23 @@ pub struct VendorFields {
     #[arg(long = "service", value_name = "SERVICE")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
-    /// It creates, receives, keeps or transmits PHI (--touches-phi false for no)
+    /// It creates, receives, maintains or transmits PHI, even if it only stores it encrypted without the key (--touches-phi false for no)
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub touches_phi: Option<bool>,
+    /// What it does with PHI: creates, receives, maintains or transmits (repeatable)
+    #[arg(long = "phi-use", value_name = "USE")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phi_uses: Vec<PhiUse>,
+    /// It holds PHI only encrypted and never has the key; it is still a business associate
+    #[arg(
+        long = "encrypted-only",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phi_encrypted_only: Option<bool>,
     /// A system of yours it serves (repeatable)
     #[arg(long = "system", value_name = "SYSTEM")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -343,6 +360,10 @@ pub struct BaaFields {
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subcontractor_flow_down: Option<bool>,
+    /// It requires the vendor to report any security incident, breaches included (45 CFR 164.314(a)(2)(i)(C))
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_incident_reporting: Option<bool>,
     /// The signed agreement; its SHA-256 is recorded
     #[arg(long, value_name = "FILE")]
     #[serde(skip)]
@@ -610,16 +631,16 @@ pub struct KindHelp {
 pub const KIND_HELP: &[KindHelp] = &[
     KindHelp {
         kind: Kind::Vendor,
-        about: "A company that provides a service, and whether it touches PHI (then it needs a BAA).",
+        about: "A company that provides a service, whether it touches PHI (then it needs a BAA, even if it only holds the PHI encrypted without the key), and what it does with it.",
         sample_id: "acme-cloud",
-        add: "phiguard register vendor add acme-cloud --name 'Acme Cloud' --service 'object storage' --touches-phi --system ehr-prod",
-        update: "phiguard register vendor update acme-cloud --touches-phi false",
+        add: "phiguard register vendor add acme-cloud --name 'Acme Cloud' --service 'object storage' --touches-phi --phi-use maintains --phi-use transmits --encrypted-only --system ehr-prod",
+        update: "phiguard register vendor update acme-cloud --encrypted-only false",
     },
     KindHelp {
         kind: Kind::Baa,
         about: "A business associate agreement (45 CFR 164.308(b), 164.314(a)).",
         sample_id: "acme-cloud-2026",
-        add: "phiguard register baa add acme-cloud-2026 --vendor acme-cloud --status signed --signed 2026-01-15 --effective 2026-02-01 --expires 2028-01-31 --breach-notice-days 30 --return-or-destroy --subcontractor-flow-down --document acme-baa.pdf",
+        add: "phiguard register baa add acme-cloud-2026 --vendor acme-cloud --status signed --signed 2026-01-15 --effective 2026-02-01 --expires 2028-01-31 --breach-notice-days 30 --return-or-destroy --subcontractor-flow-down --security-incident-reporting --document acme-baa.pdf",
         update: "phiguard register baa update acme-cloud-2026 --status terminated",
     },
     KindHelp {
