@@ -339,6 +339,118 @@ fn a_vendor_that_holds_phi_cannot_be_recorded_as_not_touching_it() {
 }
 
 #[test]
+fn an_assurance_report_is_recorded_checked_and_round_trips_through_yaml() {
+    let (dir, home) = new_home();
+    let pdf = dir.path().join("nimbus-soc2.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7 independent service auditor's report").unwrap();
+    ok(
+        &home,
+        "register vendor add nimbus --name 'Nimbus Cloud' --touches-phi",
+    );
+    let today = phiguard_register::records::utc_day(jiff::Timestamp::now());
+    let period_end = today.checked_sub(jiff::Span::new().months(2)).unwrap();
+    let period_start = period_end.checked_sub(jiff::Span::new().years(1)).unwrap();
+    let add = format!(
+        "register assurance add nimbus-soc2 --vendor nimbus --kind 'SOC 2 Type II' \
+         --period-start {period_start} --period-end {period_end} --issuer 'Example & Partners LLP' \
+         --scope 'object storage' --document {}",
+        pdf.display()
+    );
+
+    // Refused: an unknown vendor, a Type I report, a period that ends before it starts, no
+    // issuer. Nothing is written.
+    let err = refused(&home, &add.replace("--vendor nimbus", "--vendor nobody"));
+    assert!(
+        err.contains("names vendor \"nobody\", which does not exist"),
+        "{err}"
+    );
+    let err = refused(&home, &add.replace("SOC 2 Type II", "SOC 2 Type I"));
+    assert!(err.contains("a Type II report (soc2-type2)"), "{err}");
+    let err = refused(
+        &home,
+        &add.replace(
+            &format!("--period-start {period_start}"),
+            &format!("--period-start {today}"),
+        ),
+    );
+    assert!(err.contains("`period_end`"), "{err}");
+    assert!(err.contains("is before `period_start`"), "{err}");
+    let err = refused(&home, &add.replace("--issuer 'Example & Partners LLP'", ""));
+    assert!(
+        err.contains("--issuer is required to add an assurance"),
+        "{err}"
+    );
+    assert_eq!(count(&ok(&home, "register assurance list")), 0);
+
+    ok(&home, &add);
+    let shown = ok(&home, "register assurance show nimbus-soc2");
+    assert_eq!(shown["record"]["kind"], "soc2-type2");
+    assert_eq!(shown["record"]["issuer"], "Example & Partners LLP");
+    assert_eq!(
+        shown["record"]["document"]["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert_eq!(count(&ok(&home, "register assurance list")), 1);
+
+    // The matrix relies on the vendor: the report is judged.
+    let err = refused(
+        &home,
+        "register responsibility add '164.308(a)(1)(ii)(A)' --responsibility customer \
+         --owner Dana --vendor nimbus",
+    );
+    assert!(
+        err.contains("only a provider or shared control is carried by a vendor"),
+        "{err}"
+    );
+    ok(
+        &home,
+        "register responsibility add '164.310(a)(1)' --responsibility provider --vendor nimbus",
+    );
+    let checked = run(&home, "register check", 1);
+    let assurance = findings(&checked, "register.vendor.assurance");
+    assert_eq!(assurance[0]["status"], "pass", "{assurance:?}");
+    assert!(
+        assurance[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SOC 2 Type II report nimbus-soc2 by Example & Partners LLP"),
+        "{assurance:?}"
+    );
+    let exported = text(&home, "matrix export -");
+    assert!(
+        exported.contains("164.310(a)(1),provider,,,,nimbus"),
+        "{exported}"
+    );
+
+    // Exported, and imported into a fresh installation.
+    let export = dir.path().join("register");
+    ok(&home, &format!("register export {}", export.display()));
+    let yaml = std::fs::read_to_string(export.join("assurance-reports.yaml")).unwrap();
+    assert!(yaml.contains("kind: soc2-type2"), "{yaml}");
+    let (_other_dir, other) = new_home();
+    let imported = ok(&other, &format!("register import {}", export.display()));
+    assert_eq!(count(&imported), 3, "{imported:#}");
+    assert_eq!(
+        count(&ok(
+            &other,
+            &format!("register import {}", export.display())
+        )),
+        0
+    );
+    assert_eq!(
+        ok(&other, "register assurance show nimbus-soc2")["record"],
+        shown["record"]
+    );
+    assert_eq!(
+        count(&ok(&other, "register history assurance nimbus-soc2")),
+        1
+    );
+}
+
+#[test]
 fn a_register_edited_behind_phiguards_back_fails_the_integrity_check() {
     let (_dir, home) = new_home();
     ok(&home, "register vendor add acme --name Acme --touches-phi");
@@ -505,12 +617,26 @@ fn a_provider_matrix_is_imported_from_csv_and_owners_are_checked() {
 
     let exported = text(&home, "matrix export -");
     assert!(
-        exported.starts_with("control,responsibility,owner,notes"),
+        exported.starts_with("control,responsibility,owner,notes,evidence,vendor\n"),
         "{exported}"
     );
     assert!(
         exported.contains("\"KMS by the provider, keys by you\""),
         "{exported}"
+    );
+
+    // Rows left to the provider are tied to no vendor until someone names it.
+    let note = stderr_of(
+        &phiguard(&home)
+            .args(["matrix", "import", "--dry-run", &file])
+            .assert()
+            .success(),
+    );
+    assert!(
+        note.contains(
+            "2 controls left to the provider name no vendor (164.310(a)(1), 164.312(a)(2)(iv))"
+        ),
+        "{note}"
     );
 
     std::fs::write(&csv, "control,responsibility\n164.312(2),shared\n").unwrap();
@@ -572,6 +698,15 @@ fn the_register_works_on_postgres() {
     pg("register vendor add acme --name Acme --touches-phi");
     pg("register vendor update acme --name 'Acme Cloud' --phi-use maintains --encrypted-only");
     assert_eq!(count(&pg("register history vendor acme")), 2);
+    pg(
+        "register assurance add acme-iso --vendor acme --kind 'ISO 27001' \
+        --period-start 2025-01-01 --period-end 2025-12-31 --issuer 'Cert Body'",
+    );
+    pg("register responsibility add '164.310(a)(1)' --responsibility provider --vendor acme");
+    assert_eq!(
+        pg("register assurance show acme-iso")["record"]["kind"],
+        "iso27001"
+    );
     let export = tmp.path().join("register");
     pg(&format!("register export {}", export.display()));
     assert_eq!(

@@ -16,7 +16,7 @@ use phiguard_register::{AnyRecord, Kind, Snapshot, Tampered};
 const TODAY: Date = date(2026, 11, 28);
 const NOW: &str = "2026-11-28T12:00:00Z";
 
-const IDS: [&str; 13] = [
+const IDS: [&str; 14] = [
     "register.access.grant_expired",
     "register.access.review_overdue",
     "register.backup.restore_tested",
@@ -25,6 +25,7 @@ const IDS: [&str; 13] = [
     "register.matrix.owner",
     "register.training.current",
     "register.training.policy_acknowledged",
+    "register.vendor.assurance",
     "register.vendor.baa",
     "register.vendor.baa_clauses",
     "register.vendor.baa_expiring",
@@ -152,6 +153,24 @@ fn sla(id: &str, vendor: &str) -> Sla {
     }
 }
 
+/// A SOC 2 Type II report on `vendor` for the year ending `period_end`.
+fn report(id: &str, vendor: &str, period_end: Date) -> AssuranceReport {
+    AssuranceReport {
+        id: id.into(),
+        vendor: vendor.into(),
+        kind: AssuranceKind::Soc2Type2,
+        period_start: period_end
+            .checked_sub(1.year())
+            .unwrap()
+            .tomorrow()
+            .unwrap(),
+        period_end,
+        issuer: "Example & Partners LLP".into(),
+        scope: None,
+        document: None,
+    }
+}
+
 fn restore_test(id: &str, system: &str, day: Date, result: RestoreResult) -> RestoreTest {
     RestoreTest {
         id: id.into(),
@@ -171,6 +190,17 @@ fn control(
 ) -> ResponsibilityRecord {
     let mut row = ResponsibilityRecord::new(citation.parse().unwrap(), responsibility);
     row.owner = owner.map(Into::into);
+    row
+}
+
+/// A matrix row `vendor` carries.
+fn carried_by(
+    citation: &str,
+    responsibility: Responsibility,
+    vendor: &str,
+) -> ResponsibilityRecord {
+    let mut row = control(citation, responsibility, Some("Platform team"));
+    row.vendor = Some(vendor.into());
     row
 }
 
@@ -677,6 +707,117 @@ fn missing_baa_clauses_warn_naming_the_provision() {
             "164.502(e)(1)(ii)",
             "164.314(a)(2)(i)(C)",
         ],
+    );
+}
+
+// register.vendor.assurance
+
+#[test]
+fn a_report_counts_until_12_months_after_its_period_ends() {
+    let mut r = Register::default();
+    let v = r.add(vendor("nimbus", true));
+    let row = r.add(carried_by(
+        "164.310(a)(1)",
+        Responsibility::Provider,
+        "nimbus",
+    ));
+    let shared = r.add(carried_by("164.312(b)", Responsibility::Shared, "nimbus"));
+    let older = r.add(report("nimbus-2024", "nimbus", date(2024, 11, 28)));
+    // Its period ended exactly 12 months before today: today is its last day.
+    let current = r.add(report("nimbus-2025", "nimbus", date(2025, 11, 28)));
+    let findings = r.run("register.vendor.assurance");
+    let f = only(
+        &findings,
+        Status::Pass,
+        "vendor nimbus",
+        &[
+            "nimbus Inc. carries 2 controls (164.310(a)(1), 164.312(b))",
+            "SOC 2 Type II report nimbus-2025 by Example & Partners LLP for 2024-11-29 to 2025-11-28",
+            "counts until 2026-11-28",
+        ],
+    );
+    assert_eq!(
+        f.evidence,
+        [v, row, shared, older, current],
+        "the vendor, the rows that rely on it and its reports"
+    );
+
+    // The day after, it has lapsed.
+    let findings = r.run_at(
+        "register.vendor.assurance",
+        &Settings::default(),
+        "2026-11-29T00:00:00Z",
+    );
+    only(
+        &findings,
+        Status::Fail,
+        "vendor nimbus",
+        &[
+            "its newest SOC 2 Type II report nimbus-2025",
+            "lapsed after 2026-11-28, 1 day ago",
+        ],
+    );
+}
+
+#[test]
+fn a_vendor_the_matrix_relies_on_without_a_current_report_fails() {
+    let mut r = Register::default();
+    r.add(vendor("nimbus", true));
+    r.add(vendor("stratus", true));
+    r.add(vendor("cirrus", true));
+    r.add(carried_by(
+        "164.310(a)(1)",
+        Responsibility::Provider,
+        "nimbus",
+    ));
+    r.add(carried_by(
+        "164.310(d)(1)",
+        Responsibility::Shared,
+        "stratus",
+    ));
+    r.add(carried_by("164.312(b)", Responsibility::Provider, "cirrus"));
+    // Not relied on: the organisation carries this one, whatever a stray vendor says.
+    r.add(carried_by(
+        "164.308(a)(1)(ii)(A)",
+        Responsibility::Customer,
+        "other",
+    ));
+    r.add(report("stratus-2024", "stratus", date(2025, 6, 30)));
+    // A period that has not ended is no report yet.
+    r.add(report("cirrus-2026", "cirrus", date(2026, 12, 31)));
+    let findings = r.run("register.vendor.assurance");
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    assert_finding(
+        about(&findings, "vendor nimbus"),
+        Status::Fail,
+        &[
+            "carries control 164.310(a)(1)",
+            "no assurance report on it is recorded",
+        ],
+    );
+    assert_finding(
+        about(&findings, "vendor stratus"),
+        Status::Fail,
+        &["stratus-2024", "lapsed after 2026-06-30, 151 days ago"],
+    );
+    assert_finding(
+        about(&findings, "vendor cirrus"),
+        Status::Fail,
+        &["cirrus-2026", "covers a period that has not ended yet"],
+    );
+}
+
+#[test]
+fn assurance_is_not_applicable_when_no_matrix_row_names_a_vendor() {
+    let mut r = Register::default();
+    r.add(vendor("nimbus", true));
+    r.add(report("nimbus-2025", "nimbus", date(2025, 12, 31)));
+    r.add(control("164.310(a)(1)", Responsibility::Provider, None));
+    only(
+        &r.run("register.vendor.assurance"),
+        Status::NotApplicable,
+        "responsibility matrix",
+        &["no provider or shared control", "--vendor VENDOR"],
     );
 }
 

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use phiguard_register::Kind;
-use phiguard_register::records::{BaaStatus, Decision, PhiUse, Responsibility, RestoreResult};
+use phiguard_register::records::{
+    AssuranceKind, BaaStatus, Decision, PhiUse, Responsibility, RestoreResult,
+};
 use serde::Serialize;
 
 #[derive(Debug, Args)]
@@ -63,6 +65,9 @@ pub enum RegisterCommand {
     /// Business associate agreements
     #[command(subcommand)]
     Baa(RecordCommand<BaaFields>),
+    /// Assurance reports on vendors: SOC 2 Type II, HITRUST r2, ISO 27001, FedRAMP
+    #[command(subcommand)]
+    Assurance(RecordCommand<AssuranceFields>),
     /// Service levels agreed with providers
     #[command(subcommand)]
     Sla(RecordCommand<SlaFields>),
@@ -105,7 +110,7 @@ pub enum RegisterCommand {
                       phiguard register history grant alice-ehr --json"
     )]
     History {
-        /// The kind: vendor, baa, sla, restore-test, responsibility, person, course, completion, policy, acknowledgment, grant, review
+        /// The kind: vendor, baa, assurance, sla, restore-test, responsibility, person, course, completion, policy, acknowledgment, grant, review, attestation
         kind: Kind,
         id: String,
     },
@@ -141,19 +146,22 @@ pub enum RegisterCommand {
         change: ChangeArgs,
     },
 
-    /// Run the register checks (BAAs, matrix owners, training, access, backups); exit 1 if any fails
+    /// Run the register checks (BAAs, assurance reports, matrix owners, training, access, backups); exit 1 if any fails
     #[command(
         after_help = "Judges the register against its rules: vendors touching PHI need a \
                       signed, current BAA, even those that hold it only encrypted without the \
                       key, and a vendor that creates, receives, maintains or transmits PHI \
                       cannot be recorded as not touching it; BAAs must require return or \
                       destruction of PHI, bind subcontractors and require security incidents to \
-                      be reported; customer and shared controls need an owner; people with \
-                      PHI access need current training; departed people and expired grants \
-                      must have no access; systems need an access review every 90 days; \
-                      backups need a successful restore test within 12 months, restoring within \
-                      72 hours. Thresholds are in [register] in phiguard.toml. The findings are \
-                      stored as a check run and recorded in the ledger.\n\n\
+                      be reported; vendors the responsibility matrix names for provider or \
+                      shared controls need an assurance report (SOC 2 Type II, HITRUST r2, ISO \
+                      27001, FedRAMP) whose period ended within 12 months; customer and shared \
+                      controls need an owner; people with PHI access need \
+                      current training; departed people and expired grants must have no \
+                      access; systems need an access review every 90 days; backups need a \
+                      successful restore test within 12 months, restoring within 72 hours. \
+                      Thresholds are in [register] in phiguard.toml. The findings are stored \
+                      as a check run and recorded in the ledger.\n\n\
                       Examples:\n  phiguard register check\n  \
                       phiguard register check --json | jq '.findings[] | select(.status == \"fail\")'"
     )]
@@ -165,10 +173,12 @@ pub enum MatrixCommand {
     /// Import a provider's responsibility matrix from CSV
     #[command(
         after_help = "The CSV needs a header with the columns control and responsibility \
-                      (provider, customer, shared or not applicable), and may have owner, notes \
-                      and evidence. Rows update the controls they name; an owner, notes or \
-                      evidence links already recorded are kept where the file leaves them empty. Nothing is imported if any row \
-                      is invalid.\n\n\
+                      (provider, customer, shared or not applicable), and may have owner, notes, \
+                      evidence and vendor (the register id of the vendor that carries a provider \
+                      or shared control). Rows update the controls they name; an owner, notes, \
+                      evidence links or vendor already recorded are kept where the file leaves \
+                      them empty (a vendor only while the control is still provider or shared). \
+                      Nothing is imported if any row is invalid.\n\n\
                       Examples:\n  phiguard matrix import aws-hipaa-responsibility.csv --dry-run\n  \
                       phiguard matrix import aws-hipaa-responsibility.csv --actor 'Dana (CISO)'"
     )]
@@ -371,6 +381,38 @@ pub struct BaaFields {
 }
 
 #[derive(Debug, Args, Serialize)]
+pub struct AssuranceFields {
+    /// The vendor's id
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// soc2-type2, hitrust-r2, iso27001, fedramp or other
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AssuranceKind>,
+    /// The first day of the period the auditor examined
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_start: Option<Date>,
+    /// The last day of that period; the report counts for 12 months after it
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_end: Option<Date>,
+    /// Who issued it: the audit firm, certification body or 3PAO
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// What it covers: services, regions, systems
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The report; its SHA-256 is recorded
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
+    pub document: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Serialize)]
 pub struct SlaFields {
     /// The provider's vendor id
     #[arg(long)]
@@ -439,6 +481,10 @@ pub struct ResponsibilityFields {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The vendor's id, for a provider or shared control: who carries it
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -644,6 +690,13 @@ pub const KIND_HELP: &[KindHelp] = &[
         update: "phiguard register baa update acme-cloud-2026 --status terminated",
     },
     KindHelp {
+        kind: Kind::Assurance,
+        about: "An independent auditor's report on a vendor's controls (SOC 2 Type II, HITRUST r2, ISO 27001, FedRAMP); it counts for 12 months after its period ends.",
+        sample_id: "acme-cloud-soc2-2026",
+        add: "phiguard register assurance add acme-cloud-soc2-2026 --vendor acme-cloud --kind soc2-type2 --period-start 2025-10-01 --period-end 2026-09-30 --issuer 'Example & Partners LLP' --scope 'object storage, us-east' --document acme-soc2.pdf",
+        update: "phiguard register assurance update acme-cloud-soc2-2026 --scope 'object storage and backups, all regions'",
+    },
+    KindHelp {
         kind: Kind::Sla,
         about: "What a provider promises: availability, RPO and RTO, backups, retention, incident notice.",
         sample_id: "acme-cloud",
@@ -659,9 +712,9 @@ pub const KIND_HELP: &[KindHelp] = &[
     },
     KindHelp {
         kind: Kind::Responsibility,
-        about: "Who carries one HIPAA control: the provider, you, or both; its id is the citation.",
+        about: "Who carries one HIPAA control: the provider (name the vendor with --vendor), you, or both; its id is the citation.",
         sample_id: "164.312(a)(2)(iv)",
-        add: "phiguard register responsibility add '164.312(a)(2)(iv)' --responsibility shared --owner 'Platform team'",
+        add: "phiguard register responsibility add '164.312(a)(2)(iv)' --responsibility shared --owner 'Platform team' --vendor acme-cloud",
         update: "phiguard register responsibility update '164.312(a)(2)(iv)' --owner 'Dana (CISO)' --evidence https://wiki.example/kms",
     },
     KindHelp {

@@ -16,9 +16,10 @@ use serde_json::{Map, Value};
 
 use crate::Outcome;
 use crate::cli::{
-    AcknowledgmentFields, AttestationFields, BaaFields, ChangeArgs, CompletionFields, CourseFields,
-    GlobalArgs, GrantFields, PersonFields, PolicyFields, RecordCommand, RegisterCommand,
-    ResponsibilityFields, RestoreTestFields, ReviewFields, SlaFields, VendorFields,
+    AcknowledgmentFields, AssuranceFields, AttestationFields, BaaFields, ChangeArgs,
+    CompletionFields, CourseFields, GlobalArgs, GrantFields, PersonFields, PolicyFields,
+    RecordCommand, RegisterCommand, ResponsibilityFields, RestoreTestFields, ReviewFields,
+    SlaFields, VendorFields,
 };
 use crate::commands::check_run::{self, Summary};
 use crate::installation::Installation;
@@ -32,6 +33,7 @@ pub async fn run(
     Session::run(global, out, async |session| match command {
         RegisterCommand::Vendor(c) => session.records(c).await,
         RegisterCommand::Baa(c) => session.records(c).await,
+        RegisterCommand::Assurance(c) => session.records(c).await,
         RegisterCommand::Sla(c) => session.records(c).await,
         RegisterCommand::RestoreTest(c) => session.records(c).await,
         RegisterCommand::Responsibility(c) => session.records(c).await,
@@ -108,6 +110,14 @@ impl RecordFields for VendorFields {
 
 impl RecordFields for BaaFields {
     const KIND: Kind = Kind::Baa;
+
+    fn computed(&self, _: bool, _: &Snapshot, _: Date) -> anyhow::Result<Map<String, Value>> {
+        hashed("document", self.document.as_deref())
+    }
+}
+
+impl RecordFields for AssuranceFields {
+    const KIND: Kind = Kind::Assurance;
 
     fn computed(&self, _: bool, _: &Snapshot, _: Date) -> anyhow::Result<Map<String, Value>> {
         hashed("document", self.document.as_deref())

@@ -1,5 +1,6 @@
-//! The register's checks: the rules HIPAA sets for what people record (BAAs, training, access
-//! grants and their reviews, restore tests), judged on one [`Snapshot`].
+//! The register's checks: the rules HIPAA sets for what people record (BAAs and assurance
+//! reports, training, access grants and their reviews, restore tests), judged on one
+//! [`Snapshot`].
 //!
 //! Every finding cites the ledger entries of the records it judged, so a report can show not
 //! only that a vendor's BAA was in force but which recorded version of it said so, and an
@@ -10,6 +11,7 @@
 //! itself the gap (no training course, no restore test) it fails.
 
 mod access;
+mod assurance;
 mod backups;
 mod integrity;
 mod matrix;
@@ -65,6 +67,7 @@ impl Default for Settings {
 pub fn registry(snapshot: Arc<Snapshot>, settings: &Settings) -> Result<Registry, RegistryError> {
     let rules = vendors::rules()
         .into_iter()
+        .chain(assurance::rules())
         .chain(matrix::rules())
         .chain(training::rules())
         .chain(access::rules())

@@ -2,6 +2,7 @@
 //! id, its own validation, and the other records it names.
 
 mod access;
+mod assurance;
 mod attestation;
 mod backups;
 mod matrix;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use access::{Decision, Grant, Review, ReviewDecision, Revocation};
+pub use assurance::{ASSURANCE_VALID_MONTHS, AssuranceKind, AssuranceReport};
 pub use attestation::{ATTESTATION_VALID_MONTHS, Attestation};
 pub use backups::{RestoreResult, RestoreTest, Sla};
 pub use matrix::{Responsibility, ResponsibilityRecord};
