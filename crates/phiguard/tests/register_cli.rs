@@ -451,6 +451,79 @@ fn an_assurance_report_is_recorded_checked_and_round_trips_through_yaml() {
 }
 
 #[test]
+fn provider_contracts_are_judged_by_register_check() {
+    let (_dir, home) = new_home();
+    ok(&home, "register vendor add acme --name Acme --touches-phi");
+    let today = phiguard_register::records::utc_day(jiff::Timestamp::now());
+    let signed = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    ok(
+        &home,
+        &format!(
+            "register baa add acme-baa --vendor acme --status signed --signed {signed} \
+             --breach-notice-days 10 --return-or-destroy --subcontractor-flow-down"
+        ),
+    );
+    // 50 % availability, backups kept one day, 5000 hours to report an incident.
+    ok(
+        &home,
+        "register sla add acme --vendor acme --availability 50 --backup-every 24 --retention 1 \
+         --rto 4 --incident-notice 5000",
+    );
+    let checked = run(&home, "register check", 1);
+    let message = |check: &str| {
+        let found = findings(&checked, check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        (
+            found[0]["status"].as_str().unwrap().to_owned(),
+            found[0]["message"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (status, terms) = message("register.sla.terms");
+    assert_eq!(status, "fail");
+    assert!(terms.contains("50 % is below the 99 % expected"), "{terms}");
+    assert!(terms.contains("1 day, less than the 2192 days"), "{terms}");
+    let (status, notice) = message("register.sla.incident_notice");
+    assert_eq!(status, "fail");
+    assert!(notice.contains("5000 hours"), "{notice}");
+    assert!(notice.contains("240 hours (10 days)"), "{notice}");
+    let (status, clauses) = message("register.vendor.baa_clauses");
+    assert_eq!(status, "warn");
+    assert!(clauses.contains("164.314(a)(2)(i)(C)"), "{clauses}");
+
+    ok(
+        &home,
+        "register sla update acme --availability 99.95 --retention 2192 --incident-notice 24",
+    );
+    ok(
+        &home,
+        "register baa update acme-baa --security-incident-reporting",
+    );
+    let checked = run(&home, "register check", 1);
+    for check in [
+        "register.sla.terms",
+        "register.sla.incident_notice",
+        "register.vendor.baa_clauses",
+    ] {
+        assert_eq!(findings(&checked, check)[0]["status"], "pass", "{check}");
+    }
+    // The thresholds come from phiguard.toml.
+    let config = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("min_availability_percent = 99.0"), "{text}");
+    std::fs::write(
+        &config,
+        text.replace(
+            "min_availability_percent = 99.0",
+            "min_availability_percent = 99.99",
+        ),
+    )
+    .unwrap();
+    let checked = run(&home, "register check", 1);
+    let terms = findings(&checked, "register.sla.terms");
+    assert_eq!(terms[0]["status"], "warn", "{terms:?}");
+}
+
+#[test]
 fn a_register_edited_behind_phiguards_back_fails_the_integrity_check() {
     let (_dir, home) = new_home();
     ok(&home, "register vendor add acme --name Acme --touches-phi");

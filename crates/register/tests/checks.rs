@@ -16,13 +16,16 @@ use phiguard_register::{AnyRecord, Kind, Snapshot, Tampered};
 const TODAY: Date = date(2026, 11, 28);
 const NOW: &str = "2026-11-28T12:00:00Z";
 
-const IDS: [&str; 14] = [
+const IDS: [&str; 17] = [
     "register.access.grant_expired",
     "register.access.review_overdue",
     "register.backup.restore_tested",
     "register.backup.restore_time",
     "register.integrity",
     "register.matrix.owner",
+    "register.sla.incident_notice",
+    "register.sla.recovery",
+    "register.sla.terms",
     "register.training.current",
     "register.training.policy_acknowledged",
     "register.vendor.assurance",
@@ -57,6 +60,13 @@ impl Register {
 
     fn run(&self, check: &str) -> Vec<Finding> {
         self.run_at(check, &Settings::default(), NOW)
+    }
+
+    /// Every check, with the default settings.
+    fn run_every_check(&self) -> Vec<Finding> {
+        let registry = registry(Arc::new(self.snapshot.clone()), &Settings::default()).unwrap();
+        let ctx = CheckContext::new("/", NOW.parse().unwrap());
+        registry.run_all(&ctx, |_| true)
     }
 
     fn run_at(&self, check: &str, settings: &Settings, now: &str) -> Vec<Finding> {
@@ -140,6 +150,8 @@ fn baa(id: &str, vendor: &str) -> Baa {
     }
 }
 
+/// An SLA every rule passes: 99.9 %, daily backups kept 6 years, a 48-hour RTO and a 24-hour
+/// incident notice.
 fn sla(id: &str, vendor: &str) -> Sla {
     Sla {
         id: id.into(),
@@ -148,7 +160,7 @@ fn sla(id: &str, vendor: &str) -> Sla {
         rpo_hours: Some(24.0),
         rto_hours: Some(48.0),
         backup_frequency_hours: Some(24.0),
-        retention_days: Some(35),
+        retention_days: Some(2192),
         incident_notice_hours: Some(24),
     }
 }
@@ -334,6 +346,8 @@ fn the_default_thresholds_are_the_rules() {
     assert_eq!(settings.review_interval_days, 90);
     assert_eq!(settings.restore_test_months, 12);
     assert_eq!(settings.max_restore_hours, 72.0);
+    assert_eq!(settings.min_availability_percent, 99.0);
+    assert_eq!(settings.record_retention_years, 6);
 }
 
 #[test]
@@ -1527,6 +1541,367 @@ fn restore_time_is_not_applicable_without_a_recent_success() {
         "backups",
         &["no successful restore test from the last 12 months"],
     );
+}
+
+// register.sla.*
+
+/// The one finding a check reported about SLA `id`.
+fn about_sla(r: &Register, check: &str, id: &str) -> Finding {
+    about(&r.run(check), &format!("sla {id}")).clone()
+}
+
+#[test]
+fn a_careless_sla_fails_naming_each_problem() {
+    let mut r = Register::default();
+    let v = r.add(vendor("acme", true));
+    let b = r.add(baa("acme-2025", "acme"));
+    let s = r.add(Sla {
+        availability_percent: Some(50.0),
+        retention_days: Some(1),
+        incident_notice_hours: Some(5000),
+        ..sla("careless", "acme")
+    });
+    let failing: Vec<Finding> = r
+        .run_every_check()
+        .into_iter()
+        .filter(|f| f.subject == "sla careless" && f.status == Status::Fail)
+        .collect();
+    let checks: BTreeSet<&str> = failing.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(
+        checks,
+        BTreeSet::from(["register.sla.terms", "register.sla.incident_notice"]),
+        "{failing:#?}"
+    );
+    let terms = about_sla(&r, "register.sla.terms", "careless");
+    assert_finding(
+        &terms,
+        Status::Fail,
+        &[
+            "its availability target of 50 % is below the 99 % expected",
+            "it keeps backups 1 day, less than the 2192 days (6 years)",
+            "164.316(b)(2)(i)",
+        ],
+    );
+    assert_eq!(terms.evidence, [s, v]);
+    let notice = about_sla(&r, "register.sla.incident_notice", "careless");
+    assert_finding(
+        &notice,
+        Status::Fail,
+        &[
+            "5000 hours",
+            "longer than the 240 hours (10 days) that BAA acme-2025 gives it",
+        ],
+    );
+    assert_eq!(notice.evidence, [s, v, b]);
+}
+
+#[test]
+fn sla_terms_pass_at_2192_days_of_retention_and_fail_at_2191() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(sla("kept", "acme"));
+    r.add(Sla {
+        retention_days: Some(2191),
+        ..sla("short", "acme")
+    });
+    r.add(Sla {
+        availability_percent: Some(99.0),
+        ..sla("at-the-floor", "acme")
+    });
+    r.add(Sla {
+        availability_percent: Some(98.9),
+        ..sla("below-the-floor", "acme")
+    });
+    r.add(Sla {
+        availability_percent: None,
+        backup_frequency_hours: None,
+        retention_days: None,
+        ..sla("silent", "acme")
+    });
+    let findings = r.run("register.sla.terms");
+    assert_eq!(findings.len(), 5);
+    assert_finding(
+        about(&findings, "sla kept"),
+        Status::Pass,
+        &[
+            "99.9 % availability",
+            "backups every 24 hours",
+            "kept 2192 days",
+        ],
+    );
+    assert_finding(
+        about(&findings, "sla short"),
+        Status::Fail,
+        &["2191 days, less than the 2192 days (6 years)"],
+    );
+    assert_finding(
+        about(&findings, "sla at-the-floor"),
+        Status::Pass,
+        &["99 % availability"],
+    );
+    assert_finding(
+        about(&findings, "sla below-the-floor"),
+        Status::Warn,
+        &["98.9 % is below the 99 % expected"],
+    );
+    // Every missing term at once, in one finding.
+    assert_finding(
+        about(&findings, "sla silent"),
+        Status::Fail,
+        &[
+            "no availability target",
+            "no backup interval",
+            "no backup retention",
+        ],
+    );
+
+    let settings = Settings {
+        record_retention_years: 7,
+        min_availability_percent: 99.95,
+        ..Settings::default()
+    };
+    let findings = r.run_at("register.sla.terms", &settings, NOW);
+    assert_finding(
+        about(&findings, "sla kept"),
+        Status::Fail,
+        &[
+            "less than the 2557 days (7 years)",
+            "99.9 % is below the 99.95 % expected",
+        ],
+    );
+}
+
+#[test]
+fn the_rto_passes_when_the_newest_restore_took_as_long_and_fails_when_longer() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(sla("acme", "acme"));
+    let of_acme = |id: &str, day: Date, result: RestoreResult, hours: Option<f64>| RestoreTest {
+        vendor: Some("acme".into()),
+        hours_to_restore: hours,
+        ..restore_test(id, "ehr", day, result)
+    };
+    // An older, slower test and a test of the organisation's own backups do not count.
+    r.add(of_acme(
+        "old",
+        date(2026, 1, 5),
+        RestoreResult::Success,
+        Some(100.0),
+    ));
+    r.add(restore_test(
+        "own",
+        "ehr",
+        days_from_today(-1),
+        RestoreResult::Success,
+    ));
+    let newest = r.add(of_acme(
+        "equal",
+        days_from_today(-10),
+        RestoreResult::Success,
+        Some(48.0),
+    ));
+    let f = about_sla(&r, "register.sla.recovery", "acme");
+    assert_finding(
+        &f,
+        Status::Pass,
+        &[
+            "(equal, on 2026-11-18) took 48 hours, within the 48-hour recovery time SLA acme promises",
+        ],
+    );
+    assert!(f.evidence.contains(&newest));
+
+    r.add(of_acme(
+        "slower",
+        days_from_today(-5),
+        RestoreResult::Success,
+        Some(48.5),
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Fail,
+        &["took 48.5 hours, longer than the 48-hour recovery time"],
+    );
+    r.add(of_acme(
+        "failed",
+        days_from_today(-4),
+        RestoreResult::Failure,
+        Some(3.0),
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Fail,
+        &[
+            "(failed, on 2026-11-24) failed after 3 hours",
+            "nothing shows the 48-hour recovery time",
+        ],
+    );
+    r.add(of_acme(
+        "untimed",
+        days_from_today(-3),
+        RestoreResult::Success,
+        None,
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Warn,
+        &["does not record how long it took"],
+    );
+    // A test dated after today has not happened.
+    r.add(of_acme(
+        "planned",
+        days_from_today(3),
+        RestoreResult::Success,
+        Some(1.0),
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Warn,
+        &["(untimed, on 2026-11-25)"],
+    );
+}
+
+#[test]
+fn recovery_warns_without_an_rto_or_a_restore_test_of_the_vendor() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(sla("tested-later", "acme"));
+    r.add(Sla {
+        rto_hours: None,
+        ..sla("no-rto", "acme")
+    });
+    let findings = r.run("register.sla.recovery");
+    assert_finding(
+        about(&findings, "sla tested-later"),
+        Status::Warn,
+        &["no restore test of the backups acme Inc. keeps is recorded"],
+    );
+    assert_finding(
+        about(&findings, "sla no-rto"),
+        Status::Warn,
+        &["states no recovery time objective"],
+    );
+    // A failed restore fails whether or not an RTO is stated.
+    r.add(RestoreTest {
+        vendor: Some("acme".into()),
+        hours_to_restore: None,
+        ..restore_test("broken", "ehr", days_from_today(-2), RestoreResult::Failure)
+    });
+    let findings = r.run("register.sla.recovery");
+    assert_finding(
+        about(&findings, "sla no-rto"),
+        Status::Fail,
+        &[
+            "(broken, on 2026-11-26) failed, so nothing shows that a restore from them works at all.",
+        ],
+    );
+    assert_finding(
+        about(&findings, "sla tested-later"),
+        Status::Fail,
+        &[
+            "failed, so nothing shows the 48-hour recovery time SLA tested-later promises can be met.",
+        ],
+    );
+}
+
+#[test]
+fn an_incident_notice_equal_to_the_baa_window_passes_and_one_hour_more_fails() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(baa("acme-2025", "acme"));
+    r.add(Sla {
+        incident_notice_hours: Some(240),
+        ..sla("equal", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: Some(241),
+        ..sla("longer", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: None,
+        ..sla("silent", "acme")
+    });
+    let findings = r.run("register.sla.incident_notice");
+    assert_finding(
+        about(&findings, "sla equal"),
+        Status::Pass,
+        &["within 240 hours, within the 240 hours (10 days) that BAA acme-2025 gives it"],
+    );
+    assert_finding(
+        about(&findings, "sla longer"),
+        Status::Fail,
+        &["241 hours", "longer than the 240 hours (10 days)"],
+    );
+    assert_finding(
+        about(&findings, "sla silent"),
+        Status::Fail,
+        &[
+            "does not state within how many hours",
+            "at most the 240 hours",
+        ],
+    );
+}
+
+#[test]
+fn without_a_baa_window_the_incident_notice_is_held_to_the_legal_ceiling() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    // Expired: its window no longer binds the vendor.
+    r.add(Baa {
+        expires: Some(date(2026, 1, 1)),
+        breach_notice_days: Some(1),
+        ..baa("acme-old", "acme")
+    });
+    r.add(Baa {
+        breach_notice_days: None,
+        ..baa("acme-2025", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: Some(1440),
+        ..sla("at-ceiling", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: Some(1441),
+        ..sla("past-ceiling", "acme")
+    });
+    let findings = r.run("register.sla.incident_notice");
+    assert_finding(
+        about(&findings, "sla at-ceiling"),
+        Status::Pass,
+        &[
+            "1440 hours (60 days) allowed",
+            "No BAA in force with acme Inc. states a breach-notice window",
+        ],
+    );
+    assert_finding(
+        about(&findings, "sla past-ceiling"),
+        Status::Fail,
+        &[
+            "1441 hours",
+            "longer than the 1440 hours (60 days)",
+            "164.410",
+        ],
+    );
+}
+
+#[test]
+fn sla_checks_are_not_applicable_without_an_sla() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    for check in [
+        "register.sla.terms",
+        "register.sla.recovery",
+        "register.sla.incident_notice",
+    ] {
+        only(
+            &r.run(check),
+            Status::NotApplicable,
+            "slas",
+            &[
+                "no service level agreement is recorded",
+                "phiguard register sla add",
+            ],
+        );
+    }
 }
 
 // register.integrity

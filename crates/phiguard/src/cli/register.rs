@@ -146,7 +146,7 @@ pub enum RegisterCommand {
         change: ChangeArgs,
     },
 
-    /// Run the register checks (BAAs, assurance reports, matrix owners, training, access, backups); exit 1 if any fails
+    /// Run the register checks (BAAs, assurance reports, SLAs, matrix owners, training, access, backups); exit 1 if any fails
     #[command(
         after_help = "Judges the register against its rules: vendors touching PHI need a \
                       signed, current BAA, even those that hold it only encrypted without the \
@@ -155,8 +155,11 @@ pub enum RegisterCommand {
                       destruction of PHI, bind subcontractors and require security incidents to \
                       be reported; vendors the responsibility matrix names for provider or \
                       shared controls need an assurance report (SOC 2 Type II, HITRUST r2, ISO \
-                      27001, FedRAMP) whose period ended within 12 months; customer and shared \
-                      controls need an owner; people with PHI access need \
+                      27001, FedRAMP) whose period ended within 12 months; provider SLAs must \
+                      state availability, backup interval and a retention of at least 6 years, \
+                      have a recovery time borne out by the newest restore test of the vendor's \
+                      backups, and an incident notice within the BAA's breach-notice window; \
+                      customer and shared controls need an owner; people with PHI access need \
                       current training; departed people and expired grants must have no \
                       access; systems need an access review every 90 days; backups need a \
                       successful restore test within 12 months, restoring within 72 hours. \
@@ -700,7 +703,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         kind: Kind::Sla,
         about: "What a provider promises: availability, RPO and RTO, backups, retention, incident notice.",
         sample_id: "acme-cloud",
-        add: "phiguard register sla add acme-cloud --vendor acme-cloud --availability 99.95 --rpo 1 --rto 4 --backup-every 24 --retention 35 --incident-notice 24",
+        add: "phiguard register sla add acme-cloud --vendor acme-cloud --availability 99.95 --rpo 1 --rto 4 --backup-every 24 --retention 2192 --incident-notice 24",
         update: "phiguard register sla update acme-cloud --rto 8",
     },
     KindHelp {

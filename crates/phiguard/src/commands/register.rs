@@ -701,6 +701,8 @@ pub fn check_settings(
         review_interval_days: config.review_interval_days,
         restore_test_months: config.restore_test_months,
         max_restore_hours: config.max_restore_hours,
+        min_availability_percent: config.min_availability_percent,
+        record_retention_years: config.record_retention_years,
     }
 }
 
