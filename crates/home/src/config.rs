@@ -38,6 +38,11 @@ pub struct RegisterConfig {
     pub restore_test_months: u32,
     /// Longest acceptable restore, in hours (72 in the 2025 proposed rule).
     pub max_restore_hours: f64,
+    /// Lowest availability target a provider's SLA may state without a warning, in percent.
+    pub min_availability_percent: f64,
+    /// Years records must be kept, which a provider's backup retention must cover
+    /// (164.316(b)(2)(i): 6).
+    pub record_retention_years: u32,
 }
 
 impl Default for RegisterConfig {
@@ -49,6 +54,8 @@ impl Default for RegisterConfig {
             review_interval_days: 90,
             restore_test_months: 12,
             max_restore_hours: 72.0,
+            min_availability_percent: 99.0,
+            record_retention_years: 6,
         }
     }
 }
@@ -237,6 +244,11 @@ review_interval_days = {review_days}
 restore_test_months = {restore_months}
 # Longest acceptable restore, in hours (72 in the 2025 proposed Security Rule).
 max_restore_hours = {restore_hours:?}
+# Lowest availability target a provider's SLA may promise, in percent; a lower one warns.
+min_availability_percent = {availability:?}
+# Years the records HIPAA requires must be kept, which a provider's SLA must retain backups
+# for (a year counted as 365.25 days). 45 CFR 164.316(b)(2)(i) requires 6 years.
+record_retention_years = {retention_years}
 "#,
             busy = defaults.busy_timeout_ms,
             connect = defaults.connect_timeout_secs,
@@ -248,6 +260,8 @@ max_restore_hours = {restore_hours:?}
             review_days = register.review_interval_days,
             restore_months = register.restore_test_months,
             restore_hours = register.max_restore_hours,
+            availability = register.min_availability_percent,
+            retention_years = register.record_retention_years,
         )
     }
 }

@@ -265,6 +265,265 @@ fn register_check_fails_an_empty_register_and_passes_one_kept_in_order() {
 }
 
 #[test]
+fn a_vendor_that_holds_phi_cannot_be_recorded_as_not_touching_it() {
+    let (_dir, home) = new_home();
+    // A storage provider that keeps PHI only encrypted, without the key, is still a business
+    // associate; saying it does not touch PHI is refused, and nothing is written.
+    let err = refused(
+        &home,
+        "register vendor add vault --name Vault --touches-phi false --phi-use maintains \
+         --encrypted-only",
+    );
+    for expected in [
+        "it is recorded as not touching PHI, yet it maintains PHI, only encrypted and without the key",
+        "even only encrypted and without the key, is a business associate and needs a BAA",
+        "Set `--touches-phi true`",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in {err}");
+    }
+    let err = refused(
+        &home,
+        "register vendor add vault --name Vault --touches-phi --phi-use eats",
+    );
+    assert!(
+        err.contains("use creates, receives, maintains or transmits"),
+        "{err}"
+    );
+    assert_eq!(count(&ok(&home, "register vendor list")), 0);
+
+    ok(
+        &home,
+        "register vendor add vault --name Vault --touches-phi --phi-use stores --encrypted-only",
+    );
+    let shown = ok(&home, "register vendor show vault");
+    assert_eq!(
+        shown["record"]["phi_uses"],
+        serde_json::json!(["maintains"])
+    );
+    assert_eq!(shown["record"]["phi_encrypted_only"], true);
+    let err = refused(&home, "register vendor update vault --touches-phi false");
+    assert!(err.contains("is a business associate"), "{err}");
+    assert!(
+        err.contains("`--unset phi-use --encrypted-only false`"),
+        "{err}"
+    );
+
+    let checked = run(&home, "register check", 1);
+    let baa = findings(&checked, "register.vendor.baa");
+    assert_eq!(baa[0]["status"], "fail");
+    // The advice works, for a vendor that really handles no PHI.
+    ok(
+        &home,
+        "register vendor add shredder --name Shredder --touches-phi --phi-use receives",
+    );
+    ok(
+        &home,
+        "register vendor update shredder --touches-phi false --unset phi-use --encrypted-only false",
+    );
+    assert!(
+        baa[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("which still makes it a business associate"),
+        "{baa:?}"
+    );
+    // clap wraps help to the terminal's width.
+    let help = text(&home, "register vendor add --help")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains("even if it only stores it encrypted without the key"),
+        "{help}"
+    );
+}
+
+#[test]
+fn an_assurance_report_is_recorded_checked_and_round_trips_through_yaml() {
+    let (dir, home) = new_home();
+    let pdf = dir.path().join("nimbus-soc2.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7 independent service auditor's report").unwrap();
+    ok(
+        &home,
+        "register vendor add nimbus --name 'Nimbus Cloud' --touches-phi",
+    );
+    let today = phiguard_register::records::utc_day(jiff::Timestamp::now());
+    let period_end = today.checked_sub(jiff::Span::new().months(2)).unwrap();
+    let period_start = period_end.checked_sub(jiff::Span::new().years(1)).unwrap();
+    let add = format!(
+        "register assurance add nimbus-soc2 --vendor nimbus --kind 'SOC 2 Type II' \
+         --period-start {period_start} --period-end {period_end} --issuer 'Example & Partners LLP' \
+         --scope 'object storage' --document {}",
+        pdf.display()
+    );
+
+    // Refused: an unknown vendor, a Type I report, a period that ends before it starts, no
+    // issuer. Nothing is written.
+    let err = refused(&home, &add.replace("--vendor nimbus", "--vendor nobody"));
+    assert!(
+        err.contains("names vendor \"nobody\", which does not exist"),
+        "{err}"
+    );
+    let err = refused(&home, &add.replace("SOC 2 Type II", "SOC 2 Type I"));
+    assert!(err.contains("a Type II report (soc2-type2)"), "{err}");
+    let err = refused(
+        &home,
+        &add.replace(
+            &format!("--period-start {period_start}"),
+            &format!("--period-start {today}"),
+        ),
+    );
+    assert!(err.contains("`period_end`"), "{err}");
+    assert!(err.contains("is before `period_start`"), "{err}");
+    let err = refused(&home, &add.replace("--issuer 'Example & Partners LLP'", ""));
+    assert!(
+        err.contains("--issuer is required to add an assurance"),
+        "{err}"
+    );
+    assert_eq!(count(&ok(&home, "register assurance list")), 0);
+
+    ok(&home, &add);
+    let shown = ok(&home, "register assurance show nimbus-soc2");
+    assert_eq!(shown["record"]["kind"], "soc2-type2");
+    assert_eq!(shown["record"]["issuer"], "Example & Partners LLP");
+    assert_eq!(
+        shown["record"]["document"]["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert_eq!(count(&ok(&home, "register assurance list")), 1);
+
+    // The matrix relies on the vendor: the report is judged.
+    let err = refused(
+        &home,
+        "register responsibility add '164.308(a)(1)(ii)(A)' --responsibility customer \
+         --owner Dana --vendor nimbus",
+    );
+    assert!(
+        err.contains("only a provider or shared control is carried by a vendor"),
+        "{err}"
+    );
+    ok(
+        &home,
+        "register responsibility add '164.310(a)(1)' --responsibility provider --vendor nimbus",
+    );
+    let checked = run(&home, "register check", 1);
+    let assurance = findings(&checked, "register.vendor.assurance");
+    assert_eq!(assurance[0]["status"], "pass", "{assurance:?}");
+    assert!(
+        assurance[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SOC 2 Type II report nimbus-soc2 by Example & Partners LLP"),
+        "{assurance:?}"
+    );
+    let exported = text(&home, "matrix export -");
+    assert!(
+        exported.contains("164.310(a)(1),provider,,,,nimbus"),
+        "{exported}"
+    );
+
+    // Exported, and imported into a fresh installation.
+    let export = dir.path().join("register");
+    ok(&home, &format!("register export {}", export.display()));
+    let yaml = std::fs::read_to_string(export.join("assurance-reports.yaml")).unwrap();
+    assert!(yaml.contains("kind: soc2-type2"), "{yaml}");
+    let (_other_dir, other) = new_home();
+    let imported = ok(&other, &format!("register import {}", export.display()));
+    assert_eq!(count(&imported), 3, "{imported:#}");
+    assert_eq!(
+        count(&ok(
+            &other,
+            &format!("register import {}", export.display())
+        )),
+        0
+    );
+    assert_eq!(
+        ok(&other, "register assurance show nimbus-soc2")["record"],
+        shown["record"]
+    );
+    assert_eq!(
+        count(&ok(&other, "register history assurance nimbus-soc2")),
+        1
+    );
+}
+
+#[test]
+fn provider_contracts_are_judged_by_register_check() {
+    let (_dir, home) = new_home();
+    ok(&home, "register vendor add acme --name Acme --touches-phi");
+    let today = phiguard_register::records::utc_day(jiff::Timestamp::now());
+    let signed = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    ok(
+        &home,
+        &format!(
+            "register baa add acme-baa --vendor acme --status signed --signed {signed} \
+             --breach-notice-days 10 --return-or-destroy --subcontractor-flow-down"
+        ),
+    );
+    // 50 % availability, backups kept one day, 5000 hours to report an incident.
+    ok(
+        &home,
+        "register sla add acme --vendor acme --availability 50 --backup-every 24 --retention 1 \
+         --rto 4 --incident-notice 5000",
+    );
+    let checked = run(&home, "register check", 1);
+    let message = |check: &str| {
+        let found = findings(&checked, check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        (
+            found[0]["status"].as_str().unwrap().to_owned(),
+            found[0]["message"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (status, terms) = message("register.sla.terms");
+    assert_eq!(status, "fail");
+    assert!(terms.contains("50 % is below the 99 % expected"), "{terms}");
+    assert!(terms.contains("1 day, less than the 2192 days"), "{terms}");
+    let (status, notice) = message("register.sla.incident_notice");
+    assert_eq!(status, "fail");
+    assert!(notice.contains("5000 hours"), "{notice}");
+    assert!(notice.contains("240 hours (10 days)"), "{notice}");
+    let (status, clauses) = message("register.vendor.baa_clauses");
+    assert_eq!(status, "warn");
+    assert!(clauses.contains("164.314(a)(2)(i)(C)"), "{clauses}");
+
+    ok(
+        &home,
+        "register sla update acme --availability 99.95 --retention 2192 --incident-notice 24",
+    );
+    ok(
+        &home,
+        "register baa update acme-baa --security-incident-reporting",
+    );
+    let checked = run(&home, "register check", 1);
+    for check in [
+        "register.sla.terms",
+        "register.sla.incident_notice",
+        "register.vendor.baa_clauses",
+    ] {
+        assert_eq!(findings(&checked, check)[0]["status"], "pass", "{check}");
+    }
+    // The thresholds come from phiguard.toml.
+    let config = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("min_availability_percent = 99.0"), "{text}");
+    std::fs::write(
+        &config,
+        text.replace(
+            "min_availability_percent = 99.0",
+            "min_availability_percent = 99.99",
+        ),
+    )
+    .unwrap();
+    let checked = run(&home, "register check", 1);
+    let terms = findings(&checked, "register.sla.terms");
+    assert_eq!(terms[0]["status"], "warn", "{terms:?}");
+}
+
+#[test]
 fn a_register_edited_behind_phiguards_back_fails_the_integrity_check() {
     let (_dir, home) = new_home();
     ok(&home, "register vendor add acme --name Acme --touches-phi");
@@ -431,12 +690,26 @@ fn a_provider_matrix_is_imported_from_csv_and_owners_are_checked() {
 
     let exported = text(&home, "matrix export -");
     assert!(
-        exported.starts_with("control,responsibility,owner,notes"),
+        exported.starts_with("control,responsibility,owner,notes,evidence,vendor\n"),
         "{exported}"
     );
     assert!(
         exported.contains("\"KMS by the provider, keys by you\""),
         "{exported}"
+    );
+
+    // Rows left to the provider are tied to no vendor until someone names it.
+    let note = stderr_of(
+        &phiguard(&home)
+            .args(["matrix", "import", "--dry-run", &file])
+            .assert()
+            .success(),
+    );
+    assert!(
+        note.contains(
+            "2 controls left to the provider name no vendor (164.310(a)(1), 164.312(a)(2)(iv))"
+        ),
+        "{note}"
     );
 
     std::fs::write(&csv, "control,responsibility\n164.312(2),shared\n").unwrap();
@@ -496,8 +769,17 @@ fn the_register_works_on_postgres() {
     let home = tmp.path().join("home");
     let pg = |line: &str| ok(&home, &format!("--database {} {line}", db.url()));
     pg("register vendor add acme --name Acme --touches-phi");
-    pg("register vendor update acme --name 'Acme Cloud'");
+    pg("register vendor update acme --name 'Acme Cloud' --phi-use maintains --encrypted-only");
     assert_eq!(count(&pg("register history vendor acme")), 2);
+    pg(
+        "register assurance add acme-iso --vendor acme --kind 'ISO 27001' \
+        --period-start 2025-01-01 --period-end 2025-12-31 --issuer 'Cert Body'",
+    );
+    pg("register responsibility add '164.310(a)(1)' --responsibility provider --vendor acme");
+    assert_eq!(
+        pg("register assurance show acme-iso")["record"]["kind"],
+        "iso27001"
+    );
     let export = tmp.path().join("register");
     pg(&format!("register export {}", export.display()));
     assert_eq!(

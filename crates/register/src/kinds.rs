@@ -169,6 +169,7 @@ macro_rules! kinds {
 kinds! {
     Vendor(Vendor) = "vendor", "vendors.yaml", vendors, "vendors";
     Baa(Baa) = "baa", "baas.yaml", baas, "business associate agreements";
+    Assurance(AssuranceReport) = "assurance", "assurance-reports.yaml", assurance_reports, "assurance reports";
     Sla(Sla) = "sla", "slas.yaml", slas, "service level agreements";
     RestoreTest(RestoreTest) = "restore-test", "restore-tests.yaml", restore_tests, "restore tests";
     Responsibility(ResponsibilityRecord) = "responsibility", "responsibility-matrix.yaml", matrix, "responsibility matrix entries";

@@ -1,7 +1,7 @@
 //! phiguard's compliance register: the records HIPAA expects an organisation to keep, which no
-//! machine can observe: vendors and their business associate agreements, the responsibility
-//! matrix shared with a cloud provider, the workforce and its training, access grants and
-//! their reviews, service levels and restore tests.
+//! machine can observe: vendors, their business associate agreements and the auditors'
+//! reports on them, the responsibility matrix shared with a cloud provider, the workforce and
+//! its training, access grants and their reviews, service levels and restore tests.
 //!
 //! - [`records`]: one type per kind of record, each with its own validation.
 //! - [`Kind`], [`AnyRecord`], [`Snapshot`]: the list of kinds, and the register in memory.

@@ -16,15 +16,19 @@ use phiguard_register::{AnyRecord, Kind, Snapshot, Tampered};
 const TODAY: Date = date(2026, 11, 28);
 const NOW: &str = "2026-11-28T12:00:00Z";
 
-const IDS: [&str; 13] = [
+const IDS: [&str; 17] = [
     "register.access.grant_expired",
     "register.access.review_overdue",
     "register.backup.restore_tested",
     "register.backup.restore_time",
     "register.integrity",
     "register.matrix.owner",
+    "register.sla.incident_notice",
+    "register.sla.recovery",
+    "register.sla.terms",
     "register.training.current",
     "register.training.policy_acknowledged",
+    "register.vendor.assurance",
     "register.vendor.baa",
     "register.vendor.baa_clauses",
     "register.vendor.baa_expiring",
@@ -56,6 +60,13 @@ impl Register {
 
     fn run(&self, check: &str) -> Vec<Finding> {
         self.run_at(check, &Settings::default(), NOW)
+    }
+
+    /// Every check, with the default settings.
+    fn run_every_check(&self) -> Vec<Finding> {
+        let registry = registry(Arc::new(self.snapshot.clone()), &Settings::default()).unwrap();
+        let ctx = CheckContext::new("/", NOW.parse().unwrap());
+        registry.run_all(&ctx, |_| true)
     }
 
     fn run_at(&self, check: &str, settings: &Settings, now: &str) -> Vec<Finding> {
@@ -113,13 +124,16 @@ fn vendor(id: &str, touches_phi: bool) -> Vendor {
         name: format!("{id} Inc."),
         services: vec!["hosting".into()],
         touches_phi,
+        phi_uses: Vec::new(),
+        phi_encrypted_only: false,
         systems: Vec::new(),
         contact: None,
         notes: None,
     }
 }
 
-/// A signed BAA in force since 2025-01-01, with no end date and every clause.
+/// A signed BAA in force since 2025-01-01, with no end date, every clause and a 10-day
+/// breach-notice window.
 fn baa(id: &str, vendor: &str) -> Baa {
     Baa {
         id: id.into(),
@@ -131,10 +145,13 @@ fn baa(id: &str, vendor: &str) -> Baa {
         breach_notice_days: Some(10),
         return_or_destroy: true,
         subcontractor_flow_down: true,
+        security_incident_reporting: true,
         document: None,
     }
 }
 
+/// An SLA every rule passes: 99.9 %, daily backups kept 6 years, a 48-hour RTO and a 24-hour
+/// incident notice.
 fn sla(id: &str, vendor: &str) -> Sla {
     Sla {
         id: id.into(),
@@ -143,8 +160,26 @@ fn sla(id: &str, vendor: &str) -> Sla {
         rpo_hours: Some(24.0),
         rto_hours: Some(48.0),
         backup_frequency_hours: Some(24.0),
-        retention_days: Some(35),
+        retention_days: Some(2192),
         incident_notice_hours: Some(24),
+    }
+}
+
+/// A SOC 2 Type II report on `vendor` for the year ending `period_end`.
+fn report(id: &str, vendor: &str, period_end: Date) -> AssuranceReport {
+    AssuranceReport {
+        id: id.into(),
+        vendor: vendor.into(),
+        kind: AssuranceKind::Soc2Type2,
+        period_start: period_end
+            .checked_sub(1.year())
+            .unwrap()
+            .tomorrow()
+            .unwrap(),
+        period_end,
+        issuer: "Example & Partners LLP".into(),
+        scope: None,
+        document: None,
     }
 }
 
@@ -167,6 +202,17 @@ fn control(
 ) -> ResponsibilityRecord {
     let mut row = ResponsibilityRecord::new(citation.parse().unwrap(), responsibility);
     row.owner = owner.map(Into::into);
+    row
+}
+
+/// A matrix row `vendor` carries.
+fn carried_by(
+    citation: &str,
+    responsibility: Responsibility,
+    vendor: &str,
+) -> ResponsibilityRecord {
+    let mut row = control(citation, responsibility, Some("Platform team"));
+    row.vendor = Some(vendor.into());
     row
 }
 
@@ -300,6 +346,8 @@ fn the_default_thresholds_are_the_rules() {
     assert_eq!(settings.review_interval_days, 90);
     assert_eq!(settings.restore_test_months, 12);
     assert_eq!(settings.max_restore_hours, 72.0);
+    assert_eq!(settings.min_availability_percent, 99.0);
+    assert_eq!(settings.record_retention_years, 6);
 }
 
 #[test]
@@ -420,6 +468,36 @@ fn vendors_that_do_not_touch_phi_need_no_baa() {
         Status::NotApplicable,
         "vendors",
         &["no vendor in the register touches PHI"],
+    );
+}
+
+#[test]
+fn a_vendor_holding_only_encrypted_phi_is_still_told_it_needs_a_baa() {
+    let mut r = Register::default();
+    let keyless = || Vendor {
+        phi_uses: vec![PhiUse::Maintains],
+        phi_encrypted_only: true,
+        ..vendor("vault", true)
+    };
+    r.add(keyless());
+    only(
+        &r.run("register.vendor.baa"),
+        Status::Fail,
+        "vendor vault",
+        &[
+            "maintains PHI, only encrypted and without the key, which still makes it a business associate",
+            "no business associate agreement",
+        ],
+    );
+    r.add(baa("vault-2025", "vault"));
+    only(
+        &r.run("register.vendor.baa"),
+        Status::Pass,
+        "vendor vault",
+        &[
+            "which still makes it a business associate",
+            "BAA vault-2025 is in force",
+        ],
     );
 }
 
@@ -584,8 +662,13 @@ fn missing_baa_clauses_warn_naming_the_provision() {
         ..baa("no-flow-down", "acme-cloud")
     });
     r.add(Baa {
+        security_incident_reporting: false,
+        ..baa("silent", "acme-cloud")
+    });
+    r.add(Baa {
         return_or_destroy: false,
         subcontractor_flow_down: false,
+        security_incident_reporting: false,
         ..baa("bare", "acme-cloud")
     });
     r.add(Baa {
@@ -596,13 +679,17 @@ fn missing_baa_clauses_warn_naming_the_provision() {
     let findings = r.run("register.vendor.baa_clauses");
     assert_eq!(
         findings.len(),
-        4,
+        5,
         "an agreement that has ended is not judged"
     );
     assert_finding(
         about(&findings, "baa complete"),
         Status::Pass,
-        &["return or destroy PHI", "subcontractors"],
+        &[
+            "return or destroy PHI",
+            "subcontractors",
+            "report any security incident",
+        ],
     );
     let f = about(&findings, "baa keeps-phi");
     assert_finding(
@@ -615,10 +702,136 @@ fn missing_baa_clauses_warn_naming_the_provision() {
     let f = about(&findings, "baa no-flow-down");
     assert_finding(f, Status::Warn, &["subcontractors", "164.502(e)(1)(ii)"]);
     assert!(!f.message.contains("164.504"));
+    let f = about(&findings, "baa silent");
+    assert_finding(
+        f,
+        Status::Warn,
+        &[
+            "report any security incident it becomes aware of",
+            "breaches of unsecured PHI",
+            "164.314(a)(2)(i)(C)",
+        ],
+    );
+    assert!(!f.message.contains("164.504") && !f.message.contains("164.502"));
     assert_finding(
         about(&findings, "baa bare"),
         Status::Warn,
-        &["164.504(e)(2)(ii)(J)", "164.502(e)(1)(ii)"],
+        &[
+            "164.504(e)(2)(ii)(J)",
+            "164.502(e)(1)(ii)",
+            "164.314(a)(2)(i)(C)",
+        ],
+    );
+}
+
+// register.vendor.assurance
+
+#[test]
+fn a_report_counts_until_12_months_after_its_period_ends() {
+    let mut r = Register::default();
+    let v = r.add(vendor("nimbus", true));
+    let row = r.add(carried_by(
+        "164.310(a)(1)",
+        Responsibility::Provider,
+        "nimbus",
+    ));
+    let shared = r.add(carried_by("164.312(b)", Responsibility::Shared, "nimbus"));
+    let older = r.add(report("nimbus-2024", "nimbus", date(2024, 11, 28)));
+    // Its period ended exactly 12 months before today: today is its last day.
+    let current = r.add(report("nimbus-2025", "nimbus", date(2025, 11, 28)));
+    let findings = r.run("register.vendor.assurance");
+    let f = only(
+        &findings,
+        Status::Pass,
+        "vendor nimbus",
+        &[
+            "nimbus Inc. carries 2 controls (164.310(a)(1), 164.312(b))",
+            "SOC 2 Type II report nimbus-2025 by Example & Partners LLP for 2024-11-29 to 2025-11-28",
+            "counts until 2026-11-28",
+        ],
+    );
+    assert_eq!(
+        f.evidence,
+        [v, row, shared, older, current],
+        "the vendor, the rows that rely on it and its reports"
+    );
+
+    // The day after, it has lapsed.
+    let findings = r.run_at(
+        "register.vendor.assurance",
+        &Settings::default(),
+        "2026-11-29T00:00:00Z",
+    );
+    only(
+        &findings,
+        Status::Fail,
+        "vendor nimbus",
+        &[
+            "its newest SOC 2 Type II report nimbus-2025",
+            "lapsed after 2026-11-28, 1 day ago",
+        ],
+    );
+}
+
+#[test]
+fn a_vendor_the_matrix_relies_on_without_a_current_report_fails() {
+    let mut r = Register::default();
+    r.add(vendor("nimbus", true));
+    r.add(vendor("stratus", true));
+    r.add(vendor("cirrus", true));
+    r.add(carried_by(
+        "164.310(a)(1)",
+        Responsibility::Provider,
+        "nimbus",
+    ));
+    r.add(carried_by(
+        "164.310(d)(1)",
+        Responsibility::Shared,
+        "stratus",
+    ));
+    r.add(carried_by("164.312(b)", Responsibility::Provider, "cirrus"));
+    // Not relied on: the organisation carries this one, whatever a stray vendor says.
+    r.add(carried_by(
+        "164.308(a)(1)(ii)(A)",
+        Responsibility::Customer,
+        "other",
+    ));
+    r.add(report("stratus-2024", "stratus", date(2025, 6, 30)));
+    // A period that has not ended is no report yet.
+    r.add(report("cirrus-2026", "cirrus", date(2026, 12, 31)));
+    let findings = r.run("register.vendor.assurance");
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    assert_finding(
+        about(&findings, "vendor nimbus"),
+        Status::Fail,
+        &[
+            "carries control 164.310(a)(1)",
+            "no assurance report on it is recorded",
+        ],
+    );
+    assert_finding(
+        about(&findings, "vendor stratus"),
+        Status::Fail,
+        &["stratus-2024", "lapsed after 2026-06-30, 151 days ago"],
+    );
+    assert_finding(
+        about(&findings, "vendor cirrus"),
+        Status::Fail,
+        &["cirrus-2026", "covers a period that has not ended yet"],
+    );
+}
+
+#[test]
+fn assurance_is_not_applicable_when_no_matrix_row_names_a_vendor() {
+    let mut r = Register::default();
+    r.add(vendor("nimbus", true));
+    r.add(report("nimbus-2025", "nimbus", date(2025, 12, 31)));
+    r.add(control("164.310(a)(1)", Responsibility::Provider, None));
+    only(
+        &r.run("register.vendor.assurance"),
+        Status::NotApplicable,
+        "responsibility matrix",
+        &["no provider or shared control", "--vendor VENDOR"],
     );
 }
 
@@ -1328,6 +1541,367 @@ fn restore_time_is_not_applicable_without_a_recent_success() {
         "backups",
         &["no successful restore test from the last 12 months"],
     );
+}
+
+// register.sla.*
+
+/// The one finding a check reported about SLA `id`.
+fn about_sla(r: &Register, check: &str, id: &str) -> Finding {
+    about(&r.run(check), &format!("sla {id}")).clone()
+}
+
+#[test]
+fn a_careless_sla_fails_naming_each_problem() {
+    let mut r = Register::default();
+    let v = r.add(vendor("acme", true));
+    let b = r.add(baa("acme-2025", "acme"));
+    let s = r.add(Sla {
+        availability_percent: Some(50.0),
+        retention_days: Some(1),
+        incident_notice_hours: Some(5000),
+        ..sla("careless", "acme")
+    });
+    let failing: Vec<Finding> = r
+        .run_every_check()
+        .into_iter()
+        .filter(|f| f.subject == "sla careless" && f.status == Status::Fail)
+        .collect();
+    let checks: BTreeSet<&str> = failing.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(
+        checks,
+        BTreeSet::from(["register.sla.terms", "register.sla.incident_notice"]),
+        "{failing:#?}"
+    );
+    let terms = about_sla(&r, "register.sla.terms", "careless");
+    assert_finding(
+        &terms,
+        Status::Fail,
+        &[
+            "its availability target of 50 % is below the 99 % expected",
+            "it keeps backups 1 day, less than the 2192 days (6 years)",
+            "164.316(b)(2)(i)",
+        ],
+    );
+    assert_eq!(terms.evidence, [s, v]);
+    let notice = about_sla(&r, "register.sla.incident_notice", "careless");
+    assert_finding(
+        &notice,
+        Status::Fail,
+        &[
+            "5000 hours",
+            "longer than the 240 hours (10 days) that BAA acme-2025 gives it",
+        ],
+    );
+    assert_eq!(notice.evidence, [s, v, b]);
+}
+
+#[test]
+fn sla_terms_pass_at_2192_days_of_retention_and_fail_at_2191() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(sla("kept", "acme"));
+    r.add(Sla {
+        retention_days: Some(2191),
+        ..sla("short", "acme")
+    });
+    r.add(Sla {
+        availability_percent: Some(99.0),
+        ..sla("at-the-floor", "acme")
+    });
+    r.add(Sla {
+        availability_percent: Some(98.9),
+        ..sla("below-the-floor", "acme")
+    });
+    r.add(Sla {
+        availability_percent: None,
+        backup_frequency_hours: None,
+        retention_days: None,
+        ..sla("silent", "acme")
+    });
+    let findings = r.run("register.sla.terms");
+    assert_eq!(findings.len(), 5);
+    assert_finding(
+        about(&findings, "sla kept"),
+        Status::Pass,
+        &[
+            "99.9 % availability",
+            "backups every 24 hours",
+            "kept 2192 days",
+        ],
+    );
+    assert_finding(
+        about(&findings, "sla short"),
+        Status::Fail,
+        &["2191 days, less than the 2192 days (6 years)"],
+    );
+    assert_finding(
+        about(&findings, "sla at-the-floor"),
+        Status::Pass,
+        &["99 % availability"],
+    );
+    assert_finding(
+        about(&findings, "sla below-the-floor"),
+        Status::Warn,
+        &["98.9 % is below the 99 % expected"],
+    );
+    // Every missing term at once, in one finding.
+    assert_finding(
+        about(&findings, "sla silent"),
+        Status::Fail,
+        &[
+            "no availability target",
+            "no backup interval",
+            "no backup retention",
+        ],
+    );
+
+    let settings = Settings {
+        record_retention_years: 7,
+        min_availability_percent: 99.95,
+        ..Settings::default()
+    };
+    let findings = r.run_at("register.sla.terms", &settings, NOW);
+    assert_finding(
+        about(&findings, "sla kept"),
+        Status::Fail,
+        &[
+            "less than the 2557 days (7 years)",
+            "99.9 % is below the 99.95 % expected",
+        ],
+    );
+}
+
+#[test]
+fn the_rto_passes_when_the_newest_restore_took_as_long_and_fails_when_longer() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(sla("acme", "acme"));
+    let of_acme = |id: &str, day: Date, result: RestoreResult, hours: Option<f64>| RestoreTest {
+        vendor: Some("acme".into()),
+        hours_to_restore: hours,
+        ..restore_test(id, "ehr", day, result)
+    };
+    // An older, slower test and a test of the organisation's own backups do not count.
+    r.add(of_acme(
+        "old",
+        date(2026, 1, 5),
+        RestoreResult::Success,
+        Some(100.0),
+    ));
+    r.add(restore_test(
+        "own",
+        "ehr",
+        days_from_today(-1),
+        RestoreResult::Success,
+    ));
+    let newest = r.add(of_acme(
+        "equal",
+        days_from_today(-10),
+        RestoreResult::Success,
+        Some(48.0),
+    ));
+    let f = about_sla(&r, "register.sla.recovery", "acme");
+    assert_finding(
+        &f,
+        Status::Pass,
+        &[
+            "(equal, on 2026-11-18) took 48 hours, within the 48-hour recovery time SLA acme promises",
+        ],
+    );
+    assert!(f.evidence.contains(&newest));
+
+    r.add(of_acme(
+        "slower",
+        days_from_today(-5),
+        RestoreResult::Success,
+        Some(48.5),
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Fail,
+        &["took 48.5 hours, longer than the 48-hour recovery time"],
+    );
+    r.add(of_acme(
+        "failed",
+        days_from_today(-4),
+        RestoreResult::Failure,
+        Some(3.0),
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Fail,
+        &[
+            "(failed, on 2026-11-24) failed after 3 hours",
+            "nothing shows the 48-hour recovery time",
+        ],
+    );
+    r.add(of_acme(
+        "untimed",
+        days_from_today(-3),
+        RestoreResult::Success,
+        None,
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Warn,
+        &["does not record how long it took"],
+    );
+    // A test dated after today has not happened.
+    r.add(of_acme(
+        "planned",
+        days_from_today(3),
+        RestoreResult::Success,
+        Some(1.0),
+    ));
+    assert_finding(
+        &about_sla(&r, "register.sla.recovery", "acme"),
+        Status::Warn,
+        &["(untimed, on 2026-11-25)"],
+    );
+}
+
+#[test]
+fn recovery_warns_without_an_rto_or_a_restore_test_of_the_vendor() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(sla("tested-later", "acme"));
+    r.add(Sla {
+        rto_hours: None,
+        ..sla("no-rto", "acme")
+    });
+    let findings = r.run("register.sla.recovery");
+    assert_finding(
+        about(&findings, "sla tested-later"),
+        Status::Warn,
+        &["no restore test of the backups acme Inc. keeps is recorded"],
+    );
+    assert_finding(
+        about(&findings, "sla no-rto"),
+        Status::Warn,
+        &["states no recovery time objective"],
+    );
+    // A failed restore fails whether or not an RTO is stated.
+    r.add(RestoreTest {
+        vendor: Some("acme".into()),
+        hours_to_restore: None,
+        ..restore_test("broken", "ehr", days_from_today(-2), RestoreResult::Failure)
+    });
+    let findings = r.run("register.sla.recovery");
+    assert_finding(
+        about(&findings, "sla no-rto"),
+        Status::Fail,
+        &[
+            "(broken, on 2026-11-26) failed, so nothing shows that a restore from them works at all.",
+        ],
+    );
+    assert_finding(
+        about(&findings, "sla tested-later"),
+        Status::Fail,
+        &[
+            "failed, so nothing shows the 48-hour recovery time SLA tested-later promises can be met.",
+        ],
+    );
+}
+
+#[test]
+fn an_incident_notice_equal_to_the_baa_window_passes_and_one_hour_more_fails() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    r.add(baa("acme-2025", "acme"));
+    r.add(Sla {
+        incident_notice_hours: Some(240),
+        ..sla("equal", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: Some(241),
+        ..sla("longer", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: None,
+        ..sla("silent", "acme")
+    });
+    let findings = r.run("register.sla.incident_notice");
+    assert_finding(
+        about(&findings, "sla equal"),
+        Status::Pass,
+        &["within 240 hours, within the 240 hours (10 days) that BAA acme-2025 gives it"],
+    );
+    assert_finding(
+        about(&findings, "sla longer"),
+        Status::Fail,
+        &["241 hours", "longer than the 240 hours (10 days)"],
+    );
+    assert_finding(
+        about(&findings, "sla silent"),
+        Status::Fail,
+        &[
+            "does not state within how many hours",
+            "at most the 240 hours",
+        ],
+    );
+}
+
+#[test]
+fn without_a_baa_window_the_incident_notice_is_held_to_the_legal_ceiling() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    // Expired: its window no longer binds the vendor.
+    r.add(Baa {
+        expires: Some(date(2026, 1, 1)),
+        breach_notice_days: Some(1),
+        ..baa("acme-old", "acme")
+    });
+    r.add(Baa {
+        breach_notice_days: None,
+        ..baa("acme-2025", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: Some(1440),
+        ..sla("at-ceiling", "acme")
+    });
+    r.add(Sla {
+        incident_notice_hours: Some(1441),
+        ..sla("past-ceiling", "acme")
+    });
+    let findings = r.run("register.sla.incident_notice");
+    assert_finding(
+        about(&findings, "sla at-ceiling"),
+        Status::Pass,
+        &[
+            "1440 hours (60 days) allowed",
+            "No BAA in force with acme Inc. states a breach-notice window",
+        ],
+    );
+    assert_finding(
+        about(&findings, "sla past-ceiling"),
+        Status::Fail,
+        &[
+            "1441 hours",
+            "longer than the 1440 hours (60 days)",
+            "164.410",
+        ],
+    );
+}
+
+#[test]
+fn sla_checks_are_not_applicable_without_an_sla() {
+    let mut r = Register::default();
+    r.add(vendor("acme", true));
+    for check in [
+        "register.sla.terms",
+        "register.sla.recovery",
+        "register.sla.incident_notice",
+    ] {
+        only(
+            &r.run(check),
+            Status::NotApplicable,
+            "slas",
+            &[
+                "no service level agreement is recorded",
+                "phiguard register sla add",
+            ],
+        );
+    }
 }
 
 // register.integrity

@@ -156,22 +156,28 @@ fn hours() -> impl Strategy<Value = Option<f64>> {
     ])
 }
 
+/// A vendor; what it does with PHI is recorded only of one that touches it, as validation
+/// requires.
 fn vendor() -> impl Strategy<Value = Vendor> {
     (
         id(),
         required(),
         list(),
         any::<bool>(),
+        prop::sample::subsequence(PhiUse::ALL.to_vec(), 0..=PhiUse::ALL.len()),
+        any::<bool>(),
         list(),
         optional(),
         optional(),
     )
         .prop_map(
-            |(id, name, services, touches_phi, systems, contact, notes)| Vendor {
+            |(id, name, services, touches_phi, uses, encrypted, systems, contact, notes)| Vendor {
                 id,
                 name,
                 services,
                 touches_phi,
+                phi_uses: if touches_phi { uses } else { Vec::new() },
+                phi_encrypted_only: touches_phi && encrypted,
                 systems,
                 contact,
                 notes,
@@ -187,14 +193,19 @@ fn baa() -> impl Strategy<Value = Baa> {
             prop::option::of(0i64..30),
             prop::option::of(400i64..2000),
         ),
-        (prop::option::of(0u32..=60), any::<bool>(), any::<bool>()),
+        (
+            prop::option::of(0u32..=60),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
         prop::option::of((text(), sha256())),
     )
         .prop_map(
             |(
                 (id, status, start),
                 (has_signed, effective, expires),
-                (notice, destroy, flow),
+                (notice, destroy, flow, incidents),
                 document,
             )| Baa {
                 id,
@@ -206,6 +217,28 @@ fn baa() -> impl Strategy<Value = Baa> {
                 breach_notice_days: notice,
                 return_or_destroy: destroy,
                 subcontractor_flow_down: flow,
+                security_incident_reporting: incidents,
+                document: document.map(|(path, sha256)| Document { path, sha256 }),
+            },
+        )
+}
+
+fn assurance() -> impl Strategy<Value = AssuranceReport> {
+    (
+        (id(), prop::sample::select(AssuranceKind::ALL.to_vec())),
+        (day(), 0i64..800),
+        (required(), optional_required()),
+        prop::option::of((text(), sha256())),
+    )
+        .prop_map(
+            |((id, kind), (start, length), (issuer, scope), document)| AssuranceReport {
+                id,
+                vendor: String::new(),
+                kind,
+                period_start: start,
+                period_end: after(start, length),
+                issuer,
+                scope,
                 document: document.map(|(path, sha256)| Document { path, sha256 }),
             },
         )
@@ -289,21 +322,25 @@ fn control() -> impl Strategy<Value = ControlId> {
         })
 }
 
-fn responsibility() -> impl Strategy<Value = ResponsibilityRecord> {
+/// A matrix row, with an index choosing the vendor of a provider or shared row, if any.
+fn responsibility() -> impl Strategy<Value = (ResponsibilityRecord, Option<Index>)> {
     (
         control(),
         prop::sample::select(Responsibility::ALL.to_vec()),
         optional_required(),
         optional(),
         list(),
+        prop::option::of(any::<Index>()),
     )
-        .prop_map(|(control, responsibility, owner, notes, evidence)| {
-            let mut record = ResponsibilityRecord::new(control, responsibility);
-            record.owner = owner;
-            record.notes = notes;
-            record.evidence = evidence;
-            record
-        })
+        .prop_map(
+            |(control, responsibility, owner, notes, evidence, vendor)| {
+                let mut record = ResponsibilityRecord::new(control, responsibility);
+                record.owner = owner;
+                record.notes = notes;
+                record.evidence = evidence;
+                (record, vendor)
+            },
+        )
 }
 
 fn person() -> impl Strategy<Value = Person> {
@@ -462,6 +499,7 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
         (
             prop::collection::vec(vendor(), n.clone()),
             prop::collection::vec((baa(), any::<Index>()), n.clone()),
+            prop::collection::vec((assurance(), any::<Index>()), n.clone()),
             prop::collection::vec((sla(), any::<Index>()), n.clone()),
             prop::collection::vec((restore_test(), any::<Index>()), n.clone()),
             prop::collection::vec(responsibility(), n.clone()),
@@ -484,7 +522,7 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
     )
         .prop_map(
             |(
-                (vendors, baas, slas, restore_tests, matrix),
+                (vendors, baas, reports, slas, restore_tests, matrix),
                 (people, courses, completions, policies, acknowledgments),
                 (grants, reviews, attestations),
             )| {
@@ -496,7 +534,6 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                 attestations
                     .into_iter()
                     .for_each(|r| s.insert(r.into(), None));
-                matrix.into_iter().for_each(|r| s.insert(r.into(), None));
                 people.into_iter().for_each(|r| s.insert(r.into(), None));
                 courses.into_iter().for_each(|r| s.insert(r.into(), None));
                 policies.into_iter().for_each(|r| s.insert(r.into(), None));
@@ -507,6 +544,18 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                         baa.vendor = vendor;
                         s.insert(baa.into(), None);
                     }
+                }
+                for (mut report, i) in reports {
+                    if let Some(vendor) = pick(&vendor_ids, &i) {
+                        report.vendor = vendor;
+                        s.insert(report.into(), None);
+                    }
+                }
+                for (mut row, i) in matrix {
+                    if row.responsibility.involves_provider() {
+                        row.vendor = i.and_then(|i| pick(&vendor_ids, &i));
+                    }
+                    s.insert(row.into(), None);
                 }
                 for (mut sla, i) in slas {
                     if let Some(vendor) = pick(&vendor_ids, &i) {
@@ -619,6 +668,8 @@ fn vendor_record(id: &str) -> Vendor {
         name: format!("{id} Inc."),
         services: vec!["object storage".into()],
         touches_phi: true,
+        phi_uses: vec![PhiUse::Maintains],
+        phi_encrypted_only: false,
         systems: Vec::new(),
         contact: None,
         notes: None,
@@ -636,6 +687,7 @@ fn baa_record(id: &str, vendor: &str) -> Baa {
         breach_notice_days: Some(30),
         return_or_destroy: true,
         subcontractor_flow_down: true,
+        security_incident_reporting: true,
         document: None,
     }
 }
@@ -1164,6 +1216,8 @@ fn a_provider_matrix_is_read() {
 fn a_matrix_round_trips_through_csv() {
     let mut rows = matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path()).unwrap();
     rows[4].owner = Some("Platform team, \"SRE\"".into());
+    assert_eq!(rows[0].responsibility, Responsibility::Shared);
+    rows[0].vendor = Some("acme".into());
     let mut snapshot = Snapshot::default();
     for row in &rows {
         snapshot.insert(row.clone().into(), None);
@@ -1173,12 +1227,12 @@ fn a_matrix_round_trips_through_csv() {
     let text = String::from_utf8(out.clone()).unwrap();
     assert!(
         text.starts_with(
-            "control,responsibility,owner,notes,evidence\n164.308(a)(1)(ii)(A),shared,,"
+            "control,responsibility,owner,notes,evidence,vendor\n164.308(a)(1)(ii)(A),shared,,"
         ),
         "{text}"
     );
     assert!(
-        text.contains(",https://example.com/soc2; https://example.com/iso27001\n"),
+        text.contains(",https://example.com/soc2; https://example.com/iso27001,\n"),
         "{text}"
     );
     let back = matrix_csv::parse(&out, matrix_path()).unwrap();
@@ -1317,6 +1371,129 @@ fn reimporting_a_matrix_keeps_owners_notes_and_evidence_links() {
     assert_eq!(replaced.evidence, ["https://example.com/new"]);
     // A matrix import never deletes.
     assert!(after.contains(Kind::Responsibility, "164.308(a)(1)"));
+}
+
+#[test]
+fn reimporting_a_matrix_keeps_the_vendor_of_rows_a_provider_still_carries() {
+    let mut current = register();
+    for (citation, responsibility) in [
+        ("164.310(a)(1)", Responsibility::Provider),
+        ("164.312(b)", Responsibility::Shared),
+        ("164.312(e)(1)", Responsibility::Shared),
+    ] {
+        let mut row =
+            ResponsibilityRecord::new(ControlId::from_str(citation).unwrap(), responsibility);
+        row.vendor = Some("acme".into());
+        current.insert(row.into(), None);
+    }
+    // The provider's next version: one row moves to the customer, one names another vendor.
+    let rows = matrix_csv::parse(
+        b"Control,Responsibility,Vendor\n\
+          164.310(a)(1),provider,\n\
+          164.312(b),customer,\n\
+          164.312(e)(1),shared,mailco\n",
+        matrix_path(),
+    )
+    .unwrap();
+    let (planned, after) = plan(&current, &matrix_csv::changes(&current, rows)).unwrap();
+    let vendor_of = |citation: &str| match after.get(Kind::Responsibility, citation) {
+        Some(AnyRecord::Responsibility(row)) => row.vendor,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(vendor_of("164.310(a)(1)").as_deref(), Some("acme"));
+    assert_eq!(
+        vendor_of("164.312(b)"),
+        None,
+        "a control the customer now carries is carried by no vendor"
+    );
+    assert_eq!(vendor_of("164.312(e)(1)").as_deref(), Some("mailco"));
+    assert_eq!(planned.len(), 2, "{planned:#?}");
+}
+
+#[test]
+fn a_matrix_vendor_must_exist_and_carry_a_provider_or_shared_control() {
+    let current = register();
+    let rows = matrix_csv::parse(
+        b"control,responsibility,vendor\n\
+          164.310(a)(1),provider,nimbus\n\
+          164.308(a)(1)(ii)(A),customer,acme\n\
+          164.312(b),shared,acme\n",
+        matrix_path(),
+    )
+    .unwrap();
+    let error = plan(&current, &matrix_csv::changes(&current, rows)).unwrap_err();
+    let RegisterError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("responsibility \"164.308(a)(1)(ii)(A)\": it names vendor \"acme\" but is marked customer; only a provider or shared control is carried by a vendor"),
+        "{text}"
+    );
+    assert!(
+        text.contains("responsibility \"164.310(a)(1)\": it names vendor \"nimbus\", which does not exist; add it first"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_assurance_report_is_read_as_written_and_its_kind_in_any_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "vendors.yaml", VENDORS);
+    write(
+        dir.path(),
+        "assurance-reports.yaml",
+        "- id: acme-soc2-2025\n  vendor: acme\n  kind: soc2-type2\n  period_start: 2025-01-01\n  \
+         period_end: 2025-12-31\n  issuer: Example & Partners LLP\n  scope: object storage, us-east\n",
+    );
+    let imported = yaml::read_dir(dir.path()).unwrap();
+    let report = imported
+        .records()
+        .iter()
+        .find_map(|r| match r {
+            AnyRecord::Assurance(report) => Some(report.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(report.kind, AssuranceKind::Soc2Type2);
+    assert_eq!(report.valid_until(), date(2026, 12, 31));
+    assert!(report.is_current_on(date(2025, 12, 31)));
+    assert!(report.is_current_on(date(2026, 12, 31)));
+    assert!(!report.is_current_on(date(2027, 1, 1)));
+    assert!(
+        !report.is_current_on(date(2025, 12, 30)),
+        "a period not yet ended"
+    );
+    let (planned, _) = plan(
+        &Snapshot::default(),
+        &imported.changes(&Snapshot::default()),
+    )
+    .unwrap();
+    assert_eq!(planned.len(), 3);
+
+    for (spelling, kind) in [
+        ("SOC 2 Type II", AssuranceKind::Soc2Type2),
+        ("soc2-type2", AssuranceKind::Soc2Type2),
+        ("HITRUST r2", AssuranceKind::HitrustR2),
+        ("ISO/IEC 27001:2022", AssuranceKind::Iso27001),
+        ("ISO 27001", AssuranceKind::Iso27001),
+        ("FedRAMP Moderate", AssuranceKind::Fedramp),
+        ("other", AssuranceKind::Other),
+    ] {
+        assert_eq!(spelling.parse::<AssuranceKind>(), Ok(kind), "{spelling}");
+    }
+    for kind in AssuranceKind::ALL {
+        assert_eq!(kind.as_str().parse::<AssuranceKind>(), Ok(kind));
+        assert_eq!(
+            serde_json::to_value(kind).unwrap(),
+            serde_json::Value::from(kind.as_str())
+        );
+    }
+    let type1 = "SOC 2 Type I".parse::<AssuranceKind>().unwrap_err();
+    assert!(type1.contains("Type II report (soc2-type2)"), "{type1}");
+    let unknown = "PCI DSS".parse::<AssuranceKind>().unwrap_err();
+    assert!(unknown.contains("use soc2-type2, hitrust-r2"), "{unknown}");
 }
 
 #[test]

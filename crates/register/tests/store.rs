@@ -9,7 +9,10 @@ use jiff::civil::date;
 use phiguard_core::Source;
 use phiguard_ledger::Ledger;
 use phiguard_ledger::note::SigningKey;
-use phiguard_register::records::{Baa, BaaStatus, Vendor};
+use phiguard_register::records::{
+    AssuranceKind, AssuranceReport, Baa, BaaStatus, PhiUse, Responsibility, ResponsibilityRecord,
+    Vendor,
+};
 use phiguard_register::{Action, Applied, Change, Kind, Register, RegisterError};
 use phiguard_store::{DatabaseUrl, Store, StoreOptions};
 use phiguard_testkit::PostgresDatabase;
@@ -79,6 +82,8 @@ phiguard_testkit::on_both_databases!(
     a_removal_behind_phiguards_back_is_found,
     an_older_state_put_back_is_found,
     a_closed_database_is_an_error_not_a_panic,
+    assurance_reports_and_what_vendors_do_with_phi_are_stored_with_their_history,
+    records_that_contradict_themselves_are_refused_and_nothing_is_written,
 );
 
 fn alice() -> Source {
@@ -104,6 +109,8 @@ fn vendor(id: &str, touches_phi: bool) -> Vendor {
         name: format!("{id} Inc."),
         services: vec!["hosting".into()],
         touches_phi,
+        phi_uses: Vec::new(),
+        phi_encrypted_only: false,
         systems: Vec::new(),
         contact: None,
         notes: None,
@@ -121,8 +128,29 @@ fn baa(id: &str, vendor: &str) -> Baa {
         breach_notice_days: Some(30),
         return_or_destroy: true,
         subcontractor_flow_down: true,
+        security_incident_reporting: true,
         document: None,
     }
+}
+
+fn report(id: &str, vendor: &str) -> AssuranceReport {
+    AssuranceReport {
+        id: id.into(),
+        vendor: vendor.into(),
+        kind: AssuranceKind::Soc2Type2,
+        period_start: date(2025, 10, 1),
+        period_end: date(2026, 9, 30),
+        issuer: "Example & Partners LLP".into(),
+        scope: Some("object storage".into()),
+        document: None,
+    }
+}
+
+/// A matrix row the vendor carries.
+fn carried(citation: &str, responsibility: Responsibility, vendor: &str) -> ResponsibilityRecord {
+    let mut row = ResponsibilityRecord::new(citation.parse().unwrap(), responsibility);
+    row.vendor = Some(vendor.into());
+    row
 }
 
 async fn every_change_is_in_the_ledger_with_its_actor_and_before_and_after(db: TestDb) {
@@ -430,4 +458,142 @@ async fn a_closed_database_is_an_error_not_a_panic(db: TestDb) {
         .unwrap_err();
     assert!(!error.to_string().is_empty());
     assert!(register.snapshot().await.is_err());
+}
+
+async fn assurance_reports_and_what_vendors_do_with_phi_are_stored_with_their_history(db: TestDb) {
+    let register = db.register();
+    let cloud = Vendor {
+        phi_uses: vec![PhiUse::Maintains, PhiUse::Transmits],
+        phi_encrypted_only: true,
+        ..vendor("acme", true)
+    };
+    let changes = [
+        Change::Create(cloud.clone().into()),
+        Change::Create(baa("b1", "acme").into()),
+        Change::Create(report("acme-soc2-2026", "acme").into()),
+        Change::Create(carried("164.310(a)(1)", Responsibility::Provider, "acme").into()),
+    ];
+    as_alice(&register, &changes).await.unwrap();
+    let snapshot = register.snapshot().await.unwrap();
+    assert!(snapshot.tampered.is_empty(), "{:?}", snapshot.tampered);
+    assert_eq!(snapshot.vendors["acme"].record, cloud);
+    assert!(snapshot.baas["b1"].record.security_incident_reporting);
+    assert_eq!(
+        snapshot.assurance_reports["acme-soc2-2026"].record,
+        report("acme-soc2-2026", "acme")
+    );
+    assert_eq!(
+        snapshot.matrix["164.310(a)(1)"].record.vendor.as_deref(),
+        Some("acme")
+    );
+
+    let renewed = AssuranceReport {
+        period_start: date(2026, 10, 1),
+        period_end: date(2027, 9, 30),
+        ..report("acme-soc2-2026", "acme")
+    };
+    as_alice(&register, &[Change::Update(renewed.into())])
+        .await
+        .unwrap();
+    let history = register
+        .history(Kind::Assurance, "acme-soc2-2026")
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].after.as_ref().unwrap()["kind"], "soc2-type2");
+    assert_eq!(
+        history[1].before.as_ref().unwrap()["period_end"],
+        "2026-09-30"
+    );
+    assert_eq!(
+        history[1].after.as_ref().unwrap()["period_end"],
+        "2027-09-30"
+    );
+    let vendor = register.history(Kind::Vendor, "acme").await.unwrap();
+    let after = vendor[0].after.as_ref().unwrap();
+    assert_eq!(
+        after["phi_uses"],
+        serde_json::json!(["maintains", "transmits"])
+    );
+    assert_eq!(after["phi_encrypted_only"], true);
+
+    // The vendor is named by its report and a matrix row: it cannot go before them.
+    let refused = as_alice(
+        &register,
+        &[Change::Delete {
+            kind: Kind::Vendor,
+            id: "acme".into(),
+        }],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains(
+            "assurance \"acme-soc2-2026\": it names vendor \"acme\", which this change removes"
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("responsibility \"164.310(a)(1)\": it names vendor \"acme\""),
+        "{refused}"
+    );
+    db.ledger_verifies().await;
+}
+
+async fn records_that_contradict_themselves_are_refused_and_nothing_is_written(db: TestDb) {
+    let register = db.register();
+    as_alice(&register, &[Change::Create(vendor("acme", true).into())])
+        .await
+        .unwrap();
+    let before = register.snapshot().await.unwrap();
+    let size = db.ledger_size().await;
+
+    // A provider that keeps PHI only encrypted, without the key, is still a business associate.
+    let keyless = Vendor {
+        phi_uses: vec![PhiUse::Maintains],
+        phi_encrypted_only: true,
+        ..vendor("vault", false)
+    };
+    let refused = as_alice(&register, &[Change::Create(keyless.into())])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("vendor \"vault\": it is recorded as not touching PHI, yet it maintains PHI, only encrypted and without the key"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("is a business associate and needs a BAA"),
+        "{refused}"
+    );
+    assert!(refused.contains("--touches-phi true"), "{refused}");
+
+    let backwards = AssuranceReport {
+        period_start: date(2026, 9, 30),
+        period_end: date(2025, 10, 1),
+        issuer: " ".into(),
+        ..report("r1", "acme")
+    };
+    let customer = carried("164.308(a)(1)(ii)(A)", Responsibility::Customer, "acme");
+    let refused = as_alice(
+        &register,
+        &[
+            Change::Create(backwards.into()),
+            Change::Create(customer.into()),
+        ],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "assurance \"r1\": `issuer` is empty",
+        "assurance \"r1\": `period_end` (2025-10-01) is before `period_start` (2026-09-30)",
+        "only a provider or shared control is carried by a vendor",
+    ] {
+        assert!(refused.contains(expected), "{expected:?} in {refused}");
+    }
+
+    assert_eq!(register.snapshot().await.unwrap(), before);
+    assert_eq!(db.ledger_size().await, size);
 }

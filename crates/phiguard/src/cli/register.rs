@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use phiguard_register::Kind;
-use phiguard_register::records::{BaaStatus, Decision, Responsibility, RestoreResult};
+use phiguard_register::records::{
+    AssuranceKind, BaaStatus, Decision, PhiUse, Responsibility, RestoreResult,
+};
 use serde::Serialize;
 
 #[derive(Debug, Args)]
@@ -63,6 +65,9 @@ pub enum RegisterCommand {
     /// Business associate agreements
     #[command(subcommand)]
     Baa(RecordCommand<BaaFields>),
+    /// Assurance reports on vendors: SOC 2 Type II, HITRUST r2, ISO 27001, FedRAMP
+    #[command(subcommand)]
+    Assurance(RecordCommand<AssuranceFields>),
     /// Service levels agreed with providers
     #[command(subcommand)]
     Sla(RecordCommand<SlaFields>),
@@ -105,7 +110,7 @@ pub enum RegisterCommand {
                       phiguard register history grant alice-ehr --json"
     )]
     History {
-        /// The kind: vendor, baa, sla, restore-test, responsibility, person, course, completion, policy, acknowledgment, grant, review
+        /// The kind: vendor, baa, assurance, sla, restore-test, responsibility, person, course, completion, policy, acknowledgment, grant, review, attestation
         kind: Kind,
         id: String,
     },
@@ -141,15 +146,25 @@ pub enum RegisterCommand {
         change: ChangeArgs,
     },
 
-    /// Run the register checks (BAAs, matrix owners, training, access, backups); exit 1 if any fails
+    /// Run the register checks (BAAs, assurance reports, SLAs, matrix owners, training, access, backups); exit 1 if any fails
     #[command(
         after_help = "Judges the register against its rules: vendors touching PHI need a \
-                      signed, current BAA; customer and shared controls need an owner; people \
-                      with PHI access need current training; departed people and expired \
-                      grants must have no access; systems need an access review every 90 days; \
-                      backups need a successful restore test within 12 months, restoring within \
-                      72 hours. Thresholds are in [register] in phiguard.toml. The findings are \
-                      stored as a check run and recorded in the ledger.\n\n\
+                      signed, current BAA, even those that hold it only encrypted without the \
+                      key, and a vendor that creates, receives, maintains or transmits PHI \
+                      cannot be recorded as not touching it; BAAs must require return or \
+                      destruction of PHI, bind subcontractors and require security incidents to \
+                      be reported; vendors the responsibility matrix names for provider or \
+                      shared controls need an assurance report (SOC 2 Type II, HITRUST r2, ISO \
+                      27001, FedRAMP) whose period ended within 12 months; provider SLAs must \
+                      state availability, backup interval and a retention of at least 6 years, \
+                      have a recovery time borne out by the newest restore test of the vendor's \
+                      backups, and an incident notice within the BAA's breach-notice window; \
+                      customer and shared controls need an owner; people with PHI access need \
+                      current training; departed people and expired grants must have no \
+                      access; systems need an access review every 90 days; backups need a \
+                      successful restore test within 12 months, restoring within 72 hours. \
+                      Thresholds are in [register] in phiguard.toml. The findings are stored \
+                      as a check run and recorded in the ledger.\n\n\
                       Examples:\n  phiguard register check\n  \
                       phiguard register check --json | jq '.findings[] | select(.status == \"fail\")'"
     )]
@@ -161,10 +176,12 @@ pub enum MatrixCommand {
     /// Import a provider's responsibility matrix from CSV
     #[command(
         after_help = "The CSV needs a header with the columns control and responsibility \
-                      (provider, customer, shared or not applicable), and may have owner, notes \
-                      and evidence. Rows update the controls they name; an owner, notes or \
-                      evidence links already recorded are kept where the file leaves them empty. Nothing is imported if any row \
-                      is invalid.\n\n\
+                      (provider, customer, shared or not applicable), and may have owner, notes, \
+                      evidence and vendor (the register id of the vendor that carries a provider \
+                      or shared control). Rows update the controls they name; an owner, notes, \
+                      evidence links or vendor already recorded are kept where the file leaves \
+                      them empty (a vendor only while the control is still provider or shared). \
+                      Nothing is imported if any row is invalid.\n\n\
                       Examples:\n  phiguard matrix import aws-hipaa-responsibility.csv --dry-run\n  \
                       phiguard matrix import aws-hipaa-responsibility.csv --actor 'Dana (CISO)'"
     )]
@@ -293,10 +310,23 @@ pub struct VendorFields {
     #[arg(long = "service", value_name = "SERVICE")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
-    /// It creates, receives, keeps or transmits PHI (--touches-phi false for no)
+    /// It creates, receives, maintains or transmits PHI, even if it only stores it encrypted without the key (--touches-phi false for no)
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub touches_phi: Option<bool>,
+    /// What it does with PHI: creates, receives, maintains or transmits (repeatable)
+    #[arg(long = "phi-use", value_name = "USE")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phi_uses: Vec<PhiUse>,
+    /// It holds PHI only encrypted and never has the key; it is still a business associate
+    #[arg(
+        long = "encrypted-only",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phi_encrypted_only: Option<bool>,
     /// A system of yours it serves (repeatable)
     #[arg(long = "system", value_name = "SYSTEM")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -343,7 +373,43 @@ pub struct BaaFields {
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subcontractor_flow_down: Option<bool>,
+    /// It requires the vendor to report any security incident, breaches included (45 CFR 164.314(a)(2)(i)(C))
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_incident_reporting: Option<bool>,
     /// The signed agreement; its SHA-256 is recorded
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
+    pub document: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Serialize)]
+pub struct AssuranceFields {
+    /// The vendor's id
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// soc2-type2, hitrust-r2, iso27001, fedramp or other
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AssuranceKind>,
+    /// The first day of the period the auditor examined
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_start: Option<Date>,
+    /// The last day of that period; the report counts for 12 months after it
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_end: Option<Date>,
+    /// Who issued it: the audit firm, certification body or 3PAO
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// What it covers: services, regions, systems
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The report; its SHA-256 is recorded
     #[arg(long, value_name = "FILE")]
     #[serde(skip)]
     pub document: Option<PathBuf>,
@@ -418,6 +484,10 @@ pub struct ResponsibilityFields {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The vendor's id, for a provider or shared control: who carries it
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -610,23 +680,30 @@ pub struct KindHelp {
 pub const KIND_HELP: &[KindHelp] = &[
     KindHelp {
         kind: Kind::Vendor,
-        about: "A company that provides a service, and whether it touches PHI (then it needs a BAA).",
+        about: "A company that provides a service, whether it touches PHI (then it needs a BAA, even if it only holds the PHI encrypted without the key), and what it does with it.",
         sample_id: "acme-cloud",
-        add: "phiguard register vendor add acme-cloud --name 'Acme Cloud' --service 'object storage' --touches-phi --system ehr-prod",
-        update: "phiguard register vendor update acme-cloud --touches-phi false",
+        add: "phiguard register vendor add acme-cloud --name 'Acme Cloud' --service 'object storage' --touches-phi --phi-use maintains --phi-use transmits --encrypted-only --system ehr-prod",
+        update: "phiguard register vendor update acme-cloud --encrypted-only false",
     },
     KindHelp {
         kind: Kind::Baa,
         about: "A business associate agreement (45 CFR 164.308(b), 164.314(a)).",
         sample_id: "acme-cloud-2026",
-        add: "phiguard register baa add acme-cloud-2026 --vendor acme-cloud --status signed --signed 2026-01-15 --effective 2026-02-01 --expires 2028-01-31 --breach-notice-days 30 --return-or-destroy --subcontractor-flow-down --document acme-baa.pdf",
+        add: "phiguard register baa add acme-cloud-2026 --vendor acme-cloud --status signed --signed 2026-01-15 --effective 2026-02-01 --expires 2028-01-31 --breach-notice-days 30 --return-or-destroy --subcontractor-flow-down --security-incident-reporting --document acme-baa.pdf",
         update: "phiguard register baa update acme-cloud-2026 --status terminated",
+    },
+    KindHelp {
+        kind: Kind::Assurance,
+        about: "An independent auditor's report on a vendor's controls (SOC 2 Type II, HITRUST r2, ISO 27001, FedRAMP); it counts for 12 months after its period ends.",
+        sample_id: "acme-cloud-soc2-2026",
+        add: "phiguard register assurance add acme-cloud-soc2-2026 --vendor acme-cloud --kind soc2-type2 --period-start 2025-10-01 --period-end 2026-09-30 --issuer 'Example & Partners LLP' --scope 'object storage, us-east' --document acme-soc2.pdf",
+        update: "phiguard register assurance update acme-cloud-soc2-2026 --scope 'object storage and backups, all regions'",
     },
     KindHelp {
         kind: Kind::Sla,
         about: "What a provider promises: availability, RPO and RTO, backups, retention, incident notice.",
         sample_id: "acme-cloud",
-        add: "phiguard register sla add acme-cloud --vendor acme-cloud --availability 99.95 --rpo 1 --rto 4 --backup-every 24 --retention 35 --incident-notice 24",
+        add: "phiguard register sla add acme-cloud --vendor acme-cloud --availability 99.95 --rpo 1 --rto 4 --backup-every 24 --retention 2192 --incident-notice 24",
         update: "phiguard register sla update acme-cloud --rto 8",
     },
     KindHelp {
@@ -638,9 +715,9 @@ pub const KIND_HELP: &[KindHelp] = &[
     },
     KindHelp {
         kind: Kind::Responsibility,
-        about: "Who carries one HIPAA control: the provider, you, or both; its id is the citation.",
+        about: "Who carries one HIPAA control: the provider (name the vendor with --vendor), you, or both; its id is the citation.",
         sample_id: "164.312(a)(2)(iv)",
-        add: "phiguard register responsibility add '164.312(a)(2)(iv)' --responsibility shared --owner 'Platform team'",
+        add: "phiguard register responsibility add '164.312(a)(2)(iv)' --responsibility shared --owner 'Platform team' --vendor acme-cloud",
         update: "phiguard register responsibility update '164.312(a)(2)(iv)' --owner 'Dana (CISO)' --evidence https://wiki.example/kms",
     },
     KindHelp {

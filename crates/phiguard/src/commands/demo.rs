@@ -175,6 +175,8 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
         name: name.into(),
         services: vec![service.into()],
         touches_phi,
+        phi_uses: Vec::new(),
+        phi_encrypted_only: false,
         systems: vec!["ehr-prod".into()],
         contact: None,
         notes: None,
@@ -228,6 +230,7 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
             breach_notice_days: Some(notice),
             return_or_destroy: destroy,
             subcontractor_flow_down: true,
+            security_incident_reporting: true,
             document: None,
         };
     records.push(

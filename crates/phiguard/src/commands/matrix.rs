@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use phiguard_register::exchange::matrix_csv;
+use phiguard_register::{AnyRecord, Change};
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, MatrixCommand};
@@ -25,6 +26,9 @@ pub async fn run(
             let rows = matrix_csv::read(file)?;
             let current = session.register.snapshot().await?;
             let changes = matrix_csv::changes(&current, rows);
+            if let Some(note) = without_vendor(&changes) {
+                out.note(&note);
+            }
             if *dry_run {
                 let planned = phiguard_register::plan(&current, &changes)?.0;
                 out.result(&planned, || {
@@ -73,4 +77,44 @@ pub async fn run(
         }
     })
     .await
+}
+
+/// A note naming the imported rows a provider carries that name no vendor: a provider's own
+/// matrix never says which vendor in the organisation's register it is, and until someone does,
+/// nothing ties those controls to a BAA or an assurance report.
+fn without_vendor(changes: &[Change]) -> Option<String> {
+    const SHOWN: usize = 8;
+    let mut controls: Vec<_> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Put(AnyRecord::Responsibility(row)) if row.lacks_vendor() => {
+                Some(row.control())
+            }
+            _ => None,
+        })
+        .collect();
+    if controls.is_empty() {
+        return None;
+    }
+    controls.sort();
+    let mut listed = controls
+        .iter()
+        .take(SHOWN)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if controls.len() > SHOWN {
+        listed.push_str(&format!(" and {} more", controls.len() - SHOWN));
+    }
+    Some(format!(
+        "Note: {} left to the provider name no vendor ({listed}), so nothing ties them to a \
+         BAA or an assurance report. Add a `vendor` column with the provider's id in the \
+         register, or name it per control with `phiguard register responsibility update \
+         CONTROL --vendor VENDOR`.",
+        if controls.len() == 1 {
+            "1 control".to_owned()
+        } else {
+            format!("{} controls", controls.len())
+        }
+    ))
 }

@@ -16,9 +16,10 @@ use serde_json::{Map, Value};
 
 use crate::Outcome;
 use crate::cli::{
-    AcknowledgmentFields, AttestationFields, BaaFields, ChangeArgs, CompletionFields, CourseFields,
-    GlobalArgs, GrantFields, PersonFields, PolicyFields, RecordCommand, RegisterCommand,
-    ResponsibilityFields, RestoreTestFields, ReviewFields, SlaFields, VendorFields,
+    AcknowledgmentFields, AssuranceFields, AttestationFields, BaaFields, ChangeArgs,
+    CompletionFields, CourseFields, GlobalArgs, GrantFields, PersonFields, PolicyFields,
+    RecordCommand, RegisterCommand, ResponsibilityFields, RestoreTestFields, ReviewFields,
+    SlaFields, VendorFields,
 };
 use crate::commands::check_run::{self, Summary};
 use crate::installation::Installation;
@@ -32,6 +33,7 @@ pub async fn run(
     Session::run(global, out, async |session| match command {
         RegisterCommand::Vendor(c) => session.records(c).await,
         RegisterCommand::Baa(c) => session.records(c).await,
+        RegisterCommand::Assurance(c) => session.records(c).await,
         RegisterCommand::Sla(c) => session.records(c).await,
         RegisterCommand::RestoreTest(c) => session.records(c).await,
         RegisterCommand::Responsibility(c) => session.records(c).await,
@@ -110,11 +112,15 @@ impl RecordFields for BaaFields {
     const KIND: Kind = Kind::Baa;
 
     fn computed(&self, _: bool, _: &Snapshot, _: Date) -> anyhow::Result<Map<String, Value>> {
-        let mut fields = Map::new();
-        if let Some(path) = &self.document {
-            fields.insert("document".into(), serde_json::to_value(document(path)?)?);
-        }
-        Ok(fields)
+        hashed("document", self.document.as_deref())
+    }
+}
+
+impl RecordFields for AssuranceFields {
+    const KIND: Kind = Kind::Assurance;
+
+    fn computed(&self, _: bool, _: &Snapshot, _: Date) -> anyhow::Result<Map<String, Value>> {
+        hashed("document", self.document.as_deref())
     }
 }
 
@@ -273,9 +279,7 @@ impl RecordFields for AttestationFields {
         today: Date,
     ) -> anyhow::Result<Map<String, Value>> {
         let mut fields = default_date(adding && self.date.is_none(), "date", today);
-        if let Some(path) = &self.evidence {
-            fields.insert("evidence".into(), serde_json::to_value(document(path)?)?);
-        }
+        fields.extend(hashed("evidence", self.evidence.as_deref())?);
         Ok(fields)
     }
 }
@@ -286,6 +290,15 @@ fn default_date(wanted: bool, field: &str, today: Date) -> Map<String, Value> {
         fields.insert(field.into(), today.to_string().into());
     }
     fields
+}
+
+/// The record field `field` set to the [`document`] at `path`, when one is given.
+fn hashed(field: &str, path: Option<&Path>) -> anyhow::Result<Map<String, Value>> {
+    let mut fields = Map::new();
+    if let Some(path) = path {
+        fields.insert(field.into(), serde_json::to_value(document(path)?)?);
+    }
+    Ok(fields)
 }
 
 /// A file kept as evidence, by its path and SHA-256.
@@ -344,11 +357,26 @@ fn record_from<F: RecordFields>(value: Value) -> anyhow::Result<AnyRecord> {
             .strip_prefix("missing field `")
             .and_then(|r| r.split('`').next())
         {
-            Some(field) => format!("{} is required to add a {}", flag_for::<F>(field), F::KIND),
+            Some(field) => format!(
+                "{} is required to add {}",
+                flag_for::<F>(field),
+                with_article(F::KIND)
+            ),
             None => format!("the {} is not valid: {text}", F::KIND),
         };
         anyhow::anyhow!(message)
     })
+}
+
+/// "a vendor", "an acknowledgment".
+fn with_article(kind: Kind) -> String {
+    let name = kind.name();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 #[derive(Debug, Serialize)]
@@ -673,6 +701,8 @@ pub fn check_settings(
         review_interval_days: config.review_interval_days,
         restore_test_months: config.restore_test_months,
         max_restore_hours: config.max_restore_hours,
+        min_availability_percent: config.min_availability_percent,
+        record_retention_years: config.record_retention_years,
     }
 }
 

@@ -1,5 +1,6 @@
-//! The register's checks: the rules HIPAA sets for what people record (BAAs, training, access
-//! grants and their reviews, restore tests), judged on one [`Snapshot`].
+//! The register's checks: the rules HIPAA sets for what people record (BAAs and assurance
+//! reports, service levels, training, access grants and their reviews, restore tests), judged
+//! on one [`Snapshot`].
 //!
 //! Every finding cites the ledger entries of the records it judged, so a report can show not
 //! only that a vendor's BAA was in force but which recorded version of it said so, and an
@@ -10,9 +11,11 @@
 //! itself the gap (no training course, no restore test) it fails.
 
 mod access;
+mod assurance;
 mod backups;
 mod integrity;
 mod matrix;
+mod slas;
 mod training;
 mod vendors;
 
@@ -43,6 +46,11 @@ pub struct Settings {
     pub restore_test_months: u32,
     /// The longest a restore may take; 72 hours in the 2025 proposed rule (164.308(a)(13)).
     pub max_restore_hours: f64,
+    /// The lowest availability target a provider's SLA may state without a warning, in percent.
+    pub min_availability_percent: f64,
+    /// How many years records must be kept, which a provider's backup retention must cover;
+    /// 45 CFR 164.316(b)(2)(i) requires 6.
+    pub record_retention_years: u32,
 }
 
 impl Default for Settings {
@@ -54,6 +62,8 @@ impl Default for Settings {
             review_interval_days: 90,
             restore_test_months: 12,
             max_restore_hours: 72.0,
+            min_availability_percent: 99.0,
+            record_retention_years: 6,
         }
     }
 }
@@ -65,6 +75,8 @@ impl Default for Settings {
 pub fn registry(snapshot: Arc<Snapshot>, settings: &Settings) -> Result<Registry, RegistryError> {
     let rules = vendors::rules()
         .into_iter()
+        .chain(assurance::rules())
+        .chain(slas::rules())
         .chain(matrix::rules())
         .chain(training::rules())
         .chain(access::rules())

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use phiguard_core::{CheckMeta, Finding, Severity, Status};
 
 use super::{Cite, Rule, Scope, days, days_between, or_not_applicable, subject, vendor_name};
-use crate::records::{Baa, BaaStatus};
+use crate::records::{Baa, BaaStatus, Vendor};
 use crate::{Kind, Snapshot, Stored};
 
 pub(super) fn rules() -> Vec<Rule> {
@@ -20,7 +20,9 @@ pub(super) fn rules() -> Vec<Rule> {
             "45 CFR 164.308(b)(1) and 164.502(e) let a covered entity share PHI with a business \
              associate only under a written agreement that binds it to safeguard the PHI. A \
              vendor that creates, receives, maintains or transmits PHI without a signed BAA in \
-             force is an impermissible disclosure for as long as it lasts.",
+             force is an impermissible disclosure for as long as it lasts. Holding the PHI only \
+             encrypted, without the key, does not change that: HHS's guidance on cloud \
+             computing says such a provider is still a business associate.",
             "Sign a BAA with the vendor before it handles PHI (or stop sending it PHI), then \
              record it: `phiguard register baa add ID --vendor VENDOR --status signed --signed DATE \
              --expires DATE --document FILE`. For an agreement that was renewed or amended, \
@@ -57,15 +59,19 @@ pub(super) fn rules() -> Vec<Rule> {
         ),
         Rule::new(
             "register.vendor.baa_clauses",
-            "BAAs require return or destruction of PHI and bind subcontractors",
+            "BAAs require return or destruction of PHI, bind subcontractors and require \
+             security incidents to be reported",
             Severity::Medium,
             "45 CFR 164.504(e)(2)(ii)(J) requires a BAA to make the vendor return or destroy \
-             all PHI when the agreement ends, and 164.502(e)(1)(ii) and 164.314(a)(2)(i)(B) \
-             require it to bind its subcontractors to the same restrictions. Without these \
-             clauses PHI outlives the relationship or leaves it through a subcontractor.",
+             all PHI when the agreement ends; 164.502(e)(1)(ii) and 164.314(a)(2)(i)(B) require \
+             it to bind its subcontractors to the same restrictions; and 164.314(a)(2)(i)(C) \
+             requires it to report to the organisation any security incident it becomes aware \
+             of, including breaches of unsecured PHI as 164.410 requires. Without these \
+             clauses PHI outlives the relationship, leaves it through a subcontractor, or is \
+             compromised without the organisation ever hearing of it.",
             "Amend the agreement to include the missing clauses, then record them with \
              `phiguard register baa update ID --return-or-destroy true \
-             --subcontractor-flow-down true`.",
+             --subcontractor-flow-down true --security-incident-reporting true`.",
             baa_clauses,
         ),
     ]
@@ -103,11 +109,12 @@ fn baa_in_force(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
         .map(|vendor| {
             let baas = baas_of(scope.snapshot, &vendor.record.id);
             let name = &vendor.record.name;
+            let touches = touches_phi(&vendor.record);
             let (status, message) = match baas.iter().find(|b| b.record.in_force_on(today)) {
                 Some(baa) => (
                     Status::Pass,
                     format!(
-                        "{name} touches PHI and BAA {} is in force {}.",
+                        "{name} {touches} and BAA {} is in force {}.",
                         baa.record.id,
                         term(&baa.record)
                     ),
@@ -115,7 +122,7 @@ fn baa_in_force(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                 None if baas.is_empty() => (
                     Status::Fail,
                     format!(
-                        "{name} touches PHI but no business associate agreement with it is \
+                        "{name} {touches} but no business associate agreement with it is \
                          recorded. Sign one before it handles any more PHI, and record it."
                     ),
                 ),
@@ -127,7 +134,7 @@ fn baa_in_force(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                     (
                         Status::Fail,
                         format!(
-                            "{name} touches PHI but no BAA with it is in force on {today}: {}. \
+                            "{name} {touches} but no BAA with it is in force on {today}: {}. \
                              Sign or renew the agreement, and record it.",
                             states.join("; ")
                         ),
@@ -145,6 +152,19 @@ fn baa_in_force(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
         "no vendor in the register touches PHI, so none needs a business associate agreement; \
          record vendors with `phiguard register vendor add` and mark those that handle PHI",
     )
+}
+
+/// How a vendor touches PHI, for a sentence: a vendor that holds PHI only encrypted is told
+/// in so many words that it still needs a BAA, since that is the mistake people make.
+fn touches_phi(vendor: &Vendor) -> String {
+    if vendor.phi_encrypted_only {
+        format!(
+            "{}, which still makes it a business associate,",
+            vendor.what_it_does()
+        )
+    } else {
+        "touches PHI".into()
+    }
 }
 
 /// When an in-force agreement runs: "since 2025-01-01 until 2027-01-01".
@@ -316,6 +336,11 @@ fn baa_clauses(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                     baa.record.subcontractor_flow_down,
                     "bind its subcontractors to the same terms (164.502(e)(1)(ii))",
                 ),
+                (
+                    baa.record.security_incident_reporting,
+                    "report any security incident it becomes aware of, including breaches of \
+                     unsecured PHI (164.314(a)(2)(i)(C))",
+                ),
             ]
             .into_iter()
             .filter(|(present, _)| !present)
@@ -325,8 +350,9 @@ fn baa_clauses(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                 (
                     Status::Pass,
                     format!(
-                        "BAA {id} requires {name} to return or destroy PHI at termination and \
-                         to bind its subcontractors to the same terms."
+                        "BAA {id} requires {name} to return or destroy PHI at termination, to \
+                         bind its subcontractors to the same terms, and to report any security \
+                         incident it becomes aware of."
                     ),
                 )
             } else {

@@ -17,7 +17,15 @@ use crate::records::{Record, Responsibility, ResponsibilityRecord};
 use crate::{AnyRecord, Change, FileProblem, RegisterError, Snapshot};
 
 /// The columns [`write`] produces and [`parse`] understands.
-const COLUMNS: [&str; 5] = ["control", "responsibility", "owner", "notes", "evidence"];
+/// `vendor` comes last so that files written before it existed keep their column positions.
+const COLUMNS: [&str; 6] = [
+    "control",
+    "responsibility",
+    "owner",
+    "notes",
+    "evidence",
+    "vendor",
+];
 
 /// Reads the matrix from a CSV file; see [`parse`]. Files over
 /// [`MAX_FILE_BYTES`](super::MAX_FILE_BYTES) are refused.
@@ -33,11 +41,11 @@ pub fn read(path: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
 /// Parses a matrix from CSV text; `origin` names the source in problems.
 ///
 /// The header is the first row with a `control` cell (rows above it, such as a title, are
-/// skipped); it must also have `responsibility`, and may have `owner`, `notes` and `evidence`
-/// (case and surrounding spaces do not matter; other columns are ignored). Blank rows are
-/// skipped. Evidence links are separated by `;` or whitespace; empty owner and notes are
-/// absent. Every bad row is reported with its line, and nothing is returned unless all rows
-/// are good, so a half-read matrix is never imported.
+/// skipped); it must also have `responsibility`, and may have `owner`, `notes`, `evidence` and
+/// `vendor` (case and surrounding spaces do not matter; other columns are ignored). Blank rows
+/// are skipped. Evidence links are separated by `;` or whitespace; empty owner, notes and
+/// vendor are absent. Every bad row is reported with its line, and nothing is returned unless
+/// all rows are good, so a half-read matrix is never imported.
 pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
     let fail = |problems| Err(RegisterError::Import { problems });
     if text.len() as u64 > super::MAX_FILE_BYTES {
@@ -126,6 +134,7 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
                 let optional = |text: &str| (!text.is_empty()).then(|| unguard(text).to_owned());
                 record.owner = optional(cell(columns.owner));
                 record.notes = optional(cell(columns.notes));
+                record.vendor = optional(cell(columns.vendor));
                 record.evidence = unguard(cell(columns.evidence))
                     .split(|c: char| c == ';' || c.is_whitespace())
                     .filter(|link| !link.is_empty())
@@ -164,6 +173,7 @@ struct Header {
     owner: Option<usize>,
     notes: Option<usize>,
     evidence: Option<usize>,
+    vendor: Option<usize>,
 }
 
 impl Header {
@@ -179,7 +189,7 @@ impl Header {
                 ));
             }
         }
-        let [control, responsibility, owner, notes, evidence] = found;
+        let [control, responsibility, owner, notes, evidence, vendor] = found;
         let (Some(control), Some(responsibility)) = (control, responsibility) else {
             return Err(format!(
                 "the header has no `responsibility` column (it has {}); add one saying, for each control, provider, customer, shared or not-applicable",
@@ -196,13 +206,14 @@ impl Header {
             owner,
             notes,
             evidence,
+            vendor,
         })
     }
 }
 
 /// Writes the register's matrix as CSV, in control order (the order of the regulation), with
-/// the header `control,responsibility,owner,notes,evidence`; evidence links are joined with
-/// `"; "`. [`parse`] reads it back to the same records, as long as no evidence link contains
+/// the header `control,responsibility,owner,notes,evidence,vendor`; evidence links are joined
+/// with `"; "`. [`parse`] reads it back to the same records, as long as no evidence link contains
 /// `;` or whitespace.
 pub fn write(snapshot: &Snapshot, out: impl std::io::Write) -> Result<(), std::io::Error> {
     let mut rows: Vec<&ResponsibilityRecord> = snapshot
@@ -220,6 +231,7 @@ pub fn write(snapshot: &Snapshot, out: impl std::io::Write) -> Result<(), std::i
             &guard(record.owner.as_deref().unwrap_or("")),
             &guard(record.notes.as_deref().unwrap_or("")),
             &guard(&record.evidence.join("; ")),
+            &guard(record.vendor.as_deref().unwrap_or("")),
         ])?;
     }
     writer.flush()?;
@@ -251,11 +263,13 @@ fn unguard(text: &str) -> &str {
 }
 
 /// The changes that merge an imported matrix into the register: a [`Change::Put`] for every
-/// row. What a row leaves empty (owner, notes, evidence links) keeps the value of the record
-/// it replaces, because a provider's matrix never has them: they are what the organisation
-/// added (who answers for the control, its attestation copy, its runbook), and re-importing
-/// the provider's next version must not wipe them. Controls the file does not list are left
-/// alone; a matrix import never deletes.
+/// row. What a row leaves empty (owner, notes, evidence links, vendor) keeps the value of the
+/// record it replaces, because a provider's matrix never has them: they are what the
+/// organisation added (who answers for the control, its attestation copy, its runbook, which
+/// vendor in its register the provider is), and re-importing the provider's next version must
+/// not wipe them. The vendor is kept only while the row still leaves work to a provider: a
+/// control the new file makes the customer's is no longer carried by one. Controls the file
+/// does not list are left alone; a matrix import never deletes.
 pub fn changes(current: &Snapshot, rows: Vec<ResponsibilityRecord>) -> Vec<Change> {
     rows.into_iter()
         .map(|mut row| {
@@ -269,6 +283,9 @@ pub fn changes(current: &Snapshot, rows: Vec<ResponsibilityRecord>) -> Vec<Chang
                 }
                 if row.evidence.is_empty() {
                     row.evidence.clone_from(&stored.evidence);
+                }
+                if row.vendor.is_none() && row.responsibility.involves_provider() {
+                    row.vendor.clone_from(&stored.vendor);
                 }
             }
             Change::Put(AnyRecord::Responsibility(row))

@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::{Document, Record, add_months, id_problems, require_text};
+use super::{Document, Record, add_months, id_problems, require_document, require_text};
 use crate::Kind;
 
 /// How long an attestation stands before it must be made again.
@@ -49,6 +49,7 @@ impl Record for Attestation {
         let mut problems = id_problems("control", &self.control);
         require_text(&mut problems, "by", &self.by);
         require_text(&mut problems, "statement", &self.statement);
+        require_document(&mut problems, "evidence", self.evidence.as_ref());
         problems
     }
 }

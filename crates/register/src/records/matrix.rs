@@ -38,6 +38,11 @@ impl Responsibility {
     pub fn needs_owner(self) -> bool {
         matches!(self, Responsibility::Customer | Responsibility::Shared)
     }
+
+    /// Whether a provider does (part of) the work, and so a vendor carries it.
+    pub fn involves_provider(self) -> bool {
+        matches!(self, Responsibility::Provider | Responsibility::Shared)
+    }
 }
 
 impl std::str::FromStr for Responsibility {
@@ -72,6 +77,9 @@ pub struct ResponsibilityRecord {
     pub responsibility: Responsibility,
     /// The person or team in the organisation who answers for it.
     pub owner: Option<String>,
+    /// The vendor (its register id) that carries the control, for a provider or shared row:
+    /// what lets the control's inheritance be traced to a BAA and an assurance report.
+    pub vendor: Option<String>,
     pub notes: Option<String>,
     /// Links to the evidence: the provider's attestation, a runbook, a ledger entry.
     pub evidence: Vec<String>,
@@ -89,6 +97,8 @@ struct MatrixRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    vendor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     notes: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     evidence: Vec<String>,
@@ -101,6 +111,7 @@ impl From<MatrixRow> for ResponsibilityRecord {
             control: row.control,
             responsibility: row.responsibility,
             owner: row.owner,
+            vendor: row.vendor,
             notes: row.notes,
             evidence: row.evidence,
         }
@@ -113,6 +124,7 @@ impl From<ResponsibilityRecord> for MatrixRow {
             control: record.control,
             responsibility: record.responsibility,
             owner: record.owner,
+            vendor: record.vendor,
             notes: record.notes,
             evidence: record.evidence,
         }
@@ -124,11 +136,18 @@ impl ResponsibilityRecord {
         self.control
     }
 
+    /// Whether a provider carries the control, alone or shared, but the row names no vendor:
+    /// then nothing ties the control to a BAA or an assurance report.
+    pub fn lacks_vendor(&self) -> bool {
+        self.responsibility.involves_provider() && self.vendor.is_none()
+    }
+
     pub fn new(control: ControlId, responsibility: Responsibility) -> ResponsibilityRecord {
         MatrixRow {
             control,
             responsibility,
             owner: None,
+            vendor: None,
             notes: None,
             evidence: Vec::new(),
         }
@@ -148,6 +167,25 @@ impl Record for ResponsibilityRecord {
         if self.owner.as_deref().is_some_and(|o| o.trim().is_empty()) {
             problems.push("`owner` is empty; leave it out or name a person or team".into());
         }
+        match self.vendor.as_deref() {
+            Some(vendor) if vendor.trim().is_empty() => problems
+                .push("`vendor` is empty; leave it out or give the id of the vendor that carries the control".into()),
+            Some(vendor) if !self.responsibility.involves_provider() => problems.push(format!(
+                "it names vendor {vendor:?} but is marked {}; only a provider or shared control \
+                 is carried by a vendor, so remove the vendor (`--unset vendor`) or mark the \
+                 control provider or shared",
+                self.responsibility.as_str()
+            )),
+            _ => {}
+        }
         problems
+    }
+
+    fn references(&self) -> Vec<(Kind, &str)> {
+        self.vendor
+            .iter()
+            .filter(|vendor| !vendor.trim().is_empty())
+            .map(|vendor| (Kind::Vendor, vendor.as_str()))
+            .collect()
     }
 }

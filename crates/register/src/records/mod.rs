@@ -2,6 +2,7 @@
 //! id, its own validation, and the other records it names.
 
 mod access;
+mod assurance;
 mod attestation;
 mod backups;
 mod matrix;
@@ -13,10 +14,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use access::{Decision, Grant, Review, ReviewDecision, Revocation};
+pub use assurance::{ASSURANCE_VALID_MONTHS, AssuranceKind, AssuranceReport};
 pub use attestation::{ATTESTATION_VALID_MONTHS, Attestation};
 pub use backups::{RestoreResult, RestoreTest, Sla};
 pub use matrix::{Responsibility, ResponsibilityRecord};
-pub use vendors::{Baa, BaaStatus, Document, Vendor};
+pub use vendors::{Baa, BaaStatus, Document, PhiUse, Vendor};
 pub use workforce::{Acknowledgment, Completion, Course, Person, Policy};
 
 use crate::Kind;
@@ -92,6 +94,23 @@ pub(crate) fn is_sha256_hex(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A problem when a document's digest is not a SHA-256 in lowercase hex: phiguard records the
+/// digest itself, so a bad one was typed or edited into a file by hand.
+pub(crate) fn require_document(
+    problems: &mut Vec<String>,
+    field: &str,
+    document: Option<&Document>,
+) {
+    if let Some(document) = document
+        && !is_sha256_hex(&document.sha256)
+    {
+        problems.push(format!(
+            "`{field}.sha256` {:?} is not 64 lowercase hex digits",
+            document.sha256
+        ));
+    }
 }
 
 /// The date `months` calendar months after `date` (the 31st becomes the month's last day).

@@ -3,8 +3,60 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::{Record, id_problems, is_sha256_hex, require_order, require_text};
+use super::{Record, id_problems, require_document, require_order, require_text};
 use crate::Kind;
+
+/// What a vendor does with PHI, in the words of the definition of a business associate
+/// (45 CFR 160.103): any one of them makes it one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhiUse {
+    Creates,
+    Receives,
+    Maintains,
+    Transmits,
+}
+
+impl PhiUse {
+    pub const ALL: [PhiUse; 4] = [
+        PhiUse::Creates,
+        PhiUse::Receives,
+        PhiUse::Maintains,
+        PhiUse::Transmits,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhiUse::Creates => "creates",
+            PhiUse::Receives => "receives",
+            PhiUse::Maintains => "maintains",
+            PhiUse::Transmits => "transmits",
+        }
+    }
+}
+
+impl std::str::FromStr for PhiUse {
+    type Err = String;
+
+    /// Accepts the verb in any form people write it: `maintain`, `maintains`, `Stores`.
+    fn from_str(text: &str) -> Result<PhiUse, String> {
+        let folded = text.trim().to_ascii_lowercase();
+        let found = match folded.as_str() {
+            "create" | "creates" | "creating" => Some(PhiUse::Creates),
+            "receive" | "receives" | "receiving" => Some(PhiUse::Receives),
+            "maintain" | "maintains" | "maintaining" | "store" | "stores" | "storing" => {
+                Some(PhiUse::Maintains)
+            }
+            "transmit" | "transmits" | "transmitting" => Some(PhiUse::Transmits),
+            _ => None,
+        };
+        found.ok_or_else(|| {
+            format!(
+                "{text:?} is not something a vendor does with PHI; use creates, receives, maintains or transmits"
+            )
+        })
+    }
+}
 
 /// A company that provides a service to the organisation, and whether it touches PHI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,8 +68,16 @@ pub struct Vendor {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
     /// Whether it creates, receives, maintains or transmits PHI: then it is a business
-    /// associate and needs a BAA.
+    /// associate and needs a BAA, even when it only holds the PHI encrypted.
     pub touches_phi: bool,
+    /// What it does with PHI, when recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phi_uses: Vec<PhiUse>,
+    /// It holds PHI only encrypted and never has the key. HHS's guidance on cloud computing is
+    /// plain that such a provider still maintains PHI and is still a business associate; the
+    /// flag is recorded so that nobody mistakes it for a reason to go without a BAA.
+    #[serde(default)]
+    pub phi_encrypted_only: bool,
     /// The organisation's systems it serves or holds data of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub systems: Vec<String>,
@@ -37,7 +97,36 @@ impl Record for Vendor {
     fn problems(&self) -> Vec<String> {
         let mut problems = id_problems("vendor", &self.id);
         require_text(&mut problems, "name", &self.name);
+        if !self.touches_phi && (!self.phi_uses.is_empty() || self.phi_encrypted_only) {
+            problems.push(format!(
+                "it is recorded as not touching PHI, yet it {}. A vendor that creates, receives, \
+                 maintains or transmits PHI, even only encrypted and without the key, is a \
+                 business associate and needs a BAA (45 CFR 160.103, 164.308(b)). Set \
+                 `--touches-phi true` (`touches_phi: true` in a file) and record its BAA; only \
+                 if it truly handles no PHI, clear what it does with it instead \
+                 (`--unset phi-use --encrypted-only false`)",
+                self.what_it_does()
+            ));
+        }
         problems
+    }
+}
+
+impl Vendor {
+    /// What it does with PHI, for a sentence: "maintains and transmits PHI, only encrypted and
+    /// without the key".
+    pub fn what_it_does(&self) -> String {
+        let uses: Vec<&str> = self.phi_uses.iter().map(|u| u.as_str()).collect();
+        let verbs = match uses.as_slice() {
+            [] => "holds".to_owned(),
+            [one] => (*one).to_owned(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        if self.phi_encrypted_only {
+            format!("{verbs} PHI, only encrypted and without the key")
+        } else {
+            format!("{verbs} PHI")
+        }
     }
 }
 
@@ -117,6 +206,11 @@ pub struct Baa {
     /// Whether the vendor must bind its subcontractors to the same terms (164.502(e)(1)(ii)).
     #[serde(default)]
     pub subcontractor_flow_down: bool,
+    /// Whether it requires the vendor to report to the organisation any security incident it
+    /// becomes aware of, including breaches of unsecured PHI as 164.410 requires
+    /// (164.314(a)(2)(i)(C)).
+    #[serde(default)]
+    pub security_incident_reporting: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Document>,
 }
@@ -155,14 +249,7 @@ impl Record for Baa {
             ("effective", self.effective),
             ("expires", self.expires),
         );
-        if let Some(document) = &self.document
-            && !is_sha256_hex(&document.sha256)
-        {
-            problems.push(format!(
-                "the document's sha256 {:?} is not 64 lowercase hex digits",
-                document.sha256
-            ));
-        }
+        require_document(&mut problems, "document", self.document.as_ref());
         problems
     }
 
