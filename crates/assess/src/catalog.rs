@@ -3,8 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use phiguard_core::{CheckId, ControlId};
+use phiguard_core::{CheckId, ControlId, OrganizationRole};
 use phiguard_register::Kind;
+use phiguard_register::records::{Responsibility, ResponsibilityRecord};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
 
@@ -162,6 +163,36 @@ pub struct Control {
     /// Only in the `proposed-2025` profile.
     #[serde(default)]
     pub proposed: bool,
+    /// Whether a cloud provider can carry it for the organisation. `false` for the duties the
+    /// regulation leaves with the organisation whatever its contracts say (risk analysis,
+    /// workforce, training, incidents, contingency planning of its own data, evaluation,
+    /// business associate contracts, policies, breach notification): a responsibility matrix
+    /// that hands one to the provider never meets it.
+    #[serde(default = "delegable_by_default", skip_serializing_if = "is_true")]
+    pub delegable: bool,
+    /// Who owes it, for an obligation owed by one kind of organisation only (the breach
+    /// notices of a covered entity, 164.404–164.408; a business associate's notice, 164.410);
+    /// empty when every organisation owes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owed_by: Vec<OrganizationRole>,
+}
+
+fn delegable_by_default() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+impl Control {
+    /// Whether an organisation in `role` owes this control; with no role stated, it does.
+    pub fn is_owed_by(&self, role: Option<OrganizationRole>) -> bool {
+        match role {
+            None => true,
+            Some(role) => self.owed_by.is_empty() || self.owed_by.iter().any(|p| role.owes(*p)),
+        }
+    }
 }
 
 /// The whole catalog.
@@ -240,6 +271,30 @@ impl Catalog {
     /// The control with this id.
     pub fn get(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|control| control.id == id)
+    }
+
+    /// What is wrong with matrix rows that hand the provider a duty it can never carry, one
+    /// sentence per row naming it: a provider's spreadsheet is imported as it is, and the
+    /// user is told which rows to correct.
+    pub fn undelegable_rows<'a>(
+        &self,
+        rows: impl IntoIterator<Item = &'a ResponsibilityRecord>,
+    ) -> Vec<String> {
+        rows.into_iter()
+            .filter(|row| row.responsibility == Responsibility::Provider)
+            .filter_map(|row| {
+                let control = self.get(&row.control().to_string())?;
+                (!control.delegable).then(|| {
+                    format!(
+                        "{} ({}) stays with you whatever the provider carries: the row marks it \
+                         `provider`, so it counts as not met until it is `customer` or \
+                         `shared` with an owner (`phiguard register responsibility update \
+                         '{}' --responsibility customer --owner NAME`)",
+                        control.cite, control.name, control.id
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The controls `profile` measures, in catalog order: `hipaa` leaves out the proposed
@@ -345,6 +400,12 @@ fn validate(entries: &[Entry<'_>]) -> Result<(), CatalogError> {
             ))
         })?;
         let parent_control = &parent.control;
+        if !parent_control.delegable && control.delegable {
+            return Err(entry.error(format_args!(
+                "its standard {parent_id:?} cannot be delegated, so neither can it: add \
+                 `delegable: false`"
+            )));
+        }
         if parent_control.kind != ControlKind::Standard {
             return Err(entry.error(format_args!(
                 "its parent {parent_id:?} is not a standard (kind {:?})",
@@ -478,6 +539,14 @@ fn validate_one(entry: &Entry<'_>) -> Result<(), CatalogError> {
     }
     if let Some(duplicate) = first_duplicate(control.checks.iter().map(CheckId::as_str)) {
         return Err(entry.error(format_args!("check {duplicate} is named twice")));
+    }
+    if control.owed_by.contains(&OrganizationRole::Both) {
+        return Err(entry.error(
+            "`owed_by` lists covered_entity or business_associate; leave it out when both owe it",
+        ));
+    }
+    if let Some(duplicate) = first_duplicate(control.owed_by.iter().map(|role| role.as_str())) {
+        return Err(entry.error(format_args!("{duplicate} is named twice in `owed_by`")));
     }
     if let Some(duplicate) = first_duplicate(control.records.iter().map(String::as_str)) {
         return Err(entry.error(format_args!("record kind {duplicate} is named twice")));

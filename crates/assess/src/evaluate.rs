@@ -1,20 +1,26 @@
 //! From evidence to a status per control.
 //!
 //! A control's own evidence decides first: the findings of the checks the catalog maps to it.
-//! Machine evidence outranks a statement, so a failing check is not hidden by an attestation.
-//! Where no check speaks, a current attestation (for controls no machine can check) or the
-//! responsibility matrix (a control the provider carries, or one that does not apply) decides.
-//! A standard with implementation specifications is met through them. Nothing known is
-//! `unknown`, never `met`: an empty installation must not look compliant.
+//! Machine evidence outranks a statement, so a failing check is not hidden by an attestation,
+//! and a statement never stands in for a check that did not run: the part of a control such a
+//! check covers stays unknown. Where no check speaks, a current attestation (for controls no
+//! machine can check) or the responsibility matrix decides: a control the provider carries is
+//! met by inheritance only when the row names a vendor of the register that has a BAA in force
+//! and a current assurance report, and a duty the regulation leaves with the organisation is
+//! never carried by a provider. A standard with implementation specifications is met through
+//! them. Nothing known is `unknown`, never `met`: an empty installation must not look
+//! compliant.
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use phiguard_core::{EvidenceRef, Finding, Status};
+use phiguard_core::{EvidenceRef, Finding, OrganizationRole, Status};
 use phiguard_register::records::{Responsibility, ResponsibilityRecord};
+use phiguard_register::{Snapshot, Stored};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Control, ControlKind, Family, Profile, Requirement};
+use crate::sources;
 
 /// Where a control stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -47,13 +53,6 @@ impl ControlStatus {
     }
 }
 
-/// A control's attestation, with the ledger entry that records it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Attestation {
-    pub record: phiguard_register::records::Attestation,
-    pub evidence: Option<EvidenceRef>,
-}
-
 /// The signed checkpoint an assessment was computed at: an auditor verifies the evidence it
 /// cites with `phiguard ledger verify` and `ledger prove`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,14 +70,17 @@ pub struct LedgerCheckpoint {
 pub struct Inputs {
     /// Findings of every check that ran (host, register, FIM, ledger).
     pub findings: Vec<Finding>,
-    /// Current and past attestations, by control id.
-    pub attestations: BTreeMap<String, Attestation>,
-    /// The responsibility matrix, by control citation.
-    pub matrix: Vec<ResponsibilityRecord>,
+    /// Checks that did not run, by id, with why ("host checks skipped (--skip host)", "no
+    /// ePHI paths are configured…"): the parts of controls they cover stay unknown.
+    pub not_run: BTreeMap<String, String>,
+    /// The register as judged: attestations, the responsibility matrix, and the vendors,
+    /// BAAs and assurance reports an inherited control rests on.
+    pub register: Snapshot,
+    /// The organisation's role, which decides the breach obligations it owes; `None` when
+    /// not stated, and then every obligation is assessed.
+    pub role: Option<OrganizationRole>,
     /// Sources that could not run, with why (no FIM baseline, host checks skipped…).
     pub notes: Vec<String>,
-    /// How many records of each register kind (`policy`, `baa`, …) are kept.
-    pub record_counts: BTreeMap<String, usize>,
 }
 
 /// How many findings of one status a check produced for a control.
@@ -166,6 +168,11 @@ pub struct Assessment {
     pub assessed_at: jiff::Timestamp,
     pub today: Date,
     pub phiguard_version: String,
+    /// The organisation's role under HIPAA, from phiguard.toml; `None` when not stated.
+    pub role: Option<OrganizationRole>,
+    /// What the assessment covers, as the organisation states it (for a hybrid entity, its
+    /// designated health care components).
+    pub scope: Option<String>,
     pub summary: Tally,
     /// Counts per safeguard family, in family order.
     pub families: Vec<(Family, Tally)>,
@@ -180,6 +187,20 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    /// Who was assessed, in a phrase: "a covered entity", or that the role is not stated.
+    pub fn organization(&self) -> String {
+        let role = match self.role {
+            Some(role) => format!("a {}", role.title()),
+            None => "role not stated ([organization] role in phiguard.toml), so every \
+                     obligation is assessed"
+                .to_owned(),
+        };
+        match &self.scope {
+            Some(scope) => format!("{role}; scope: {scope}"),
+            None => role,
+        }
+    }
+
     /// The controls that are not met or partial, worst first (required before addressable,
     /// then by the severity of their worst finding).
     pub fn failures(&self) -> Vec<&ControlResult> {
@@ -214,16 +235,13 @@ pub fn evaluate(
             .or_default()
             .push(finding);
     }
-    let matrix: BTreeMap<String, &ResponsibilityRecord> = inputs
+    let matrix: BTreeMap<String, &Stored<ResponsibilityRecord>> = inputs
+        .register
         .matrix
-        .iter()
-        .map(|row| (row.control().to_string(), row))
+        .values()
+        .map(|row| (row.record.control().to_string(), row))
         .collect();
-    let controls: Vec<&Control> = catalog
-        .controls
-        .iter()
-        .filter(|c| profile == Profile::Proposed2025 || !c.proposed)
-        .collect();
+    let controls: Vec<&Control> = catalog.controls_of(profile).collect();
     // A standard the matrix marks not applicable takes its specifications with it (a clinic
     // is no group health plan, whatever 164.314(b)(2) says).
     let not_applicable: Vec<&str> = controls
@@ -232,7 +250,7 @@ pub fn evaluate(
             c.citation.is_some_and(|citation| {
                 matrix
                     .get(&citation.to_string())
-                    .is_some_and(|row| row.responsibility == Responsibility::NotApplicable)
+                    .is_some_and(|row| row.record.responsibility == Responsibility::NotApplicable)
             })
         })
         .map(|c| c.id.as_str())
@@ -269,13 +287,14 @@ fn own_result(
     control: &Control,
     parent_not_applicable: bool,
     by_check: &BTreeMap<&str, Vec<&Finding>>,
-    matrix: &BTreeMap<String, &ResponsibilityRecord>,
+    matrix: &BTreeMap<String, &Stored<ResponsibilityRecord>>,
     inputs: &Inputs,
     today: Date,
 ) -> ControlResult {
     let row = control
         .citation
         .and_then(|citation| matrix.get(&citation.to_string()).copied());
+    let responsibility = row.map(|r| r.record.responsibility);
     let mut result = ControlResult {
         id: control.id.clone(),
         cite: control.cite.clone(),
@@ -287,8 +306,8 @@ fn own_result(
         summary: control.summary.clone(),
         status: ControlStatus::Unknown,
         basis: String::new(),
-        owner: row.and_then(|r| r.owner.clone()),
-        responsibility: row.map(|r| r.responsibility),
+        owner: row.and_then(|r| r.record.owner.clone()),
+        responsibility,
         checks: Vec::new(),
         attention: Vec::new(),
         evidence: Vec::new(),
@@ -297,12 +316,25 @@ fn own_result(
             .records
             .iter()
             .map(|kind| {
-                let count = inputs.record_counts.get(kind).copied().unwrap_or(0);
+                let count = kind
+                    .parse::<phiguard_register::Kind>()
+                    .map_or(0, |kind| inputs.register.count(kind));
                 (kind.clone(), count)
             })
             .collect(),
     };
-    if row.is_some_and(|r| r.responsibility == Responsibility::NotApplicable) {
+    if !control.is_owed_by(inputs.role) {
+        let owed_by: Vec<&str> = control.owed_by.iter().map(|r| r.title()).collect();
+        result.status = ControlStatus::NotApplicable;
+        result.basis = format!(
+            "only a {} owes it, and the organisation is a {} ([organization] role in \
+             phiguard.toml)",
+            owed_by.join(" or a "),
+            inputs.role.map_or("", OrganizationRole::title)
+        );
+        return result;
+    }
+    if responsibility == Some(Responsibility::NotApplicable) {
         result.status = ControlStatus::NotApplicable;
         result.basis = "the responsibility matrix marks it not applicable".into();
         return result;
@@ -312,14 +344,39 @@ fn own_result(
         result.basis = "the responsibility matrix marks its standard not applicable".into();
         return result;
     }
+
+    let mut own_findings: Vec<(String, Vec<&Finding>)> = control
+        .checks
+        .iter()
+        .map(|check| {
+            let findings = by_check.get(check.as_str()).cloned().unwrap_or_default();
+            (check.to_string(), findings)
+        })
+        .collect();
+    // A duty the regulation leaves with the organisation, handed to the provider by the
+    // matrix: a failing finding of its own until someone corrects the row.
+    let delegation = row
+        .filter(|r| r.record.responsibility == Responsibility::Provider && !control.delegable)
+        .map(|row| sources::delegation_finding(control, row));
+    if let Some(finding) = &delegation {
+        own_findings.push((sources::MATRIX_DELEGATION.to_owned(), vec![finding]));
+    }
+
     let (mut pass, mut fail, mut warn) = (0, 0, 0);
-    for check in &control.checks {
-        let findings = by_check.get(check.as_str()).map_or(&[][..], Vec::as_slice);
+    // The checks that said nothing, with why: the parts of the control they cover are unknown.
+    let mut silent: Vec<(String, String)> = Vec::new();
+    for (check, findings) in &own_findings {
         if findings.is_empty() {
+            let why = inputs
+                .not_run
+                .get(check)
+                .cloned()
+                .unwrap_or_else(|| "it did not run".to_owned());
+            silent.push((check.clone(), why));
             continue;
         }
         let mut tally = CheckTally {
-            check: check.to_string(),
+            check: check.clone(),
             pass: 0,
             fail: 0,
             warn: 0,
@@ -353,11 +410,26 @@ fn own_result(
         warn += tally.warn;
         result.checks.push(tally);
     }
-    let attestation = inputs.attestations.get(&control.id);
+    for (check, why) in &silent {
+        let step = format!("{check} did not run: {why}.");
+        if !result.remediation.contains(&step) {
+            result.remediation.push(step);
+        }
+    }
+    let unseen = (!silent.is_empty()).then(|| {
+        let names: Vec<&str> = silent.iter().map(|(check, _)| check.as_str()).collect();
+        format!(
+            "; {} did not run, so what it covers is unknown",
+            names.join(", ")
+        )
+    });
+    let unseen = unseen.as_deref().unwrap_or("");
+
+    let attestation = inputs.register.attestations.get(&control.id);
     if let Some(evidence) = attestation.and_then(|a| a.evidence) {
         result.evidence.push(evidence);
     }
-    let judged = pass + fail + warn;
+    let current_attestation = attestation.filter(|a| a.record.is_valid_on(today));
     (result.status, result.basis) = if fail > 0 {
         let status = if pass > 0 {
             ControlStatus::Partial
@@ -366,17 +438,23 @@ fn own_result(
         };
         (
             status,
-            format!("{fail} failing and {pass} passing findings from its checks"),
+            format!("{fail} failing and {pass} passing findings from its checks{unseen}"),
         )
     } else if warn > 0 {
         (
             ControlStatus::Partial,
-            format!("{warn} warnings and {pass} passing findings from its checks"),
+            format!("{warn} warnings and {pass} passing findings from its checks{unseen}"),
         )
-    } else if judged > 0 && control.attestation {
+    } else if pass > 0 && !silent.is_empty() {
+        // An attestation never stands in for a machine check that did not run.
+        (
+            ControlStatus::Partial,
+            format!("{pass} passing findings from its checks{unseen}"),
+        )
+    } else if pass > 0 && control.attestation {
         // The checks cover only part of the control (the catalog marks the rest for a
         // person to attest): met once both speak.
-        match attestation.filter(|a| a.record.is_valid_on(today)) {
+        match current_attestation {
             Some(attestation) => (
                 ControlStatus::Met,
                 format!(
@@ -398,10 +476,15 @@ fn own_result(
                 )
             }
         }
-    } else if judged > 0 {
+    } else if pass > 0 {
         (
             ControlStatus::Met,
             format!("{pass} passing findings from its checks"),
+        )
+    } else if !silent.is_empty() {
+        (
+            ControlStatus::Unknown,
+            format!("no finding to judge it by{unseen}"),
         )
     } else if let Some(attestation) = attestation {
         let record = &attestation.record;
@@ -430,11 +513,8 @@ fn own_result(
                 ),
             )
         }
-    } else if row.is_some_and(|r| r.responsibility == Responsibility::Provider) {
-        (
-            ControlStatus::Met,
-            "carried by the provider, per the responsibility matrix (keep its attestation as evidence)".into(),
-        )
+    } else if let Some(row) = row.filter(|r| r.record.responsibility == Responsibility::Provider) {
+        inherited(&mut result, row, &inputs.register, today)
     } else {
         if control.attestation {
             result.remediation.push(format!(
@@ -442,27 +522,56 @@ fn own_result(
                 control.id
             ));
         }
-        (ControlStatus::Unknown, unknown_basis(control, by_check))
+        (ControlStatus::Unknown, unknown_basis(control))
     };
     result.evidence.sort_by_key(|e| e.seq);
     result.evidence.dedup();
     result
 }
 
-/// Why nothing is known, so the user knows what would tell.
-fn unknown_basis(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -> String {
-    let ran_not_applicable = control
-        .checks
-        .iter()
-        .any(|check| by_check.contains_key(check.as_str()));
-    match (control.checks.is_empty(), control.attestation) {
-        (false, _) if ran_not_applicable => {
-            "its checks found nothing to judge in the control itself (their findings were not \
-             applicable, or only vouched for phiguard's own records)"
-                .into()
+/// A control the matrix says the provider carries: met only on the evidence of the whole
+/// chain (a vendor of the register, a BAA with it in force, a current assurance report), at
+/// most partial with a link missing, and the finding says which.
+fn inherited(
+    result: &mut ControlResult,
+    row: &Stored<ResponsibilityRecord>,
+    register: &Snapshot,
+    today: Date,
+) -> (ControlStatus, String) {
+    let chain = sources::inheritance(row, register, today);
+    result
+        .evidence
+        .extend(chain.finding.evidence.iter().copied());
+    result.checks.push(CheckTally {
+        check: sources::MATRIX_INHERITANCE.to_owned(),
+        pass: usize::from(chain.finding.status == Status::Pass),
+        fail: 0,
+        warn: usize::from(chain.finding.status == Status::Warn),
+        error: 0,
+        not_applicable: 0,
+    });
+    let status = match chain.links {
+        sources::Links::All => ControlStatus::Met,
+        sources::Links::Some => ControlStatus::Partial,
+        sources::Links::None => ControlStatus::Unknown,
+    };
+    let basis = chain.finding.message.clone();
+    if status != ControlStatus::Met {
+        if let Some(remediation) = &chain.finding.remediation {
+            result.remediation.push(remediation.clone());
         }
-        (false, true) => "its checks did not run and it has no attestation".into(),
-        (false, false) => "its checks did not run".into(),
+        result.attention.push(chain.finding);
+    }
+    (status, basis)
+}
+
+/// Why nothing is known when every check ran (or there are none), so the user knows what
+/// would tell.
+fn unknown_basis(control: &Control) -> String {
+    match (control.checks.is_empty(), control.attestation) {
+        (false, _) => "its checks found nothing to judge in the control itself (their findings \
+                       were not applicable, or only vouched for phiguard's own records)"
+            .into(),
         (true, true) => "no attestation is recorded".into(),
         (true, false) => "no evidence source covers it yet".into(),
     }

@@ -216,6 +216,7 @@ fn summary(assessment: &Assessment, out: &mut String) {
         out.push_str(&format!("<dt>{term}</dt><dd>{value}</dd>\n"));
     };
     fact(out, "Installation", &escape(&assessment.installation));
+    fact(out, "Organisation", &escape(&assessment.organization()));
     fact(
         out,
         "Assessed",

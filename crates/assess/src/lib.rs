@@ -19,6 +19,4 @@ pub mod sources;
 pub mod terminal;
 
 pub use catalog::{Catalog, CatalogError, Control, ControlKind, Family, Profile, Requirement};
-pub use evaluate::{
-    Assessment, Attestation, ControlResult, ControlStatus, Inputs, LedgerCheckpoint, evaluate,
-};
+pub use evaluate::{Assessment, ControlResult, ControlStatus, Inputs, LedgerCheckpoint, evaluate};

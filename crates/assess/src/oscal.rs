@@ -313,6 +313,9 @@ fn result_props(assessment: &Assessment) -> Vec<Value> {
         prop("phiguard-version", &assessment.phiguard_version),
         prop("assessed-on", &assessment.today.to_string()),
     ];
+    if let Some(role) = assessment.role {
+        props.push(prop("organization-role", role.as_str()));
+    }
     if let Some(evidence) = &assessment.evidence {
         props.push(prop("assessment-ledger-seq", &evidence.seq.to_string()));
         props.push(prop("assessment-leaf-hash", &evidence.leaf_hash_hex()));
@@ -329,12 +332,13 @@ fn result_props(assessment: &Assessment) -> Vec<Value> {
 fn result_description(assessment: &Assessment) -> String {
     let tally = &assessment.summary;
     let mut text = format!(
-        "phiguard {} assessed {} controls of the {} profile on {}: {} met, {} partial, {} not met, \
-         {} unknown, {} not applicable.",
+        "phiguard {} assessed {} controls of the {} profile on {} for {}: {} met, {} partial, \
+         {} not met, {} unknown, {} not applicable.",
         md_escape(&assessment.phiguard_version),
         tally.total(),
         assessment.profile.as_str(),
         assessment.today,
+        md_escape(&assessment.organization()),
         tally.met,
         tally.partial,
         tally.not_met,

@@ -11,10 +11,11 @@ const BAR_WIDTH: usize = 30;
 
 pub fn render(assessment: &Assessment) -> String {
     let mut text = format!(
-        "HIPAA assessment of {} ({} profile), {}\n\n",
+        "HIPAA assessment of {} ({} profile), {}\nOrganisation: {}\n\n",
         assessment.installation,
         assessment.profile.as_str(),
-        assessment.today
+        assessment.today,
+        assessment.organization()
     );
     let name_width = assessment
         .families

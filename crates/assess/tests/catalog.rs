@@ -8,8 +8,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use phiguard_assess::catalog::{FIM_INTEGRITY, LEDGER_INTEGRITY};
+use phiguard_assess::sources::{ASSESSMENT_CHECKS, FIM_EPHI};
 use phiguard_assess::{Catalog, Control, ControlKind, Family, Profile, Requirement};
-use phiguard_core::ControlId;
+use phiguard_core::{ControlId, OrganizationRole};
+use phiguard_register::records::{Responsibility, ResponsibilityRecord};
 
 fn builtin() -> Catalog {
     Catalog::builtin().expect("the built-in catalog loads")
@@ -355,7 +357,7 @@ fn every_named_check_and_record_kind_exists() {
         .iter()
         .chain(&register)
         .map(String::as_str)
-        .chain([FIM_INTEGRITY, LEDGER_INTEGRITY])
+        .chain(ASSESSMENT_CHECKS)
         .collect();
     let unknown: Vec<String> = catalog
         .check_ids()
@@ -376,7 +378,7 @@ fn every_named_check_and_record_kind_exists() {
             );
         }
     }
-    for extra in [FIM_INTEGRITY, LEDGER_INTEGRITY] {
+    for extra in [FIM_INTEGRITY, FIM_EPHI, LEDGER_INTEGRITY] {
         assert!(
             catalog.check_ids().iter().any(|id| id.as_str() == extra),
             "{extra} evidences no control"
@@ -462,10 +464,13 @@ fn key_mapping_decisions() {
             "164.314(a)(2)(i)"
         ]
     );
-    assert_eq!(
-        controls(FIM_INTEGRITY),
-        ["164.308(a)(1)(ii)(D)", "164.312(c)(1)", "164.312(c)(2)"]
-    );
+    // File integrity of system files is activity review; only the ePHI directories' baseline
+    // speaks to the integrity of ePHI.
+    assert_eq!(controls(FIM_INTEGRITY), ["164.308(a)(1)(ii)(D)"]);
+    assert_eq!(controls(FIM_EPHI), ["164.312(c)(1)", "164.312(c)(2)"]);
+    assert_eq!(controls("register.vendor.assurance"), ["164.308(b)(1)"]);
+    assert!(controls("register.sla.terms").contains(&"164.316(b)(2)(i)"));
+    assert!(controls("register.sla.incident_notice").contains(&"164.314(a)(2)(i)"));
     assert_eq!(
         controls(LEDGER_INTEGRITY),
         ["164.312(b)", "164.312(c)(1)", "164.316(b)(1)"]
@@ -475,6 +480,112 @@ fn key_mapping_decisions() {
     assert!(controls("host.logging.auditd").contains(&"164.312(b)"));
     assert!(controls("register.integrity").contains(&"164.316(b)(1)"));
     assert!(controls("host.access.ssh_mfa") == ["proposed-2025.mfa"]);
+}
+
+/// A check that covers part of a control leaves the rest to a person: the host checks see
+/// one machine, never the applications and cloud accounts.
+#[test]
+fn checks_that_see_only_this_host_leave_the_rest_to_an_attestation() {
+    let catalog = builtin();
+    for id in [
+        "164.312(a)(2)(i)",
+        "164.312(d)",
+        "164.312(b)",
+        "164.312(a)(2)(iv)",
+        "164.312(e)(2)(ii)",
+    ] {
+        let control = catalog.get(id).unwrap();
+        assert!(!control.checks.is_empty() && control.attestation, "{id}");
+        assert!(control.summary.contains("attested"), "{id}: say which part");
+    }
+}
+
+/// The duties no provider can carry, as the regulation leaves them with the organisation.
+#[test]
+fn duties_that_stay_with_the_organisation_are_marked_so() {
+    let catalog = builtin();
+    for id in [
+        "164.308(a)(1)(ii)(A)",
+        "164.308(a)(1)(ii)(B)",
+        "164.308(a)(1)(ii)(C)",
+        "164.308(a)(1)(ii)(D)",
+        "164.308(a)(2)",
+        "164.308(a)(3)(i)",
+        "164.308(a)(5)(i)",
+        "164.308(a)(6)(ii)",
+        "164.308(a)(7)(ii)(A)",
+        "164.308(a)(8)",
+        "164.308(b)(1)",
+        "164.314(a)(2)(i)",
+        "164.316(a)",
+        "164.316(b)(2)(i)",
+        "164.402",
+        "164.404(a)",
+        "164.410",
+        "164.414(b)",
+    ] {
+        assert!(!catalog.get(id).unwrap().delegable, "{id}");
+    }
+    // What a provider does run for its customers: its data centres, media, networks.
+    for id in [
+        "164.310(a)(2)(ii)",
+        "164.310(d)(2)(i)",
+        "164.312(a)(2)(iv)",
+        "164.312(e)(2)(ii)",
+    ] {
+        assert!(catalog.get(id).unwrap().delegable, "{id}");
+    }
+    // The whole breach rule stays with the organisation.
+    assert!(
+        catalog
+            .controls
+            .iter()
+            .filter(|c| c.family == Family::BreachNotification)
+            .all(|c| !c.delegable)
+    );
+}
+
+#[test]
+fn breach_obligations_name_who_owes_them() {
+    let catalog = builtin();
+    let owed = |id: &str| catalog.get(id).unwrap().owed_by.clone();
+    for id in [
+        "164.404(a)",
+        "164.404(b)",
+        "164.404(c)",
+        "164.404(d)",
+        "164.406",
+        "164.408(b)",
+        "164.408(c)",
+    ] {
+        assert_eq!(owed(id), [OrganizationRole::CoveredEntity], "{id}");
+    }
+    assert_eq!(owed("164.410"), [OrganizationRole::BusinessAssociate]);
+    for id in ["164.402", "164.412", "164.414(b)", "164.308(a)(1)(ii)(A)"] {
+        assert!(owed(id).is_empty(), "{id}: every organisation owes it");
+    }
+}
+
+#[test]
+fn matrix_rows_handing_undelegable_duties_to_the_provider_are_named() {
+    let catalog = builtin();
+    let row =
+        |id: &str, responsibility| ResponsibilityRecord::new(id.parse().unwrap(), responsibility);
+    let rows = [
+        row("164.308(a)(1)(ii)(A)", Responsibility::Provider),
+        row("164.310(a)(2)(ii)", Responsibility::Provider),
+        row("164.308(a)(8)", Responsibility::Shared),
+        row("164.316(a)", Responsibility::Provider),
+    ];
+    let warnings = catalog.undelegable_rows(&rows);
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(warnings[0].contains("164.308(a)(1)(ii)(A)") && warnings[0].contains("Risk analysis"));
+    assert!(warnings[1].contains("164.316(a)"));
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.contains("--responsibility customer"))
+    );
 }
 
 // ---- the loader's validation ----
@@ -726,11 +837,42 @@ fn inconsistent_kinds_families_and_records_are_rejected() {
             ),
             "check host.logging.auditd is named twice",
         ),
+        (
+            control(
+                "164.404(a)",
+                "citation: \"164.404(a)\"\nkind: obligation\nrequirement: required\n\
+                 family: breach-notification\nattestation: true\nowed_by: [both]",
+            ),
+            "leave it out when both owe it",
+        ),
+        (
+            control(
+                "164.404(a)",
+                "citation: \"164.404(a)\"\nkind: obligation\nrequirement: required\n\
+                 family: breach-notification\nattestation: true\n\
+                 owed_by: [covered_entity, covered_entity]",
+            ),
+            "covered_entity is named twice",
+        ),
     ];
     for (entry, reason) in cases {
         let message = rejected(&[("t.yaml", &format!("{BASE}{entry}"))]);
         assert_names(&message, &["catalog file t.yaml", "(line 20)", reason]);
     }
+    // A standard the provider cannot carry cannot have a specification it can.
+    let undelegable_standard = BASE.replace(
+        "summary: \"Let only authorised users in.\"",
+        "summary: \"Let only authorised users in.\"\n  delegable: false",
+    );
+    let message = rejected(&[("t.yaml", &undelegable_standard)]);
+    assert_names(
+        &message,
+        &[
+            "\"164.312(a)(2)(iii)\"",
+            "cannot be delegated",
+            "delegable: false",
+        ],
+    );
     let spec_made_required_standard =
         BASE.replace("requirement: standard", "requirement: required");
     let message = rejected(&[("t.yaml", &spec_made_required_standard)]);

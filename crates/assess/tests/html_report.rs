@@ -292,6 +292,8 @@ fn assessment(with_checkpoint: bool) -> Assessment {
         assessed_at: "2026-11-28T10:00:00Z".parse().unwrap(),
         today: date(2026, 11, 28),
         phiguard_version: "0.1.0".into(),
+        role: Some(phiguard_core::OrganizationRole::CoveredEntity),
+        scope: Some("EHR platform <in> the cloud".into()),
         summary,
         families,
         controls,
@@ -347,6 +349,11 @@ fn every_section_and_every_control_is_present() {
         .map(|id| page.find(&format!("<section id=\"{id}\"")).unwrap())
         .collect();
     assert!(positions.is_sorted(), "sections out of order");
+    // Who was assessed, with the scope escaped like any text the user writes.
+    assert!(
+        page.contains("<dd>a covered entity; scope: EHR platform &lt;in&gt; the cloud</dd>"),
+        "organisation missing"
+    );
 
     let controls_section = &page[page.find("<section id=\"controls\"").unwrap()
         ..page.find("<section id=\"remediation\"").unwrap()];

@@ -159,6 +159,8 @@ fn assessment() -> Assessment {
         assessed_at: "2026-03-02T14:05:06.5Z".parse().unwrap(),
         today: date(2026, 3, 2),
         phiguard_version: "0.1.0".into(),
+        role: Some(phiguard_core::OrganizationRole::CoveredEntity),
+        scope: Some("EHR platform <in> the cloud".into()),
         summary,
         families,
         controls,
@@ -548,6 +550,13 @@ fn the_ledger_checkpoint_is_named_for_the_auditor() {
     assert_eq!(props["assessment-ledger-seq"], "12");
     assert_eq!(props["installation"], "clinic_main");
     assert_eq!(props["profile"], "proposed-2025");
+    // Who was assessed: the role as a prop, the role and scope in the description.
+    assert_eq!(props["organization-role"], "covered_entity");
+    let description = result["description"].as_str().unwrap();
+    assert!(
+        description.contains("a covered entity; scope: EHR platform"),
+        "{description}"
+    );
 
     // The result links to the checkpoint resource, which holds the note byte for byte.
     let link = result["links"][0]["href"].as_str().unwrap();

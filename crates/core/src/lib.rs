@@ -22,6 +22,7 @@ mod control;
 mod evidence;
 mod finding;
 pub mod hex;
+mod role;
 mod severity;
 
 pub use check::{Check, CheckContext, CheckError, CheckMeta, FnCheck, Registry, RegistryError};
@@ -30,4 +31,5 @@ pub use control::{ControlId, ControlIdError, ControlIdErrorKind};
 pub use evidence::{Evidence, Source};
 pub use finding::{EvidenceRef, Finding, ParseStatusError, Status};
 pub use hex::HexError;
+pub use role::OrganizationRole;
 pub use severity::{ParseSeverityError, Severity};

@@ -6,12 +6,15 @@
 
 use std::path::{Path, PathBuf};
 
+use phiguard_core::OrganizationRole;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub installation: InstallationConfig,
+    #[serde(default)]
+    pub organization: OrganizationConfig,
     #[serde(default)]
     pub database: DatabaseConfig,
     #[serde(default)]
@@ -20,6 +23,18 @@ pub struct Config {
     pub host: HostConfig,
     #[serde(default)]
     pub register: RegisterConfig,
+}
+
+/// Who the organisation is under HIPAA: it decides which breach-notification obligations it
+/// owes, and every report states it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrganizationConfig {
+    /// `covered_entity`, `business_associate` or `both`; unset, every obligation is assessed.
+    pub role: Option<OrganizationRole>,
+    /// What the assessment covers, in a sentence: the systems, sites or (for a hybrid entity,
+    /// 164.103) the designated health care components.
+    pub scope: Option<String>,
 }
 
 /// Thresholds of the register checks (`phiguard register check`).
@@ -171,15 +186,50 @@ impl Config {
                 message: "installation.name is empty; give the installation a name.\n".into(),
             });
         }
+        if let Some(message) = config.relaxed_limit() {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                message,
+            });
+        }
         Ok(config)
     }
 
-    /// The configuration `init` writes: every key, commented, at its default.
-    pub fn commented_template(installation_name: &str) -> String {
+    /// The first regulatory limit this configuration relaxes, explained: a threshold that
+    /// comes from the regulation may be made stricter, never looser, or phiguard would pass
+    /// what the law fails.
+    fn relaxed_limit(&self) -> Option<String> {
+        REGULATORY_LIMITS.iter().find_map(|limit| {
+            let value = (limit.value)(self);
+            let relaxed = match limit.bound {
+                Bound::AtMost(most) => value > most,
+                Bound::AtLeast(least) => value < least,
+            };
+            relaxed.then(|| {
+                let (word, bound, stricter) = match limit.bound {
+                    Bound::AtMost(most) => ("more", most, "or less"),
+                    Bound::AtLeast(least) => ("less", least, "or more"),
+                };
+                format!(
+                    "{} = {value} is {word} than {} allows ({bound} {}): {}. A stricter value is \
+                     allowed; set it to {bound} {stricter}.\n",
+                    limit.key, limit.cite, limit.unit, limit.why
+                )
+            })
+        })
+    }
+
+    /// The configuration `init` writes: every key, commented, at its default; the
+    /// organisation's role set when it is known.
+    pub fn commented_template(installation_name: &str, role: Option<OrganizationRole>) -> String {
         let defaults = DatabaseConfig::default();
         let host = HostConfig::default();
         let register = RegisterConfig::default();
         let name = toml_string(installation_name);
+        let role = match role {
+            Some(role) => format!("role = {}", toml_string(role.as_str())),
+            None => "# role = \"covered_entity\"".to_owned(),
+        };
         format!(
             r#"# phiguard configuration. Every key is listed with its default and meaning.
 # Command-line flags and environment variables override what is set here.
@@ -188,6 +238,16 @@ impl Config {
 # A name for this installation. It identifies the installation in signed ledger
 # checkpoints and in reports, so choose one that stays stable (the host name by default).
 name = {name}
+
+[organization]
+# Your role under HIPAA: "covered_entity" (a health plan, clearinghouse or provider),
+# "business_associate" (you handle PHI for covered entities) or "both". It decides which
+# breach-notification obligations are yours (a business associate owes 45 CFR 164.410, a
+# covered entity 164.404-164.408), and every report states it. Unset, all are assessed.
+# A hybrid entity (164.103) is a covered entity: name its health care components in scope.
+{role}
+# What the assessment covers, in a sentence: systems, sites, health care components.
+# scope = "EHR platform in AWS us-east-1 and the clinic's office network"
 
 [database]
 # Where phiguard keeps its records.
@@ -234,7 +294,8 @@ other_update_days = {other_days}
 # Days before a BAA's expiry that it starts to warn.
 baa_expiry_warning_days = {baa_days}
 # Longest breach-notice window a BAA may give the vendor, in days. 45 CFR 164.410 allows a
-# business associate at most 60 days from discovery.
+# business associate at most 60 days from discovery: a lower value is stricter, a higher one
+# is refused.
 max_breach_notice_days = {notice_days}
 # Days before required training falls due that it starts to warn.
 training_due_warning_days = {training_days}
@@ -247,7 +308,8 @@ max_restore_hours = {restore_hours:?}
 # Lowest availability target a provider's SLA may promise, in percent; a lower one warns.
 min_availability_percent = {availability:?}
 # Years the records HIPAA requires must be kept, which a provider's SLA must retain backups
-# for (a year counted as 365.25 days). 45 CFR 164.316(b)(2)(i) requires 6 years.
+# for (a year counted as 365.25 days). 45 CFR 164.316(b)(2)(i) requires 6 years: a higher
+# value is stricter, a lower one is refused.
 record_retention_years = {retention_years}
 "#,
             busy = defaults.busy_timeout_ms,
@@ -266,6 +328,47 @@ record_retention_years = {retention_years}
     }
 }
 
+/// Which way a regulatory limit binds.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    AtMost(u64),
+    AtLeast(u64),
+}
+
+/// A setting whose bound the regulation fixes.
+struct RegulatoryLimit {
+    /// The key as written in phiguard.toml: `register.max_breach_notice_days`.
+    key: &'static str,
+    value: fn(&Config) -> u64,
+    bound: Bound,
+    unit: &'static str,
+    cite: &'static str,
+    why: &'static str,
+}
+
+/// Every setting the regulation bounds. A new setting that carries a regulatory number
+/// belongs here, with its citation.
+const REGULATORY_LIMITS: &[RegulatoryLimit] = &[
+    RegulatoryLimit {
+        key: "register.max_breach_notice_days",
+        value: |config| u64::from(config.register.max_breach_notice_days),
+        bound: Bound::AtMost(60),
+        unit: "days",
+        cite: "45 CFR 164.410(b)",
+        why: "a business associate must report a breach to the covered entity no later than 60 \
+              days after discovering it, so a BAA that allows longer breaks the rule",
+    },
+    RegulatoryLimit {
+        key: "register.record_retention_years",
+        value: |config| u64::from(config.register.record_retention_years),
+        bound: Bound::AtLeast(6),
+        unit: "years",
+        cite: "45 CFR 164.316(b)(2)(i)",
+        why: "the documentation the Security Rule requires must be kept 6 years from its \
+              creation or the date it was last in effect, whichever is later",
+    },
+];
+
 /// Quotes a string for TOML. Installation names and paths come from host names or the user,
 /// so quotes, backslashes and control characters must be escaped rather than trusted.
 pub fn toml_string(value: &str) -> String {
@@ -278,7 +381,8 @@ mod tests {
 
     #[test]
     fn template_parses_to_the_defaults() {
-        let config = Config::parse(&Config::commented_template("clinic"), Path::new("t")).unwrap();
+        let config =
+            Config::parse(&Config::commented_template("clinic", None), Path::new("t")).unwrap();
         assert_eq!(config.installation.name, "clinic");
         assert_eq!(config.database, DatabaseConfig::default());
         assert_eq!(config.host, HostConfig::default());
@@ -286,9 +390,67 @@ mod tests {
     }
 
     #[test]
+    fn template_writes_the_role_when_known() {
+        let text = Config::commented_template("clinic", Some(OrganizationRole::BusinessAssociate));
+        let config = Config::parse(&text, Path::new("t")).unwrap();
+        assert_eq!(
+            config.organization.role,
+            Some(OrganizationRole::BusinessAssociate)
+        );
+        let config = Config::parse(&Config::commented_template("c", None), Path::new("t")).unwrap();
+        assert_eq!(config.organization, OrganizationConfig::default());
+    }
+
+    #[test]
+    fn an_unknown_role_is_rejected_naming_the_choices() {
+        let text = "[installation]\nname = \"x\"\n[organization]\nrole = \"hospital\"\n";
+        let err = Config::parse(text, Path::new("t")).unwrap_err().to_string();
+        assert!(
+            err.contains("hospital") && err.contains("covered_entity"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_regulatory_limit_can_be_tightened_but_not_relaxed() {
+        let with = |days: u32| {
+            format!("[installation]\nname = \"x\"\n[register]\nmax_breach_notice_days = {days}\n")
+        };
+        let strict = Config::parse(&with(10), Path::new("t")).unwrap();
+        assert_eq!(strict.register.max_breach_notice_days, 10);
+        assert!(Config::parse(&with(60), Path::new("t")).is_ok());
+        let retention = |years: u32| {
+            format!("[installation]\nname = \"x\"\n[register]\nrecord_retention_years = {years}\n")
+        };
+        assert!(Config::parse(&retention(7), Path::new("t")).is_ok());
+        let err = Config::parse(&retention(5), Path::new("t"))
+            .unwrap_err()
+            .to_string();
+        for part in [
+            "record_retention_years = 5",
+            "164.316(b)(2)(i)",
+            "6 or more",
+        ] {
+            assert!(err.contains(part), "{part:?} missing from: {err}");
+        }
+        let err = Config::parse(&with(61), Path::new("/h/phiguard.toml"))
+            .unwrap_err()
+            .to_string();
+        for part in [
+            "/h/phiguard.toml",
+            "register.max_breach_notice_days = 61",
+            "45 CFR 164.410(b)",
+            "60 or less",
+        ] {
+            assert!(err.contains(part), "{part:?} missing from: {err}");
+        }
+    }
+
+    #[test]
     fn template_escapes_awkward_names() {
         let name = "a \"quoted\" \\ name";
-        let config = Config::parse(&Config::commented_template(name), Path::new("t")).unwrap();
+        let config =
+            Config::parse(&Config::commented_template(name, None), Path::new("t")).unwrap();
         assert_eq!(config.installation.name, name);
     }
 

@@ -121,8 +121,12 @@ pub struct Home {
 impl Home {
     /// Creates whatever is missing of the home (directory, configuration, keys directory)
     /// and opens it. Never overwrites an existing configuration, so running it twice is
-    /// harmless. `installation_name` is written into a new configuration only.
-    pub fn init(dir: &Path, installation_name: &str) -> Result<(Home, InitReport), HomeError> {
+    /// harmless. `installation_name` and `role` are written into a new configuration only.
+    pub fn init(
+        dir: &Path,
+        installation_name: &str,
+        role: Option<phiguard_core::OrganizationRole>,
+    ) -> Result<(Home, InitReport), HomeError> {
         let mut report = InitReport::default();
         match fs::symlink_metadata(dir) {
             Ok(_) => {}
@@ -136,7 +140,7 @@ impl Home {
 
         let config_path = dir.join(CONFIG_FILE);
         if !config_path.exists() {
-            let text = Config::commented_template(installation_name);
+            let text = Config::commented_template(installation_name, role);
             permissions::write_private_file_new(&config_path, text.as_bytes())
                 .map_err(io_error("write", &config_path))?;
             report.created_config = true;
@@ -228,7 +232,7 @@ mod tests {
     fn init_creates_a_private_home_and_is_idempotent() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("nested/home");
-        let (home, report) = Home::init(&dir, "clinic-a").unwrap();
+        let (home, report) = Home::init(&dir, "clinic-a", None).unwrap();
         assert!(report.created_dir && report.created_config && report.created_keys_dir);
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&home.config_path()), 0o600);
@@ -240,7 +244,7 @@ mod tests {
             .unwrap()
             .replace("name = \"clinic-a\"", "name = \"renamed\"");
         fs::write(home.config_path(), edited).unwrap();
-        let (home, report) = Home::init(&dir, "clinic-a").unwrap();
+        let (home, report) = Home::init(&dir, "clinic-a", None).unwrap();
         assert!(!report.created_anything());
         assert_eq!(home.config().installation.name, "renamed");
     }
@@ -249,7 +253,7 @@ mod tests {
     fn world_writable_home_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("home");
-        Home::init(&dir, "x").unwrap();
+        Home::init(&dir, "x", None).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         let err = Home::open(&dir).unwrap_err();
         let text = err.to_string();
@@ -262,7 +266,7 @@ mod tests {
     fn home_owned_by_another_user_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("home");
-        Home::init(&dir, "x").unwrap();
+        Home::init(&dir, "x", None).unwrap();
         // As root, hand the home to `nobody`; as anyone else, `/` is someone else's.
         let dir = if rustix::process::geteuid().is_root() {
             std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
@@ -289,7 +293,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let file = tmp.path().join("file");
         fs::write(&file, b"x").unwrap();
-        let err = Home::init(&file, "x").unwrap_err();
+        let err = Home::init(&file, "x", None).unwrap_err();
         assert!(matches!(err, HomeError::NotADirectory { .. }), "{err}");
     }
 
@@ -297,7 +301,7 @@ mod tests {
     fn missing_config_is_an_error_naming_the_file() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("home");
-        Home::init(&dir, "x").unwrap();
+        Home::init(&dir, "x", None).unwrap();
         fs::remove_file(dir.join(CONFIG_FILE)).unwrap();
         let err = Home::open(&dir).unwrap_err();
         assert!(err.to_string().contains("phiguard.toml"), "{err}");
@@ -306,7 +310,7 @@ mod tests {
     #[test]
     fn key_files_are_private_and_never_replaced() {
         let tmp = tempfile::tempdir().unwrap();
-        let (home, _) = Home::init(&tmp.path().join("h"), "x").unwrap();
+        let (home, _) = Home::init(&tmp.path().join("h"), "x", None).unwrap();
         let path = home.write_new_key_file("ledger.key", b"secret").unwrap();
         assert_eq!(mode(&path), 0o600);
         let err = home.write_new_key_file("ledger.key", b"other").unwrap_err();
@@ -317,7 +321,7 @@ mod tests {
     #[test]
     fn database_file_is_created_private() {
         let tmp = tempfile::tempdir().unwrap();
-        let (home, _) = Home::init(&tmp.path().join("h"), "x").unwrap();
+        let (home, _) = Home::init(&tmp.path().join("h"), "x", None).unwrap();
         home.ensure_private_database_file().unwrap();
         assert_eq!(mode(&home.database_path()), 0o600);
         // Existing content is never touched.

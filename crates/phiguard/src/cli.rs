@@ -73,8 +73,10 @@ pub enum Command {
     #[command(
         after_help = "Creates the home (0700) with a commented phiguard.toml listing every \
                             setting, the database and a private keys/ directory. Running it \
-                            again changes nothing that exists.\n\nExamples:\n  phiguard init\n  \
-                            phiguard --home /var/lib/phiguard init --name clinic-prod"
+                            again changes nothing that exists. On a terminal it asks whether \
+                            the organisation is a covered entity, a business associate or \
+                            both, unless --role says so.\n\nExamples:\n  phiguard init\n  \
+                            phiguard --home /var/lib/phiguard init --name clinic-prod --role covered_entity"
     )]
     Init(InitArgs),
 
@@ -598,4 +600,8 @@ pub struct InitArgs {
     /// Name of this installation, used in signed checkpoints and reports [default: host name]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// The organisation's role under HIPAA: covered_entity, business_associate or both
+    /// [default: asked on a terminal, else left unset]
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<phiguard_core::OrganizationRole>,
 }

@@ -28,13 +28,22 @@ impl Installation {
     /// Resolves and opens the home, creating whatever is missing of it, then opens (and
     /// migrates) its database. `name` names a newly created installation.
     pub async fn open(global: &GlobalArgs, name: Option<&str>) -> anyhow::Result<Installation> {
+        Installation::create(global, name, None).await
+    }
+
+    /// As [`Installation::open`], with the organisation's role for a new configuration.
+    pub async fn create(
+        global: &GlobalArgs,
+        name: Option<&str>,
+        role: Option<phiguard_core::OrganizationRole>,
+    ) -> anyhow::Result<Installation> {
         let (dir, home_source) = phiguard_home::resolve(
             global.home.clone(),
             std::env::var_os(phiguard_home::HOME_ENV),
         );
         let dir = std::path::absolute(&dir).unwrap_or(dir);
         let name = name.map_or_else(host_name, str::to_owned);
-        let (home, created) = Home::init(&dir, &name)?;
+        let (home, created) = Home::init(&dir, &name, role)?;
         let url = database_url(global, &home)?;
         if url.sqlite_path() == Some(home.database_path().as_path()) {
             home.ensure_private_database_file()?;

@@ -21,6 +21,16 @@ impl Output {
         self.json
     }
 
+    /// Whether a person is there to answer a question: a terminal on stdin and stderr, and
+    /// neither `--json` nor `--quiet` (scripts never get asked).
+    pub fn is_interactive(&self) -> bool {
+        use std::io::IsTerminal;
+        !self.json
+            && !self.quiet
+            && std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
+    }
+
     /// Prints the command's result: `value` as JSON with `--json`, else the text `human`
     /// builds. Writing to a closed pipe (`phiguard status | head -1`) is not an error.
     pub fn result<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {

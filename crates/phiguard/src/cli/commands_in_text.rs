@@ -91,7 +91,13 @@ type MetaFn = (&'static str, fn() -> CheckMeta);
 /// function that describes each.
 const ASSESSMENT_CHECKS: &[MetaFn] = &[
     ("fim_meta", phiguard_assess::sources::fim_meta),
+    ("fim_ephi_meta", phiguard_assess::sources::fim_ephi_meta),
     ("ledger_meta", phiguard_assess::sources::ledger_meta),
+    ("delegation_meta", phiguard_assess::sources::delegation_meta),
+    (
+        "inheritance_meta",
+        phiguard_assess::sources::inheritance_meta,
+    ),
 ];
 
 /// More combinations of optional parts and alternatives than this in one line is a mistake in

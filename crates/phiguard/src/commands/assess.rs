@@ -7,9 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use phiguard_assess::evaluate::tally;
 use phiguard_assess::sources::{self, FimOutcome};
-use phiguard_assess::{
-    Assessment, Attestation, Catalog, ControlStatus, Inputs, LedgerCheckpoint, evaluate,
-};
+use phiguard_assess::{Assessment, Catalog, ControlStatus, Inputs, LedgerCheckpoint, evaluate};
 use phiguard_host::Area;
 use phiguard_register::Change;
 use serde::Serialize;
@@ -62,12 +60,18 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
     let catalog = Catalog::builtin().context("the built-in HIPAA catalog is damaged")?;
     let started_at = jiff::Timestamp::now();
     let day = today();
-    let mut inputs = Inputs::default();
+    let config = installation.home.config();
+    let mut inputs = Inputs {
+        role: config.organization.role,
+        ..Inputs::default()
+    };
 
     if args.skip.contains(&AssessSource::Host) {
-        inputs
-            .notes
-            .push("host checks skipped (--skip host)".into());
+        not_run(
+            &mut inputs,
+            host_check_ids()?,
+            "host checks skipped (--skip host)",
+        );
     } else {
         out.note("Checking this machine…");
         match host::run_checks(
@@ -80,9 +84,10 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         .await
         {
             Ok(run) => inputs.findings.extend(run.recorded.findings),
-            Err(error) => inputs
-                .notes
-                .push(format!("the host checks could not run: {error:#}")),
+            Err(error) => {
+                let why = format!("the host checks could not run: {error:#}");
+                not_run(&mut inputs, host_check_ids()?, &why);
+            }
         }
     }
 
@@ -90,10 +95,13 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
     let (_, register_run, snapshot) = session.run_checks().await?;
     inputs.findings.extend(register_run.findings);
 
+    let fim_checks = [sources::FIM_INTEGRITY, sources::FIM_EPHI];
     if args.skip.contains(&AssessSource::Fim) {
-        inputs
-            .notes
-            .push("file integrity skipped (--skip fim)".into());
+        not_run(
+            &mut inputs,
+            fim_checks,
+            "file integrity skipped (--skip fim)",
+        );
     } else {
         out.note("Comparing files with the FIM baseline…");
         let scan = FimScanArgs {
@@ -102,32 +110,42 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             algorithm: None,
         };
         match fim::run_check(installation, &scan, out).await {
-            Ok(Some(check)) => inputs.findings.push(sources::fim_finding(&FimOutcome {
-                baseline: check.baseline.id,
-                baseline_taken: check.baseline.created_at,
-                rules: check.baseline.rules.clone(),
-                changed: check.report.summary.added
-                    + check.report.summary.removed
-                    + check.report.summary.changed,
-                explained: check.report.summary.explained,
-                unexplained: check.report.summary.unexplained,
-                evidence: check.evidence,
-            })),
-            Ok(None) => inputs.notes.push(
-                "no file integrity baseline yet: run `phiguard fim init` to cover 164.312(c)"
-                    .into(),
-            ),
-            Err(error) => inputs
-                .notes
-                .push(format!("the file integrity check could not run: {error:#}")),
+            Ok(Some(check)) => {
+                let outcome = fim_outcome(&check);
+                inputs.findings.push(sources::fim_finding(&outcome));
+                let ephi_paths: Vec<String> = config
+                    .fim
+                    .ephi_paths
+                    .iter()
+                    .map(|path| absolute(path))
+                    .collect();
+                match sources::fim_ephi_finding(&outcome, &ephi_paths) {
+                    Ok(finding) => inputs.findings.push(finding),
+                    Err(why) => not_run(&mut inputs, [sources::FIM_EPHI], &why),
+                }
+            }
+            Ok(None) => {
+                let why = if config.fim.ephi_paths.is_empty() {
+                    sources::EPHI_NOT_CONFIGURED
+                } else {
+                    "there is no file integrity baseline yet: take one with `phiguard fim init`"
+                };
+                not_run(&mut inputs, fim_checks, why);
+            }
+            Err(error) => {
+                let why = format!("the file integrity check could not run: {error:#}");
+                not_run(&mut inputs, fim_checks, &why);
+            }
         }
     }
 
     let signer = installation.ledger_signing_key()?;
     if args.skip.contains(&AssessSource::Ledger) {
-        inputs
-            .notes
-            .push("ledger verification skipped (--skip ledger)".into());
+        not_run(
+            &mut inputs,
+            [sources::LEDGER_INTEGRITY],
+            "ledger verification skipped (--skip ledger)",
+        );
     } else {
         out.note("Verifying the evidence ledger…");
         let verified = installation
@@ -140,29 +158,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             .findings
             .push(sources::ledger_finding(signer.name(), &verified));
     }
-
-    inputs.attestations = snapshot
-        .attestations
-        .values()
-        .map(|stored| {
-            (
-                stored.record.control.clone(),
-                Attestation {
-                    record: stored.record.clone(),
-                    evidence: stored.evidence,
-                },
-            )
-        })
-        .collect();
-    inputs.record_counts = phiguard_register::Kind::ALL
-        .iter()
-        .map(|kind| (kind.name().to_owned(), snapshot.count(*kind)))
-        .collect();
-    inputs.matrix = snapshot
-        .matrix
-        .values()
-        .map(|stored| stored.record.clone())
-        .collect();
+    inputs.register = std::sync::Arc::unwrap_or_clone(snapshot);
 
     let controls = evaluate(&catalog, args.profile, &inputs, day);
     let (summary, families) = tally(&controls);
@@ -172,6 +168,8 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         assessed_at: started_at,
         today: day,
         phiguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+        role: config.organization.role,
+        scope: config.organization.scope.clone(),
         summary,
         families,
         controls,
@@ -207,6 +205,60 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         note: checkpoint.note,
     });
     Ok(assessment)
+}
+
+/// Marks `checks` as not run, with why; the first reason for a check stands, and the reason
+/// is also a note of the whole assessment.
+fn not_run(inputs: &mut Inputs, checks: impl IntoIterator<Item: ToString>, why: &str) {
+    for check in checks {
+        inputs
+            .not_run
+            .entry(check.to_string())
+            .or_insert_with(|| why.to_owned());
+    }
+    if !inputs.notes.iter().any(|note| note == why) {
+        inputs.notes.push(why.to_owned());
+    }
+}
+
+/// The ids of every host check, for the parts of controls they leave unknown when they did
+/// not run.
+fn host_check_ids() -> anyhow::Result<Vec<String>> {
+    let registry = phiguard_host::registry(&phiguard_host::Settings::default())
+        .context("the built-in host checks are inconsistent")?;
+    Ok(registry.metas().map(|meta| meta.id.to_string()).collect())
+}
+
+/// A FIM comparison as the assessment judges it.
+fn fim_outcome(check: &fim::FimCheck) -> FimOutcome {
+    let summary = &check.report.summary;
+    FimOutcome {
+        baseline: check.baseline.id,
+        baseline_taken: check.baseline.created_at,
+        rules: check.baseline.rules.clone(),
+        roots: check
+            .rules
+            .rules
+            .iter()
+            .map(|rule| rule.root.display().to_string())
+            .collect(),
+        changed: summary.added + summary.removed + summary.changed,
+        explained: summary.explained,
+        unexplained: summary.unexplained,
+        unexplained_paths: check
+            .report
+            .changes
+            .iter()
+            .filter(|change| change.explained_by.is_none())
+            .map(|change| change.path.clone())
+            .collect(),
+        evidence: check.evidence,
+    }
+}
+
+/// A configured path as an absolute path, as FIM rules hold them.
+fn absolute(path: &str) -> String {
+    std::path::absolute(path).map_or_else(|_| path.to_owned(), |p| p.display().to_string())
 }
 
 /// Writes the reports asked for, then the scorecard (or the JSON) on stdout.

@@ -334,6 +334,8 @@ async fn check(
 /// A FIM check against the newest baseline, recorded in the ledger.
 pub struct FimCheck {
     pub baseline: phiguard_fim::BaselineInfo,
+    /// The rules the files were compared under (the baseline's).
+    pub rules: RuleSet,
     pub report: Report,
     /// The ledger entry recording its summary.
     pub evidence: phiguard_core::EvidenceRef,
@@ -382,6 +384,7 @@ pub async fn run_check(
         .await?;
     Ok(Some(FimCheck {
         baseline: info,
+        rules,
         report,
         evidence,
     }))

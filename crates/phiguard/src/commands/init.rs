@@ -16,6 +16,8 @@ struct InitResult {
     /// The encryption keyring (`phiguard keys list`).
     keyring: String,
     installation_name: String,
+    /// The organisation's role under HIPAA, when set.
+    role: Option<phiguard_core::OrganizationRole>,
     database: String,
     schema_version: i64,
     /// The key that verifies this installation's signed ledger checkpoints.
@@ -23,7 +25,12 @@ struct InitResult {
 }
 
 pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, args.name.as_deref()).await?;
+    let role = match args.role {
+        Some(role) => Some(role),
+        None if out.is_interactive() && !config_exists(global) => ask_role()?,
+        None => None,
+    };
+    let installation = Installation::create(global, args.name.as_deref(), role).await?;
     let home = &installation.home;
     // Keys for `seal`; a passphrase or PKCS#11 root is chosen with `keys init` beforehand.
     let created_keyring = super::keys::ensure_keyring(home)?.is_some();
@@ -36,6 +43,7 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
         config: home.config_path().display().to_string(),
         keys: home.keys_dir().display().to_string(),
         installation_name: home.config().installation.name.clone(),
+        role: home.config().organization.role,
         database: installation.database_path_or_url(),
         schema_version: installation.store.schema_version().await?,
         ledger_verifier_key: installation.ledger_signing_key()?.verifier().to_string(),
@@ -46,6 +54,19 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
             result.config
         ));
     }
+    if args.role.is_some() && !installation.created.created_config {
+        out.note(&format!(
+            "note: {} already exists, so --role was not applied; set role under [organization] there",
+            result.config
+        ));
+    }
+    if home.config().organization.role.is_none() {
+        out.note(&format!(
+            "note: the organisation's role is not set, so every breach-notification obligation \
+             is assessed; set role under [organization] in {}",
+            result.config
+        ));
+    }
     out.result(&result, || {
         let headline = if result.created {
             format!("Created phiguard home at {}", result.home)
@@ -53,8 +74,8 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
             format!("phiguard home at {} is already set up; nothing was changed", result.home)
         };
         format!(
-            "{headline}\n  installation  {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  keyring       {}\n  ledger key    {}",
-            result.installation_name, result.config, result.database, result.schema_version, result.keys, result.keyring, result.ledger_verifier_key
+            "{headline}\n  installation  {}\n  role          {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  keyring       {}\n  ledger key    {}",
+            result.installation_name, result.role.map_or("not set", |r| r.title()), result.config, result.database, result.schema_version, result.keys, result.keyring, result.ledger_verifier_key
         )
     });
     // Advice, not result: silent with --quiet and --json.
@@ -65,4 +86,35 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
     );
     installation.store.close().await;
     Ok(Outcome::Ok)
+}
+
+/// Whether the home already has a configuration, whose role `init` would not change.
+fn config_exists(global: &GlobalArgs) -> bool {
+    let (dir, _) = phiguard_home::resolve(
+        global.home.clone(),
+        std::env::var_os(phiguard_home::HOME_ENV),
+    );
+    dir.join(phiguard_home::CONFIG_FILE).exists()
+}
+
+/// Asks on the terminal which role the organisation has; an empty answer leaves it unset.
+fn ask_role() -> anyhow::Result<Option<phiguard_core::OrganizationRole>> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    loop {
+        eprint!(
+            "Is this organisation a covered entity (a health plan, clearinghouse or provider), \
+             a business associate (it handles PHI for covered entities), or both?\n\
+             [covered_entity / business_associate / both, empty to decide later]: "
+        );
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            return Ok(None);
+        }
+        match line.parse() {
+            Ok(role) => return Ok(Some(role)),
+            Err(problem) => eprintln!("{problem}"),
+        }
+    }
 }

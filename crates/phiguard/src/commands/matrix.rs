@@ -30,6 +30,7 @@ pub async fn run(
                 out.note(&note);
             }
             if *dry_run {
+                session.warn_of_undelegable(&changes)?;
                 let planned = phiguard_register::plan(&current, &changes)?.0;
                 out.result(&planned, || {
                     if planned.is_empty() {

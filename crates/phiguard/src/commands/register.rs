@@ -532,6 +532,7 @@ impl Session<'_> {
 
     /// Applies `changes` and reports each one with its ledger entry.
     pub async fn apply(&self, changes: &[Change], change: &ChangeArgs) -> anyhow::Result<Outcome> {
+        self.warn_of_undelegable(changes)?;
         let applied = self
             .register
             .apply(changes, &change_source(change), jiff::Timestamp::now())
@@ -605,6 +606,7 @@ impl Session<'_> {
         let imported = phiguard_register::exchange::yaml::read_dir(dir)?;
         let current = self.register.snapshot().await?;
         let changes = imported.changes(&current);
+        self.warn_of_undelegable(&changes)?;
         if dry_run {
             let planned = phiguard_register::plan(&current, &changes)
                 .map_err(|error| imported.locate(error))?
@@ -619,6 +621,24 @@ impl Session<'_> {
             .map_err(|error| imported.locate(error))?;
         self.out.result(&applied, || applied_text(&applied));
         Ok(Outcome::Ok)
+    }
+
+    /// Warns of every matrix row among `changes` that hands the provider a duty the regulation
+    /// leaves with the organisation. The row is still recorded (a provider's matrix is what it
+    /// is), and the assessment fails the control until someone corrects it.
+    pub fn warn_of_undelegable(&self, changes: &[Change]) -> anyhow::Result<()> {
+        let rows = changes.iter().filter_map(|change| match change {
+            Change::Create(AnyRecord::Responsibility(row))
+            | Change::Update(AnyRecord::Responsibility(row))
+            | Change::Put(AnyRecord::Responsibility(row)) => Some(row),
+            _ => None,
+        });
+        let catalog =
+            phiguard_assess::Catalog::builtin().context("the built-in HIPAA catalog is damaged")?;
+        for warning in catalog.undelegable_rows(rows) {
+            self.out.note(&format!("warning: {warning}"));
+        }
+        Ok(())
     }
 
     async fn check(&self) -> anyhow::Result<Outcome> {
