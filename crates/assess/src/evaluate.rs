@@ -108,6 +108,8 @@ pub struct ControlResult {
     pub status: ControlStatus,
     /// Why it has that status, in a sentence.
     pub basis: String,
+    /// Whether a provider can carry it for the organisation (the catalog's `delegable`).
+    pub delegable: bool,
     /// Who answers for it, from the responsibility matrix.
     pub owner: Option<String>,
     pub responsibility: Option<Responsibility>,
@@ -306,6 +308,7 @@ fn own_result(
         summary: control.summary.clone(),
         status: ControlStatus::Unknown,
         basis: String::new(),
+        delegable: control.delegable,
         owner: row.and_then(|r| r.record.owner.clone()),
         responsibility,
         checks: Vec::new(),

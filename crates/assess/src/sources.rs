@@ -161,7 +161,8 @@ pub fn fim_ephi_finding(outcome: &FimOutcome, ephi_paths: &[String]) -> Result<F
 /// Why the ePHI comparison cannot count when no ePHI directory is configured.
 pub const EPHI_NOT_CONFIGURED: &str = "no ePHI paths are configured, so file integrity says \
     nothing about ePHI; list the directories that hold it in `ephi_paths` under [fim] in \
-    phiguard.toml, then take a baseline with `phiguard fim update --reason TEXT`";
+    phiguard.toml, then take a baseline that covers them (`phiguard fim init`, or `phiguard \
+    fim update --reason TEXT` over an existing one)";
 
 /// Whether `path` is `root` or lies under it (both absolute, as text).
 fn is_within(path: &str, root: &str) -> bool {

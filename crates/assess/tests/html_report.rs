@@ -90,6 +90,7 @@ fn control(
         summary: format!("What {name} asks."),
         status,
         basis: basis.into(),
+        delegable: true,
         owner: None,
         responsibility: None,
         checks: Vec::new(),

@@ -44,6 +44,7 @@ fn control(id: &str, status: ControlStatus) -> ControlResult {
         summary: format!("What {id} asks."),
         status,
         basis: format!("why {id} is {}", status.as_str()),
+        delegable: true,
         owner: None,
         responsibility: None,
         checks: Vec::new(),

@@ -195,12 +195,53 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
     // Dave left and kept his EHR access.
     let termination = control(&assessment, "164.308(a)(3)(ii)(C)");
     assert_eq!(termination["status"], "not-met", "{termination:#}");
-    // The sample tree's configuration changed after its baseline.
-    let integrity = control(&assessment, "164.312(c)(2)");
+    // The shared folder's configuration changed after its baseline: activity review sees it,
+    // while the ePHI directory (the charts) is unchanged and covered, so 164.312(c)(2) is met.
+    let review = control(&assessment, "164.308(a)(1)(ii)(D)");
     assert!(
-        integrity["attention"].to_string().contains("unexplained"),
-        "{integrity:#}"
+        review["attention"].to_string().contains("unexplained"),
+        "{review:#}"
     );
+    assert_eq!(control(&assessment, "164.312(c)(2)")["status"], "met");
+    // Inheritance done right: the hosting provider has a BAA and a current SOC 2 Type II report.
+    let inherited = control(&assessment, "164.310(a)(2)(i)");
+    assert_eq!(inherited["status"], "met", "{inherited:#}");
+    assert!(
+        inherited["basis"]
+            .as_str()
+            .unwrap()
+            .contains("carried by Northwind Cloud under BAA northwind-2025"),
+        "{inherited:#}"
+    );
+    // Done wrong: a row naming a vendor without a BAA, and a duty no provider can carry.
+    let no_baa = control(&assessment, "164.310(d)(2)(iii)");
+    assert_eq!(no_baa["status"], "partial", "{no_baa:#}");
+    assert!(
+        no_baa["basis"]
+            .as_str()
+            .unwrap()
+            .contains("no BAA with Adatum Vault")
+    );
+    let handed_over = control(&assessment, "164.308(a)(7)(ii)(B)");
+    assert_eq!(handed_over["status"], "not-met");
+    assert!(
+        handed_over["attention"]
+            .to_string()
+            .contains("matrix.delegation")
+    );
+    // The HTML explains each.
+    let page = std::fs::read_to_string(&html).unwrap();
+    for text in [
+        "Carried by Northwind Cloud under BAA northwind-2025",
+        "no BAA with Adatum Vault is in force",
+        "no provider can carry it for you",
+        "a covered entity; scope: Riverside Clinic",
+    ] {
+        assert!(page.contains(text), "{text:?} missing from the report");
+    }
+    // A covered entity owes the individual notices, not a business associate's.
+    assert_eq!(assessment["role"], "covered_entity");
+    assert_eq!(control(&assessment, "164.410")["status"], "not-applicable");
     // The facility security plan is attested; the sanction policy's attestation lapsed.
     assert_eq!(control(&assessment, "164.310(a)(2)(ii)")["status"], "met");
     assert!(
@@ -233,4 +274,309 @@ fn assess_runs_on_postgres() {
     let assessment = json(&out.get_output().stdout);
     assert!(assessment["checkpoint"]["size"].as_u64().unwrap() > 0);
     assert!(!home.join("phiguard.db").exists());
+}
+
+/// The Security Rule's controls (not the breach rule's), as the assessment lists them.
+fn security_rule_ids(assessment: &Value) -> Vec<String> {
+    assessment["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["family"] != "breach-notification")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A provider's spreadsheet that marks all 65 Security Rule controls `provider`, imported
+/// into `home` (on `database` when given): nothing is met without a vendor, BAA and report;
+/// with them, only the controls a provider can carry are.
+fn provider_matrix_meets_only_what_evidence_shows(home: &Path, database: Option<&str>) {
+    let run = |args: &[&str]| {
+        let mut cmd = phiguard(home);
+        if let Some(url) = database {
+            cmd.args(["--database", url]);
+        }
+        cmd.args(args);
+        cmd
+    };
+    let assess_json = || {
+        let out = run(&["--json", "assess", "--skip", "host,fim"])
+            .assert()
+            .success();
+        json(&out.get_output().stdout)
+    };
+    let ids = security_rule_ids(&assess_json());
+    assert_eq!(ids.len(), 65);
+    let csv = home.parent().unwrap().join("provider-matrix.csv");
+    let write_matrix = |vendor: &str| {
+        let mut text = String::from("control,responsibility,owner,vendor\n");
+        for id in &ids {
+            text.push_str(&format!("{id},provider,Nimbus Cloud,{vendor}\n"));
+        }
+        std::fs::write(&csv, text).unwrap();
+    };
+
+    write_matrix("");
+    let out = run(&["matrix", "import"]).arg(&csv).assert().success();
+    let warnings = stderr_of(&out);
+    assert!(
+        warnings.contains("warning: 45 CFR 164.308(a)(1)(ii)(A) (Risk analysis) stays with you"),
+        "{warnings}"
+    );
+    let assessment = assess_json();
+    let met: Vec<&Value> = assessment["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "met")
+        .collect();
+    assert!(met.is_empty(), "met with no evidence: {met:#?}");
+    assert_eq!(
+        control(&assessment, "164.308(a)(1)(ii)(A)")["status"],
+        "not-met"
+    );
+    let facility = control(&assessment, "164.310(a)(2)(ii)");
+    assert!(
+        facility["basis"]
+            .as_str()
+            .unwrap()
+            .contains("names no vendor"),
+        "{facility:#}"
+    );
+
+    // The provider recorded as a vendor with a BAA and a current report.
+    run(&[
+        "register",
+        "vendor",
+        "add",
+        "nimbus",
+        "--name",
+        "Nimbus Cloud",
+        "--touches-phi",
+    ])
+    .assert()
+    .success();
+    run(&[
+        "register",
+        "baa",
+        "add",
+        "nimbus-2026",
+        "--vendor",
+        "nimbus",
+        "--status",
+        "signed",
+        "--signed",
+        "2026-01-15",
+        "--expires",
+        "2099-01-14",
+    ])
+    .assert()
+    .success();
+    let today = jiff::tz::Offset::UTC.to_datetime(jiff::Timestamp::now()).date();
+    let period_end = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    let period_start = period_end.checked_sub(jiff::Span::new().years(1)).unwrap();
+    run(&[
+        "register",
+        "assurance",
+        "add",
+        "nimbus-soc2",
+        "--vendor",
+        "nimbus",
+        "--kind",
+        "soc2-type2",
+        "--period-start",
+        &period_start.to_string(),
+        "--period-end",
+        &period_end.to_string(),
+        "--issuer",
+        "Example Assurance LLP",
+    ])
+    .assert()
+    .success();
+    write_matrix("nimbus");
+    run(&["matrix", "import"]).arg(&csv).assert().success();
+    let assessment = assess_json();
+    let controls = assessment["controls"].as_array().unwrap();
+    let met: Vec<&Value> = controls.iter().filter(|c| c["status"] == "met").collect();
+    assert!(met.len() >= 10, "only {} met", met.len());
+    assert!(
+        met.iter().all(|c| c["delegable"] == true),
+        "a duty that cannot be delegated was met: {met:#?}"
+    );
+    for c in controls
+        .iter()
+        .filter(|c| c["family"] != "breach-notification")
+    {
+        if c["delegable"] == false {
+            // Never met, and a failing finding names the row to correct.
+            assert!(c["status"] == "not-met" || c["status"] == "partial", "{c:#}");
+            assert!(
+                c["attention"].to_string().contains("matrix.delegation"),
+                "{c:#}"
+            );
+        }
+    }
+    assert_eq!(control(&assessment, "164.310(a)(2)(ii)")["status"], "met");
+}
+
+#[test]
+fn a_provider_matrix_is_met_only_as_far_as_vendor_baa_and_report_show_sqlite() {
+    let (_dir, home) = new_home();
+    provider_matrix_meets_only_what_evidence_shows(&home, None);
+}
+
+#[test]
+fn a_provider_matrix_is_met_only_as_far_as_vendor_baa_and_report_show_postgres() {
+    let Some(db) = common::postgres_database() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    provider_matrix_meets_only_what_evidence_shows(&home, Some(db.url()));
+}
+
+#[test]
+fn with_host_checks_skipped_an_attestation_does_not_meet_audit_controls() {
+    let (_dir, home) = new_home();
+    phiguard(&home)
+        .args([
+            "attest",
+            "164.312(b)",
+            "--by",
+            "Dana",
+            "--statement",
+            "auditd is fine",
+        ])
+        .assert()
+        .success();
+    // The README's pipeline example.
+    let assessment = assess(&home, &["--skip", "host,fim"], 0);
+    let audit = control(&assessment, "164.312(b)");
+    assert_ne!(audit["status"], "met", "{audit:#}");
+    assert!(
+        audit["basis"].as_str().unwrap().contains("did not run"),
+        "{audit:#}"
+    );
+    assert!(
+        audit["remediation"]
+            .to_string()
+            .contains("host checks skipped (--skip host)"),
+        "{audit:#}"
+    );
+}
+
+#[test]
+fn file_integrity_counts_for_ephi_only_over_the_configured_paths() {
+    let (dir, home) = new_home();
+    let elsewhere = dir.path().join("anything");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("a.txt"), "x").unwrap();
+    phiguard(&home)
+        .args(["fim", "init", "-q"])
+        .arg(&elsewhere)
+        .assert()
+        .success();
+    // A baseline of any directory, with no ePHI paths: nothing about 164.312(c).
+    let assessment = assess(&home, &[], 0);
+    let integrity = control(&assessment, "164.312(c)(2)");
+    assert_eq!(integrity["status"], "unknown", "{integrity:#}");
+    assert!(
+        integrity["remediation"].to_string().contains("ephi_paths"),
+        "{integrity:#}"
+    );
+
+    // Configured, but the baseline does not cover it: still no credit, and it says so.
+    let ephi = dir.path().join("ehr");
+    std::fs::create_dir_all(&ephi).unwrap();
+    std::fs::write(ephi.join("chart.json"), "{}").unwrap();
+    let config = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "ephi_paths = []",
+        &format!("ephi_paths = [{:?}]", ephi.display().to_string()),
+    );
+    std::fs::write(&config, text).unwrap();
+    let assessment = assess(&home, &[], 0);
+    let integrity = control(&assessment, "164.312(c)(2)");
+    assert_eq!(integrity["status"], "unknown", "{integrity:#}");
+    assert!(
+        integrity["remediation"]
+            .to_string()
+            .contains("does not cover the ePHI paths"),
+        "{integrity:#}"
+    );
+
+    // A new baseline that covers the ePHI path too: met.
+    phiguard(&home)
+        .args(["fim", "update", "-q", "--reason", "cover the EHR data"])
+        .arg(&elsewhere)
+        .arg(&ephi)
+        .assert()
+        .success();
+    let assessment = assess(&home, &[], 0);
+    assert_eq!(control(&assessment, "164.312(c)(2)")["status"], "met");
+}
+
+#[test]
+fn the_role_set_by_init_scopes_the_breach_obligations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    phiguard(&home)
+        .args(["init", "-q", "--role", "business_associate"])
+        .assert()
+        .success();
+    let config = std::fs::read_to_string(home.join("phiguard.toml")).unwrap();
+    assert!(config.contains("role = \"business_associate\""), "{config}");
+    let assessment = assess(&home, &[], 0);
+    assert_eq!(assessment["role"], "business_associate");
+    assert_eq!(
+        control(&assessment, "164.404(a)")["status"],
+        "not-applicable"
+    );
+    assert_ne!(control(&assessment, "164.410")["status"], "not-applicable");
+    // A wrong role is a usage error naming the choices.
+    let out = phiguard(&tmp.path().join("other"))
+        .args(["init", "--role", "hospital"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&out).contains("covered_entity"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn a_relaxed_regulatory_limit_in_the_config_is_refused_naming_key_and_citation() {
+    let (_dir, home) = new_home();
+    let config = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "max_breach_notice_days = 60",
+        "max_breach_notice_days = 100",
+    );
+    std::fs::write(&config, &text).unwrap();
+    let out = phiguard(&home).args(["register", "check"]).assert().code(2);
+    let message = stderr_of(&out);
+    for part in [
+        "register.max_breach_notice_days = 100",
+        "45 CFR 164.410(b)",
+        "60 or less",
+    ] {
+        assert!(message.contains(part), "{part:?} missing from: {message}");
+    }
+    // Stricter is fine.
+    std::fs::write(
+        &config,
+        text.replace(
+            "max_breach_notice_days = 100",
+            "max_breach_notice_days = 10",
+        ),
+    )
+    .unwrap();
+    let out = phiguard(&home).args(["register", "check", "-q"]).assert();
+    assert_ne!(
+        out.get_output().status.code(),
+        Some(2),
+        "{}",
+        stderr_of(&out)
+    );
 }

@@ -125,12 +125,15 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
                 }
             }
             Ok(None) => {
-                let why = if config.fim.ephi_paths.is_empty() {
+                let no_baseline =
+                    "there is no file integrity baseline yet: take one with `phiguard fim init`";
+                not_run(&mut inputs, [sources::FIM_INTEGRITY], no_baseline);
+                let ephi_why = if config.fim.ephi_paths.is_empty() {
                     sources::EPHI_NOT_CONFIGURED
                 } else {
-                    "there is no file integrity baseline yet: take one with `phiguard fim init`"
+                    no_baseline
                 };
-                not_run(&mut inputs, fim_checks, why);
+                not_run(&mut inputs, [sources::FIM_EPHI], ephi_why);
             }
             Err(error) => {
                 let why = format!("the file integrity check could not run: {error:#}");

@@ -22,6 +22,10 @@ use crate::output::Output;
 /// The sample tree, under the home, that the demo's file integrity baseline covers.
 const TREE: &str = "demo/ehr-share";
 
+/// The sample clinic's ePHI directory (synthetic charts), configured as `ephi_paths` so file
+/// integrity counts toward 164.312(c).
+const EPHI_TREE: &str = "demo/ehr-data";
+
 pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::Result<Outcome> {
     // First pass: make sure the home is empty, then point its FIM rules at the sample tree.
     // The configuration is read when the installation opens, so the seeding and the
@@ -44,15 +48,14 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
         );
         let home = session.installation.home.dir();
         let tree = home.join(TREE);
-        write_sample_tree(&tree)?;
+        write_sample_tree(&tree, &SAMPLE_SHARE)?;
+        let ephi = home.join(EPHI_TREE);
+        write_sample_tree(&ephi, &SAMPLE_CHARTS)?;
         let config_path = session.installation.home.config_path();
-        let mut config = std::fs::read_to_string(&config_path)
+        let original = std::fs::read_to_string(&config_path)
             .with_context(|| format!("could not read {}", config_path.display()))?;
-        if session.installation.home.config().fim.rules.is_empty() {
-            config.push_str(&format!(
-                "\n# Added by `phiguard demo`: the sample clinic's shared folder.\n[[fim.rule]]\npath = {}\nattributes = [\"full\"]\n",
-                phiguard_home::toml_string(&tree.display().to_string())
-            ));
+        let config = sample_config(&original, session.installation.home.config(), &tree, &ephi);
+        if config != original {
             phiguard_home::replace_private_file(&config_path, config.as_bytes())
                 .with_context(|| format!("could not write {}", config_path.display()))?;
         }
@@ -121,25 +124,38 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
 }
 
 /// A small shared folder of a clinic's application: forms, configuration, a script.
-fn write_sample_tree(tree: &Path) -> anyhow::Result<()> {
-    let files: [(&str, &str); 4] = [
-        (
-            "intake/forms.csv",
-            "form,version,fields\nnew-patient,7,name;dob;insurance\nconsent,3,signature;date\n",
-        ),
-        (
-            "config/app.toml",
-            "listen = \"127.0.0.1:8080\"\ntls = true\n",
-        ),
-        (
-            "bin/nightly-export.sh",
-            "#!/bin/sh\nset -eu\nphiguard seal /srv/ehr/export.csv -o /mnt/backup/export.csv.phg\n",
-        ),
-        (
-            "README.txt",
-            "Synthetic sample data for the phiguard demo. No real patient data.\n",
-        ),
-    ];
+const SAMPLE_SHARE: [(&str, &str); 4] = [
+    (
+        "intake/forms.csv",
+        "form,version,fields\nnew-patient,7,name;dob;insurance\nconsent,3,signature;date\n",
+    ),
+    (
+        "config/app.toml",
+        "listen = \"127.0.0.1:8080\"\ntls = true\n",
+    ),
+    (
+        "bin/nightly-export.sh",
+        "#!/bin/sh\nset -eu\nphiguard seal /srv/ehr/export.csv -o /mnt/backup/export.csv.phg\n",
+    ),
+    (
+        "README.txt",
+        "Synthetic sample data for the phiguard demo. No real patient data.\n",
+    ),
+];
+
+/// The clinic's ePHI directory: synthetic charts, no real patient.
+const SAMPLE_CHARTS: [(&str, &str); 2] = [
+    (
+        "charts/p-0001.json",
+        "{\"patient\": \"SYNTHETIC-0001\", \"allergies\": [\"penicillin\"]}\n",
+    ),
+    (
+        "README.txt",
+        "Synthetic charts for the phiguard demo. No real patient data.\n",
+    ),
+];
+
+fn write_sample_tree(tree: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
     for (name, content) in files {
         let path = tree.join(name);
         if let Some(dir) = path.parent() {
@@ -150,6 +166,33 @@ fn write_sample_tree(tree: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("could not write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// The configuration the sample clinic is assessed under: a covered entity (unless the home
+/// states a role already), file integrity over the shared folder, and the charts directory as
+/// its ePHI. Settings the user made are left as they are.
+fn sample_config(text: &str, config: &phiguard_home::Config, share: &Path, ephi: &Path) -> String {
+    let mut text = text.to_owned();
+    let quoted = |path: &Path| phiguard_home::toml_string(&path.display().to_string());
+    if config.organization.role.is_none() && config.organization.scope.is_none() {
+        text = text.replacen(
+            "\n# role = \"covered_entity\"\n",
+            "\nrole = \"covered_entity\"\nscope = \"Riverside Clinic, sample data seeded by `phiguard demo`\"\n",
+            1,
+        );
+    }
+    if config.fim.rules.is_empty() && config.fim.ephi_paths.is_empty() {
+        text = text.replacen(
+            "\nephi_paths = []\n",
+            &format!("\nephi_paths = [{}]\n", quoted(ephi)),
+            1,
+        );
+        text.push_str(&format!(
+            "\n# Added by `phiguard demo`: the sample clinic's shared folder.\n[[fim.rule]]\npath = {}\nattributes = [\"full\"]\n",
+            quoted(share)
+        ));
+    }
+    text
 }
 
 fn shift(today: Date, days: i64) -> Date {
@@ -209,6 +252,16 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
         )
         .into(),
     );
+    // Keeps the clinic's backup tapes, encrypted, without the key: still a business associate,
+    // and no BAA was ever signed.
+    records.push(
+        Vendor {
+            phi_uses: vec![PhiUse::Maintains],
+            phi_encrypted_only: true,
+            ..vendor("adatum-vault", "Adatum Vault", "offsite backup media", true)
+        }
+        .into(),
+    );
     records.push(
         vendor(
             "tailspin-supplies",
@@ -256,16 +309,49 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
         )
         .into(),
     );
-    // Signed, but gives the vendor 90 days to report a breach and lacks the return clause.
+    // Signed, but gives the vendor 90 days to report a breach and lacks the return and
+    // security-incident clauses.
     records.push(
-        baa(
-            "litware-2025",
-            "litware-transcription",
-            ago(200),
-            ahead(530),
-            90,
-            false,
-        )
+        Baa {
+            security_incident_reporting: false,
+            ..baa(
+                "litware-2025",
+                "litware-transcription",
+                ago(200),
+                ahead(530),
+                90,
+                false,
+            )
+        }
+        .into(),
+    );
+    // The hosting provider's SOC 2 Type II report, for a period that ended three months ago:
+    // the controls the matrix gives Northwind rest on it and on its BAA.
+    records.push(
+        AssuranceReport {
+            id: "northwind-soc2-2026".into(),
+            vendor: "northwind-cloud".into(),
+            kind: AssuranceKind::Soc2Type2,
+            period_start: ago(455),
+            period_end: ago(90),
+            issuer: "Example Assurance LLP".into(),
+            scope: Some("compute, block storage and backups, us-east".into()),
+            document: None,
+        }
+        .into(),
+    );
+    // Adatum Vault keeps audited records too, but that does not replace a BAA.
+    records.push(
+        AssuranceReport {
+            id: "adatum-iso27001".into(),
+            vendor: "adatum-vault".into(),
+            kind: AssuranceKind::Iso27001,
+            period_start: ago(300),
+            period_end: ago(60),
+            issuer: "Example Certification Body".into(),
+            scope: None,
+            document: None,
+        }
         .into(),
     );
     // Fabrikam Billing handles claims with PHI and has no BAA at all.
@@ -278,7 +364,8 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
             rpo_hours: Some(1.0),
             rto_hours: Some(4.0),
             backup_frequency_hours: Some(24.0),
-            retention_days: Some(35),
+            // Seven years: the six of 164.316(b)(2)(i), with a margin.
+            retention_days: Some(2557),
             incident_notice_hours: Some(24),
         }
         .into(),
@@ -296,33 +383,94 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
     // The billing portal's last restore test is more than a year old.
     records.push(restore("billing-portal", None, ago(400), 3.0).into());
 
-    let matrix: [(&str, Responsibility, Option<&str>); 9] = [
-        ("164.310(a)(1)", Responsibility::Provider, None),
-        ("164.310(d)(2)(i)", Responsibility::Provider, None),
+    // Who carries what. Northwind Cloud carries the data centre's physical safeguards: done
+    // right, with a BAA in force and a current SOC 2 Type II report, so they are met by
+    // inheritance. Done wrong: media accountability left to Adatum Vault, which has no BAA
+    // (partial, naming the missing link), and the disaster recovery plan left to Northwind,
+    // which no provider can carry for the clinic (a failing finding).
+    let northwind = Some("northwind-cloud");
+    let matrix: [(&str, Responsibility, Option<&str>, Option<&str>); 15] = [
+        ("164.310(a)(1)", Responsibility::Provider, None, northwind),
+        (
+            "164.310(a)(2)(i)",
+            Responsibility::Provider,
+            None,
+            northwind,
+        ),
+        (
+            "164.310(a)(2)(iii)",
+            Responsibility::Provider,
+            None,
+            northwind,
+        ),
+        (
+            "164.310(a)(2)(iv)",
+            Responsibility::Provider,
+            None,
+            northwind,
+        ),
+        (
+            "164.310(d)(2)(i)",
+            Responsibility::Provider,
+            None,
+            northwind,
+        ),
+        (
+            "164.310(d)(2)(ii)",
+            Responsibility::Provider,
+            None,
+            northwind,
+        ),
+        (
+            "164.310(d)(2)(iii)",
+            Responsibility::Provider,
+            None,
+            Some("adatum-vault"),
+        ),
+        (
+            "164.308(a)(7)(ii)(B)",
+            Responsibility::Provider,
+            None,
+            northwind,
+        ),
         (
             "164.312(a)(2)(iv)",
             Responsibility::Shared,
             Some("Platform team"),
+            northwind,
         ),
-        ("164.312(b)", Responsibility::Shared, Some("Platform team")),
+        (
+            "164.312(b)",
+            Responsibility::Shared,
+            Some("Platform team"),
+            northwind,
+        ),
         // Shared, and nobody named: the matrix check fails it.
-        ("164.312(e)(1)", Responsibility::Shared, None),
+        ("164.312(e)(1)", Responsibility::Shared, None, northwind),
         (
             "164.308(a)(5)(i)",
             Responsibility::Customer,
             Some("Compliance office"),
+            None,
         ),
         (
             "164.308(a)(7)(ii)(A)",
             Responsibility::Shared,
             Some("Platform team"),
+            northwind,
         ),
-        ("164.308(a)(4)(ii)(A)", Responsibility::NotApplicable, None),
-        ("164.314(b)(1)", Responsibility::NotApplicable, None),
+        (
+            "164.308(a)(4)(ii)(A)",
+            Responsibility::NotApplicable,
+            None,
+            None,
+        ),
+        ("164.314(b)(1)", Responsibility::NotApplicable, None, None),
     ];
-    for (citation, responsibility, owner) in matrix {
+    for (citation, responsibility, owner, vendor) in matrix {
         let mut row = ResponsibilityRecord::new(control(citation)?, responsibility);
         row.owner = owner.map(str::to_owned);
+        row.vendor = vendor.map(str::to_owned);
         records.push(row.into());
     }
 
