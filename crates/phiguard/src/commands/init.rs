@@ -112,7 +112,7 @@ fn ask_role() -> anyhow::Result<Option<phiguard_core::OrganizationRole>> {
         if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
             return Ok(None);
         }
-        match line.parse() {
+        match line.trim().parse() {
             Ok(role) => return Ok(Some(role)),
             Err(problem) => eprintln!("{problem}"),
         }
