@@ -24,6 +24,7 @@ mod finding;
 pub mod hex;
 mod role;
 mod severity;
+pub mod spelling;
 
 pub use check::{Check, CheckContext, CheckError, CheckMeta, FnCheck, Registry, RegistryError};
 pub use check_id::{CheckId, CheckIdError, CheckIdErrorKind};

@@ -61,12 +61,7 @@ impl std::str::FromStr for OrganizationRole {
 
     /// Accepts `covered_entity`, `covered-entity`, `covered entity`, `ce`, `ba`.
     fn from_str(text: &str) -> Result<OrganizationRole, String> {
-        let folded: String = text
-            .trim()
-            .to_ascii_lowercase()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
+        let folded = crate::spelling::fold(text);
         match folded.as_str() {
             "coveredentity" | "ce" => Ok(OrganizationRole::CoveredEntity),
             "businessassociate" | "ba" => Ok(OrganizationRole::BusinessAssociate),

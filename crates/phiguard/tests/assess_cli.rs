@@ -372,7 +372,9 @@ fn provider_matrix_meets_only_what_evidence_shows(home: &Path, database: Option<
     ])
     .assert()
     .success();
-    let today = jiff::tz::Offset::UTC.to_datetime(jiff::Timestamp::now()).date();
+    let today = jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
     let period_end = today.checked_sub(jiff::Span::new().days(30)).unwrap();
     let period_start = period_end.checked_sub(jiff::Span::new().years(1)).unwrap();
     run(&[
@@ -409,7 +411,10 @@ fn provider_matrix_meets_only_what_evidence_shows(home: &Path, database: Option<
     {
         if c["delegable"] == false {
             // Never met, and a failing finding names the row to correct.
-            assert!(c["status"] == "not-met" || c["status"] == "partial", "{c:#}");
+            assert!(
+                c["status"] == "not-met" || c["status"] == "partial",
+                "{c:#}"
+            );
             assert!(
                 c["attention"].to_string().contains("matrix.delegation"),
                 "{c:#}"

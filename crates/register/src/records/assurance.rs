@@ -71,12 +71,7 @@ impl std::str::FromStr for AssuranceKind {
     /// Accepts the spellings on vendors' trust pages: `SOC 2 Type II`, `soc2-type2`,
     /// `HITRUST r2`, `ISO/IEC 27001:2022`, `FedRAMP Moderate`.
     fn from_str(text: &str) -> Result<AssuranceKind, String> {
-        let folded: String = text
-            .trim()
-            .to_ascii_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let folded = phiguard_core::spelling::fold(text);
         match folded.as_str() {
             "soc2type2" | "soc2typeii" => Ok(AssuranceKind::Soc2Type2),
             "soc2type1" | "soc2typei" | "soc2" => Err(format!(

@@ -50,12 +50,7 @@ impl std::str::FromStr for Responsibility {
 
     /// Accepts the spellings providers' matrices use: `not applicable`, `N/A`, `inherited`.
     fn from_str(text: &str) -> Result<Responsibility, String> {
-        let folded: String = text
-            .trim()
-            .to_ascii_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let folded = phiguard_core::spelling::fold(text);
         match folded.as_str() {
             "provider" | "inherited" | "csp" => Ok(Responsibility::Provider),
             "customer" => Ok(Responsibility::Customer),
