@@ -317,7 +317,7 @@ async fn verification(db: &BenchDb, entries: u64) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let report = ledger
-        .verify(&key.verifier(), &mut |_, _| {})
+        .verify(&key.verifier(), &[], &mut |_, _| {})
         .await?
         .map_err(|tamper| anyhow::anyhow!("{tamper}"))?;
     let verify_secs = started.elapsed().as_secs_f64();

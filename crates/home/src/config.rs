@@ -23,6 +23,29 @@ pub struct Config {
     pub host: HostConfig,
     #[serde(default)]
     pub register: RegisterConfig,
+    #[serde(default)]
+    pub ledger: LedgerConfig,
+}
+
+/// How often long-running commands sign a checkpoint of what they record. Every command that
+/// records evidence also signs one when it ends, so the part of the ledger no signature (and
+/// no witness file) covers stays small.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LedgerConfig {
+    /// Sign after this many new entries.
+    pub checkpoint_every_entries: u64,
+    /// Sign after this many seconds with new entries.
+    pub checkpoint_every_seconds: u64,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            checkpoint_every_entries: 10_000,
+            checkpoint_every_seconds: 60,
+        }
+    }
 }
 
 /// Who the organisation is under HIPAA: it decides which breach-notification obligations it
@@ -225,6 +248,7 @@ impl Config {
         let defaults = DatabaseConfig::default();
         let host = HostConfig::default();
         let register = RegisterConfig::default();
+        let ledger = LedgerConfig::default();
         let name = toml_string(installation_name);
         let role = match role {
             Some(role) => format!("role = {}", toml_string(role.as_str())),
@@ -289,6 +313,13 @@ ephi_paths = []
 security_update_days = {security_days}
 other_update_days = {other_days}
 
+[ledger]
+# Every command that records evidence signs a checkpoint when it ends, and keeps the newest
+# one in ledger.witness beside this file, outside the database. Long-running commands
+# (`ledger append --lines`, `fim watch`) also sign one after this many new entries or seconds.
+checkpoint_every_entries = {checkpoint_entries}
+checkpoint_every_seconds = {checkpoint_seconds}
+
 [register]
 # Thresholds of the register checks (`phiguard register check`).
 # Days before a BAA's expiry that it starts to warn.
@@ -312,6 +343,8 @@ min_availability_percent = {availability:?}
 # value is stricter, a lower one is refused.
 record_retention_years = {retention_years}
 "#,
+            checkpoint_entries = ledger.checkpoint_every_entries,
+            checkpoint_seconds = ledger.checkpoint_every_seconds,
             busy = defaults.busy_timeout_ms,
             connect = defaults.connect_timeout_secs,
             security_days = host.security_update_days,
@@ -387,6 +420,7 @@ mod tests {
         assert_eq!(config.database, DatabaseConfig::default());
         assert_eq!(config.host, HostConfig::default());
         assert_eq!(config.register, RegisterConfig::default());
+        assert_eq!(config.ledger, LedgerConfig::default());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub use config::{
     Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig, InstallationConfig,
-    RegisterConfig, toml_string,
+    LedgerConfig, OrganizationConfig, RegisterConfig, toml_string,
 };
 pub use permissions::{UnsafeHomeReason, replace_private_file, write_private_file_new};
 

@@ -14,15 +14,23 @@
 //! signature and root; the manifest is never trusted.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::entry::MAX_ENTRY_BYTES;
 use crate::note::VerifierKey;
 use crate::verify::{Replay, open_checkpoints};
+use crate::witness::{Anchor, MAX_NOTE_BYTES, read_text_file};
 use crate::{Ledger, LedgerError, Tamper, VerifyReport};
+
+/// A manifest is a few lines of JSON.
+const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
+/// More checkpoint files than this is not a bundle phiguard wrote: one checkpoint per
+/// recording command, every minute for two years, is about a million.
+const MAX_CHECKPOINTS: usize = 1_000_000;
 
 /// The `format` value in a bundle's manifest.
 pub const FORMAT: &str = "phiguard-ledger-bundle";
@@ -139,12 +147,15 @@ impl Ledger {
     }
 }
 
-/// Verifies a bundle offline with the installation's verifier key. As with
+/// Verifies a bundle offline with the installation's verifier key, and against `anchors`
+/// (checkpoints the auditor holds, such as one cosigned by a witness). As with
 /// [`Ledger::verify`], the outer error means the bundle could not be read, the inner one is
-/// the verdict.
+/// the verdict. Every file is read within a limit, so a bundle of huge or endless files
+/// fails with the limit named instead of exhausting memory.
 pub fn verify_bundle(
     dir: &Path,
     key: &VerifierKey,
+    anchors: &[Anchor],
     progress: &mut dyn FnMut(u64),
 ) -> Result<Result<VerifyReport, Tamper>, LedgerError> {
     let bad = |reason: String| LedgerError::BadBundle {
@@ -152,9 +163,12 @@ pub fn verify_bundle(
         reason,
     };
     let manifest_path = dir.join(MANIFEST);
-    let manifest: Manifest =
-        serde_json::from_slice(&fs::read(&manifest_path).map_err(io("read", &manifest_path))?)
-            .map_err(|e| bad(format!("{MANIFEST} is not valid: {e}")))?;
+    let manifest: Manifest = serde_json::from_str(&read_text_file(
+        &manifest_path,
+        MAX_MANIFEST_BYTES,
+        "a bundle manifest",
+    )?)
+    .map_err(|e| bad(format!("{MANIFEST} is not valid: {e}")))?;
     if manifest.format != FORMAT || manifest.version != FORMAT_VERSION {
         return Err(bad(format!(
             "it is {} version {}, and this phiguard reads {FORMAT} version {FORMAT_VERSION}",
@@ -166,7 +180,7 @@ pub fn verify_bundle(
         Ok(roots) => roots,
         Err(tamper) => return Ok(Err(tamper)),
     };
-    let mut replay = match Replay::new(roots) {
+    let mut replay = match Replay::new(roots, anchors) {
         Ok(replay) => replay,
         Err(tamper) => return Ok(Err(tamper)),
     };
@@ -176,11 +190,20 @@ pub fn verify_bundle(
     let mut seq = 0u64;
     loop {
         line.clear();
-        let read = reader
+        // One entry at most, plus its newline: a longer line is no entry phiguard wrote.
+        let read = (&mut reader)
+            .take(MAX_ENTRY_BYTES as u64 + 1)
             .read_until(b'\n', &mut line)
             .map_err(io("read", &entries_path))?;
         if read == 0 {
             break;
+        }
+        if line.len() > MAX_ENTRY_BYTES && line.last() != Some(&b'\n') {
+            return Err(LedgerError::TooLarge {
+                path: entries_path,
+                what: format!("entry {seq} of a bundle"),
+                limit: MAX_ENTRY_BYTES as u64,
+            });
         }
         if line.pop() != Some(b'\n') {
             return Err(bad(format!(
@@ -248,7 +271,13 @@ fn read_checkpoints(dir: &Path) -> Result<Vec<(u64, String)>, LedgerError> {
                 path: path.clone(),
                 reason: "checkpoint files are named SIZE.note, with SIZE in plain decimal".into(),
             })?;
-        let note = fs::read_to_string(&path).map_err(io("read", &path))?;
+        if notes.len() == MAX_CHECKPOINTS {
+            return Err(LedgerError::BadBundle {
+                path: dir.to_path_buf(),
+                reason: format!("it holds more than {MAX_CHECKPOINTS} checkpoint files"),
+            });
+        }
+        let note = read_text_file(&path, MAX_NOTE_BYTES, "a checkpoint")?;
         notes.push((size, note));
     }
     notes.sort_by_key(|(size, _)| *size);

@@ -12,6 +12,11 @@ use serde_json::Value;
 
 use crate::LedgerError;
 
+/// The largest entry the ledger takes, in bytes: evidence is a record of an observation, and
+/// anything larger (a file, a database dump) belongs outside, recorded by its SHA-256. The
+/// limit also bounds what reading a bundle or a body can allocate.
+pub const MAX_ENTRY_BYTES: usize = 16 * 1024 * 1024;
+
 /// Encodes evidence as a canonical ledger entry.
 ///
 /// The envelope's keys (`body`, `kind`, `source`, `time`, and `actor`, `agent`, `host` inside
@@ -34,6 +39,15 @@ pub fn encode(evidence: &Evidence) -> Result<String, LedgerError> {
     out.push_str("},\"time\":");
     write_string(&evidence.time.to_string(), &mut out);
     out.push('}');
+    if out.len() > MAX_ENTRY_BYTES {
+        return Err(LedgerError::BadEntry {
+            reason: format!(
+                "it is {} bytes, more than the {MAX_ENTRY_BYTES} bytes a ledger entry may hold; \
+                 keep large evidence as a file and record its SHA-256",
+                out.len()
+            ),
+        });
+    }
     Ok(out)
 }
 
@@ -41,6 +55,96 @@ fn write_optional_string(value: Option<&str>, out: &mut String) {
     match value {
         Some(text) => write_string(text, out),
         None => out.push_str("null"),
+    }
+}
+
+/// Parses a body given from outside (a command line, a file, a line of a stream) as JSON,
+/// refusing an object with the same key twice: JSON parsers disagree on which of the two
+/// wins, so evidence that says two things must not be recorded as saying one. The text is
+/// expected to be bounded by the caller (see [`MAX_ENTRY_BYTES`]).
+pub fn parse_body(text: &str) -> Result<Value, LedgerError> {
+    use serde::Deserialize;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = Strict::deserialize(&mut deserializer)
+        .and_then(|strict| deserializer.end().map(|()| strict.0))
+        .map_err(|e| LedgerError::BadEntry {
+            reason: format!("the body is not valid JSON ({e})"),
+        })?;
+    Ok(value)
+}
+
+/// A JSON value read with duplicate object keys refused.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Strict, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("a number must be finite"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -139,6 +243,43 @@ fn write_string(s: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_body_with_a_key_twice_is_refused_at_any_depth() {
+        assert!(super::parse_body(r#"{"a":1,"b":{"c":[1,{"d":null}]}}"#).is_ok());
+        for text in [
+            r#"{"result":"ok","result":"failed"}"#,
+            r#"{"outer":{"k":1,"k":2}}"#,
+            r#"[{"x":true,"x":true}]"#,
+        ] {
+            let err = super::parse_body(text).unwrap_err().to_string();
+            assert!(err.contains("appears twice"), "{text}: {err}");
+        }
+        assert!(super::parse_body("{} trailing").is_err());
+        assert!(super::parse_body("").is_err());
+        // Numbers keep their kind.
+        let value = super::parse_body(r#"{"n":-3,"u":18446744073709551615,"f":1.5}"#).unwrap();
+        assert_eq!(value["n"], -3);
+        assert_eq!(value["u"], u64::MAX);
+        assert_eq!(value["f"], 1.5);
+    }
+
+    #[test]
+    fn an_entry_over_the_limit_is_refused() {
+        let evidence = phiguard_core::Evidence {
+            kind: "test.big".into(),
+            time: "2026-11-28T10:00:00Z".parse().unwrap(),
+            source: phiguard_core::Source {
+                host: None,
+                agent: "phiguard/test".into(),
+                actor: None,
+            },
+            body: serde_json::Value::String("x".repeat(super::MAX_ENTRY_BYTES)),
+        };
+        let err = super::encode(&evidence).unwrap_err().to_string();
+        assert!(err.contains("16777216 bytes"), "{err}");
+    }
+
     use super::*;
     use phiguard_core::Source;
     use serde_json::json;

@@ -20,6 +20,7 @@ mod log;
 pub mod merkle;
 pub mod note;
 mod verify;
+pub mod witness;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use log::{
     append_in_transaction,
 };
 pub use verify::{Tamper, VerifyReport};
+pub use witness::{Anchor, CheckpointFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -86,4 +88,17 @@ pub enum LedgerError {
 
     #[error("{path} is not a ledger bundle: {reason}")]
     BadBundle { path: PathBuf, reason: String },
+
+    #[error(
+        "{path} is larger than {limit} bytes, the most phiguard reads as {what}: it is not \
+         what it should be (or not the file meant)"
+    )]
+    TooLarge {
+        path: PathBuf,
+        what: String,
+        limit: u64,
+    },
+
+    #[error("{path} cannot be used: {reason}")]
+    BadFile { path: PathBuf, reason: String },
 }

@@ -18,7 +18,8 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::merkle::{self, Frontier, Hash, StoredHashes};
-use crate::note::{Checkpoint, SigningKey};
+use crate::note::{Checkpoint, SigningKey, VerifierKey};
+use crate::witness::{Anchor, CheckpointFile};
 use crate::{LedgerError, entry};
 
 /// How long the writer keeps its connection without appends to write.
@@ -34,6 +35,8 @@ const MAX_BATCH_ENTRIES: usize = 8192;
 pub struct Ledger {
     store: Store,
     appender: mpsc::Sender<AppendRequest>,
+    /// Where the newest checkpoint is also kept, outside the database (see [`crate::witness`]).
+    witness: Option<Arc<CheckpointFile>>,
 }
 
 #[derive(Debug)]
@@ -104,7 +107,7 @@ pub struct InclusionProof {
 }
 
 /// Proof that the tree of `old_size` entries is a prefix of the tree of `new_size` entries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ConsistencyProof {
     pub old_size: u64,
     pub new_size: u64,
@@ -125,7 +128,31 @@ impl Ledger {
         Ledger {
             store,
             appender: sender,
+            witness: None,
         }
+    }
+
+    /// Keeps every new checkpoint in `witness` as well, refuses to sign a tree that does not
+    /// extend the checkpoint kept there, and verifies the tree against it.
+    pub fn with_witness(mut self, witness: CheckpointFile) -> Ledger {
+        self.witness = Some(Arc::new(witness));
+        self
+    }
+
+    /// The checkpoint kept in the witness file, opened with `key`: `Ok(None)` without a
+    /// witness file, the inner error when the file holds no checkpoint signed by `key`.
+    pub fn witnessed(
+        &self,
+        key: &VerifierKey,
+    ) -> Result<Option<Result<Anchor, String>>, LedgerError> {
+        let Some(witness) = &self.witness else {
+            return Ok(None);
+        };
+        let Some(note) = witness.read()? else {
+            return Ok(None);
+        };
+        let source = format!("the witness file {}", witness.path().display());
+        Ok(Some(Anchor::open(&note, source, key, &[])))
     }
 
     /// Appends one piece of evidence; returns once it is durably committed.
@@ -263,6 +290,24 @@ impl Ledger {
     pub async fn checkpoint(&self, signer: &SigningKey) -> Result<SignedCheckpoint, LedgerError> {
         let size = self.size().await?;
         let root = self.root(size).await?;
+        // The checkpoint kept outside the database: a database rolled back or replaced must
+        // not get a fresh signature that would hide it.
+        let witnessed = match self.witnessed(&signer.verifier())? {
+            None => None,
+            Some(Ok(anchor)) => Some(anchor),
+            Some(Err(reason)) => {
+                return Err(LedgerError::Inconsistent {
+                    detail: format!(
+                        "the witness file {} holds no checkpoint signed by this installation's \
+                         key ({reason}); if the key was replaced on purpose, move the file aside",
+                        self.witness_path()
+                    ),
+                });
+            }
+        };
+        if let Some(anchor) = &witnessed {
+            self.ensure_extends(anchor, size, &root).await?;
+        }
         if let Some(previous) = self.latest_checkpoint().await? {
             // Build only on a checkpoint this key really signed: a replaced newest checkpoint
             // must not become the base that a forged history is signed on top of.
@@ -293,6 +338,7 @@ impl Ledger {
                     ),
                 })?;
             if previous.size == size {
+                self.keep_witnessed(&previous, witnessed.as_ref())?;
                 return Ok(previous);
             }
         }
@@ -314,13 +360,59 @@ impl Ledger {
         .execute(self.store.pool())
         .await
         .map_err(db("storing a checkpoint"))?;
-        Ok(SignedCheckpoint {
+        let signed = SignedCheckpoint {
             size,
             root,
             origin: checkpoint.origin,
             note,
             created_at,
-        })
+        };
+        self.keep_witnessed(&signed, witnessed.as_ref())?;
+        Ok(signed)
+    }
+
+    pub(crate) fn witness_path(&self) -> String {
+        self.witness
+            .as_ref()
+            .map_or_else(String::new, |w| w.path().display().to_string())
+    }
+
+    /// Refuses a tree of `size` entries with `root` that does not extend `anchor`.
+    async fn ensure_extends(
+        &self,
+        anchor: &Anchor,
+        size: u64,
+        root: &Hash,
+    ) -> Result<(), LedgerError> {
+        let rolled_back = || LedgerError::Inconsistent {
+            detail: format!(
+                "{} holds a signed checkpoint of {} entries, and the database's {size} entries \
+                 do not extend it: the database was deleted, emptied, rolled back to an older \
+                 copy or replaced. Restore the newest backup of the database; signing now \
+                 would hide what happened",
+                anchor.source, anchor.size
+            ),
+        };
+        if anchor.size > size {
+            return Err(rolled_back());
+        }
+        let proof = self.consistency_proof(anchor.size, size).await?;
+        merkle::verify_consistency(anchor.size, size, &anchor.root, root, &proof.proof)
+            .map_err(|_| rolled_back())
+    }
+
+    /// Keeps `checkpoint` in the witness file unless the file already holds it.
+    fn keep_witnessed(
+        &self,
+        checkpoint: &SignedCheckpoint,
+        witnessed: Option<&Anchor>,
+    ) -> Result<(), LedgerError> {
+        match &self.witness {
+            Some(witness) if witnessed.is_none_or(|w| w.size < checkpoint.size) => {
+                witness.write(&checkpoint.note)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The checkpoint with the largest size, if any.

@@ -17,6 +17,11 @@ use zeroize::Zeroizing;
 
 /// The signature type byte of Ed25519, hashed into key IDs and leading the key data of key strings.
 const ED25519_TYPE: u8 = 0x01;
+/// The signature type byte of a witness's timestamped Ed25519 cosignature
+/// (<https://c2sp.org/tlog-cosignature>, `cosignature/v1`).
+const COSIGNATURE_TYPE: u8 = 0x04;
+/// What a `cosignature/v1` signs before the checkpoint text.
+const COSIGNATURE_HEADER: &str = "cosignature/v1\ntime ";
 const ED25519_KEY_LEN: usize = 32;
 /// Key data is the type byte and the 32-byte key: 44 base64 characters.
 const KEY_DATA_LEN: usize = 1 + ED25519_KEY_LEN;
@@ -195,10 +200,14 @@ fn is_valid_name(name: &str) -> bool {
 
 /// SHA-256(name || "\n" || type || public key)[..4], big-endian: the spec's recommended key ID.
 fn key_id(name: &str, public: &[u8; ED25519_KEY_LEN]) -> u32 {
+    key_id_of_type(name, ED25519_TYPE, public)
+}
+
+fn key_id_of_type(name: &str, signature_type: u8, public: &[u8; ED25519_KEY_LEN]) -> u32 {
     let mut ctx = digest::Context::new(&digest::SHA256);
     ctx.update(name.as_bytes());
     ctx.update(b"\n");
-    ctx.update(&[ED25519_TYPE]);
+    ctx.update(&[signature_type]);
     ctx.update(public);
     let hash = ctx.finish();
     let mut id = [0u8; KEY_ID_LEN];
@@ -219,6 +228,10 @@ struct KeyFields<'a> {
 }
 
 fn split_key(text: &str) -> Result<KeyFields<'_>, NoteError> {
+    split_key_of_type(text, ED25519_TYPE)
+}
+
+fn split_key_of_type(text: &str, signature_type: u8) -> Result<KeyFields<'_>, NoteError> {
     let mut fields = text.splitn(3, '+');
     let (Some(name), Some(hash), Some(data)) = (fields.next(), fields.next(), fields.next()) else {
         return Err(bad_key("it has fewer than three '+'-separated fields"));
@@ -245,7 +258,7 @@ fn split_key(text: &str) -> Result<KeyFields<'_>, NoteError> {
     if len != KEY_DATA_LEN {
         return Err(bad_key("the key data is shorter than 33 bytes"));
     }
-    if raw[0] != ED25519_TYPE {
+    if raw[0] != signature_type {
         return Err(NoteError::UnsupportedAlgorithm(raw[0]));
     }
     let mut key = Zeroizing::new([0u8; ED25519_KEY_LEN]);
@@ -531,6 +544,121 @@ impl fmt::Debug for SigningKey {
             .field("name", &self.verifier.name)
             .field("key_id", &format_args!("{:08x}", self.verifier.id))
             .finish_non_exhaustive()
+    }
+}
+
+/// A witness's public key for timestamped cosignatures (<https://c2sp.org/tlog-cosignature>):
+/// `name+hash+base64(0x04||pubkey)`. A witness cosigns a checkpoint only after checking that it
+/// extends the last one it cosigned for the same log, so a checkpoint it cosigned can never be
+/// rolled back past without the witness's copy showing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CosignerKey {
+    name: String,
+    id: u32,
+    public: [u8; ED25519_KEY_LEN],
+}
+
+impl CosignerKey {
+    /// Parses `name+hash8hex+base64(0x04||pubkey)`, surrounding whitespace ignored.
+    pub fn parse(text: &str) -> Result<CosignerKey, NoteError> {
+        let fields = split_key_of_type(text.trim(), COSIGNATURE_TYPE)?;
+        let key = CosignerKey {
+            name: fields.name.to_owned(),
+            id: key_id_of_type(fields.name, COSIGNATURE_TYPE, &fields.key),
+            public: *fields.key,
+        };
+        if key.id != fields.id {
+            return Err(NoteError::KeyHashMismatch);
+        }
+        Ok(key)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Verifies this witness's cosignature on a signed note whose text is a checkpoint, and
+    /// returns the time (Unix seconds) the witness says it cosigned. As with
+    /// [`VerifierKey::open`], a line with this key's name and ID that fails is tampering.
+    pub fn verify(&self, note: &str) -> Result<u64, NoteError> {
+        let (text, signatures) = parse_note(note)?;
+        let mut time = None;
+        for line in signatures {
+            if line.name != self.name || line.id != self.id {
+                continue;
+            }
+            let bad = || NoteError::BadSignature {
+                name: self.name.clone(),
+                id: self.id,
+            };
+            // timestamp (8 bytes, big-endian) || Ed25519 signature (64 bytes)
+            if line.signature.len() != 8 + 64 {
+                return Err(bad());
+            }
+            let mut stamp = [0u8; 8];
+            stamp.copy_from_slice(&line.signature[..8]);
+            let stamp = u64::from_be_bytes(stamp);
+            UnparsedPublicKey::new(&ED25519, &self.public)
+                .verify(
+                    cosigned_message(text, stamp).as_bytes(),
+                    &line.signature[8..],
+                )
+                .map_err(|_| bad())?;
+            time = Some(stamp);
+        }
+        time.ok_or_else(|| NoteError::NoSignatureByKey {
+            name: self.name.clone(),
+            id: self.id,
+        })
+    }
+}
+
+impl fmt::Display for CosignerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut data = [COSIGNATURE_TYPE; KEY_DATA_LEN];
+        data[1..].copy_from_slice(&self.public);
+        write!(f, "{}+{:08x}+{}", self.name, self.id, STANDARD.encode(data))
+    }
+}
+
+/// What a `cosignature/v1` signs: the header with the time, then the checkpoint text.
+fn cosigned_message(text: &str, time: u64) -> String {
+    format!("{COSIGNATURE_HEADER}{time}\n{text}")
+}
+
+impl SigningKey {
+    /// This key as a witness's cosigning key. A witness keeps a key for cosigning only.
+    pub fn cosigner(&self) -> CosignerKey {
+        let public = self.verifier.public;
+        let name = self.verifier.name.clone();
+        CosignerKey {
+            id: key_id_of_type(&name, COSIGNATURE_TYPE, &public),
+            name,
+            public,
+        }
+    }
+
+    /// Cosigns a signed checkpoint note at `time` (Unix seconds) and returns the note with
+    /// this witness's cosignature line added. The caller has checked the log's signature and
+    /// that the checkpoint extends the last one it cosigned.
+    pub fn cosign(&self, note: &str, time: u64) -> Result<String, NoteError> {
+        let (text, _) = parse_note(note)?;
+        Checkpoint::parse_text(text)?;
+        let signature = self
+            .pair
+            .try_sign(cosigned_message(text, time).as_bytes())
+            .map_err(|_| NoteError::Crypto {
+                operation: "cosign the checkpoint",
+            })?;
+        let cosigner = self.cosigner();
+        let mut raw = cosigner.id.to_be_bytes().to_vec();
+        raw.extend_from_slice(&time.to_be_bytes());
+        raw.extend_from_slice(signature.as_ref());
+        Ok(format!(
+            "{note}{SIGNATURE_PREFIX}{} {}\n",
+            cosigner.name,
+            STANDARD.encode(raw)
+        ))
     }
 }
 

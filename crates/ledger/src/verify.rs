@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::merkle::{self, Frontier, Hash};
 use crate::note::{self, VerifierKey};
+use crate::witness::Anchor;
 use crate::{Ledger, LedgerError};
 
 /// Entries read per database round trip while verifying. Measured (bench/ledger, verify of
@@ -30,6 +31,9 @@ pub struct VerifyReport {
     /// Entries after the newest checkpoint: intact as far as the stored hashes go, but not
     /// yet covered by a signature (`phiguard ledger checkpoint` covers them).
     pub unsigned_entries: u64,
+    /// The checkpoints kept outside the database that the tree was held against (the
+    /// witness file, cosigned checkpoints): each is a prefix of it.
+    pub anchors: Vec<Anchor>,
 }
 
 /// The first problem verification found. Each names the entry or checkpoint to look at.
@@ -73,6 +77,35 @@ pub enum Tamper {
         "the checkpoint at size {size} covers more entries than the log holds ({entries}): entries at the end were removed"
     )]
     CheckpointBeyondEnd { size: u64, entries: u64 },
+
+    #[error(
+        "{held_in} holds a checkpoint of {size} entries signed by this installation, but the \
+         ledger holds {entries}: the database was deleted, emptied or rolled back to an older copy"
+    )]
+    BehindAnchor {
+        size: u64,
+        entries: u64,
+        held_in: String,
+    },
+
+    #[error(
+        "the entries do not match the checkpoint of {size} entries kept in {held_in}: the \
+         database was replaced, or rolled back and rewritten"
+    )]
+    AnchorRoot { size: u64, held_in: String },
+
+    #[error("{held_in} cannot vouch for the ledger: {reason}")]
+    AnchorUnusable { held_in: String, reason: String },
+
+    #[error(
+        "the database {database} does not exist, but {held_in} holds a checkpoint of {size} \
+         entries signed by this installation: the ledger was deleted"
+    )]
+    DatabaseMissing {
+        database: String,
+        size: u64,
+        held_in: String,
+    },
 }
 
 /// Pages read ahead of the replay.
@@ -159,13 +192,23 @@ pub(crate) fn open_checkpoints<'a>(
 pub(crate) struct Replay {
     frontier: Frontier,
     signed_roots: BTreeMap<u64, Hash>,
+    /// Checkpoints kept outside the log, by size.
+    anchors: BTreeMap<u64, Vec<Anchor>>,
 }
 
 impl Replay {
-    pub(crate) fn new(signed_roots: BTreeMap<u64, Hash>) -> Result<Replay, Tamper> {
+    pub(crate) fn new(
+        signed_roots: BTreeMap<u64, Hash>,
+        anchors: &[Anchor],
+    ) -> Result<Replay, Tamper> {
+        let mut by_size: BTreeMap<u64, Vec<Anchor>> = BTreeMap::new();
+        for anchor in anchors {
+            by_size.entry(anchor.size).or_default().push(anchor.clone());
+        }
         let replay = Replay {
             frontier: Frontier::empty(),
             signed_roots,
+            anchors: by_size,
         };
         replay.check_signed_root()?;
         Ok(replay)
@@ -222,14 +265,44 @@ impl Replay {
 
     fn check_signed_root(&self) -> Result<(), Tamper> {
         let size = self.frontier.size();
-        match self.signed_roots.get(&size) {
-            Some(root) if *root != self.frontier.root() => Err(Tamper::CheckpointRoot { size }),
+        let signed = self.signed_roots.get(&size);
+        let anchored = self
+            .anchors
+            .get(&size)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if signed.is_none() && anchored.is_empty() {
+            return Ok(());
+        }
+        let root = self.frontier.root();
+        if let Some(anchor) = anchored.iter().find(|a| a.root != root) {
+            return Err(Tamper::AnchorRoot {
+                size,
+                held_in: anchor.source.clone(),
+            });
+        }
+        match signed {
+            Some(signed) if *signed != root => Err(Tamper::CheckpointRoot { size }),
             _ => Ok(()),
         }
     }
 
     pub(crate) fn finish(self) -> Result<VerifyReport, Tamper> {
         let entries = self.frontier.size();
+        // What is kept outside the log speaks first: it is what an emptied or rolled-back
+        // database cannot take with it.
+        if let Some(anchor) = self
+            .anchors
+            .range(entries + 1..)
+            .flat_map(|(_, a)| a)
+            .next()
+        {
+            return Err(Tamper::BehindAnchor {
+                size: anchor.size,
+                entries,
+                held_in: anchor.source.clone(),
+            });
+        }
         if let Some((&size, _)) = self.signed_roots.range(entries + 1..).next() {
             return Err(Tamper::CheckpointBeyondEnd { size, entries });
         }
@@ -240,6 +313,7 @@ impl Replay {
             checkpoints: self.signed_roots.len(),
             latest_checkpoint,
             unsigned_entries: entries - latest_checkpoint.unwrap_or(0),
+            anchors: self.anchors.into_values().flatten().collect(),
         })
     }
 }
@@ -251,17 +325,32 @@ impl Ledger {
     /// The outer error means verification could not run (the database failed); the inner
     /// one is the verdict: the first entry or checkpoint found to be wrong.
     /// `progress(done, total)` is called after each page of entries.
+    ///
+    /// The tree is also held against the witness file (when this ledger has one) and against
+    /// `anchors`, checkpoints kept elsewhere: each must be a prefix of the tree.
     pub async fn verify(
         &self,
         key: &VerifierKey,
+        anchors: &[Anchor],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Result<VerifyReport, Tamper>, LedgerError> {
+        let mut anchors = anchors.to_vec();
+        match self.witnessed(key)? {
+            None => {}
+            Some(Ok(anchor)) => anchors.push(anchor),
+            Some(Err(reason)) => {
+                return Ok(Err(Tamper::AnchorUnusable {
+                    held_in: format!("the witness file {}", self.witness_path()),
+                    reason,
+                }));
+            }
+        }
         let checkpoints = self.raw_checkpoints().await?;
         let roots = match open_checkpoints(checkpoints.iter().map(|(s, n)| (*s, n.as_str())), key) {
             Ok(roots) => roots,
             Err(tamper) => return Ok(Err(tamper)),
         };
-        let mut replay = match Replay::new(roots) {
+        let mut replay = match Replay::new(roots, &anchors) {
             Ok(replay) => replay,
             Err(tamper) => return Ok(Err(tamper)),
         };

@@ -71,7 +71,7 @@ fn arbitrary_bundle_files_never_verify_and_never_panic() {
                 std::fs::write(dir.path().join("checkpoints/3.note"), &note).unwrap();
                 std::fs::write(dir.path().join("manifest.json"), &manifest).unwrap();
                 std::fs::write(dir.path().join("entries.jsonl"), &entries).unwrap();
-                let outcome = bundle::verify_bundle(dir.path(), &key, &mut |_| {});
+                let outcome = bundle::verify_bundle(dir.path(), &key, &[], &mut |_| {});
                 prop_assert!(!matches!(outcome, Ok(Ok(_))));
                 Ok(())
             },

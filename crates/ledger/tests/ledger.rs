@@ -93,7 +93,7 @@ async fn filled(db: &TestDb, count: u64) -> Ledger {
 
 async fn verdict(ledger: &Ledger, key: &SigningKey) -> Result<(), Tamper> {
     ledger
-        .verify(&key.verifier(), &mut |_, _| {})
+        .verify(&key.verifier(), &[], &mut |_, _| {})
         .await
         .unwrap()
         .map(|_| ())
@@ -239,7 +239,7 @@ async fn an_untouched_ledger_verifies(db: TestDb) {
     ledger.checkpoint(&key).await.unwrap();
     ledger.append(&evidence(1000)).await.unwrap();
     let report = ledger
-        .verify(&key.verifier(), &mut |_, _| {})
+        .verify(&key.verifier(), &[], &mut |_, _| {})
         .await
         .unwrap()
         .unwrap();
@@ -417,7 +417,7 @@ async fn an_exported_bundle_verifies_offline_and_tampering_is_found(db: TestDb) 
     let out = dir.path().join("bundle");
     let manifest = ledger.export(&out, 50, &mut |_, _| {}).await.unwrap();
     assert_eq!((manifest.entries, manifest.checkpoints), (50, 1));
-    let report = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {})
+    let report = bundle::verify_bundle(&out, &key.verifier(), &[], &mut |_| {})
         .unwrap()
         .unwrap();
     assert_eq!((report.entries, report.unsigned_entries), (50, 0));
@@ -429,19 +429,19 @@ async fn an_exported_bundle_verifies_offline_and_tampering_is_found(db: TestDb) 
 
     // One changed byte.
     std::fs::write(&entries, original.replacen("\"n\":9}", "\"n\":8}", 1)).unwrap();
-    let verdict = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap();
+    let verdict = bundle::verify_bundle(&out, &key.verifier(), &[], &mut |_| {}).unwrap();
     assert_eq!(verdict, Err(Tamper::CheckpointRoot { size: 50 }));
 
     // A stray file for a size that has a checkpoint already.
     std::fs::write(out.join("checkpoints/050.note"), "x").unwrap();
-    let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
+    let err = bundle::verify_bundle(&out, &key.verifier(), &[], &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("plain decimal"), "{err}");
     std::fs::remove_file(out.join("checkpoints/050.note")).unwrap();
 
     // The last entry removed.
     let lines: Vec<&str> = original.lines().collect();
     std::fs::write(&entries, format!("{}\n", lines[..49].join("\n"))).unwrap();
-    let verdict = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap();
+    let verdict = bundle::verify_bundle(&out, &key.verifier(), &[], &mut |_| {}).unwrap();
     assert_eq!(
         verdict,
         Err(Tamper::CheckpointBeyondEnd {
@@ -452,24 +452,24 @@ async fn an_exported_bundle_verifies_offline_and_tampering_is_found(db: TestDb) 
 
     // Cut in the middle of a line.
     std::fs::write(&entries, &original[..original.len() - 5]).unwrap();
-    let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
+    let err = bundle::verify_bundle(&out, &key.verifier(), &[], &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("cut short"), "{err}");
 
     // An extra entry appended after the last checkpoint: not signed, so not accepted.
     std::fs::write(&entries, format!("{original}{}\n", lines[0])).unwrap();
-    let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
+    let err = bundle::verify_bundle(&out, &key.verifier(), &[], &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("not covered"), "{err}");
 
     // The checkpoints removed: nothing left to trust.
     std::fs::write(&entries, &original).unwrap();
     let note = std::fs::read_to_string(out.join("checkpoints/50.note")).unwrap();
     std::fs::remove_file(out.join("checkpoints/50.note")).unwrap();
-    let err = bundle::verify_bundle(&out, &key.verifier(), &mut |_| {}).unwrap_err();
+    let err = bundle::verify_bundle(&out, &key.verifier(), &[], &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("no signed checkpoint"), "{err}");
     std::fs::write(out.join("checkpoints/50.note"), note).unwrap();
 
     // The wrong key.
-    let verdict = bundle::verify_bundle(&out, &signer().verifier(), &mut |_| {}).unwrap();
+    let verdict = bundle::verify_bundle(&out, &signer().verifier(), &[], &mut |_| {}).unwrap();
     assert!(
         matches!(verdict, Err(Tamper::CheckpointSignature { .. })),
         "{verdict:?}"
@@ -518,7 +518,7 @@ async fn verification_across_many_pages() {
     ledger.checkpoint(&key).await.unwrap();
     let mut pages_seen = Vec::new();
     let report = ledger
-        .verify(&key.verifier(), &mut |done, _| pages_seen.push(done))
+        .verify(&key.verifier(), &[], &mut |done, _| pages_seen.push(done))
         .await
         .unwrap()
         .unwrap();

@@ -541,14 +541,34 @@ pub enum LedgerCommand {
 
     /// Recompute every hash and check every checkpoint; exit 1 naming the first bad entry
     #[command(
-        after_help = "Without --bundle, verifies the ledger in the database. With --bundle, \
-                            verifies an exported bundle offline: no home or database is used, \
-                            and --key is required.\n\n\
+        after_help = "Without --bundle, verifies the ledger in the database, and holds it \
+                            against the newest checkpoint kept in the home's witness file \
+                            (ledger.witness): a database deleted, emptied or rolled back to an \
+                            older copy fails. It never creates a home or a database. With \
+                            --bundle, verifies an exported bundle offline: no home or database \
+                            is used, and --key is required.\n\n\
+                            --checkpoint holds the ledger against a checkpoint kept elsewhere \
+                            (by an auditor, another installation), usually one cosigned by a \
+                            witness (`phiguard ledger witness cosign`): that also catches a \
+                            rollback of the whole home. --witness-key requires that witness's \
+                            cosignature on it.\n\n\
                             Examples:\n  phiguard ledger verify\n  \
                             phiguard ledger verify --key clinic.verifier\n  \
-                            phiguard ledger verify --bundle ./evidence-2026 --key clinic.verifier"
+                            phiguard ledger verify --checkpoint cosigned.note --witness-key auditor.vkey\n  \
+                            phiguard ledger verify --bundle ./evidence-2026 --key clinic.verifier --checkpoint cosigned.note"
     )]
     Verify(VerifyArgs),
+
+    /// Act as an independent witness of another installation's ledger: cosign its checkpoints
+    #[command(
+        subcommand,
+        after_help = "A witness keeps the newest checkpoint it cosigned for each log and \
+                            cosigns a new one only when it extends it, so a checkpoint it \
+                            cosigned can never be rolled back past unnoticed.\n\n\
+                            Examples:\n  phiguard ledger witness key > auditor.vkey\n  \
+                            phiguard ledger witness cosign --log-key clinic.verifier --checkpoint checkpoint.note --proof proof.json > cosigned.note"
+    )]
+    Witness(WitnessCommand),
 
     /// Write every entry and checkpoint into a directory that verifies offline
     #[command(
@@ -593,6 +613,51 @@ pub struct VerifyArgs {
     /// Verifier key (the text, or a file holding it) [default: this installation's]
     #[arg(long, value_name = "KEY|FILE")]
     pub key: Option<String>,
+    /// A signed checkpoint kept outside this home that the ledger must extend (repeatable)
+    #[arg(long = "checkpoint", value_name = "FILE")]
+    pub checkpoints: Vec<PathBuf>,
+    /// A witness whose cosignature every --checkpoint must carry: its key, or a file holding it
+    /// (repeatable)
+    #[arg(
+        long = "witness-key",
+        value_name = "KEY|FILE",
+        requires = "checkpoints"
+    )]
+    pub witness_keys: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Print this installation's witness key (made on first use), for the logs' verifiers
+    #[command(after_help = "Examples:\n  phiguard ledger witness key > auditor.vkey")]
+    Key,
+    /// Cosign a log's checkpoint if it extends the last one cosigned for that log
+    #[command(
+        after_help = "Checks the log's signature, then that the checkpoint extends the \
+                            newest one this witness cosigned for the log (the consistency proof \
+                            is required from the second time on), prints the checkpoint with \
+                            this witness's cosignature (C2SP tlog-cosignature) and remembers \
+                            it. A checkpoint that goes back, or shows another history, is \
+                            refused (exit 1).\n\n\
+                            On the log's installation:\n  \
+                            phiguard ledger checkpoint > checkpoint.note\n  \
+                            phiguard ledger consistency OLD NEW --json > proof.json\n\n\
+                            Examples:\n  \
+                            phiguard ledger witness cosign --log-key clinic.verifier --checkpoint checkpoint.note\n  \
+                            phiguard ledger witness cosign --log-key clinic.verifier --checkpoint checkpoint.note --proof proof.json > cosigned.note"
+    )]
+    Cosign {
+        /// The log's verifier key (the text, or a file holding it)
+        #[arg(long, value_name = "KEY|FILE")]
+        log_key: String,
+        /// The signed checkpoint to cosign
+        #[arg(long, value_name = "FILE")]
+        checkpoint: PathBuf,
+        /// The consistency proof from the last cosigned size to this one (JSON, as printed
+        /// by `phiguard ledger consistency OLD NEW --json`)
+        #[arg(long, value_name = "FILE")]
+        proof: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,11 +1,12 @@
 //! The installation a command works on: its home (created on first use) and its database.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use phiguard_home::{Home, HomeSource, InitReport};
-use phiguard_ledger::Ledger;
-use phiguard_ledger::note::SigningKey;
+use phiguard_ledger::note::{SigningKey, VerifierKey};
+use phiguard_ledger::{CheckpointFile, Ledger};
 use phiguard_store::{DatabaseUrl, Store, StoreOptions};
 
 /// The ledger's checkpoint signing key, inside the home's `keys/`.
@@ -22,6 +23,47 @@ pub struct Installation {
     /// Whether this command created the ledger signing key.
     pub created_ledger_key: bool,
     pub store: Store,
+    /// How many entries the ledger held when the command opened it.
+    size_at_open: u64,
+}
+
+/// An installation that already exists, or one whose database is gone.
+#[derive(Debug)]
+pub enum Existing {
+    Open(Installation),
+    /// The home is there but its SQLite database is not.
+    NoDatabase {
+        home: Home,
+        database: PathBuf,
+    },
+}
+
+/// Where the home keeps the newest checkpoint outside the database.
+pub const LEDGER_WITNESS_FILE: &str = "ledger.witness";
+
+/// The home's witness file (see `phiguard_ledger::witness`).
+pub fn witness_file(home: &Home) -> CheckpointFile {
+    CheckpointFile::new(home.dir().join(LEDGER_WITNESS_FILE))
+}
+
+/// The home this command works on: `--home`, else `$PHIGUARD_HOME`, else the default.
+fn home_dir(global: &GlobalArgs) -> (PathBuf, HomeSource) {
+    let (dir, source) = phiguard_home::resolve(
+        global.home.clone(),
+        std::env::var_os(phiguard_home::HOME_ENV),
+    );
+    (std::path::absolute(&dir).unwrap_or(dir), source)
+}
+
+/// Opens (and migrates) the database at `url` with the home's settings.
+async fn connect(home: &Home, url: &DatabaseUrl) -> anyhow::Result<Store> {
+    let config = &home.config().database;
+    let options = StoreOptions {
+        busy_timeout: Duration::from_millis(config.busy_timeout_ms),
+        connect_timeout: Duration::from_secs(config.connect_timeout_secs),
+        ..StoreOptions::default()
+    };
+    Ok(Store::open(url, &options).await?)
 }
 
 impl Installation {
@@ -37,37 +79,91 @@ impl Installation {
         name: Option<&str>,
         role: Option<phiguard_core::OrganizationRole>,
     ) -> anyhow::Result<Installation> {
-        let (dir, home_source) = phiguard_home::resolve(
-            global.home.clone(),
-            std::env::var_os(phiguard_home::HOME_ENV),
-        );
-        let dir = std::path::absolute(&dir).unwrap_or(dir);
+        let (dir, home_source) = home_dir(global);
         let name = name.map_or_else(host_name, str::to_owned);
         let (home, created) = Home::init(&dir, &name, role)?;
         let url = database_url(global, &home)?;
         if url.sqlite_path() == Some(home.database_path().as_path()) {
             home.ensure_private_database_file()?;
         }
-        let config = &home.config().database;
-        let options = StoreOptions {
-            busy_timeout: Duration::from_millis(config.busy_timeout_ms),
-            connect_timeout: Duration::from_secs(config.connect_timeout_secs),
-            ..StoreOptions::default()
-        };
-        let store = Store::open(&url, &options).await?;
+        let store = connect(&home, &url).await?;
         let created_ledger_key = ensure_ledger_key(&home, &store).await?;
+        Installation::opened(home, home_source, created, created_ledger_key, store).await
+    }
+
+    /// Opens an installation that must exist already, creating nothing: not the home, not
+    /// the database, not a key. For commands that judge what is there (`ledger verify`), so
+    /// that a deleted database is reported rather than silently replaced by an empty one.
+    pub async fn open_existing(global: &GlobalArgs) -> anyhow::Result<Existing> {
+        let (dir, home_source) = home_dir(global);
+        if !dir.join(phiguard_home::CONFIG_FILE).exists() {
+            anyhow::bail!(
+                "there is no phiguard home at {} ({}): nothing to verify. Give the home with \
+                 --home, or verify an exported bundle with `phiguard ledger verify --bundle DIR \
+                 --key KEY`",
+                dir.display(),
+                home_source.describe()
+            );
+        }
+        let home = Home::open(&dir)?;
+        let url = database_url(global, &home)?;
+        if let Some(path) = url.sqlite_path()
+            && !path.exists()
+        {
+            let database = path.to_path_buf();
+            return Ok(Existing::NoDatabase { home, database });
+        }
+        let store = connect(&home, &url).await?;
+        let installation =
+            Installation::opened(home, home_source, InitReport::default(), false, store).await?;
+        Ok(Existing::Open(installation))
+    }
+
+    async fn opened(
+        home: Home,
+        home_source: HomeSource,
+        created: InitReport,
+        created_ledger_key: bool,
+        store: Store,
+    ) -> anyhow::Result<Installation> {
+        let size_at_open = Ledger::open(store.clone()).size().await?;
         Ok(Installation {
             home,
             home_source,
             created,
             created_ledger_key,
             store,
+            size_at_open,
         })
     }
 
-    /// The ledger in this installation's database.
+    /// Ends the command: signs a checkpoint when the command recorded evidence (so the part
+    /// of the ledger no signature covers stays small, and the witness file keeps up), then
+    /// closes the database. Commands that only read leave the ledger as they found it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        let result = self.checkpoint_if_grown(0).await;
+        self.store.close().await;
+        result.map(drop)
+    }
+
+    /// Signs a checkpoint when the ledger has grown by more than `entries` since the last one
+    /// this process made or found; returns its size when it signed one.
+    pub async fn checkpoint_if_grown(&self, entries: u64) -> anyhow::Result<Option<u64>> {
+        let ledger = self.ledger();
+        let size = ledger.size().await?;
+        if size <= self.size_at_open + entries {
+            return Ok(None);
+        }
+        let checkpoint = ledger
+            .checkpoint(&self.ledger_signing_key()?)
+            .await
+            .context("signing a checkpoint of the evidence this command recorded failed")?;
+        Ok(Some(checkpoint.size))
+    }
+
+    /// The ledger in this installation's database, with the home's witness file.
     pub fn ledger(&self) -> Ledger {
-        Ledger::open(self.store.clone())
+        Ledger::open(self.store.clone()).with_witness(witness_file(&self.home))
     }
 
     /// The key that signs this installation's checkpoints.
@@ -131,19 +227,7 @@ async fn ensure_ledger_key(home: &Home, store: &Store) -> anyhow::Result<bool> {
             path.display()
         );
     }
-    let origin: String = home
-        .config()
-        .installation
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c == '+' || c.is_control() {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
+    let origin = key_name(&home.config().installation.name);
     let key = SigningKey::generate(&origin).context("could not create the ledger signing key")?;
     let mut contents = key.private_key();
     contents.push('\n');
@@ -152,30 +236,101 @@ async fn ensure_ledger_key(home: &Home, store: &Store) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-fn read_ledger_key(home: &Home) -> anyhow::Result<SigningKey> {
-    use std::os::unix::fs::PermissionsExt;
+/// A key name made of the installation name: the characters a key name may not hold
+/// (spaces, `+`, controls) replaced.
+fn key_name(installation: &str) -> String {
+    installation
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c == '+' || c.is_control() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The key this installation cosigns other logs' checkpoints with, as their witness; made on
+/// first use. It is kept apart from the ledger key: a witness key signs cosignatures only.
+pub fn witness_signing_key(home: &Home) -> anyhow::Result<SigningKey> {
+    let path = home.keys_dir().join(WITNESS_KEY_FILE);
+    if !path.exists() {
+        let name = format!("{}/witness", key_name(&home.config().installation.name));
+        let key = SigningKey::generate(&name).context("could not create the witness key")?;
+        let mut contents = key.private_key();
+        contents.push('\n');
+        home.write_new_key_file(WITNESS_KEY_FILE, contents.as_bytes())?;
+    }
+    read_private_key(&path, "witness key")
+}
+
+/// The witness's record of the newest checkpoint it cosigned for the log of `log_key`.
+pub fn witnessed_log(home: &Home, log_key: &VerifierKey) -> anyhow::Result<CheckpointFile> {
+    let dir = home.dir().join("witnessed");
+    if !dir.exists() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+    }
+    // One file per log key: the name is sanitised, the key ID keeps namesakes apart.
+    let name: String = log_key
+        .name()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(CheckpointFile::new(
+        dir.join(format!("{name}.{:08x}.note", log_key.key_id())),
+    ))
+}
+
+/// The witness key's file, inside the home's `keys/`.
+pub const WITNESS_KEY_FILE: &str = "witness.key";
+
+pub(crate) fn read_ledger_key(home: &Home) -> anyhow::Result<SigningKey> {
     let path = home.keys_dir().join(LEDGER_KEY_FILE);
-    let mode = std::fs::metadata(&path)
-        .with_context(|| format!("could not read the ledger signing key {}", path.display()))?
+    if !path.exists() {
+        anyhow::bail!(
+            "the ledger signing key {} is missing. Restore the key from your backup; phiguard \
+             will not create a new one in its place. To verify meanwhile, give the verifier key \
+             kept elsewhere with --key.",
+            path.display()
+        );
+    }
+    read_private_key(&path, "ledger signing key")
+}
+
+fn read_private_key(path: &std::path::Path, what: &str) -> anyhow::Result<SigningKey> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("could not read the {what} {}", path.display()))?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
         anyhow::bail!(
-            "the ledger signing key {} can be read by other users (mode {:o}); anyone who reads \
-             it can forge checkpoints. Run `chmod 600 {}`, and if others may have copied it, \
-             treat the key as compromised.",
+            "the {what} {} can be read by other users (mode {:o}); anyone who reads it can forge \
+             signatures with it. Run `chmod 600 {}`, and if others may have copied it, treat the \
+             key as compromised.",
             path.display(),
             mode & 0o777,
             path.display()
         );
     }
-    let text =
-        zeroize::Zeroizing::new(std::fs::read_to_string(&path).with_context(|| {
-            format!("could not read the ledger signing key {}", path.display())
-        })?);
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the {what} {}", path.display()))?,
+    );
     SigningKey::from_private_key(&text).with_context(|| {
         format!(
-            "{} is not a valid ledger signing key; restore it from your backup",
+            "{} is not a valid {what}; restore it from your backup",
             path.display()
         )
     })

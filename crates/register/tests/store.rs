@@ -65,7 +65,7 @@ impl TestDb {
         let key = SigningKey::generate("test").unwrap();
         ledger.checkpoint(&key).await.unwrap();
         let report = ledger
-            .verify(&key.verifier(), &mut |_, _| {})
+            .verify(&key.verifier(), &[], &mut |_, _| {})
             .await
             .unwrap();
         assert!(report.is_ok(), "{report:?}");

@@ -153,7 +153,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         out.note("Verifying the evidence ledger…");
         let verified = installation
             .ledger()
-            .verify(&signer.verifier(), &mut |_, _| {})
+            .verify(&signer.verifier(), &[], &mut |_, _| {})
             .await?
             .map(|report| report.entries)
             .map_err(|tamper| tamper.to_string());

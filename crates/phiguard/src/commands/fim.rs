@@ -55,8 +55,10 @@ pub async fn run(
             watch(&installation, scan, *debounce_ms, out).await
         }
     };
-    installation.store.close().await;
-    outcome
+    let closed = installation.close().await;
+    let outcome = outcome?;
+    closed?;
+    Ok(outcome)
 }
 
 /// The rules and hash of a command: the paths it was given; else the paths the baseline it

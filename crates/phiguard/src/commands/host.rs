@@ -25,8 +25,10 @@ pub async fn run(
         HostCommand::Check(args) => check(&installation, args, out).await,
         HostCommand::Patch(args) => patch(&installation, args, out).await,
     };
-    installation.store.close().await;
-    outcome
+    let closed = installation.close().await;
+    let outcome = outcome?;
+    closed?;
+    Ok(outcome)
 }
 
 #[derive(Debug, Serialize)]

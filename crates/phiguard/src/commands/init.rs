@@ -84,7 +84,7 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
          Back up keys/ off this machine: without them, sealed data cannot be opened.\n\
          Next: phiguard assess --html report.html",
     );
-    installation.store.close().await;
+    installation.close().await?;
     Ok(Outcome::Ok)
 }
 

@@ -131,7 +131,7 @@ async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow:
             serde_json::json!({ "keyring": summary.id, "root_provider": summary.provider }),
         )
         .await?;
-    installation.store.close().await;
+    installation.close().await?;
     out.result(&summary, || {
         format!(
             "created keyring {} at {} (root key: {})\nBack up keyring.json{}; without them nothing sealed here can be opened.",
@@ -250,6 +250,6 @@ async fn record(global: &GlobalArgs, kind: &str, body: serde_json::Value) -> any
         .record(kind, body)
         .await
         .context("the key change was made, but recording it in the ledger failed")?;
-    installation.store.close().await;
+    installation.close().await?;
     Ok(())
 }

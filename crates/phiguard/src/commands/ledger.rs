@@ -1,16 +1,17 @@
 //! `phiguard ledger …`: the tamper-evident evidence ledger.
 
-use std::io::Read;
-
 use anyhow::{Context, bail};
 use phiguard_core::{Evidence, hex};
-use phiguard_ledger::note::VerifierKey;
-use phiguard_ledger::{Ledger, StoredEntry, Tamper, VerifyReport, bundle, entry};
+use phiguard_ledger::note::{CosignerKey, VerifierKey};
+use phiguard_ledger::witness::{self, read_text_file};
+use phiguard_ledger::{
+    Anchor, ConsistencyProof, Ledger, StoredEntry, Tamper, VerifyReport, bundle, entry,
+};
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::cli::{AppendArgs, GlobalArgs, LedgerCommand, VerifyArgs};
-use crate::installation::{Installation, local_source};
+use crate::cli::{AppendArgs, GlobalArgs, LedgerCommand, VerifyArgs, WitnessCommand};
+use crate::installation::{Existing, Installation, local_source, read_ledger_key, witness_file};
 use crate::output::Output;
 
 pub async fn run(
@@ -18,23 +19,32 @@ pub async fn run(
     command: &LedgerCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    // Offline bundle verification must not touch (or create) a home or database.
-    if let LedgerCommand::Verify(VerifyArgs {
-        bundle: Some(dir),
-        key: Some(key),
-    }) = command
-    {
-        let key = parse_verifier(key)?;
-        let bar = out.progress(0, "verifying");
-        let verdict = bundle::verify_bundle(dir, &key, &mut |done| bar.set_position(done))?;
-        bar.finish_and_clear();
-        return Ok(report_verdict(verdict, out));
+    match command {
+        // Offline bundle verification must not touch (or create) a home or database.
+        LedgerCommand::Verify(
+            args @ VerifyArgs {
+                bundle: Some(dir),
+                key: Some(key),
+                ..
+            },
+        ) => {
+            let key = parse_verifier(key)?;
+            let anchors = external_anchors(args, &key)?;
+            let bar = out.progress(0, "verifying");
+            let verdict =
+                bundle::verify_bundle(dir, &key, &anchors, &mut |done| bar.set_position(done))?;
+            bar.finish_and_clear();
+            return Ok(report_verdict(verdict, out));
+        }
+        // Verification judges what is there and creates nothing.
+        LedgerCommand::Verify(args) => return verify_database(global, args, out).await,
+        _ => {}
     }
 
     let installation = Installation::open(global, None).await?;
     let ledger = installation.ledger();
     let outcome = match command {
-        LedgerCommand::Append(args) => append(&ledger, args, out).await?,
+        LedgerCommand::Append(args) => append(&installation, args, out).await?,
         LedgerCommand::Show { seq } => {
             let entry = ledger.get(*seq).await?.with_context(|| {
                 format!("there is no entry {seq}; `phiguard ledger tail` shows the newest")
@@ -63,18 +73,7 @@ pub async fn run(
             out.result(&proof, || to_json(&proof));
             Outcome::Ok
         }
-        LedgerCommand::Verify(args) => {
-            let key = match &args.key {
-                Some(key) => parse_verifier(key)?,
-                None => installation.ledger_signing_key()?.verifier(),
-            };
-            let bar = out.progress(ledger.size().await?, "verifying");
-            let verdict = ledger
-                .verify(&key, &mut |done, _| bar.set_position(done))
-                .await?;
-            bar.finish_and_clear();
-            report_verdict(verdict, out)
-        }
+        LedgerCommand::Verify(_) => unreachable_verify()?,
         LedgerCommand::Export { out: dir } => {
             let signer = installation.ledger_signing_key()?;
             let checkpoint = ledger.checkpoint(&signer).await?;
@@ -103,28 +102,181 @@ pub async fn run(
             });
             Outcome::Ok
         }
+        LedgerCommand::Witness(command) => witness(&installation, command, out)?,
     };
-    installation.store.close().await;
+    installation.close().await?;
     Ok(outcome)
 }
 
-async fn append(ledger: &Ledger, args: &AppendArgs, out: &Output) -> anyhow::Result<Outcome> {
+/// `verify` is answered before the installation is opened; reaching it here is a mistake in
+/// this file, reported rather than panicked on.
+fn unreachable_verify() -> anyhow::Result<Outcome> {
+    bail!("internal error: verification was not dispatched before opening the installation")
+}
+
+/// Verifies the ledger in the database against its checkpoints, the home's witness file and
+/// the checkpoints given with `--checkpoint`, creating nothing.
+async fn verify_database(
+    global: &GlobalArgs,
+    args: &VerifyArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let key_of = |home: &phiguard_home::Home| match &args.key {
+        Some(key) => parse_verifier(key),
+        None => Ok(read_ledger_key(home)?.verifier()),
+    };
+    let installation = match Installation::open_existing(global).await? {
+        Existing::Open(installation) => installation,
+        Existing::NoDatabase { home, database } => {
+            let key = key_of(&home)?;
+            let mut anchors = external_anchors(args, &key)?;
+            let witness = witness_file(&home);
+            if let Some(note) = witness.read()? {
+                let held_in = format!("the witness file {}", witness.path().display());
+                match Anchor::open(&note, held_in.clone(), &key, &[]) {
+                    Ok(anchor) => anchors.push(anchor),
+                    Err(reason) => {
+                        return Ok(report_verdict(
+                            Err(Tamper::AnchorUnusable { held_in, reason }),
+                            out,
+                        ));
+                    }
+                }
+            }
+            let Some(newest) = anchors.into_iter().max_by_key(|anchor| anchor.size) else {
+                bail!(
+                    "there is no database at {}, and no witness file or --checkpoint says there \
+                     was one: nothing to verify. Give the database with --database, or the home \
+                     with --home",
+                    database.display()
+                );
+            };
+            return Ok(report_verdict(
+                Err(Tamper::DatabaseMissing {
+                    database: database.display().to_string(),
+                    size: newest.size,
+                    held_in: newest.source,
+                }),
+                out,
+            ));
+        }
+    };
+    let key = key_of(&installation.home)?;
+    let anchors = external_anchors(args, &key)?;
+    let ledger = installation.ledger();
+    let bar = out.progress(ledger.size().await?, "verifying");
+    let verdict = ledger
+        .verify(&key, &anchors, &mut |done, _| bar.set_position(done))
+        .await?;
+    bar.finish_and_clear();
+    installation.close().await?;
+    Ok(report_verdict(verdict, out))
+}
+
+/// The checkpoints given with `--checkpoint`, each opened with the log's key and carrying a
+/// cosignature of every `--witness-key`.
+fn external_anchors(args: &VerifyArgs, key: &VerifierKey) -> anyhow::Result<Vec<Anchor>> {
+    let cosigners = args
+        .witness_keys
+        .iter()
+        .map(|given| {
+            let text = key_text(given)?;
+            CosignerKey::parse(&text).with_context(|| {
+                "the witness key is not valid; it looks like name+1a2b3c4d+base64, as printed by \
+                 `phiguard ledger witness key`"
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    args.checkpoints
+        .iter()
+        .map(|path| {
+            let note = read_text_file(path, witness::MAX_NOTE_BYTES, "a checkpoint")?;
+            let held_in = format!("the checkpoint file {}", path.display());
+            Anchor::open(&note, held_in, key, &cosigners).map_err(|reason| {
+                anyhow::anyhow!("{} cannot vouch for this ledger: {reason}", path.display())
+            })
+        })
+        .collect()
+}
+
+/// `phiguard ledger witness`: this installation as a witness of other logs.
+fn witness(
+    installation: &Installation,
+    command: &WitnessCommand,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let key = crate::installation::witness_signing_key(&installation.home)?;
+    match command {
+        WitnessCommand::Key => {
+            let cosigner = key.cosigner().to_string();
+            out.result(&serde_json::json!({ "witness_key": cosigner }), || {
+                cosigner.clone()
+            });
+            Ok(Outcome::Ok)
+        }
+        WitnessCommand::Cosign {
+            log_key,
+            checkpoint,
+            proof,
+        } => {
+            let log_key = parse_verifier(log_key)?;
+            let note = read_text_file(checkpoint, witness::MAX_NOTE_BYTES, "a checkpoint")?;
+            let proof: Option<ConsistencyProof> = proof
+                .as_deref()
+                .map(|path| {
+                    let text = read_text_file(path, MAX_PROOF_BYTES, "a consistency proof")?;
+                    serde_json::from_str(&text).with_context(|| {
+                        format!(
+                            "{} is not a consistency proof as `phiguard ledger consistency OLD \
+                             NEW --json` prints it",
+                            path.display()
+                        )
+                    })
+                })
+                .transpose()?;
+            let kept = crate::installation::witnessed_log(&installation.home, &log_key)?;
+            let last = kept.read()?;
+            let now = u64::try_from(jiff::Timestamp::now().as_second()).unwrap_or(0);
+            match witness::cosign(&note, &log_key, last.as_deref(), proof.as_ref(), &key, now) {
+                Ok(cosigned) => {
+                    kept.write(&cosigned)?;
+                    out.result(&serde_json::json!({ "cosigned": cosigned }), || {
+                        cosigned.clone()
+                    });
+                    Ok(Outcome::Ok)
+                }
+                Err(refusal) => {
+                    out.result(
+                        &serde_json::json!({ "cosigned": null, "refused": refusal.to_string() }),
+                        || format!("NOT COSIGNED: {refusal}"),
+                    );
+                    Ok(Outcome::FailingFindings)
+                }
+            }
+        }
+    }
+}
+
+/// A consistency proof is a few dozen hashes.
+const MAX_PROOF_BYTES: u64 = 64 * 1024;
+
+async fn append(
+    installation: &Installation,
+    args: &AppendArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
     entry::validate_kind(&args.kind)?;
+    let ledger = installation.ledger();
     if args.lines {
-        return append_lines(ledger, &args.kind, out).await;
+        return append_lines(installation, &ledger, &args.kind).await;
     }
     let text = match args.body.as_deref().unwrap_or("-") {
-        "-" => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("could not read the body from stdin")?;
-            text
-        }
+        "-" => read_body(std::io::stdin().lock(), "stdin")?,
         body if body.starts_with('@') => {
             let path = &body[1..];
-            std::fs::read_to_string(path)
-                .with_context(|| format!("could not read the body from {path}"))?
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("could not read the body from {path}"))?;
+            read_body(file, path)?
         }
         body => body.to_owned(),
     };
@@ -142,37 +294,64 @@ async fn append(ledger: &Ledger, args: &AppendArgs, out: &Output) -> anyhow::Res
     Ok(Outcome::Ok)
 }
 
-/// Appends one entry per line of stdin, in line order. Up to `IN_FLIGHT` appends wait for
-/// their commit at once, so the ledger's group commit stores many per transaction; each
-/// acknowledgment is printed only after its entry is durable. A bad line stops the run
-/// with an error naming it; every line before it stays stored.
-async fn append_lines(ledger: &Ledger, kind: &str, out: &Output) -> anyhow::Result<Outcome> {
-    use std::collections::VecDeque;
-    use std::io::{BufRead, Write};
-    const IN_FLIGHT: usize = 256;
+/// Reads a body of at most one ledger entry's size; `/dev/zero` or a huge file is refused
+/// after that many bytes, never read whole.
+fn read_body(input: impl std::io::Read, from: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    input
+        .take(entry::MAX_ENTRY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read the body from {from}"))?;
+    anyhow::ensure!(
+        bytes.len() <= entry::MAX_ENTRY_BYTES,
+        "the body from {from} is larger than {} bytes, the most a ledger entry holds; keep \
+         large evidence as a file and record its SHA-256 instead",
+        entry::MAX_ENTRY_BYTES
+    );
+    String::from_utf8(bytes).with_context(|| format!("the body from {from} is not UTF-8 text"))
+}
 
-    let (lines_tx, mut lines_rx) = tokio::sync::mpsc::channel::<std::io::Result<String>>(IN_FLIGHT);
-    // stdin is blocking; read it on its own thread.
+/// Appends one entry per line of stdin, in line order, and prints one JSON line per entry
+/// (`{"seq":…,"leaf_hash":…}`) as soon as it is durable. Up to `IN_FLIGHT` appends wait for
+/// their commit at once, so the ledger's group commit stores many per transaction. A
+/// checkpoint is signed every `[ledger] checkpoint_every_entries` entries or
+/// `checkpoint_every_seconds` seconds, so a long stream never leaves much unsigned. A bad line
+/// stops the run with an error naming it; every line before it stays stored.
+async fn append_lines(
+    installation: &Installation,
+    ledger: &Ledger,
+    kind: &str,
+) -> anyhow::Result<Outcome> {
+    use std::collections::VecDeque;
+    use std::io::{BufRead, Read, Write};
+    const IN_FLIGHT: usize = 256;
+    let max_line = entry::MAX_ENTRY_BYTES as u64;
+
+    let (lines_tx, mut lines_rx) =
+        tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(IN_FLIGHT);
+    // stdin is blocking; read it on its own thread, one bounded line at a time.
     std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            let mut line = Vec::new();
+            let line = match (&mut stdin).take(max_line + 1).read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => Ok(line),
+                Err(e) => Err(e),
+            };
             if lines_tx.blocking_send(line).is_err() {
                 break;
             }
         }
     });
+    let config = &installation.home.config().ledger;
+    let signer = installation.ledger_signing_key()?;
+    let (mut unsigned, mut signed_at) = (0u64, std::time::Instant::now());
     let mut pending: VecDeque<phiguard_ledger::PendingAppend> = VecDeque::new();
     let mut stdout = std::io::stdout();
     let mut acknowledge = |reference: phiguard_core::EvidenceRef| -> anyhow::Result<()> {
-        let line = if out.is_json() {
-            serde_json::to_string(&reference)?
-        } else {
-            format!(
-                "appended entry {} (leaf {})",
-                reference.seq,
-                reference.leaf_hash_hex()
-            )
-        };
-        writeln!(stdout, "{line}")?;
+        writeln!(stdout, "{}", serde_json::to_string(&reference)?)?;
         stdout.flush()?;
         Ok(())
     };
@@ -180,12 +359,32 @@ async fn append_lines(ledger: &Ledger, kind: &str, out: &Output) -> anyhow::Resu
     let mut failure = None;
     while let Some(line) = lines_rx.recv().await {
         number += 1;
-        let line = line.context("could not read stdin")?;
-        if line.trim().is_empty() {
-            continue;
+        let mut line = line.context("could not read stdin")?;
+        if line.len() as u64 > max_line && line.last() != Some(&b'\n') {
+            failure = Some(anyhow::anyhow!(
+                "line {number} is longer than {max_line} bytes, the most a ledger entry holds; \
+                 nothing from this line on was stored"
+            ));
+            break;
         }
-        match evidence_of(kind, &line) {
-            Ok(evidence) => pending.push_back(ledger.submit(&[evidence]).await?),
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        let parsed = String::from_utf8(line)
+            .map_err(|_| anyhow::anyhow!("it is not UTF-8 text"))
+            .and_then(|text| {
+                if text.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    evidence_of(kind, &text).map(Some)
+                }
+            });
+        match parsed {
+            Ok(None) => continue,
+            Ok(Some(evidence)) => {
+                pending.push_back(ledger.submit(&[evidence]).await?);
+                unsigned += 1;
+            }
             Err(e) => {
                 failure = Some(anyhow::anyhow!(
                     "line {number}: {e}; nothing from this line on was stored"
@@ -202,6 +401,12 @@ async fn append_lines(ledger: &Ledger, kind: &str, out: &Output) -> anyhow::Resu
                     .try_for_each(&mut acknowledge)?;
             }
         }
+        if unsigned >= config.checkpoint_every_entries
+            || signed_at.elapsed().as_secs() >= config.checkpoint_every_seconds
+        {
+            ledger.checkpoint(&signer).await?;
+            (unsigned, signed_at) = (0, std::time::Instant::now());
+        }
     }
     while let Some(queued) = pending.pop_front() {
         queued
@@ -217,13 +422,11 @@ async fn append_lines(ledger: &Ledger, kind: &str, out: &Output) -> anyhow::Resu
 }
 
 fn evidence_of(kind: &str, body: &str) -> anyhow::Result<Evidence> {
-    let body: serde_json::Value = serde_json::from_str(body)
-        .map_err(|e| anyhow::anyhow!("the body is not valid JSON ({e})"))?;
     Ok(Evidence {
         kind: kind.to_owned(),
         time: jiff::Timestamp::now(),
         source: local_source(),
-        body,
+        body: entry::parse_body(body)?,
     })
 }
 
@@ -321,15 +524,20 @@ fn report_verdict(verdict: Result<VerifyReport, Tamper>, out: &Output) -> Outcom
     }
 }
 
+/// A key given as its text or as a file holding it; a key is one short line.
+fn key_text(given: &str) -> anyhow::Result<String> {
+    let path = std::path::Path::new(given);
+    if path.is_file() {
+        Ok(read_text_file(path, 4096, "a key")
+            .with_context(|| format!("could not read the key file {given}"))?)
+    } else {
+        Ok(given.to_owned())
+    }
+}
+
 /// A verifier key given as its text or as a file holding it.
 fn parse_verifier(given: &str) -> anyhow::Result<VerifierKey> {
-    let path = std::path::Path::new(given);
-    let text = if path.is_file() {
-        std::fs::read_to_string(path)
-            .with_context(|| format!("could not read the key file {given}"))?
-    } else {
-        given.to_owned()
-    };
+    let text = key_text(given)?;
     VerifierKey::parse(text.trim()).with_context(|| {
         "the verifier key is not valid; it looks like name+1a2b3c4d+base64, as printed by `phiguard ledger key`"
     })

@@ -404,8 +404,10 @@ impl Session<'_> {
             out,
         })
         .await;
-        installation.store.close().await;
-        outcome
+        let closed = installation.close().await;
+        let outcome = outcome?;
+        closed?;
+        Ok(outcome)
     }
 
     async fn records<F: RecordFields>(

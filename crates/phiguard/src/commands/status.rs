@@ -85,6 +85,6 @@ pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
             checkpoints = status.counts.ledger_checkpoints,
         )
     });
-    installation.store.close().await;
+    installation.close().await?;
     Ok(Outcome::Ok)
 }

@@ -66,3 +66,19 @@ pub fn postgres_database() -> Option<phiguard_testkit::PostgresDatabase> {
         .unwrap()
         .block_on(phiguard_testkit::fresh_postgres_database())
 }
+
+/// Runs SQL on a PostgreSQL database directly, as its administrator could.
+pub fn postgres_exec(url: &str, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
