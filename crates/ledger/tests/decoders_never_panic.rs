@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
 
-use phiguard_ledger::note::{self, Checkpoint, SigningKey, VerifierKey};
-use phiguard_ledger::{bundle, entry};
+use phiguard_ledger::note::{self, Checkpoint, CosignerKey, SigningKey, VerifierKey};
+use phiguard_ledger::{Anchor, bundle, entry};
 use proptest::prelude::*;
 
 fn signed_checkpoint() -> (String, VerifierKey) {
@@ -32,9 +32,31 @@ proptest! {
         let _ = note::note_text(&text);
         let _ = entry::decode(&text);
         let _ = entry::validate_kind(&text);
+        let _ = entry::parse_body(&text);
+        let _ = CosignerKey::parse(&text);
         let (_, key) = signed_checkpoint();
         let _ = key.open(&text);
         let _ = note::open_checkpoint(&text, &key);
+        let _ = Anchor::open(&text, "test".into(), &key, &[]);
+        let witness = SigningKey::generate("auditor.example/witness").unwrap();
+        let _ = witness.cosigner().verify(&text);
+    }
+
+    /// Mutations of a real cosigned checkpoint: the cosignature either still verifies (the
+    /// mutation did not touch what it signs) or is rejected, never a panic.
+    #[test]
+    fn mutated_cosigned_checkpoints(position in 0usize..500, replacement in "\\PC{0,3}") {
+        let (note, _) = signed_checkpoint();
+        let witness = SigningKey::generate("auditor.example/witness").unwrap();
+        let cosigned = witness.cosign(&note, 1_800_000_000).unwrap();
+        let mut chars: Vec<char> = cosigned.chars().collect();
+        let at = position % chars.len();
+        chars.splice(at..=at, replacement.chars());
+        let mutated: String = chars.into_iter().collect();
+        if let Ok(time) = witness.cosigner().verify(&mutated) {
+            prop_assert_eq!(time, 1_800_000_000);
+            prop_assert_eq!(note::note_text(&mutated).unwrap(), note::note_text(&note).unwrap());
+        }
     }
 
     /// Mutations of a real signed checkpoint: the shapes most likely to reach deep into the
