@@ -42,6 +42,9 @@ struct Args {
     /// Proofs (and lookups) timed
     #[arg(long, default_value_t = 2_000)]
     proofs: u64,
+    /// Only the cost of checkpoints kept outside the database (auto-checkpoints, witness file)
+    #[arg(long)]
+    anchoring_only: bool,
 }
 
 fn evidence(n: u64) -> Evidence {
@@ -332,6 +335,90 @@ async fn verification(db: &BenchDb, entries: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Entries between two checkpoints in a long stream: `[ledger] checkpoint_every_entries`.
+const CHECKPOINT_EVERY: u64 = 10_000;
+
+/// What keeping the ledger anchored costs: 64 writers appending with a checkpoint signed (and
+/// the witness file replaced) every `CHECKPOINT_EVERY` entries, as a long recording command
+/// does, beside the same writers without; and `verify` held against the witness file beside
+/// `verify` alone. Alternating rounds, medians: the machine is noisy.
+async fn anchoring(db: &BenchDb, seconds: u64, entries: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let witness = || phiguard_ledger::CheckpointFile::new(dir.path().join("ledger.witness"));
+    let key = std::sync::Arc::new(SigningKey::generate("bench.example/ledger")?);
+    let (mut plain, mut anchored) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let ledger = Ledger::open(db.store.clone());
+        plain.push(
+            rate(64, seconds, move |n| {
+                let ledger = ledger.clone();
+                async move {
+                    ledger.append(&evidence(n)).await?;
+                    Ok(())
+                }
+            })
+            .await?,
+        );
+        let ledger = Ledger::open(db.store.clone()).with_witness(witness());
+        let signed = std::sync::Arc::new(tokio::sync::Mutex::new(ledger.size().await?));
+        let (ledger_for_writers, key_for_writers) = (ledger.clone(), key.clone());
+        anchored.push(
+            rate(64, seconds, move |n| {
+                let (ledger, key, signed) = (
+                    ledger_for_writers.clone(),
+                    key_for_writers.clone(),
+                    signed.clone(),
+                );
+                async move {
+                    let reference = ledger.append(&evidence(n)).await?;
+                    // The writer that crosses the threshold signs, as one command would.
+                    let mut last = signed.lock().await;
+                    if reference.seq + 1 >= *last + CHECKPOINT_EVERY {
+                        *last = ledger.checkpoint(&key).await?.size;
+                    }
+                    Ok(())
+                }
+            })
+            .await?,
+        );
+    }
+    let (plain, anchored) = (median(&mut plain), median(&mut anchored));
+    println!(
+        "| {} | appends/s, 64 writers | {plain:.0} | {anchored:.0} (checkpoint every {CHECKPOINT_EVERY}) | {:.3} |",
+        db.label,
+        anchored / plain
+    );
+
+    let ledger = Ledger::open(db.store.clone()).with_witness(witness());
+    fill(&ledger, entries).await?;
+    ledger.checkpoint(&key).await?;
+    let alone = Ledger::open(db.store.clone());
+    let (mut plain, mut anchored) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        for (ledger, times) in [(&alone, &mut plain), (&ledger, &mut anchored)] {
+            let started = Instant::now();
+            let report = ledger
+                .verify(&key.verifier(), &[], &mut |_, _| {})
+                .await?
+                .map_err(|tamper| anyhow::anyhow!("{tamper}"))?;
+            anyhow::ensure!(report.entries >= entries);
+            times.push(report.entries as f64 / started.elapsed().as_secs_f64());
+        }
+    }
+    let (plain, anchored) = (median(&mut plain), median(&mut anchored));
+    println!(
+        "| {} | verify entries/s | {plain:.0} | {anchored:.0} (held against the witness) | {:.3} |",
+        db.label,
+        anchored / plain
+    );
+    Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 async fn proofs(db: &BenchDb, entries: u64, count: u64) -> anyhow::Result<()> {
     let ledger = Ledger::open(db.store.clone());
     fill(&ledger, entries).await?;
@@ -398,7 +485,22 @@ fn micros(d: Duration) -> f64 {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
 
-    println!("## Durable appends per second ({} s each)\n", args.seconds);
+    println!("## The cost of anchoring (auto-checkpoints and the witness file)\n");
+    println!("| database | measurement | without | with | with ÷ without |");
+    println!("|---|---|---|---|---|");
+    let sqlite = BenchDb::sqlite().await?;
+    anchoring(&sqlite, args.seconds, args.verify_entries).await?;
+    sqlite.remove().await?;
+    if let Some(server) = &args.postgres {
+        let pg = BenchDb::postgres(server, "phiguard_bench_anchoring").await?;
+        anchoring(&pg, args.seconds, args.verify_entries).await?;
+        pg.remove().await?;
+    }
+    if args.anchoring_only {
+        return Ok(());
+    }
+
+    println!("\n## Durable appends per second ({} s each)\n", args.seconds);
     println!(
         "| database | writers | ledger | plain, commit each | ledger ÷ plain | plain, group commit | ledger ÷ plain group |"
     );
