@@ -43,7 +43,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
 
-    /// Database URL (postgres://…) or SQLite file, instead of the one in phiguard.toml
+    /// Database URL (postgres://USER:PASSWORD@HOST/DB, password percent-encoded) or SQLite
+    /// file (a path, or sqlite://PATH), instead of the one in phiguard.toml; libpq key=value
+    /// strings are refused
     #[arg(
         long,
         global = true,

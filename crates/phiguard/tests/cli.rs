@@ -188,6 +188,88 @@ fn an_unreachable_database_is_exit_2_without_the_password() {
     );
 }
 
+/// Everything a command left in `dir`'s tree, as paths relative to it.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_libpq_connection_string_is_refused_and_creates_no_file_named_with_the_password() {
+    for (how, text) in [
+        ("flag", "host=db password=s3cr/et dbname=phi"),
+        ("flag", "host=db password=s3cret dbname=phi"),
+        ("env", "host=db password=s3cret dbname=phi"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut cmd = phiguard(&tmp.path().join("home"));
+        cmd.current_dir(tmp.path());
+        if how == "flag" {
+            cmd.args(["--database", text]);
+        } else {
+            cmd.env("PHIGUARD_DATABASE_URL", text);
+        }
+        let out = cmd.args(["status"]).assert().code(2);
+        let stderr = stderr_of(&out);
+        assert!(stderr.contains("libpq connection string"), "{stderr}");
+        assert!(stderr.contains("postgres://USER:PASSWORD@HOST"), "{stderr}");
+        let everything = format!(
+            "{}{stderr}",
+            String::from_utf8_lossy(&out.get_output().stdout)
+        );
+        assert!(
+            !everything.contains("s3cr"),
+            "password leaked: {everything}"
+        );
+        let files = files_under(tmp.path());
+        assert!(
+            files.iter().all(|f| !f.contains("s3cr")),
+            "a file named with the password: {files:?}"
+        );
+        assert!(
+            !files.iter().any(|f| f.ends_with("phiguard.db")),
+            "evidence went to a database the user never asked for: {files:?}"
+        );
+    }
+}
+
+#[test]
+fn a_password_with_url_characters_is_never_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    for url in [
+        "postgres://phiguard:pa/ss?wo#rd@127.0.0.1:5432/phiguard",
+        "postgres://phiguard:pa/ss?word@127.0.0.1:99999/phiguard",
+        "postgres://phiguard:pa%2Fss%3Fword@127.0.0.1:99999/phiguard",
+    ] {
+        let out = phiguard(&tmp.path().join("home"))
+            .args(["--database", url, "status", "--json"])
+            .assert()
+            .code(2);
+        let everything = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.get_output().stdout),
+            stderr_of(&out)
+        );
+        assert!(
+            everything.contains("error"),
+            "no error for {url}: {everything}"
+        );
+        for piece in ["pa/ss", "ss?wo", "pa%2Fss", "word@"] {
+            assert!(!everything.contains(piece), "{piece} leaked: {everything}");
+        }
+    }
+}
+
 #[test]
 fn a_database_newer_than_the_binary_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
