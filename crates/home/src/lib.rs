@@ -7,6 +7,7 @@
 //! can forge the evidence phiguard exists to protect.
 
 mod config;
+mod pending_file;
 mod permissions;
 
 use std::ffi::OsString;
@@ -18,6 +19,7 @@ pub use config::{
     Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig, InstallationConfig,
     RegisterConfig, toml_string,
 };
+pub use pending_file::PendingFile;
 pub use permissions::{
     Guarded, UnsafeHomeReason, UnsafePath, check_database_files, check_metadata, check_path,
     replace_private_file, write_private_file_new,

@@ -140,9 +140,9 @@ pub enum Command {
     #[command(
         after_help = "Seals with a fresh data key, wrapped by this installation's current \
                       key-encryption key and every enrolled break-glass key; the root key \
-                      never leaves this machine. The output is written to a temporary file \
-                      and renamed into place only when complete; it never replaces the \
-                      input. Context pairs are bound to the data and checked when it is \
+                      never leaves this machine. The output appears under its name only \
+                      when complete (written as `phiguard unseal --help` describes); it never \
+                      replaces the input. Context pairs are bound to the data and checked when it is \
                       opened; they are not secret, so never put PHI in them.\n\n\
                       Examples:\n  phiguard seal scan-0042.dcm                 # writes scan-0042.dcm.phg\n  \
                       phiguard seal export.csv -o /mnt/cloud/export.csv.phg --context purpose=backup\n  \
@@ -152,9 +152,15 @@ pub enum Command {
 
     /// Decrypt what `phiguard seal` produced
     #[command(
-        after_help = "Every frame is authenticated before it is written. Output to a file goes \
-                      to a temporary file first and is renamed into place only if the whole \
-                      input verifies, so a failed unseal leaves no partial plaintext behind. \
+        after_help = "Every frame is authenticated before it is written. Output to a file is \
+                      written without a name (O_TMPFILE in OUTPUT's directory) and linked in as \
+                      OUTPUT only once the whole input has authenticated: a failure, Ctrl-C, \
+                      SIGTERM, SIGHUP, kill -9 or a power cut leaves no plaintext behind. On \
+                      file systems without O_TMPFILE (FUSE, some network file systems) a hidden \
+                      .phiguard-*.partial file beside OUTPUT is used instead, removed on a \
+                      failure, SIGINT, SIGTERM or SIGHUP; only kill -9 or a power cut can leave \
+                      it behind, and never under OUTPUT's name. With --force the complete file \
+                      takes such a hidden name for a moment, then replaces OUTPUT in one step. \
                       Output to stdout streams: if it fails, discard what was written.\n\n\
                       Examples:\n  phiguard unseal scan-0042.dcm.phg            # writes scan-0042.dcm\n  \
                       phiguard unseal export.csv.phg -o - --context purpose=backup | head\n  \
