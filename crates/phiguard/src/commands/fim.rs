@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use phiguard_core::Escaped;
 use phiguard_fim::packages::{PackageIndex, md5_file};
 use phiguard_fim::{
     Algorithm, BaselinePaths, Explanation, Record, Report, RuleSet, Scan, ScanProgress,
@@ -178,11 +179,11 @@ async fn baseline(
         if let Some(accepted) = &result.accepted {
             text.push_str(&format!(
                 "\naccepted {} added, {} removed, {} changed since the previous baseline, by {}: {}",
-                accepted.added, accepted.removed, accepted.changed, result.baseline.actor, result.baseline.reason
+                accepted.added, accepted.removed, accepted.changed, Escaped(&result.baseline.actor), Escaped(&result.baseline.reason)
             ));
         }
         for warning in &result.warnings {
-            text.push_str(&format!("\nwarning: {}: {}", warning.path, warning.message));
+            text.push_str(&format!("\nwarning: {}: {}", Escaped(&warning.path), Escaped(&warning.message)));
         }
         text
     });
@@ -396,7 +397,11 @@ fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
         text.push_str(&human_change(change));
     }
     for warning in &report.warnings {
-        text.push_str(&format!("warning: {}: {}\n", warning.path, warning.message));
+        text.push_str(&format!(
+            "warning: {}: {}\n",
+            Escaped(&warning.path),
+            Escaped(&warning.message)
+        ));
     }
     let s = &report.summary;
     text.push_str(&format!(
@@ -406,7 +411,8 @@ fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
     text
 }
 
-/// One change as lines of text: a marker, the path, and each attribute old → new.
+/// One change as lines of text: a marker, the path, and each attribute old → new, with the
+/// control characters a file name or link target can hold escaped.
 fn human_change(change: &phiguard_fim::Change) -> String {
     let marker = match (change.change, &change.explained_by) {
         (_, Some(_)) => "pkg",
@@ -414,18 +420,21 @@ fn human_change(change: &phiguard_fim::Change) -> String {
         (phiguard_fim::ChangeKind::Removed, None) => "-",
         (phiguard_fim::ChangeKind::Changed, None) => "~",
     };
-    let mut text = format!("{marker:<4}{}", change.path);
+    let mut text = format!("{marker:<4}{}", Escaped(&change.path));
     if let Some(package) = &change.explained_by {
         text.push_str(&format!(
             "  (update of {} {})",
-            package.package, package.version
+            Escaped(&package.package),
+            Escaped(&package.version)
         ));
     }
     text.push('\n');
     for attribute in &change.attributes {
         text.push_str(&format!(
             "      {:<8} {} → {}\n",
-            attribute.attribute, attribute.old, attribute.new
+            attribute.attribute,
+            Escaped(&attribute.old),
+            Escaped(&attribute.new)
         ));
     }
     text
@@ -453,7 +462,11 @@ async fn watch(
             .context("could not start watching (inotify)")?
     };
     for warning in &watcher.warnings {
-        out.note(&format!("warning: {}: {}", warning.path, warning.message));
+        out.note(&format!(
+            "warning: {}: {}",
+            Escaped(&warning.path),
+            Escaped(&warning.message)
+        ));
     }
     out.note(&format!(
         "watching {} directories against baseline {}; changes are reported as they happen (Ctrl-C stops)",

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
+use phiguard_core::Escaped;
 use phiguard_crypto::{BreakGlassSecret, Keyring};
 use serde::Serialize;
 
@@ -35,7 +36,7 @@ pub async fn run(
                     text.push_str("  no break-glass key enrolled (phiguard keys break-glass --out FILE)");
                 }
                 for key in &summary.break_glass {
-                    text.push_str(&format!("  break-glass {} created {} {}\n", key.id, key.created, key.note));
+                    text.push_str(&format!("  break-glass {} created {} {}\n", key.id, key.created, Escaped(&key.note)));
                 }
                 text.trim_end().to_owned()
             });
@@ -93,7 +94,7 @@ pub async fn run(
             out.result(&serde_json::json!({ "break_glass_key": id, "file": file.display().to_string() }), || {
                 format!(
                     "break-glass key {id} written to {} and enrolled.\nMove that file to offline storage now and delete it here; rewrap older files to cover them.",
-                    file.display()
+                    Escaped(&file.display().to_string())
                 )
             });
             Ok(Outcome::Ok)
@@ -189,8 +190,8 @@ async fn rewrap(
         results
             .iter()
             .map(|r| match &r.error {
-                Some(e) => format!("{}: failed: {e}", r.file),
-                None => format!("{}: {}", r.file, r.outcome),
+                Some(e) => format!("{}: failed: {}", Escaped(&r.file), Escaped(e)),
+                None => format!("{}: {}", Escaped(&r.file), r.outcome),
             })
             .collect::<Vec<_>>()
             .join("\n")

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
+use phiguard_core::Escaped;
 use phiguard_crypto::{BreakGlassSecret, KeyOpener, ReadAhead, WriteBehind};
 use phiguard_home::PendingFile;
 use serde::Serialize;
@@ -284,7 +285,10 @@ pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Resul
         out.result(&result, || {
             format!(
                 "sealed {} ({} bytes) into {} with key version {}",
-                result.input, result.bytes, result.output, result.key_version
+                Escaped(&result.input),
+                result.bytes,
+                Escaped(&result.output),
+                result.key_version
             )
         });
     }
@@ -356,7 +360,10 @@ pub fn unseal(global: &GlobalArgs, args: &UnsealArgs, out: &Output) -> anyhow::R
         out.result(&result, || {
             format!(
                 "opened {} into {} ({} bytes) with {}",
-                result.input, result.output, result.bytes, result.opened_with
+                Escaped(&result.input),
+                Escaped(&result.output),
+                result.bytes,
+                result.opened_with
             )
         });
     }
