@@ -438,7 +438,13 @@ pub enum KeysCommand {
     Rotate,
 
     /// Refuse to open data still wrapped under versions up to VERSION
-    #[command(after_help = "Examples:\n  phiguard keys retire 1")]
+    #[command(
+        after_help = "The current version cannot be retired: it seals new data and is the \
+                      only one that opens what was sealed since the last rotation. Rotate, \
+                      rewrap, then retire. Retiring versions already retired changes nothing; \
+                      it never brings one back.\n\nExamples:\n  phiguard keys rotate && \
+                      phiguard keys rewrap /srv/phi/*.phg && phiguard keys retire 1"
+    )]
     Retire {
         /// The newest version to retire (lower than the current one)
         version: u32,

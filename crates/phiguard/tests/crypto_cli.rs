@@ -553,15 +553,52 @@ fn rotate_rewrap_retire_keeps_rewrapped_files_open_and_refuses_the_rest() {
         "{}",
         stderr_of(&retired)
     );
+    // The only version that still opens what it sealed: refused, saying why and what to do.
     let current = phiguard(&s.home)
         .args(["keys", "retire", "2"])
         .assert()
         .code(2);
-    assert!(
-        stderr_of(&current).contains("must stay usable"),
-        "{}",
-        stderr_of(&current)
-    );
+    let err = stderr_of(&current);
+    assert!(err.contains("it is the current version"), "{err}");
+    for step in [
+        "phiguard keys rotate",
+        "phiguard keys rewrap",
+        "phiguard keys retire 2",
+    ] {
+        assert!(err.contains(step), "{step} missing: {err}");
+    }
+    for (version, says) in [
+        ("3", "no key-encryption key version 3"),
+        ("0", "no key-encryption key version 0"),
+    ] {
+        let refused = phiguard(&s.home)
+            .args(["keys", "retire", version])
+            .assert()
+            .code(2);
+        assert!(
+            stderr_of(&refused).contains(says),
+            "{}",
+            stderr_of(&refused)
+        );
+    }
+    // Retiring again changes nothing, and never brings version 1 back.
+    let again = phiguard(&s.home)
+        .args(["--json", "keys", "retire", "1"])
+        .assert()
+        .success();
+    assert_eq!(json(&again.get_output().stdout)["changed"], false);
+    let list = phiguard(&s.home)
+        .args(["--json", "keys", "list"])
+        .assert()
+        .success();
+    assert_eq!(json(&list.get_output().stdout)["min_decrypt_version"], 2);
+    phiguard(&s.home)
+        .arg("unseal")
+        .arg(&b_sealed)
+        .arg("-o")
+        .arg(s.dir.join("b3"))
+        .assert()
+        .code(2);
 
     // Every key change is evidence in the ledger.
     let tail = phiguard(&s.home)

@@ -58,19 +58,17 @@ pub async fn run(
         }
         KeysCommand::Retire { version } => {
             let mut keyring = keys::open_keyring(&keys::open_home(global)?)?;
-            let minimum = version
-                .checked_add(1)
-                .filter(|m| *m <= keyring.current_version())
-                .with_context(|| {
-                    format!(
-                        "version {version} cannot be retired: the current version is {}, and it must stay usable",
-                        keyring.current_version()
-                    )
-                })?;
-            keyring.set_min_decrypt_version(minimum)?;
-            record(global, "keys.retired", serde_json::json!({ "keyring": keyring.summary().id, "min_decrypt_version": minimum })).await?;
-            out.result(&serde_json::json!({ "min_decrypt_version": minimum }), || {
-                format!("versions up to {version} are retired: data still wrapped under them no longer opens")
+            let changed = keyring.retire_through(*version)?;
+            let minimum = keyring.summary().min_decrypt_version;
+            if changed {
+                record(global, "keys.retired", serde_json::json!({ "keyring": keyring.summary().id, "min_decrypt_version": minimum })).await?;
+            }
+            out.result(&serde_json::json!({ "min_decrypt_version": minimum, "changed": changed }), || {
+                if changed {
+                    format!("versions up to {version} are retired: data still wrapped under them no longer opens")
+                } else {
+                    format!("versions up to {version} were already retired (this keyring opens versions {minimum} and later); nothing changed")
+                }
             });
             Ok(Outcome::Ok)
         }
