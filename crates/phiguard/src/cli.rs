@@ -241,7 +241,9 @@ pub enum FimCommand {
         after_help = "Without paths, monitors what the [fim] rules in phiguard.toml name (by \
                       default system binaries and libraries, /etc, /boot and the ePHI paths). \
                       Paths given here replace the rules and are monitored with every \
-                      attribute. The baseline's root hash is appended to the ledger.\n\n\
+                      attribute. The baseline's root hash is appended to the ledger. Only the \
+                      first baseline is taken this way: later ones accept changes, with a \
+                      reason, through `phiguard fim update --reason TEXT`.\n\n\
                       Examples:\n  phiguard fim init\n  phiguard fim init /srv/ehr /etc --json"
     )]
     Init(FimScanArgs),

@@ -29,6 +29,7 @@ pub async fn run(
     let installation = Installation::open(global, None).await?;
     let outcome = match command {
         FimCommand::Init(args) => {
+            refuse_a_second_initial_baseline(&installation, args).await?;
             baseline(
                 &installation,
                 args,
@@ -58,6 +59,29 @@ pub async fn run(
     };
     installation.store.close().await;
     outcome
+}
+
+/// `fim init` starts monitoring; over an existing baseline it would silently accept every
+/// change since, with no reason recorded. That is `fim update --reason`'s job. Usage errors
+/// in the arguments are reported first.
+async fn refuse_a_second_initial_baseline(
+    installation: &Installation,
+    args: &FimScanArgs,
+) -> anyhow::Result<()> {
+    rules_of(installation, args, None)?;
+    if let Some((info, _)) = phiguard_fim::baseline::latest(&installation.store).await? {
+        anyhow::bail!(
+            "there is already a baseline (baseline {} of {} paths, taken {} by {}), and a new \
+             one would accept every change made since without saying why. Run `phiguard fim \
+             check` to see the changes, then `phiguard fim update --reason TEXT` to accept \
+             them with the reason recorded in the ledger",
+            info.id,
+            info.entries,
+            info.created_at,
+            Escaped(&info.actor)
+        );
+    }
+    Ok(())
 }
 
 /// The rules and hash of a command: the paths it was given; else the paths the baseline it
