@@ -1,7 +1,7 @@
 //! An output file that takes its name only once it is complete.
 //!
-//! `phiguard unseal -o FILE` writes plaintext that must not exist anywhere on disk unless the
-//! whole sealed stream authenticated. The file is therefore written without a name at all:
+//! `phiguard unseal SEALED -o FILE` writes plaintext that must not exist anywhere on disk
+//! unless the whole sealed stream authenticated. The file is therefore written without a name:
 //! opened with `O_TMPFILE` in the destination's directory, it is an inode that no directory
 //! lists, which the kernel frees when the process ends for any reason, `kill -9` and power
 //! loss included. Only when the writer is done is it given its name, by `linkat` through
