@@ -1,6 +1,8 @@
 //! The scorecard on a terminal: counts per safeguard family, the failures that matter most
 //! with what to do, and how to verify the evidence.
 
+use phiguard_core::Escaped;
+
 use crate::evaluate::{Assessment, ControlStatus, Tally};
 
 /// Failures listed in full; the rest are in the HTML report and `--json`.
@@ -12,10 +14,10 @@ const BAR_WIDTH: usize = 30;
 pub fn render(assessment: &Assessment) -> String {
     let mut text = format!(
         "HIPAA assessment of {} ({} profile), {}\nOrganisation: {}\n\n",
-        assessment.installation,
+        Escaped(&assessment.installation),
         assessment.profile.as_str(),
         assessment.today,
-        assessment.organization()
+        Escaped(&assessment.organization())
     );
     let name_width = assessment
         .families
@@ -57,7 +59,8 @@ pub fn render(assessment: &Assessment) -> String {
             if let Some(finding) = control.attention.first() {
                 text.push_str(&format!(
                     "            {}: {}\n",
-                    finding.subject, finding.message
+                    Escaped(&finding.subject),
+                    Escaped(&finding.message)
                 ));
             }
             if let Some(step) = control.remediation.first() {
@@ -73,12 +76,14 @@ pub fn render(assessment: &Assessment) -> String {
         ));
     }
     for note in &assessment.notes {
-        text.push_str(&format!("note: {note}\n"));
+        text.push_str(&format!("note: {}\n", Escaped(note)));
     }
     match &assessment.checkpoint {
         Some(checkpoint) => text.push_str(&format!(
             "\nEvidence: ledger {} at size {} (root {}); verify with `phiguard ledger verify`.",
-            checkpoint.origin, checkpoint.size, checkpoint.root
+            Escaped(&checkpoint.origin),
+            checkpoint.size,
+            checkpoint.root
         )),
         None => text.push_str("\nEvidence: no signed ledger checkpoint was made for this run."),
     }

@@ -25,6 +25,7 @@ pub mod hex;
 mod role;
 mod severity;
 pub mod spelling;
+pub mod terminal;
 
 pub use check::{Check, CheckContext, CheckError, CheckMeta, FnCheck, Registry, RegistryError};
 pub use check_id::{CheckId, CheckIdError, CheckIdErrorKind};
@@ -34,3 +35,4 @@ pub use finding::{EvidenceRef, Finding, ParseStatusError, Status};
 pub use hex::HexError;
 pub use role::OrganizationRole;
 pub use severity::{ParseSeverityError, Severity};
+pub use terminal::{Escaped, escape_controls};

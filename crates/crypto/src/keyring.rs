@@ -366,7 +366,42 @@ impl Keyring {
         Ok(version)
     }
 
+    /// Retires every KEK version up to `version`: data still wrapped under them no longer
+    /// opens (rewrap it first). Returns whether anything changed: retiring versions already
+    /// retired changes nothing, and never brings a later one back.
+    ///
+    /// The current version is refused: it seals all new data and is the only version that
+    /// opens what was sealed since the last rotation, so retiring it would leave nothing that
+    /// opens that data.
+    pub fn retire_through(&mut self, version: u32) -> Result<bool, KeyringError> {
+        let current = self.current.version();
+        if version == 0 || version > current {
+            return Err(KeyringError::Invalid(format!(
+                "there is no key-encryption key version {version}: this keyring has versions 1 \
+                 to {current} (`phiguard keys list` shows them)"
+            )));
+        }
+        if version == current {
+            return Err(KeyringError::Invalid(format!(
+                "version {version} cannot be retired: it is the current version, which seals \
+                 all new data and is the only one that opens what was sealed since the last \
+                 rotation, so nothing could open that data any more. To stop using it, run \
+                 `phiguard keys rotate` (version {} becomes current), `phiguard keys rewrap \
+                 FILE…` on the files sealed under it, then `phiguard keys retire {version}`",
+                current + 1
+            )));
+        }
+        let minimum = version + 1;
+        if minimum <= self.file.min_decrypt_version {
+            return Ok(false);
+        }
+        self.set_min_decrypt_version(minimum)?;
+        Ok(true)
+    }
+
     /// Refuses to open data sealed under KEK versions below `version`. Rewrap such data first.
+    /// Unlike [`Keyring::retire_through`], it can lower the minimum again, bringing retired
+    /// versions back.
     pub fn set_min_decrypt_version(&mut self, version: u32) -> Result<(), KeyringError> {
         if version == 0 || version > self.current.version() {
             return Err(KeyringError::Invalid(format!(

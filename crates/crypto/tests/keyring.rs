@@ -950,3 +950,37 @@ fn a_pkcs11_rooted_keyring_seals_and_reopens_through_the_token() {
         KeyringError::Root(RootKeyError::WrongRootKey)
     );
 }
+
+#[test]
+fn retiring_refuses_the_current_version_and_never_brings_one_back() {
+    let s = setup();
+    let mut keyring = s.create();
+    let v1 = seal_with(&keyring, b"old");
+    // With one version, it is the only one that opens anything.
+    let err = keyring.retire_through(1).unwrap_err().to_string();
+    assert!(err.contains("it is the current version"), "{err}");
+    assert!(err.contains("phiguard keys rotate"), "{err}");
+    keyring.rotate().unwrap();
+    let before = s.bytes();
+    for version in [0, 2, 3, u32::MAX] {
+        assert!(keyring.retire_through(version).is_err(), "{version}");
+    }
+    assert_eq!(s.bytes(), before, "a refused retirement was written");
+    assert!(keyring.retire_through(1).unwrap());
+    assert!(
+        !keyring.retire_through(1).unwrap(),
+        "retiring again changed something"
+    );
+    keyring.rotate().unwrap();
+    assert!(keyring.retire_through(2).unwrap());
+    // Retiring an older version again does not lower the minimum.
+    assert!(!keyring.retire_through(1).unwrap());
+    assert_eq!(keyring.summary().min_decrypt_version, 3);
+    assert_err!(
+        open_with(&s.open(), &v1),
+        UnsealError::RetiredKek {
+            version: 1,
+            minimum: 3
+        }
+    );
+}

@@ -29,8 +29,8 @@ fn key_bytes(fill: u8) -> [u8; 32] {
 fn load_err(path: &Path) -> String {
     match FileRoot::load(path) {
         Ok(root) => panic!("{path:?} was accepted: {root:?}"),
-        Err(e @ RootKeyError::KeyFile { .. }) => e.to_string(),
-        Err(other) => panic!("expected a KeyFile error, got {other:?}"),
+        Err(e @ (RootKeyError::KeyFile { .. } | RootKeyError::Unsafe(_))) => e.to_string(),
+        Err(other) => panic!("expected a key file refusal, got {other:?}"),
     }
 }
 
@@ -227,4 +227,25 @@ proptest! {
         let unwrapped = root.unwrap(&label, &wrapped).unwrap();
         prop_assert_eq!(unwrapped.as_slice(), secret.as_slice());
     }
+}
+
+#[test]
+fn a_key_file_owned_by_another_user_is_refused_with_the_chown_to_run() {
+    if !rustix::process::geteuid().is_root() {
+        phiguard_testkit::missing(
+            "root, to hand a key file to another user",
+            "run the tests as root (CI does)",
+        );
+        return;
+    }
+    let bytes = key_bytes(0x41);
+    let (_dir, path) = key_file(&bytes, 0o600);
+    std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    let message = load_err(&path);
+    assert!(message.contains("owned by user id 65534"), "{message}");
+    assert!(
+        message.contains(&format!("chown 0 {}", path.display())),
+        "{message}"
+    );
+    assert_no_key_material(&message, &bytes);
 }

@@ -276,7 +276,9 @@ name = {name}
 [database]
 # Where phiguard keeps its records.
 #   ""                           the embedded SQLite file phiguard.db in this directory (default)
-#   "postgres://user@host/db"    a PostgreSQL database, for several hosts or servers
+#   "postgres://user@host/db"    a PostgreSQL database, for several hosts or servers (a URL:
+#                                libpq key=value strings are refused; percent-encode
+#                                / ? # @ : % & = + in a password)
 # The --database flag and the PHIGUARD_DATABASE_URL variable override this. Prefer the
 # variable for a URL that contains a password, so the password stays out of this file.
 url = ""

@@ -7,6 +7,7 @@
 //! can forge the evidence phiguard exists to protect.
 
 mod config;
+mod pending_file;
 mod permissions;
 
 use std::ffi::OsString;
@@ -18,7 +19,11 @@ pub use config::{
     Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig, InstallationConfig,
     LedgerConfig, OrganizationConfig, RegisterConfig, toml_string,
 };
-pub use permissions::{UnsafeHomeReason, replace_private_file, write_private_file_new};
+pub use pending_file::PendingFile;
+pub use permissions::{
+    Guarded, UnsafeHomeReason, UnsafePath, check_database_files, check_metadata, check_path,
+    replace_private_file, write_private_file_new,
+};
 
 /// The environment variable that names the home when `--home` is not given.
 pub const HOME_ENV: &str = "PHIGUARD_HOME";
@@ -66,15 +71,8 @@ pub fn resolve(flag: Option<PathBuf>, env: Option<OsString>) -> (PathBuf, HomeSo
 
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
-    #[error(
-        "refusing to use {path} as phiguard's home: {reason}. It holds keys and evidence, so only \
-         its owner may write to it; {fix}"
-    )]
-    Unsafe {
-        path: PathBuf,
-        reason: UnsafeHomeReason,
-        fix: String,
-    },
+    #[error(transparent)]
+    Unsafe(#[from] UnsafePath),
     #[error("{path} exists but is not a directory; point --home or $PHIGUARD_HOME at a directory")]
     NotADirectory { path: PathBuf },
     #[error("could not {action} {path}")]
@@ -249,43 +247,167 @@ mod tests {
         assert_eq!(home.config().installation.name, "renamed");
     }
 
-    #[test]
-    fn world_writable_home_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("home");
-        Home::init(&dir, "x", None).unwrap();
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
-        let err = Home::open(&dir).unwrap_err();
+    /// As root, a path handed to `nobody` stands for another user's; as anyone else, root's
+    /// own `/` does. Returns the path to open as the home.
+    fn owned_by_someone_else(path: &Path) -> Option<PathBuf> {
+        if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(path, Some(65534), Some(65534)).unwrap();
+            Some(path.to_path_buf())
+        } else {
+            None
+        }
+    }
+
+    /// Opening `dir` fails naming `path`, saying `says`, and giving `fix`.
+    fn assert_refused(dir: &Path, path: &Path, says: &str, fix: &str) {
+        let err = Home::open(dir).unwrap_err();
         let text = err.to_string();
-        assert!(matches!(err, HomeError::Unsafe { .. }), "{text}");
-        assert!(text.contains("writable by every user"), "{text}");
-        assert!(text.contains("chmod 700"), "{text}");
+        let HomeError::Unsafe(unsafe_path) = &err else {
+            panic!("not refused as unsafe: {text}");
+        };
+        assert_eq!(unsafe_path.path, path, "{text}");
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains(says), "{text}");
+        assert!(text.contains(fix), "{text}");
     }
 
     #[test]
-    fn home_owned_by_another_user_is_refused() {
+    fn a_home_others_can_write_to_is_refused() {
+        for (mode, says) in [
+            (0o777, "writable by its group and by every user"),
+            (0o703, "writable by every user"),
+            (0o770, "writable by its group"),
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join("home");
+            Home::init(&dir, "x", None).unwrap();
+            fs::set_permissions(&dir, fs::Permissions::from_mode(mode)).unwrap();
+            let fix = format!("chmod 700 {}", dir.display());
+            assert_refused(&dir, &dir, says, &fix);
+        }
+    }
+
+    #[test]
+    fn keys_and_key_files_others_can_write_to_are_refused_under_a_good_home() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("home");
-        Home::init(&dir, "x", None).unwrap();
-        // As root, hand the home to `nobody`; as anyone else, `/` is someone else's.
-        let dir = if rustix::process::geteuid().is_root() {
-            std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
-            dir
-        } else {
-            PathBuf::from("/")
+        let (home, _) = Home::init(&dir, "x", None).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        Home::open(&dir).unwrap();
+
+        let keys = home.keys_dir();
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o777)).unwrap();
+        let fix = format!("chmod 700 {}", keys.display());
+        assert_refused(&dir, &keys, "keys directory", &fix);
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o700)).unwrap();
+
+        for name in ["keyring.json", "root.key", "ledger.key", "anything-else"] {
+            let path = home.write_new_key_file(name, b"key").unwrap();
+            for mode in [0o666, 0o620, 0o602] {
+                fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+                let fix = format!("chmod 600 {}", path.display());
+                assert_refused(&dir, &path, "key file", &fix);
+            }
+            // Readable is the loaders' business (keyring.json holds no key in clear).
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+            Home::open(&dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_config_every_user_can_read_or_anyone_else_write_is_refused() {
+        for (mode, says) in [
+            (0o666, "writable by its group and by every user"),
+            (0o644, "readable by every user"),
+            (0o620, "writable by its group"),
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join("home");
+            let (home, _) = Home::init(&dir, "x", None).unwrap();
+            let path = home.config_path();
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let fix = format!("chmod 600 {}", path.display());
+            assert_refused(&dir, &path, says, &fix);
+            // The group may read it (a team that shares the configuration).
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+            Home::open(&dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_database_file_others_can_read_or_write_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (home, _) = Home::init(&tmp.path().join("h"), "x", None).unwrap();
+        home.ensure_private_database_file().unwrap();
+        let db = home.database_path();
+        check_database_files(&db).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = db.clone().into_os_string();
+            path.push(suffix);
+            let path = PathBuf::from(path);
+            if !suffix.is_empty() {
+                write_private_file_new(&path, b"").unwrap();
+            }
+            for (mode, says) in [
+                (0o666, "writable by its group and by every user"),
+                (0o604, "readable by every user"),
+                (0o660, "writable by its group"),
+            ] {
+                fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+                let err = check_database_files(&db).unwrap_err().to_string();
+                assert!(err.contains(&path.display().to_string()), "{err}");
+                assert!(err.contains(says) && err.contains("database"), "{err}");
+                assert!(
+                    err.contains(&format!("chmod 600 {}", path.display())),
+                    "{err}"
+                );
+            }
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+            check_database_files(&db).unwrap();
+        }
+    }
+
+    #[test]
+    fn anything_owned_by_another_user_is_refused_with_the_chown_to_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("home");
+        let (home, _) = Home::init(&dir, "x", None).unwrap();
+        let Some(dir) = owned_by_someone_else(&dir) else {
+            // Not root: root's own `/` is another user's home.
+            let err = Home::open(Path::new("/")).unwrap_err();
+            assert!(err.to_string().contains("owned by user id 0"), "{err}");
+            return;
         };
-        let err = Home::open(&dir).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                HomeError::Unsafe {
-                    reason: UnsafeHomeReason::OwnedByAnotherUser { .. },
-                    ..
-                }
-            ),
-            "{err}"
+        let me = rustix::process::geteuid().as_raw();
+        assert_refused(
+            &dir,
+            &dir,
+            "owned by user id 65534",
+            &format!("chown -R {me} {}", dir.display()),
         );
-        assert!(err.to_string().contains("owned by user id"), "{err}");
+        std::os::unix::fs::chown(&dir, Some(me), None).unwrap();
+        let keyring = home.write_new_key_file("keyring.json", b"{}").unwrap();
+        for path in [home.keys_dir(), keyring, home.config_path()] {
+            owned_by_someone_else(&path);
+            assert_refused(
+                &dir,
+                &path,
+                "owned by user id 65534",
+                &format!("chown {me} {}", path.display()),
+            );
+            std::os::unix::fs::chown(&path, Some(me), None).unwrap();
+        }
+        Home::open(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fix_quotes_a_path_a_shell_would_split() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("clinic's home");
+        Home::init(&dir, "x", None).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let quoted = format!("'{}'", dir.display()).replace("'s", r"'\''s");
+        assert_refused(&dir, &dir, "writable", &format!("chmod 700 {quoted}"));
     }
 
     #[test]

@@ -5,25 +5,116 @@ use std::fmt;
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::HomeError;
 
-/// Why a home is refused.
+/// What a checked path is to phiguard: it decides who may own, write and read it, and how a
+/// refusal explains itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guarded {
+    /// The home directory.
+    Home,
+    /// `keys/` inside the home.
+    KeysDir,
+    /// Anything inside `keys/`: whoever can replace it can swap the keys.
+    KeyFile,
+    /// A key file that is itself secret (a root key, the ledger signing key): only its owner
+    /// may read it.
+    SecretKeyFile,
+    /// `phiguard.toml`.
+    Config,
+    /// The SQLite database and its `-wal` and `-shm` files.
+    Database,
+}
+
+impl Guarded {
+    /// The name a refusal gives the path.
+    fn what(self) -> &'static str {
+        match self {
+            Guarded::Home => "phiguard's home",
+            Guarded::KeysDir => "phiguard's keys directory",
+            Guarded::KeyFile => "a key file",
+            Guarded::SecretKeyFile => "a secret key file",
+            Guarded::Config => "phiguard's configuration",
+            Guarded::Database => "phiguard's database",
+        }
+    }
+
+    /// Why the rule matters: what someone else could do otherwise.
+    fn why(self) -> &'static str {
+        match self {
+            Guarded::Home => "It holds keys and evidence, so only its owner may write to it",
+            Guarded::KeysDir | Guarded::KeyFile => {
+                "Whoever can change the keys can put in their own: data sealed afterwards would \
+                 open for them, and evidence signed with their key would verify"
+            }
+            Guarded::SecretKeyFile => {
+                "Whoever can read it can open what it protects or forge what it signs; if others \
+                 may have copied it, treat the key as compromised"
+            }
+            Guarded::Config => {
+                "It says where the evidence goes and which checks apply, and may name a database \
+                 password, so others may neither change nor read it"
+            }
+            Guarded::Database => {
+                "It holds the evidence and the register, which may name people and systems, so \
+                 others may neither change nor read it"
+            }
+        }
+    }
+
+    /// Permission bits that must be clear: nobody but the owner writes anywhere; nobody but
+    /// the owner reads a secret; the database and configuration are not for every user's eyes.
+    fn forbidden(self) -> u32 {
+        match self {
+            Guarded::Home | Guarded::KeysDir | Guarded::KeyFile => 0o022,
+            Guarded::SecretKeyFile => 0o077,
+            Guarded::Config | Guarded::Database => 0o026,
+        }
+    }
+
+    fn is_dir(self) -> bool {
+        matches!(self, Guarded::Home | Guarded::KeysDir)
+    }
+}
+
+/// Why a path is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnsafeHomeReason {
-    /// Any user on the machine could replace its files.
-    WorldWritable { mode: u32 },
-    /// Another account owns it and could replace its files.
+    /// Users other than its owner could change or replace it. `offending` holds the
+    /// permission bits that must go.
+    WritableByOthers { mode: u32, offending: u32 },
+    /// Users other than its owner could read it.
+    ReadableByOthers { mode: u32, offending: u32 },
+    /// Another account owns it and could change its permissions or contents at any time.
     OwnedByAnotherUser { owner: u32, current: u32 },
 }
 
 impl fmt::Display for UnsafeHomeReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UnsafeHomeReason::WorldWritable { mode } => {
-                write!(f, "it is writable by every user (mode {mode:o})")
-            }
+        // `bit` is the group's bit; the same bit for every user is three places lower.
+        let who = |mode: u32, bit: u32| match (mode & bit != 0, mode & (bit >> 3) != 0) {
+            (true, true) => Some("its group and by every user"),
+            (true, false) => Some("its group"),
+            (false, true) => Some("every user"),
+            (false, false) => None,
+        };
+        match *self {
+            UnsafeHomeReason::WritableByOthers { mode, offending } => match who(offending, 0o020) {
+                Some(who) => write!(f, "it is writable by {who} (mode {mode:04o})"),
+                None => write!(
+                    f,
+                    "users other than its owner may change it (mode {mode:04o})"
+                ),
+            },
+            UnsafeHomeReason::ReadableByOthers { mode, offending } => match who(offending, 0o040) {
+                Some(who) => write!(f, "it is readable by {who} (mode {mode:04o})"),
+                None => write!(
+                    f,
+                    "users other than its owner have access to it (mode {mode:04o})"
+                ),
+            },
             UnsafeHomeReason::OwnedByAnotherUser { owner, current } => write!(
                 f,
                 "it is owned by user id {owner}, but phiguard runs as user id {current}"
@@ -32,7 +123,113 @@ impl fmt::Display for UnsafeHomeReason {
     }
 }
 
-/// Refuses a home that is not a directory, is world-writable, or belongs to someone else.
+/// A path phiguard refuses to trust: which one, what it is, what is wrong, and the command
+/// that fixes it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "refusing to use {}, {}: {reason}. {}; {}",
+    path.display(),
+    guarded.what(),
+    guarded.why(),
+    self.fix()
+)]
+pub struct UnsafePath {
+    pub path: PathBuf,
+    pub guarded: Guarded,
+    pub reason: UnsafeHomeReason,
+}
+
+impl UnsafePath {
+    /// What to run.
+    pub fn fix(&self) -> String {
+        let path = shell_quoted(&self.path);
+        match self.reason {
+            UnsafeHomeReason::WritableByOthers { .. }
+            | UnsafeHomeReason::ReadableByOthers { .. } => {
+                let mode = if self.guarded.is_dir() { 700 } else { 600 };
+                format!("run `chmod {mode} {path}` and try again")
+            }
+            UnsafeHomeReason::OwnedByAnotherUser { owner, current } => match self.guarded {
+                Guarded::Home => format!(
+                    "run phiguard as user id {owner}, give it a home of its own with --home, \
+                     or, if this home is yours, run `chown -R {current} {path}` as root"
+                ),
+                _ => format!(
+                    "user id {owner} may have replaced it, so compare it with your backup and \
+                     restore it if it differs, then run `chown {current} {path}` as root"
+                ),
+            },
+        }
+    }
+}
+
+/// `path` as one shell word: as it is when that is safe, else in single quotes.
+fn shell_quoted(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ':' | '@' | ',')
+        });
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Checks what `metadata` says of `path` against the rules for `guarded`: owned by the user
+/// phiguard runs as, and none of the forbidden permission bits set. Callers that opened the
+/// file pass the opened file's metadata, so the check describes the very file they read.
+pub fn check_metadata(
+    path: &Path,
+    metadata: &fs::Metadata,
+    guarded: Guarded,
+) -> Result<(), UnsafePath> {
+    let current = rustix::process::geteuid().as_raw();
+    let mode = metadata.mode() & 0o7777;
+    let forbidden = mode & guarded.forbidden();
+    let reason = if metadata.uid() != current {
+        UnsafeHomeReason::OwnedByAnotherUser {
+            owner: metadata.uid(),
+            current,
+        }
+    } else if forbidden & 0o022 != 0 {
+        UnsafeHomeReason::WritableByOthers {
+            mode,
+            offending: forbidden,
+        }
+    } else if forbidden != 0 {
+        UnsafeHomeReason::ReadableByOthers {
+            mode,
+            offending: forbidden,
+        }
+    } else {
+        return Ok(());
+    };
+    Err(UnsafePath {
+        path: path.to_path_buf(),
+        guarded,
+        reason,
+    })
+}
+
+/// As [`check_metadata`], reading the metadata of `path` (following symbolic links, so a link
+/// is judged by what it points to). A path that does not exist passes: there is nothing in it
+/// to trust.
+pub fn check_path(path: &Path, guarded: Guarded) -> Result<(), HomeError> {
+    match fs::metadata(path) {
+        Ok(metadata) => Ok(check_metadata(path, &metadata, guarded)?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(HomeError::Io {
+            action: "inspect",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Refuses a home that is not a directory or that someone else could tamper with: the home,
+/// `keys/` and everything in it, and the configuration.
 pub(crate) fn check_home(dir: &Path) -> Result<(), HomeError> {
     let meta = fs::metadata(dir).map_err(|source| HomeError::Io {
         action: "open",
@@ -44,38 +241,42 @@ pub(crate) fn check_home(dir: &Path) -> Result<(), HomeError> {
             path: dir.to_path_buf(),
         });
     }
-    let current = rustix::process::geteuid().as_raw();
-    let reason = if meta.uid() != current {
-        Some(UnsafeHomeReason::OwnedByAnotherUser {
-            owner: meta.uid(),
-            current,
-        })
-    } else if meta.mode() & 0o002 != 0 {
-        Some(UnsafeHomeReason::WorldWritable {
-            mode: meta.mode() & 0o7777,
-        })
-    } else {
-        None
-    };
-    match reason {
-        None => Ok(()),
-        Some(reason) => {
-            let fix = match reason {
-                UnsafeHomeReason::WorldWritable { .. } => {
-                    format!("run `chmod 700 {}` and try again", dir.display())
-                }
-                UnsafeHomeReason::OwnedByAnotherUser { .. } => format!(
-                    "run phiguard as the owner of {}, or give it a home of its own with --home",
-                    dir.display()
-                ),
-            };
-            Err(HomeError::Unsafe {
-                path: dir.to_path_buf(),
-                reason,
-                fix,
-            })
+    check_metadata(dir, &meta, Guarded::Home)?;
+    check_path(&dir.join(crate::CONFIG_FILE), Guarded::Config)?;
+    let keys = dir.join(crate::KEYS_DIR);
+    check_path(&keys, Guarded::KeysDir)?;
+    let entries = match fs::read_dir(&keys) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(HomeError::Io {
+                action: "list",
+                path: keys,
+                source,
+            });
         }
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| HomeError::Io {
+            action: "list",
+            path: keys.clone(),
+            source,
+        })?;
+        check_path(&entry.path(), Guarded::KeyFile)?;
     }
+    Ok(())
+}
+
+/// Refuses an SQLite database, or its `-wal` or `-shm` file, that others could read or
+/// change.
+pub fn check_database_files(path: &Path) -> Result<(), HomeError> {
+    check_path(path, Guarded::Database)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut companion = path.as_os_str().to_os_string();
+        companion.push(suffix);
+        check_path(Path::new(&companion), Guarded::Database)?;
+    }
+    Ok(())
 }
 
 /// `mkdir -p` where every directory created is 0700 regardless of the umask.

@@ -43,7 +43,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
 
-    /// Database URL (postgres://…) or SQLite file, instead of the one in phiguard.toml
+    /// Database URL (postgres://USER:PASSWORD@HOST/DB, password percent-encoded) or SQLite
+    /// file (a path, or sqlite://PATH), instead of the one in phiguard.toml; libpq key=value
+    /// strings are refused
     #[arg(
         long,
         global = true,
@@ -138,9 +140,9 @@ pub enum Command {
     #[command(
         after_help = "Seals with a fresh data key, wrapped by this installation's current \
                       key-encryption key and every enrolled break-glass key; the root key \
-                      never leaves this machine. The output is written to a temporary file \
-                      and renamed into place only when complete; it never replaces the \
-                      input. Context pairs are bound to the data and checked when it is \
+                      never leaves this machine. The output appears under its name only \
+                      when complete (written as `phiguard unseal --help` describes); it never \
+                      replaces the input. Context pairs are bound to the data and checked when it is \
                       opened; they are not secret, so never put PHI in them.\n\n\
                       Examples:\n  phiguard seal scan-0042.dcm                 # writes scan-0042.dcm.phg\n  \
                       phiguard seal export.csv -o /mnt/cloud/export.csv.phg --context purpose=backup\n  \
@@ -150,9 +152,15 @@ pub enum Command {
 
     /// Decrypt what `phiguard seal` produced
     #[command(
-        after_help = "Every frame is authenticated before it is written. Output to a file goes \
-                      to a temporary file first and is renamed into place only if the whole \
-                      input verifies, so a failed unseal leaves no partial plaintext behind. \
+        after_help = "Every frame is authenticated before it is written. Output to a file is \
+                      written without a name (O_TMPFILE in OUTPUT's directory) and linked in as \
+                      OUTPUT only once the whole input has authenticated: a failure, Ctrl-C, \
+                      SIGTERM, SIGHUP, kill -9 or a power cut leaves no plaintext behind. On \
+                      file systems without O_TMPFILE (FUSE, some network file systems) a hidden \
+                      .phiguard-*.partial file beside OUTPUT is used instead, removed on a \
+                      failure, SIGINT, SIGTERM or SIGHUP; only kill -9 or a power cut can leave \
+                      it behind, and never under OUTPUT's name. With --force the complete file \
+                      takes such a hidden name for a moment, then replaces OUTPUT in one step. \
                       Output to stdout streams: if it fails, discard what was written.\n\n\
                       Examples:\n  phiguard unseal scan-0042.dcm.phg            # writes scan-0042.dcm\n  \
                       phiguard unseal export.csv.phg -o - --context purpose=backup | head\n  \
@@ -233,7 +241,9 @@ pub enum FimCommand {
         after_help = "Without paths, monitors what the [fim] rules in phiguard.toml name (by \
                       default system binaries and libraries, /etc, /boot and the ePHI paths). \
                       Paths given here replace the rules and are monitored with every \
-                      attribute. The baseline's root hash is appended to the ledger.\n\n\
+                      attribute. The baseline's root hash is appended to the ledger. Only the \
+                      first baseline is taken this way: later ones accept changes, with a \
+                      reason, through `phiguard fim update --reason TEXT`.\n\n\
                       Examples:\n  phiguard fim init\n  phiguard fim init /srv/ehr /etc --json"
     )]
     Init(FimScanArgs),
@@ -430,7 +440,13 @@ pub enum KeysCommand {
     Rotate,
 
     /// Refuse to open data still wrapped under versions up to VERSION
-    #[command(after_help = "Examples:\n  phiguard keys retire 1")]
+    #[command(
+        after_help = "The current version cannot be retired: it seals new data and is the \
+                      only one that opens what was sealed since the last rotation. Rotate, \
+                      rewrap, then retire. Retiring versions already retired changes nothing; \
+                      it never brings one back.\n\nExamples:\n  phiguard keys rotate && \
+                      phiguard keys rewrap /srv/phi/*.phg && phiguard keys retire 1"
+    )]
     Retire {
         /// The newest version to retire (lower than the current one)
         version: u32,

@@ -83,8 +83,11 @@ impl Installation {
         let name = name.map_or_else(host_name, str::to_owned);
         let (home, created) = Home::init(&dir, &name, role)?;
         let url = database_url(global, &home)?;
-        if url.sqlite_path() == Some(home.database_path().as_path()) {
-            home.ensure_private_database_file()?;
+        if let Some(path) = url.sqlite_path() {
+            if path == home.database_path() {
+                home.ensure_private_database_file()?;
+            }
+            phiguard_home::check_database_files(path)?;
         }
         let store = connect(&home, &url).await?;
         let created_ledger_key = ensure_ledger_key(&home, &store).await?;
@@ -309,25 +312,12 @@ pub(crate) fn read_ledger_key(home: &Home) -> anyhow::Result<SigningKey> {
 }
 
 fn read_private_key(path: &std::path::Path, what: &str) -> anyhow::Result<SigningKey> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .with_context(|| format!("could not read the {what} {}", path.display()))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        anyhow::bail!(
-            "the {what} {} can be read by other users (mode {:o}); anyone who reads it can forge \
-             signatures with it. Run `chmod 600 {}`, and if others may have copied it, treat the \
-             key as compromised.",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        );
-    }
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("could not read the {what} {}", path.display()))?,
-    );
+    let cannot_read = || format!("could not read the {what} {}", path.display());
+    let mut file = std::fs::File::open(path).with_context(cannot_read)?;
+    let metadata = file.metadata().with_context(cannot_read)?;
+    phiguard_home::check_metadata(path, &metadata, phiguard_home::Guarded::SecretKeyFile)?;
+    let mut text = zeroize::Zeroizing::new(String::new());
+    std::io::Read::read_to_string(&mut file, &mut text).with_context(cannot_read)?;
     SigningKey::from_private_key(&text).with_context(|| {
         format!(
             "{} is not a valid {what}; restore it from your backup",

@@ -32,7 +32,8 @@ impl Output {
     }
 
     /// Prints the command's result: `value` as JSON with `--json`, else the text `human`
-    /// builds. Writing to a closed pipe (`phiguard status | head -1`) is not an error.
+    /// builds, with any control character in it escaped (see [`terminal_lines`]). Writing to
+    /// a closed pipe (`phiguard status | head -1`) is not an error.
     pub fn result<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         let text = if self.json {
             match serde_json::to_string_pretty(value) {
@@ -42,7 +43,7 @@ impl Output {
                 }
             }
         } else {
-            human()
+            terminal_lines(&human())
         };
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{}", text.trim_end());
@@ -52,7 +53,7 @@ impl Output {
     /// with `--json`, so stdout and stderr stay clean for scripts.
     pub fn note(&self, text: &str) {
         if !self.quiet && !self.json {
-            let _ = writeln!(std::io::stderr(), "{text}");
+            let _ = writeln!(std::io::stderr(), "{}", terminal_lines(text));
         }
     }
 
@@ -64,7 +65,7 @@ impl Output {
         for cause in &causes {
             text.push_str(&format!("\n  cause: {cause}"));
         }
-        let _ = writeln!(std::io::stderr(), "{text}");
+        let _ = writeln!(std::io::stderr(), "{}", terminal_lines(&text));
         if self.json {
             let value = serde_json::json!({
                 "error": { "message": error.to_string(), "causes": causes }
@@ -72,6 +73,18 @@ impl Output {
             let _ = writeln!(std::io::stdout(), "{value:#}");
         }
     }
+}
+
+/// Human text for a terminal: its lines as they are, and within each line every control
+/// character escaped, so no text from outside that a command forgot to escape can move the
+/// cursor, clear the screen or retitle the window. Fields from outside are escaped where they
+/// are put into the text too ([`phiguard_core::escape_controls`]), which also keeps a newline
+/// in them from starting a line of its own; escaping again here changes nothing in them.
+pub fn terminal_lines(text: &str) -> String {
+    text.split('\n')
+        .map(phiguard_core::escape_controls)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The causes below the top message, skipping any whose text an earlier one already says

@@ -128,9 +128,220 @@ fn a_world_writable_home_is_refused_with_the_fix() {
     fs::set_permissions(&home, fs::Permissions::from_mode(0o777)).unwrap();
     let out = phiguard(&home).arg("status").assert().code(2);
     let err = stderr_of(&out);
-    assert!(err.contains("writable by every user"), "{err}");
+    assert!(
+        err.contains("writable by its group and by every user"),
+        "{err}"
+    );
     assert!(err.contains("chmod 700"), "{err}");
     assert!(out.get_output().stdout.is_empty());
+}
+
+/// One way another local user could get at the keys or the evidence, and how phiguard must
+/// refuse it.
+struct BadState {
+    /// Relative to the home.
+    path: &'static str,
+    mode: Option<u32>,
+    /// Hand the path to another user (`nobody`); needs root.
+    foreign_owner: bool,
+    says: &'static str,
+    fix: &'static str,
+    /// The commands that must refuse: `status` opens the database, `seal` the keys.
+    refused_by: &'static [&'static str],
+}
+
+#[test]
+fn permissions_all_the_way_down_each_refusal_names_the_path_and_the_fix() {
+    let root = rustix::process::geteuid().is_root();
+    if !root {
+        phiguard_testkit::missing(
+            "root, to hand files to another user",
+            "run the tests as root (CI does)",
+        );
+    }
+    let me = rustix::process::geteuid().as_raw();
+    let states = [
+        // The attack that worked: a world-writable keys/ under an ordinary 0755 home.
+        BadState {
+            path: "keys",
+            mode: Some(0o777),
+            foreign_owner: false,
+            says: "writable by its group and by every user",
+            fix: "chmod 700",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "keys",
+            mode: Some(0o775),
+            foreign_owner: false,
+            says: "writable by its group",
+            fix: "chmod 700",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "keys/keyring.json",
+            mode: Some(0o666),
+            foreign_owner: false,
+            says: "writable by its group and by every user",
+            fix: "chmod 600",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "keys/root.key",
+            mode: Some(0o602),
+            foreign_owner: false,
+            says: "writable by every user",
+            fix: "chmod 600",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "keys/ledger.key",
+            mode: Some(0o620),
+            foreign_owner: false,
+            says: "writable by its group",
+            fix: "chmod 600",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "keys/root.key",
+            mode: Some(0o640),
+            foreign_owner: false,
+            says: "readable by its group",
+            fix: "chmod 600",
+            refused_by: &["seal"],
+        },
+        BadState {
+            path: "phiguard.db",
+            mode: Some(0o666),
+            foreign_owner: false,
+            says: "writable by its group and by every user",
+            fix: "chmod 600",
+            refused_by: &["status"],
+        },
+        BadState {
+            path: "phiguard.db",
+            mode: Some(0o644),
+            foreign_owner: false,
+            says: "readable by every user",
+            fix: "chmod 600",
+            refused_by: &["status"],
+        },
+        BadState {
+            path: "phiguard.toml",
+            mode: Some(0o666),
+            foreign_owner: false,
+            says: "writable by its group and by every user",
+            fix: "chmod 600",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "phiguard.toml",
+            mode: Some(0o604),
+            foreign_owner: false,
+            says: "readable by every user",
+            fix: "chmod 600",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: ".",
+            mode: Some(0o775),
+            foreign_owner: false,
+            says: "writable by its group",
+            fix: "chmod 700",
+            refused_by: &["status", "seal"],
+        },
+        // Another user's files, even with a private mode: they could change them at any time.
+        BadState {
+            path: "keys/keyring.json",
+            mode: None,
+            foreign_owner: true,
+            says: "owned by user id 65534",
+            fix: "chown",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "keys/root.key",
+            mode: None,
+            foreign_owner: true,
+            says: "owned by user id 65534",
+            fix: "chown",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "keys",
+            mode: None,
+            foreign_owner: true,
+            says: "owned by user id 65534",
+            fix: "chown",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "phiguard.toml",
+            mode: None,
+            foreign_owner: true,
+            says: "owned by user id 65534",
+            fix: "chown",
+            refused_by: &["status", "seal"],
+        },
+        BadState {
+            path: "phiguard.db",
+            mode: None,
+            foreign_owner: true,
+            says: "owned by user id 65534",
+            fix: "chown",
+            refused_by: &["status"],
+        },
+    ];
+    for state in states.iter().filter(|s| root || !s.foreign_owner) {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        phiguard(&home).arg("init").assert().success();
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
+        let input = tmp.path().join("note.txt");
+        fs::write(&input, "chart 0042").unwrap();
+        // A correct home works, under an ordinary 0755 home directory.
+        phiguard(&home).arg("status").assert().success();
+        phiguard(&home).arg("seal").arg(&input).assert().success();
+        fs::remove_file(tmp.path().join("note.txt.phg")).unwrap();
+
+        let path = home.join(state.path);
+        let path = if state.path == "." {
+            home.clone()
+        } else {
+            path
+        };
+        if let Some(mode) = state.mode {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        }
+        if state.foreign_owner {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        }
+        let fix = match state.fix {
+            "chown" if state.path == "." => format!("chown -R {me} {}", path.display()),
+            "chown" => format!("chown {me} {}", path.display()),
+            chmod => format!("{chmod} {}", path.display()),
+        };
+        for command in state.refused_by {
+            let mut cmd = phiguard(&home);
+            cmd.arg(command);
+            if *command == "seal" {
+                cmd.arg(&input);
+            }
+            let out = cmd.assert().code(2);
+            let err = stderr_of(&out);
+            let case = format!("{} {:?} {command}", state.path, state.mode);
+            assert!(
+                err.contains(&format!("refusing to use {}", path.display())),
+                "{case}: {err}"
+            );
+            assert!(err.contains(state.says), "{case}: {err}");
+            assert!(err.contains(&fix), "{case}: {err}");
+            assert!(
+                !tmp.path().join("note.txt.phg").exists(),
+                "{case}: sealed anyway"
+            );
+        }
+    }
 }
 
 #[test]
@@ -186,6 +397,88 @@ fn an_unreachable_database_is_exit_2_without_the_password() {
         !everything.contains("hunter2"),
         "password leaked: {everything}"
     );
+}
+
+/// Everything a command left in `dir`'s tree, as paths relative to it.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_libpq_connection_string_is_refused_and_creates_no_file_named_with_the_password() {
+    for (how, text) in [
+        ("flag", "host=db password=s3cr/et dbname=phi"),
+        ("flag", "host=db password=s3cret dbname=phi"),
+        ("env", "host=db password=s3cret dbname=phi"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut cmd = phiguard(&tmp.path().join("home"));
+        cmd.current_dir(tmp.path());
+        if how == "flag" {
+            cmd.args(["--database", text]);
+        } else {
+            cmd.env("PHIGUARD_DATABASE_URL", text);
+        }
+        let out = cmd.args(["status"]).assert().code(2);
+        let stderr = stderr_of(&out);
+        assert!(stderr.contains("libpq connection string"), "{stderr}");
+        assert!(stderr.contains("postgres://USER:PASSWORD@HOST"), "{stderr}");
+        let everything = format!(
+            "{}{stderr}",
+            String::from_utf8_lossy(&out.get_output().stdout)
+        );
+        assert!(
+            !everything.contains("s3cr"),
+            "password leaked: {everything}"
+        );
+        let files = files_under(tmp.path());
+        assert!(
+            files.iter().all(|f| !f.contains("s3cr")),
+            "a file named with the password: {files:?}"
+        );
+        assert!(
+            !files.iter().any(|f| f.ends_with("phiguard.db")),
+            "evidence went to a database the user never asked for: {files:?}"
+        );
+    }
+}
+
+#[test]
+fn a_password_with_url_characters_is_never_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    for url in [
+        "postgres://phiguard:pa/ss?wo#rd@127.0.0.1:5432/phiguard",
+        "postgres://phiguard:pa/ss?word@127.0.0.1:99999/phiguard",
+        "postgres://phiguard:pa%2Fss%3Fword@127.0.0.1:99999/phiguard",
+    ] {
+        let out = phiguard(&tmp.path().join("home"))
+            .args(["--database", url, "status", "--json"])
+            .assert()
+            .code(2);
+        let everything = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.get_output().stdout),
+            stderr_of(&out)
+        );
+        assert!(
+            everything.contains("error"),
+            "no error for {url}: {everything}"
+        );
+        for piece in ["pa/ss", "ss?wo", "pa%2Fss", "word@"] {
+            assert!(!everything.contains(piece), "{piece} leaked: {everything}");
+        }
+    }
 }
 
 #[test]

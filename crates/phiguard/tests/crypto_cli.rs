@@ -137,6 +137,255 @@ fn a_tampered_file_fails_and_leaves_no_plaintext_behind() {
     assert!(!out.exists());
 }
 
+/// Plaintext being written: enough that `unseal` is reliably in the middle of it when half
+/// the sealed stream has arrived.
+const INTERRUPTED_LEN: usize = 12 << 20;
+
+/// Names in `dir`.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The size of the file `pid` has open under `dir` (named or not: an unnamed `O_TMPFILE`
+/// shows as `dir/#inode (deleted)`), and its name there.
+fn open_output_of(pid: u32, dir: &Path) -> Option<(String, u64)> {
+    let prefix = format!("{}/", dir.display());
+    fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()?
+        .filter_map(Result::ok)
+        .find_map(|fd| {
+            let target = fs::read_link(fd.path()).ok()?.display().to_string();
+            let name = target.strip_prefix(&prefix)?.to_owned();
+            let size = fs::metadata(fd.path()).ok()?.len();
+            Some((name, size))
+        })
+}
+
+/// Runs `phiguard unseal FIFO -o out_dir/plain.bin`, feeds it the first half of `sealed`
+/// through the FIFO and keeps the FIFO open, so the process is mid-stream with plaintext on
+/// disk (checked through /proc), then sends `signal` and waits for it to end. Returns the
+/// name the plaintext had while being written and how the process ended.
+fn interrupt_unseal(
+    s: &Setup,
+    sealed: &[u8],
+    out_dir: &Path,
+    signal: rustix::process::Signal,
+) -> (String, std::process::ExitStatus) {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let fifo = s.dir.join(format!("sealed-{}.fifo", signal.as_raw()));
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("phiguard"))
+        .env_remove("PHIGUARD_HOME")
+        .env_remove("PHIGUARD_LOG")
+        .arg("--home")
+        .arg(&s.home)
+        .arg("unseal")
+        .arg(&fifo)
+        .arg("-o")
+        .arg(out_dir.join("plain.bin"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let half = sealed[..sealed.len() / 2].to_vec();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let feeder = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            // Blocks until phiguard opens the FIFO; holds it open until told to stop, so the
+            // stream neither ends nor fails while the signal is on its way.
+            let mut writer = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let _ = writer.write_all(&half);
+            let _ = stopped.recv();
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let name = loop {
+        if let Some((name, size)) = open_output_of(child.id(), out_dir)
+            && size >= 2 << 20
+        {
+            break name;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "phiguard ended before it was interrupted"
+        );
+        assert!(Instant::now() < deadline, "phiguard never got mid-stream");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        !out_dir.join("plain.bin").exists(),
+        "the final name exists before the stream is complete"
+    );
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, signal).unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "phiguard did not stop on {signal:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = stop.send(());
+    feeder.join().unwrap();
+    fs::remove_file(&fifo).unwrap();
+    (name, status)
+}
+
+/// The signals `unseal` must survive without leaving plaintext, with their numbers.
+fn interrupting_signals() -> [rustix::process::Signal; 4] {
+    use rustix::process::Signal;
+    [Signal::INT, Signal::TERM, Signal::HUP, Signal::KILL]
+}
+
+/// A sealed file of [`INTERRUPTED_LEN`] bytes, read back.
+fn sealed_for_interrupting(s: &Setup) -> Vec<u8> {
+    let input = write(&s.dir.join("large.bin"), &content(INTERRUPTED_LEN));
+    phiguard(&s.home).arg("seal").arg(&input).assert().success();
+    fs::remove_file(&input).unwrap();
+    fs::read(s.dir.join("large.bin.phg")).unwrap()
+}
+
+#[test]
+fn interrupting_unseal_leaves_no_plaintext_on_any_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    let s = setup();
+    let sealed = sealed_for_interrupting(&s);
+    let out_dir = s.dir.join("out");
+    fs::create_dir(&out_dir).unwrap();
+    for signal in interrupting_signals() {
+        let (name, status) = interrupt_unseal(&s, &sealed, &out_dir, signal);
+        assert!(
+            name.starts_with('#') && name.ends_with("(deleted)"),
+            "{signal:?}: the plaintext had a name while being written: {name}"
+        );
+        assert_eq!(
+            status.signal(),
+            Some(signal.as_raw()),
+            "{signal:?}: {status:?}"
+        );
+        assert_eq!(
+            names_in(&out_dir),
+            Vec::<String>::new(),
+            "{signal:?}: plaintext left"
+        );
+    }
+    // And uninterrupted, the same stream opens whole.
+    fs::write(s.dir.join("large.bin.phg"), &sealed).unwrap();
+    phiguard(&s.home)
+        .arg("unseal")
+        .arg(s.dir.join("large.bin.phg"))
+        .arg("-o")
+        .arg(out_dir.join("plain.bin"))
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(out_dir.join("plain.bin")).unwrap(),
+        content(INTERRUPTED_LEN)
+    );
+}
+
+/// A FUSE mount (bindfs) of a directory, unmounted when dropped: a file system without
+/// `O_TMPFILE`, where `unseal` must fall back to a named temporary file.
+struct FuseMount {
+    point: std::path::PathBuf,
+}
+
+impl FuseMount {
+    fn new(source: &Path, point: &Path) -> Option<FuseMount> {
+        let bindfs = phiguard_testkit::program("bindfs", "bindfs")?;
+        fs::create_dir_all(source).unwrap();
+        fs::create_dir_all(point).unwrap();
+        let mounted = std::process::Command::new(bindfs)
+            .arg(source)
+            .arg(point)
+            .output()
+            .unwrap();
+        if !mounted.status.success() {
+            phiguard_testkit::missing(
+                "FUSE mounts (root and /dev/fuse)",
+                &format!(
+                    "bindfs could not mount: {}",
+                    String::from_utf8_lossy(&mounted.stderr).trim()
+                ),
+            );
+            return None;
+        }
+        Some(FuseMount {
+            point: point.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for FuseMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.point)
+            .status();
+    }
+}
+
+#[test]
+fn interrupting_unseal_where_there_is_no_o_tmpfile_removes_the_partial_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let s = setup();
+    let Some(mount) = FuseMount::new(&s.dir.join("fuse-source"), &s.dir.join("fuse")) else {
+        return;
+    };
+    let sealed = sealed_for_interrupting(&s);
+    let out_dir = mount.point.clone();
+    for signal in interrupting_signals() {
+        let (name, status) = interrupt_unseal(&s, &sealed, &out_dir, signal);
+        assert!(
+            name.starts_with(".phiguard-") && name.ends_with(".partial"),
+            "{signal:?}: expected the fallback's hidden temporary file, got {name}"
+        );
+        assert_eq!(
+            status.signal(),
+            Some(signal.as_raw()),
+            "{signal:?}: {status:?}"
+        );
+        let left = names_in(&out_dir);
+        if signal == rustix::process::Signal::KILL {
+            // SIGKILL cannot be caught: the partial file stays, but never under the final
+            // name (the help says so).
+            assert_eq!(left, std::slice::from_ref(&name), "{signal:?}");
+            fs::remove_file(out_dir.join(&name)).unwrap();
+        } else {
+            assert_eq!(left, Vec::<String>::new(), "{signal:?}: plaintext left");
+        }
+    }
+    fs::write(s.dir.join("large.bin.phg"), &sealed).unwrap();
+    phiguard(&s.home)
+        .arg("unseal")
+        .arg(s.dir.join("large.bin.phg"))
+        .arg("-o")
+        .arg(out_dir.join("plain.bin"))
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(out_dir.join("plain.bin")).unwrap(),
+        content(INTERRUPTED_LEN)
+    );
+    assert_eq!(names_in(&out_dir), ["plain.bin"]);
+}
+
 #[test]
 fn never_writes_over_the_input_or_an_existing_file() {
     let s = setup();
@@ -304,15 +553,52 @@ fn rotate_rewrap_retire_keeps_rewrapped_files_open_and_refuses_the_rest() {
         "{}",
         stderr_of(&retired)
     );
+    // The only version that still opens what it sealed: refused, saying why and what to do.
     let current = phiguard(&s.home)
         .args(["keys", "retire", "2"])
         .assert()
         .code(2);
-    assert!(
-        stderr_of(&current).contains("must stay usable"),
-        "{}",
-        stderr_of(&current)
-    );
+    let err = stderr_of(&current);
+    assert!(err.contains("it is the current version"), "{err}");
+    for step in [
+        "phiguard keys rotate",
+        "phiguard keys rewrap",
+        "phiguard keys retire 2",
+    ] {
+        assert!(err.contains(step), "{step} missing: {err}");
+    }
+    for (version, says) in [
+        ("3", "no key-encryption key version 3"),
+        ("0", "no key-encryption key version 0"),
+    ] {
+        let refused = phiguard(&s.home)
+            .args(["keys", "retire", version])
+            .assert()
+            .code(2);
+        assert!(
+            stderr_of(&refused).contains(says),
+            "{}",
+            stderr_of(&refused)
+        );
+    }
+    // Retiring again changes nothing, and never brings version 1 back.
+    let again = phiguard(&s.home)
+        .args(["--json", "keys", "retire", "1"])
+        .assert()
+        .success();
+    assert_eq!(json(&again.get_output().stdout)["changed"], false);
+    let list = phiguard(&s.home)
+        .args(["--json", "keys", "list"])
+        .assert()
+        .success();
+    assert_eq!(json(&list.get_output().stdout)["min_decrypt_version"], 2);
+    phiguard(&s.home)
+        .arg("unseal")
+        .arg(&b_sealed)
+        .arg("-o")
+        .arg(s.dir.join("b3"))
+        .assert()
+        .code(2);
 
     // Every key change is evidence in the ledger.
     let tail = phiguard(&s.home)

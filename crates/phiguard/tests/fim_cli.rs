@@ -960,6 +960,28 @@ fn unreadable_directories_and_files_are_warnings_for_a_user_who_cannot_read_them
 }
 
 #[test]
+fn fim_init_over_a_baseline_is_refused_and_points_to_update() {
+    let s = setup();
+    write(&s.tree.join("a.txt"), b"a", 0o644);
+    let (_, first) = fim(&s.home, "init", &s.tree, &[]);
+    // A change that a second `init` would have accepted silently.
+    write(&s.tree.join("a.txt"), b"tampered", 0o644);
+    let again = phiguard(&s.home)
+        .args(["fim", "init"])
+        .arg(&s.tree)
+        .assert()
+        .code(2);
+    let err = stderr_of(&again);
+    assert!(err.contains("already a baseline"), "{err}");
+    assert!(err.contains("phiguard fim update --reason TEXT"), "{err}");
+    let (code, report) = fim(&s.home, "check", &s.tree, &[]);
+    assert_eq!(code, 1, "the change was accepted: {report:#}");
+    assert_eq!(report["baseline"]["id"], first["baseline"]["id"]);
+    let (_, updated) = fim(&s.home, "update", &s.tree, &["--reason", "planned edit"]);
+    assert_eq!(updated["accepted"]["changed"], 1, "{updated:#}");
+}
+
+#[test]
 fn fim_commands_have_help_with_examples() {
     for (subcommand, example) in [
         ("init", "phiguard fim init"),

@@ -52,7 +52,7 @@ impl FileRoot {
         if !metadata.is_file() {
             return Err(refuse("it is not a regular file".to_owned()));
         }
-        check_owner_only(&metadata, path).map_err(&refuse)?;
+        phiguard_home::check_metadata(path, &metadata, phiguard_home::Guarded::SecretKeyFile)?;
         if metadata.len() != KEY_LEN as u64 {
             return Err(refuse(format!(
                 "it holds {} bytes, but a root key file holds exactly {KEY_LEN}; it is damaged \
@@ -83,26 +83,6 @@ impl FileRoot {
         })?;
         Ok(FileRoot { key })
     }
-}
-
-/// The key file must be the owner's alone: no permission bit for group or others.
-#[cfg(unix)]
-fn check_owner_only(metadata: &std::fs::Metadata, path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = metadata.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "its mode is {mode:04o}, so group or others may read or write it; run `chmod 600 {}`",
-            path.display()
-        ));
-    }
-    Ok(())
-}
-
-/// Permission bits are a Unix notion; elsewhere the check is left to the operating system.
-#[cfg(not(unix))]
-fn check_owner_only(_metadata: &std::fs::Metadata, _path: &Path) -> Result<(), String> {
-    Ok(())
 }
 
 impl RootKey for FileRoot {

@@ -103,6 +103,10 @@ pub enum RootKeyError {
     #[error("the root key file {path} cannot be used: {reason}")]
     KeyFile { path: String, reason: String },
 
+    /// A key file someone else could read, change or replace.
+    #[error(transparent)]
+    Unsafe(#[from] phiguard_home::UnsafePath),
+
     #[error(
         "the passphrase is wrong: it does not open the keys in this keyring (check for typos and keyboard layout; PHIGUARD_PASSPHRASE is used when set)"
     )]

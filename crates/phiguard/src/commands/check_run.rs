@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use phiguard_core::{EvidenceRef, Finding, Status};
+use phiguard_core::{Escaped, EvidenceRef, Finding, Status};
 use phiguard_store::CheckRun;
 use serde::Serialize;
 
@@ -106,7 +106,8 @@ pub fn run(started_at: Timestamp, host: Option<String>, root: String) -> CheckRu
 const LINES_PER_CHECK: usize = 12;
 
 /// A table of the findings that need attention; passes are counted, not listed, so that what
-/// is wrong is what a person reads.
+/// is wrong is what a person reads. Subjects and messages quote what checks found (file
+/// names, account names, package names), so their control characters are escaped.
 pub fn attention_table(findings: &[Finding]) -> String {
     let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for finding in findings {
@@ -126,8 +127,8 @@ pub fn attention_table(findings: &[Finding]) -> String {
                 "{:<14} {:<8} {check}  {}: {}\n",
                 finding.status.to_string(),
                 finding.severity.as_str(),
-                finding.subject,
-                finding.message
+                Escaped(&finding.subject),
+                Escaped(&finding.message)
             ));
         }
         if attention.len() > LINES_PER_CHECK {
@@ -145,3 +146,30 @@ pub fn attention_table(findings: &[Finding]) -> String {
 /// The closing hint when something failed.
 pub const REMEDIATION_HINT: &str =
     "\nEach failing finding's remediation is in `--json` (`.findings[].remediation`).";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_quoting_hostile_text_cannot_fake_a_line() -> anyhow::Result<()> {
+        let finding = Finding {
+            check: "host.ssh.root_login".parse()?,
+            status: Status::Fail,
+            severity: phiguard_core::Severity::High,
+            subject: "/home/eve/.ssh/\x1b[2Jauthorized_keys".into(),
+            message: "root login\nhost.ssh.root_login pass: all good\u{202e}".into(),
+            evidence: Vec::new(),
+            remediation: None,
+        };
+        let table = attention_table(&[finding]);
+        assert_eq!(table.lines().count(), 1, "{table}");
+        assert!(
+            table.contains(
+                "\\x1b[2Jauthorized_keys: root login\\nhost.ssh.root_login pass: all good\\u{202e}"
+            ),
+            "{table}"
+        );
+        Ok(())
+    }
+}

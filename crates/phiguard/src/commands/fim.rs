@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use phiguard_core::Escaped;
 use phiguard_fim::packages::{PackageIndex, md5_file};
 use phiguard_fim::{
     Algorithm, BaselinePaths, Explanation, Record, Report, RuleSet, Scan, ScanProgress,
@@ -28,6 +29,7 @@ pub async fn run(
     let installation = Installation::open(global, None).await?;
     let outcome = match command {
         FimCommand::Init(args) => {
+            refuse_a_second_initial_baseline(&installation, args).await?;
             baseline(
                 &installation,
                 args,
@@ -59,6 +61,29 @@ pub async fn run(
     let outcome = outcome?;
     closed?;
     Ok(outcome)
+}
+
+/// `fim init` starts monitoring; over an existing baseline it would silently accept every
+/// change since, with no reason recorded. That is `fim update --reason`'s job. Usage errors
+/// in the arguments are reported first.
+async fn refuse_a_second_initial_baseline(
+    installation: &Installation,
+    args: &FimScanArgs,
+) -> anyhow::Result<()> {
+    rules_of(installation, args, None)?;
+    if let Some((info, _)) = phiguard_fim::baseline::latest(&installation.store).await? {
+        anyhow::bail!(
+            "there is already a baseline (baseline {} of {} paths, taken {} by {}), and a new \
+             one would accept every change made since without saying why. Run `phiguard fim \
+             check` to see the changes, then `phiguard fim update --reason TEXT` to accept \
+             them with the reason recorded in the ledger",
+            info.id,
+            info.entries,
+            info.created_at,
+            Escaped(&info.actor)
+        );
+    }
+    Ok(())
 }
 
 /// The rules and hash of a command: the paths it was given; else the paths the baseline it
@@ -180,11 +205,11 @@ async fn baseline(
         if let Some(accepted) = &result.accepted {
             text.push_str(&format!(
                 "\naccepted {} added, {} removed, {} changed since the previous baseline, by {}: {}",
-                accepted.added, accepted.removed, accepted.changed, result.baseline.actor, result.baseline.reason
+                accepted.added, accepted.removed, accepted.changed, Escaped(&result.baseline.actor), Escaped(&result.baseline.reason)
             ));
         }
         for warning in &result.warnings {
-            text.push_str(&format!("\nwarning: {}: {}", warning.path, warning.message));
+            text.push_str(&format!("\nwarning: {}: {}", Escaped(&warning.path), Escaped(&warning.message)));
         }
         text
     });
@@ -398,7 +423,11 @@ fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
         text.push_str(&human_change(change));
     }
     for warning in &report.warnings {
-        text.push_str(&format!("warning: {}: {}\n", warning.path, warning.message));
+        text.push_str(&format!(
+            "warning: {}: {}\n",
+            Escaped(&warning.path),
+            Escaped(&warning.message)
+        ));
     }
     let s = &report.summary;
     text.push_str(&format!(
@@ -408,7 +437,8 @@ fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
     text
 }
 
-/// One change as lines of text: a marker, the path, and each attribute old → new.
+/// One change as lines of text: a marker, the path, and each attribute old → new, with the
+/// control characters a file name or link target can hold escaped.
 fn human_change(change: &phiguard_fim::Change) -> String {
     let marker = match (change.change, &change.explained_by) {
         (_, Some(_)) => "pkg",
@@ -416,18 +446,21 @@ fn human_change(change: &phiguard_fim::Change) -> String {
         (phiguard_fim::ChangeKind::Removed, None) => "-",
         (phiguard_fim::ChangeKind::Changed, None) => "~",
     };
-    let mut text = format!("{marker:<4}{}", change.path);
+    let mut text = format!("{marker:<4}{}", Escaped(&change.path));
     if let Some(package) = &change.explained_by {
         text.push_str(&format!(
             "  (update of {} {})",
-            package.package, package.version
+            Escaped(&package.package),
+            Escaped(&package.version)
         ));
     }
     text.push('\n');
     for attribute in &change.attributes {
         text.push_str(&format!(
             "      {:<8} {} → {}\n",
-            attribute.attribute, attribute.old, attribute.new
+            attribute.attribute,
+            Escaped(&attribute.old),
+            Escaped(&attribute.new)
         ));
     }
     text
@@ -455,7 +488,11 @@ async fn watch(
             .context("could not start watching (inotify)")?
     };
     for warning in &watcher.warnings {
-        out.note(&format!("warning: {}: {}", warning.path, warning.message));
+        out.note(&format!(
+            "warning: {}: {}",
+            Escaped(&warning.path),
+            Escaped(&warning.message)
+        ));
     }
     out.note(&format!(
         "watching {} directories against baseline {}; changes are reported as they happen (Ctrl-C stops)",

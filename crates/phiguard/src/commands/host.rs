@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use phiguard_core::{CheckContext, Finding};
+use phiguard_core::{CheckContext, Escaped, Finding};
 use phiguard_host::{Area, Settings};
 use serde::Serialize;
 
@@ -217,8 +217,8 @@ fn human(result: &CheckResult<'_>, root: &Path) -> String {
     text.push_str(&format!(
         "{} checks on {} ({}): {}; run {}, ledger entry {}",
         result.checks,
-        result.host,
-        root.display(),
+        Escaped(result.host),
+        Escaped(&root.display().to_string()),
         s.counts(),
         result.run_id,
         result.evidence.seq

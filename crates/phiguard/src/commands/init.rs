@@ -1,5 +1,6 @@
 //! `phiguard init`: create the home, its configuration and its database.
 
+use phiguard_core::Escaped;
 use serde::Serialize;
 
 use crate::Outcome;
@@ -69,13 +70,13 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
     }
     out.result(&result, || {
         let headline = if result.created {
-            format!("Created phiguard home at {}", result.home)
+            format!("Created phiguard home at {}", Escaped(&result.home))
         } else {
-            format!("phiguard home at {} is already set up; nothing was changed", result.home)
+            format!("phiguard home at {} is already set up; nothing was changed", Escaped(&result.home))
         };
         format!(
             "{headline}\n  installation  {}\n  role          {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  keyring       {}\n  ledger key    {}",
-            result.installation_name, result.role.map_or("not set", |r| r.title()), result.config, result.database, result.schema_version, result.keys, result.keyring, result.ledger_verifier_key
+            Escaped(&result.installation_name), result.role.map_or("not set", |r| r.title()), Escaped(&result.config), Escaped(&result.database), result.schema_version, Escaped(&result.keys), Escaped(&result.keyring), result.ledger_verifier_key
         )
     });
     // Advice, not result: silent with --quiet and --json.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
+use phiguard_core::Escaped;
 use phiguard_crypto::{BreakGlassSecret, Keyring};
 use serde::Serialize;
 
@@ -35,7 +36,7 @@ pub async fn run(
                     text.push_str("  no break-glass key enrolled (phiguard keys break-glass --out FILE)");
                 }
                 for key in &summary.break_glass {
-                    text.push_str(&format!("  break-glass {} created {} {}\n", key.id, key.created, key.note));
+                    text.push_str(&format!("  break-glass {} created {} {}\n", key.id, key.created, Escaped(&key.note)));
                 }
                 text.trim_end().to_owned()
             });
@@ -57,19 +58,17 @@ pub async fn run(
         }
         KeysCommand::Retire { version } => {
             let mut keyring = keys::open_keyring(&keys::open_home(global)?)?;
-            let minimum = version
-                .checked_add(1)
-                .filter(|m| *m <= keyring.current_version())
-                .with_context(|| {
-                    format!(
-                        "version {version} cannot be retired: the current version is {}, and it must stay usable",
-                        keyring.current_version()
-                    )
-                })?;
-            keyring.set_min_decrypt_version(minimum)?;
-            record(global, "keys.retired", serde_json::json!({ "keyring": keyring.summary().id, "min_decrypt_version": minimum })).await?;
-            out.result(&serde_json::json!({ "min_decrypt_version": minimum }), || {
-                format!("versions up to {version} are retired: data still wrapped under them no longer opens")
+            let changed = keyring.retire_through(*version)?;
+            let minimum = keyring.summary().min_decrypt_version;
+            if changed {
+                record(global, "keys.retired", serde_json::json!({ "keyring": keyring.summary().id, "min_decrypt_version": minimum })).await?;
+            }
+            out.result(&serde_json::json!({ "min_decrypt_version": minimum, "changed": changed }), || {
+                if changed {
+                    format!("versions up to {version} are retired: data still wrapped under them no longer opens")
+                } else {
+                    format!("versions up to {version} were already retired (this keyring opens versions {minimum} and later); nothing changed")
+                }
             });
             Ok(Outcome::Ok)
         }
@@ -93,7 +92,7 @@ pub async fn run(
             out.result(&serde_json::json!({ "break_glass_key": id, "file": file.display().to_string() }), || {
                 format!(
                     "break-glass key {id} written to {} and enrolled.\nMove that file to offline storage now and delete it here; rewrap older files to cover them.",
-                    file.display()
+                    Escaped(&file.display().to_string())
                 )
             });
             Ok(Outcome::Ok)
@@ -189,8 +188,8 @@ async fn rewrap(
         results
             .iter()
             .map(|r| match &r.error {
-                Some(e) => format!("{}: failed: {e}", r.file),
-                None => format!("{}: {}", r.file, r.outcome),
+                Some(e) => format!("{}: failed: {}", Escaped(&r.file), Escaped(e)),
+                None => format!("{}: {}", Escaped(&r.file), r.outcome),
             })
             .collect::<Vec<_>>()
             .join("\n")

@@ -458,7 +458,13 @@ impl Session<'_> {
                     }
                     listed
                         .iter()
-                        .map(|l| format!("{:<28} {}", l.id, summary(&l.record)))
+                        .map(|l| {
+                            format!(
+                                "{:<28} {}",
+                                phiguard_core::Escaped(&l.id),
+                                summary(&l.record)
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("\n")
                 });
@@ -758,9 +764,10 @@ fn summary(record: &Value) -> String {
         .join("  ")
 }
 
+/// A field's value for a person: text with its control characters escaped, lists joined.
 fn scalar(value: &Value) -> String {
     match value {
-        Value::String(text) => text.clone(),
+        Value::String(text) => phiguard_core::escape_controls(text).into_owned(),
         Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
         other => other.to_string(),
     }

@@ -1,13 +1,18 @@
 //! `phiguard seal` and `phiguard unseal`: files and streams in, sealed or opened out, in
-//! constant memory, never over the input, and never leaving a partial file behind.
+//! constant memory, never over the input, and never leaving a partial file behind: not when
+//! the input fails to authenticate, and not when the process is interrupted.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
+use phiguard_core::Escaped;
 use phiguard_crypto::{BreakGlassSecret, KeyOpener, ReadAhead, WriteBehind};
+use phiguard_home::PendingFile;
 use serde::Serialize;
 
 use crate::Outcome;
@@ -92,9 +97,10 @@ impl Destination {
     }
 }
 
-/// Runs `work` with a writer for the destination. A file is written to a temporary file in
-/// the same directory, flushed to disk, and renamed into place only when `work` succeeded;
-/// on failure the temporary file is removed.
+/// Runs `work` with a writer for the destination. A file is written without a name (or,
+/// where the file system cannot do that, under a hidden temporary name that SIGINT, SIGTERM
+/// and SIGHUP remove), flushed to disk, and named only when `work` succeeded; on failure
+/// nothing is left.
 fn write_to<T>(
     destination: &Destination,
     work: impl FnOnce(&mut dyn Write) -> anyhow::Result<T>,
@@ -107,39 +113,105 @@ fn write_to<T>(
             Ok(value)
         }
         Destination::File { path, force } => {
-            let dir = path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let temporary = tempfile::Builder::new()
-                .prefix(".phiguard-")
-                .suffix(".partial")
-                .tempfile_in(dir)
-                .with_context(|| format!("could not create a file in {}", dir.display()))?;
-            // Written on its own thread, so writing overlaps encryption.
-            let handle = temporary.as_file().try_clone().map_err(started_writing)?;
-            let mut writer = WriteBehind::new(handle).map_err(started_writing)?;
-            let value = work(&mut writer)?;
-            writer.flush().context("could not write the output")?;
-            drop(writer);
-            temporary
-                .as_file()
-                .sync_all()
-                .context("could not flush the output to disk")?;
-            let persisted = if *force {
-                temporary.persist(path).map(drop)
-            } else {
-                temporary.persist_noclobber(path).map(drop)
-            };
-            persisted.map_err(|e| {
-                anyhow::Error::new(e.error).context(format!(
-                    "could not move the output into place at {}",
-                    path.display()
-                ))
+            let pending = PendingFile::create(path).with_context(|| {
+                format!("could not create {} (nothing was written)", path.display())
             })?;
-            Ok(value)
+            // Armed until the file is named or removed: `pending` is dropped inside
+            // `write_pending`, before this is.
+            let _removal = match pending.temporary_path() {
+                Some(temporary) => Some(
+                    RemoveOnSignal::install(temporary.to_path_buf()).map_err(started_writing)?,
+                ),
+                None => None,
+            };
+            write_pending(pending, path, *force, work)
         }
     }
+}
+
+/// Writes `pending` through `work` and names it `path` when `work` succeeded.
+fn write_pending<T>(
+    pending: PendingFile,
+    path: &Path,
+    force: bool,
+    work: impl FnOnce(&mut dyn Write) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    // Written on its own thread, so writing overlaps encryption.
+    let handle = pending.file().try_clone().map_err(started_writing)?;
+    let mut writer = WriteBehind::new(handle).map_err(started_writing)?;
+    let value = work(&mut writer)?;
+    writer.flush().context("could not write the output")?;
+    drop(writer);
+    pending.persist(force).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} appeared while phiguard was writing; nothing was replaced. Choose another \
+                 -o, or add --force to replace it",
+                path.display()
+            )
+        } else {
+            anyhow::Error::new(e).context(format!(
+                "could not move the output into place at {}",
+                path.display()
+            ))
+        }
+    })?;
+    Ok(value)
+}
+
+/// While it lives, SIGINT, SIGTERM and SIGHUP remove a file before the process dies of them,
+/// as it would have without phiguard's handler (same signal, same exit status). A signal
+/// that was ignored when phiguard started (`nohup`) stays ignored.
+///
+/// Once dropped, the file is no longer removed, but the handler stays: the process still
+/// dies of those signals (an uninstalled handler would leave them swallowed instead).
+struct RemoveOnSignal {
+    armed: Arc<AtomicBool>,
+}
+
+impl RemoveOnSignal {
+    fn install(path: PathBuf) -> io::Result<RemoveOnSignal> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let ignored = ignored_signals();
+        let wanted = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter(|signal| ignored & (1 << (signal - 1)) == 0);
+        let mut signals = signal_hook::iterator::Signals::new(wanted)?;
+        let armed = Arc::new(AtomicBool::new(true));
+        let removing = armed.clone();
+        std::thread::Builder::new()
+            .name("phiguard-remove-on-signal".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    if removing.load(Ordering::SeqCst) {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            })?;
+        Ok(RemoveOnSignal { armed })
+    }
+}
+
+impl Drop for RemoveOnSignal {
+    fn drop(&mut self) {
+        self.armed.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The signals this process ignores (bit n-1 for signal n), from `/proc/self/status`; none
+/// when that cannot be read.
+fn ignored_signals() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("SigIgn:"))
+                .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        })
+        .unwrap_or(0)
 }
 
 fn started_writing(e: io::Error) -> anyhow::Error {
@@ -213,7 +285,10 @@ pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Resul
         out.result(&result, || {
             format!(
                 "sealed {} ({} bytes) into {} with key version {}",
-                result.input, result.bytes, result.output, result.key_version
+                Escaped(&result.input),
+                result.bytes,
+                Escaped(&result.output),
+                result.key_version
             )
         });
     }
@@ -285,7 +360,10 @@ pub fn unseal(global: &GlobalArgs, args: &UnsealArgs, out: &Output) -> anyhow::R
         out.result(&result, || {
             format!(
                 "opened {} into {} ({} bytes) with {}",
-                result.input, result.output, result.bytes, result.opened_with
+                Escaped(&result.input),
+                Escaped(&result.output),
+                result.bytes,
+                result.opened_with
             )
         });
     }

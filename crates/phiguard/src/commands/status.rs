@@ -1,5 +1,6 @@
 //! `phiguard status`: where the data is and what it holds.
 
+use phiguard_core::Escaped;
 use phiguard_store::{Backend, Counts, SCHEMA_VERSION};
 use serde::Serialize;
 
@@ -71,12 +72,12 @@ pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
              stored    {runs} check runs, {findings} findings\n\
              ledger    {entries} entries, {checkpoints} signed checkpoints",
             version = status.version,
-            name = status.installation_name,
-            home = status.home.path,
+            name = Escaped(&status.installation_name),
+            home = Escaped(&status.home.path),
             source = installation.home_source.describe(),
-            config = status.home.config,
+            config = Escaped(&status.home.config),
             backend = status.database.backend,
-            location = status.database.location,
+            location = Escaped(&status.database.location),
             schema = status.database.schema_version,
             supported = status.database.supported_schema_version,
             runs = status.counts.check_runs,
