@@ -360,27 +360,38 @@ async fn anchoring(db: &BenchDb, seconds: u64, entries: u64) -> anyhow::Result<(
             .await?,
         );
         let ledger = Ledger::open(db.store.clone()).with_witness(witness());
-        let signed = std::sync::Arc::new(tokio::sync::Mutex::new(ledger.size().await?));
-        let (ledger_for_writers, key_for_writers) = (ledger.clone(), key.clone());
+        // The checkpointer signs (and replaces the witness file) whenever the log has grown by
+        // CHECKPOINT_EVERY entries, beside the writers, as a long recording command does.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let checkpointer = {
+            let (ledger, key, stop) = (ledger.clone(), key.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut signed = ledger.size().await?;
+                let mut checkpoints = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if ledger.size().await? >= signed + CHECKPOINT_EVERY {
+                        signed = ledger.checkpoint(&key).await?.size;
+                        checkpoints += 1;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Ok::<u64, anyhow::Error>(checkpoints)
+            })
+        };
+        let writers = ledger.clone();
         anchored.push(
             rate(64, seconds, move |n| {
-                let (ledger, key, signed) = (
-                    ledger_for_writers.clone(),
-                    key_for_writers.clone(),
-                    signed.clone(),
-                );
+                let ledger = writers.clone();
                 async move {
-                    let reference = ledger.append(&evidence(n)).await?;
-                    // The writer that crosses the threshold signs, as one command would.
-                    let mut last = signed.lock().await;
-                    if reference.seq + 1 >= *last + CHECKPOINT_EVERY {
-                        *last = ledger.checkpoint(&key).await?.size;
-                    }
+                    ledger.append(&evidence(n)).await?;
                     Ok(())
                 }
             })
             .await?,
         );
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let checkpoints = checkpointer.await??;
+        anyhow::ensure!(checkpoints > 0, "no checkpoint was signed during the run");
     }
     let (plain, anchored) = (median(&mut plain), median(&mut anchored));
     println!(
@@ -500,7 +511,10 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
 
-    println!("\n## Durable appends per second ({} s each)\n", args.seconds);
+    println!(
+        "\n## Durable appends per second ({} s each)\n",
+        args.seconds
+    );
     println!(
         "| database | writers | ledger | plain, commit each | ledger ÷ plain | plain, group commit | ledger ÷ plain group |"
     );

@@ -38,6 +38,37 @@ pub enum Existing {
     },
 }
 
+/// Entries recorded and time passed since a long-running command last signed a checkpoint,
+/// and the checkpoint being signed, if one is.
+#[derive(Debug)]
+pub struct CheckpointPacer {
+    unsigned: u64,
+    since: std::time::Instant,
+    running: Option<tokio::task::JoinHandle<Result<(), phiguard_ledger::LedgerError>>>,
+}
+
+impl Default for CheckpointPacer {
+    fn default() -> CheckpointPacer {
+        CheckpointPacer {
+            unsigned: 0,
+            since: std::time::Instant::now(),
+            running: None,
+        }
+    }
+}
+
+impl CheckpointPacer {
+    /// Waits for the checkpoint being signed, if any, and reports its failure.
+    pub async fn finish(&mut self) -> anyhow::Result<()> {
+        if let Some(task) = self.running.take() {
+            task.await
+                .context("the task signing a checkpoint stopped")?
+                .context("signing a checkpoint of the evidence recorded so far failed")?;
+        }
+        Ok(())
+    }
+}
+
 /// Where the home keeps the newest checkpoint outside the database.
 pub const LEDGER_WITNESS_FILE: &str = "ledger.witness";
 
@@ -144,24 +175,55 @@ impl Installation {
     /// of the ledger no signature covers stays small, and the witness file keeps up), then
     /// closes the database. Commands that only read leave the ledger as they found it.
     pub async fn close(self) -> anyhow::Result<()> {
-        let result = self.checkpoint_if_grown(0).await;
+        let result = self.checkpoint_if_grown().await;
         self.store.close().await;
-        result.map(drop)
+        result
     }
 
-    /// Signs a checkpoint when the ledger has grown by more than `entries` since the last one
-    /// this process made or found; returns its size when it signed one.
-    pub async fn checkpoint_if_grown(&self, entries: u64) -> anyhow::Result<Option<u64>> {
-        let ledger = self.ledger();
-        let size = ledger.size().await?;
-        if size <= self.size_at_open + entries {
-            return Ok(None);
+    /// Signs a checkpoint when `[ledger]` in phiguard.toml says one is due in a long-running
+    /// command: `pacer` counts the entries recorded since the last one and the time since.
+    /// The checkpoint is signed beside the command's own appends (one at a time), so a long
+    /// stream does not stall while it is signed; a failure shows at the next call or at
+    /// [`CheckpointPacer::finish`].
+    pub async fn checkpoint_when_due(
+        &self,
+        pacer: &mut CheckpointPacer,
+        recorded: u64,
+    ) -> anyhow::Result<()> {
+        pacer.unsigned += recorded;
+        if pacer
+            .running
+            .as_ref()
+            .is_some_and(|task| task.is_finished())
+        {
+            pacer.finish().await?;
         }
-        let checkpoint = ledger
+        let config = &self.home.config().ledger;
+        let due = pacer.unsigned >= config.checkpoint_every_entries
+            || (pacer.unsigned > 0
+                && pacer.since.elapsed().as_secs() >= config.checkpoint_every_seconds);
+        if due && pacer.running.is_none() {
+            let (ledger, key) = (self.ledger(), self.ledger_signing_key()?);
+            pacer.running = Some(tokio::spawn(async move {
+                ledger.checkpoint(&key).await.map(drop)
+            }));
+            pacer.unsigned = 0;
+            pacer.since = std::time::Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Signs a checkpoint when the ledger has grown since this command opened it.
+    async fn checkpoint_if_grown(&self) -> anyhow::Result<()> {
+        let ledger = self.ledger();
+        if ledger.size().await? <= self.size_at_open {
+            return Ok(());
+        }
+        ledger
             .checkpoint(&self.ledger_signing_key()?)
             .await
             .context("signing a checkpoint of the evidence this command recorded failed")?;
-        Ok(Some(checkpoint.size))
+        Ok(())
     }
 
     /// The ledger in this installation's database, with the home's witness file.

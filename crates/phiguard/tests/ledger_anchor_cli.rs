@@ -356,3 +356,41 @@ fn append_lines_prints_one_json_line_per_entry_and_refuses_duplicate_keys() {
         "the line before the bad one is kept"
     );
 }
+
+#[test]
+fn a_long_stream_is_signed_as_it_goes() {
+    let (_tmp, home) = new_home();
+    let config = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("checkpoint_every_entries = 10000", "checkpoint_every_entries = 5");
+    std::fs::write(&config, text).unwrap();
+    // A stream that trickles in, as `tail -f` gives it: eight groups of five lines.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("phiguard"))
+        .env_remove("PHIGUARD_HOME")
+        .arg("--home")
+        .arg(&home)
+        .args(["ledger", "append", "--kind", "test.event", "--lines"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for group in 0..8 {
+        use std::io::Write;
+        for n in group * 5..group * 5 + 5 {
+            writeln!(stdin, "{{\"n\":{n}}}").unwrap();
+        }
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    let (code, report) = verify(&home, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    let checkpoints = report["report"]["checkpoints"].as_u64().unwrap();
+    // Signed while the stream ran (one at a time, beside the appends), and once at the end.
+    assert!(checkpoints >= 2, "{report:#}");
+    assert_eq!(report["report"]["unsigned_entries"], 0);
+    assert_eq!(report["report"]["latest_checkpoint"], 40);
+}

@@ -501,6 +501,7 @@ async fn watch(
     ));
     let quiet = Duration::from_millis(debounce_ms.max(1));
     let silent = Output::new(out.is_json(), true);
+    let mut pacer = crate::installation::CheckpointPacer::default();
     loop {
         let (batch, returned) = tokio::task::spawn_blocking(move || {
             let batch = watcher.next_batch(quiet, quiet * 20);
@@ -549,5 +550,6 @@ async fn watch(
             serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
         )
         .await?;
+        installation.checkpoint_when_due(&mut pacer, 1).await?;
     }
 }

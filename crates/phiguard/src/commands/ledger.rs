@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{AppendArgs, GlobalArgs, LedgerCommand, VerifyArgs, WitnessCommand};
-use crate::installation::{Existing, Installation, local_source, read_ledger_key, witness_file};
+use crate::installation::{
+    CheckpointPacer, Existing, Installation, local_source, read_ledger_key, witness_file,
+};
 use crate::output::Output;
 
 pub async fn run(
@@ -345,9 +347,7 @@ async fn append_lines(
             }
         }
     });
-    let config = &installation.home.config().ledger;
-    let signer = installation.ledger_signing_key()?;
-    let (mut unsigned, mut signed_at) = (0u64, std::time::Instant::now());
+    let mut pacer = CheckpointPacer::default();
     let mut pending: VecDeque<phiguard_ledger::PendingAppend> = VecDeque::new();
     let mut stdout = std::io::stdout();
     let mut acknowledge = |reference: phiguard_core::EvidenceRef| -> anyhow::Result<()> {
@@ -381,10 +381,7 @@ async fn append_lines(
             });
         match parsed {
             Ok(None) => continue,
-            Ok(Some(evidence)) => {
-                pending.push_back(ledger.submit(&[evidence]).await?);
-                unsigned += 1;
-            }
+            Ok(Some(evidence)) => pending.push_back(ledger.submit(&[evidence]).await?),
             Err(e) => {
                 failure = Some(anyhow::anyhow!(
                     "line {number}: {e}; nothing from this line on was stored"
@@ -401,12 +398,7 @@ async fn append_lines(
                     .try_for_each(&mut acknowledge)?;
             }
         }
-        if unsigned >= config.checkpoint_every_entries
-            || signed_at.elapsed().as_secs() >= config.checkpoint_every_seconds
-        {
-            ledger.checkpoint(&signer).await?;
-            (unsigned, signed_at) = (0, std::time::Instant::now());
-        }
+        installation.checkpoint_when_due(&mut pacer, 1).await?;
     }
     while let Some(queued) = pending.pop_front() {
         queued
@@ -415,6 +407,7 @@ async fn append_lines(
             .into_iter()
             .try_for_each(&mut acknowledge)?;
     }
+    pacer.finish().await?;
     match failure {
         Some(error) => Err(error),
         None => Ok(Outcome::Ok),
