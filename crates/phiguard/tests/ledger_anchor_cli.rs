@@ -361,9 +361,10 @@ fn append_lines_prints_one_json_line_per_entry_and_refuses_duplicate_keys() {
 fn a_long_stream_is_signed_as_it_goes() {
     let (_tmp, home) = new_home();
     let config = home.join("phiguard.toml");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("checkpoint_every_entries = 10000", "checkpoint_every_entries = 5");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "checkpoint_every_entries = 10000",
+        "checkpoint_every_entries = 5",
+    );
     std::fs::write(&config, text).unwrap();
     // A stream that trickles in, as `tail -f` gives it: eight groups of five lines.
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("phiguard"))

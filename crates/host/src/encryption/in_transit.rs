@@ -34,6 +34,13 @@ use crate::{FnCheck, PerRun, Settings, live_only, meta};
 /// silent ports still finishes in a few seconds because probes run in parallel.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a listener bound to loopback only gets. On loopback a TLS server answers a
+/// ClientHello within microseconds; one that has not answered in this long waits for its
+/// client to speak first (Redis, Erlang distribution), which is plaintext. Either way its
+/// traffic never crosses a network, so its plaintext finding passes, and waiting the full
+/// [`PROBE_TIMEOUT`] on it would only make every assessment seconds slower.
+pub const LOOPBACK_PROBE_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// A certificate expiring within this many days gets a warning: time to renew before
 /// clients start refusing it.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -138,9 +145,20 @@ pub fn survey(
     let listeners =
         sockets::read_listeners(proc_dir).map_err(|e| CheckError::new(e.to_string()))?;
     let prober = Prober::new(server_name, timeout).map_err(CheckError::new)?;
-    let targets: Vec<(SocketAddr, Upgrade)> = listeners
+    let targets: Vec<(SocketAddr, Upgrade, Duration)> = listeners
         .iter()
-        .map(|l| (l.probe_address(), Upgrade::for_port(l.address.port())))
+        .map(|l| {
+            let limit = if l.is_loopback() {
+                timeout.min(LOOPBACK_PROBE_TIMEOUT)
+            } else {
+                timeout
+            };
+            (
+                l.probe_address(),
+                Upgrade::for_port(l.address.port()),
+                limit,
+            )
+        })
         .collect();
     let transports = prober.probe_all(&targets);
     let inodes = listeners.iter().map(|l| l.inode).collect();

@@ -129,9 +129,10 @@ impl Prober {
         })
     }
 
-    /// Probes every `(address, upgrade)` on a few threads; the result at index `i` is for
-    /// `targets[i]`. Bounded by about `timeout` × ⌈targets / 8⌉.
-    pub fn probe_all(&self, targets: &[(SocketAddr, Upgrade)]) -> Vec<Transport> {
+    /// Probes every `(address, upgrade, limit)` on a few threads, each within its own time
+    /// limit; the result at index `i` is for `targets[i]`. Bounded by about the longest limit
+    /// × ⌈targets / 8⌉.
+    pub fn probe_all(&self, targets: &[(SocketAddr, Upgrade, Duration)]) -> Vec<Transport> {
         let next = AtomicUsize::new(0);
         let workers = targets.len().clamp(1, MAX_PARALLEL_PROBES);
         let mut results = BTreeMap::new();
@@ -142,10 +143,10 @@ impl Prober {
                         let mut done = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&(address, upgrade)) = targets.get(i) else {
+                            let Some(&(address, upgrade, limit)) = targets.get(i) else {
                                 return done;
                             };
-                            done.push((i, self.probe(address, upgrade)));
+                            done.push((i, self.probe_within(address, upgrade, limit)));
                         }
                     })
                 })
@@ -171,8 +172,18 @@ impl Prober {
 
     /// Connects to `address`, performs `upgrade`, and attempts a TLS handshake.
     pub fn probe(&self, address: SocketAddr, upgrade: Upgrade) -> Transport {
-        let deadline = Deadline::after(self.timeout);
-        let mut stream = match TcpStream::connect_timeout(&address, self.timeout) {
+        self.probe_within(address, upgrade, self.timeout)
+    }
+
+    /// [`Prober::probe`] within `limit` for the connection, the upgrade and the handshake.
+    pub fn probe_within(
+        &self,
+        address: SocketAddr,
+        upgrade: Upgrade,
+        limit: Duration,
+    ) -> Transport {
+        let deadline = Deadline::after(limit);
+        let mut stream = match TcpStream::connect_timeout(&address, limit) {
             Ok(stream) => stream,
             Err(err) => {
                 return Transport::Unreachable {

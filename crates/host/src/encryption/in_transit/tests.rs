@@ -498,7 +498,7 @@ fn probes_run_in_parallel() {
         std::thread::sleep(Duration::from_secs(10));
         drop(s);
     });
-    let targets = vec![(silent, Upgrade::None); 12];
+    let targets = vec![(silent, Upgrade::None, Duration::from_millis(500)); 12];
     let started = Instant::now();
     let results = prober(Duration::from_millis(500)).probe_all(&targets);
     // Twelve listeners on eight threads: two rounds of 0.5 s, not twelve.
@@ -907,4 +907,44 @@ fn the_checks_skip_an_image() {
         let findings = check.run(&ctx).unwrap();
         assert_eq!(summary(&findings), [(Status::NotApplicable, "/mnt/image")]);
     }
+}
+
+/// A silent listener bound to loopback only gets the short loopback limit (its plaintext
+/// finding passes either way), while one reachable from the network keeps the full limit: a
+/// slow TLS server there must not be taken for plaintext.
+#[test]
+fn loopback_listeners_are_given_the_short_limit_and_network_listeners_the_full_one() {
+    let hold = |s: TcpStream| {
+        std::thread::sleep(Duration::from_secs(5));
+        drop(s);
+    };
+    let local = serve(hold);
+    let wide = TcpListener::bind("0.0.0.0:0").unwrap();
+    let wide_port = wide.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in wide.incoming().flatten() {
+            std::thread::spawn(move || hold(stream));
+        }
+    });
+    let observations = survey(Path::new("/proc"), "localhost", Duration::from_secs(1)).unwrap();
+    let reason_for = |port: u16| {
+        let observation = observations
+            .iter()
+            .find(|o| o.listener.address.port() == port)
+            .unwrap_or_else(|| panic!("no listener on port {port}"));
+        match &observation.transport {
+            Transport::Plaintext { reason } => reason.clone(),
+            other => panic!("port {port}: {other:?}"),
+        }
+    };
+    assert!(
+        reason_for(local.port()).contains("within 0.25 s"),
+        "{}",
+        reason_for(local.port())
+    );
+    assert!(
+        reason_for(wide_port).contains("within 1 s"),
+        "{}",
+        reason_for(wide_port)
+    );
 }
