@@ -788,3 +788,228 @@ fn the_register_works_on_postgres() {
     );
     assert!(!home.join("phiguard.db").exists());
 }
+
+/// A home on the SQLite file in it, or on a fresh PostgreSQL database, with SQL run on that
+/// database behind phiguard's back.
+struct Db {
+    _tmp: tempfile::TempDir,
+    home: std::path::PathBuf,
+    postgres: Option<phiguard_testkit::PostgresDatabase>,
+}
+
+impl Db {
+    fn sqlite() -> Db {
+        let (tmp, home) = new_home();
+        Db {
+            _tmp: tmp,
+            home,
+            postgres: None,
+        }
+    }
+
+    fn postgres() -> Option<Db> {
+        let postgres = common::postgres_database()?;
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        Some(Db {
+            _tmp: tmp,
+            home,
+            postgres: Some(postgres),
+        })
+    }
+
+    /// `line` on this database.
+    fn line(&self, line: &str) -> String {
+        match &self.postgres {
+            Some(db) => format!("--database {} {line}", db.url()),
+            None => line.to_owned(),
+        }
+    }
+
+    fn exec(&self, sql: &str) {
+        match &self.postgres {
+            Some(db) => common::database_exec(db.url(), sql),
+            None => sqlite_exec(&self.home, sql),
+        }
+    }
+
+    /// A literal for the bytes whose hex is `hex`.
+    fn bytes(&self, hex: &str) -> String {
+        match &self.postgres {
+            Some(_) => format!("decode('{hex}', 'hex')"),
+            None => format!("X'{hex}'"),
+        }
+    }
+}
+
+/// Records a vendor that holds PHI with only a draft BAA, and a second vendor.
+fn vendors_with_a_draft_baa(db: &Db) {
+    ok(
+        &db.home,
+        &db.line("register vendor add acme --name Acme --touches-phi"),
+    );
+    ok(
+        &db.home,
+        &db.line("register vendor add globex --name Globex --touches-phi false"),
+    );
+    ok(
+        &db.home,
+        &db.line("register baa add b1 --vendor acme --status draft"),
+    );
+}
+
+/// After `tamper`, every command that reads the register refuses, naming `named` and saying
+/// what to do; `register check` and `assess` run on what the ledger recorded and fail
+/// `register.integrity` naming it; nothing can be changed; the history still reads.
+fn a_tampered_register_is_refused_by_every_command(db: &Db, tamper: impl Fn(&Db), named: &str) {
+    vendors_with_a_draft_baa(db);
+    tamper(db);
+    let export = db._tmp.path().join("export");
+    for line in [
+        "register baa show b1",
+        "register vendor show acme",
+        "register vendor list",
+        "register baa list",
+        &format!("register export {}", export.display()),
+        "matrix export -",
+        "register vendor add initech --name Initech",
+        "register baa update b1 --status signed --signed 2026-01-15",
+        "register vendor remove globex",
+    ] {
+        let err = refused(&db.home, &db.line(line));
+        for expected in [
+            named,
+            "was changed outside phiguard",
+            "security incident",
+            "phiguard register history",
+            "backup",
+        ] {
+            assert!(err.contains(expected), "{line}: {expected:?} in {err}");
+        }
+    }
+    assert!(!export.join("vendors.yaml").exists());
+
+    let checked = run(&db.home, &db.line("register check"), 1);
+    let integrity = findings(&checked, "register.integrity");
+    assert_eq!(integrity.len(), 1, "{integrity:?}");
+    assert_eq!(integrity[0]["status"], "fail");
+    assert!(
+        integrity[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains(&named.replace('"', "")),
+        "{integrity:?}"
+    );
+    // The BAA is judged as the ledger recorded it: a draft, so acme has no signed BAA.
+    let baa = findings(&checked, "register.vendor.baa");
+    assert!(
+        baa.iter()
+            .any(|f| f["status"] == "fail" && f["subject"].as_str().unwrap().contains("acme")),
+        "{baa:?}"
+    );
+
+    let assessment = run(&db.home, &db.line("assess --skip host"), 0);
+    let documentation = assessment["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "164.316(b)(1)")
+        .unwrap();
+    assert_eq!(documentation["status"], "not-met", "{documentation:#}");
+    assert!(
+        documentation["attention"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "register.integrity" && f["status"] == "fail"),
+        "{documentation:#}"
+    );
+
+    assert!(count(&ok(&db.home, &db.line("register history baa b1"))) >= 1);
+}
+
+fn draft_baa_turned_signed(db: &Db) {
+    db.exec(
+        "UPDATE register_records SET body = REPLACE(body, '\"status\":\"draft\"', \
+         '\"status\":\"signed\",\"signed\":\"2026-01-15\"') WHERE kind = 'baa' AND id = 'b1'",
+    );
+}
+
+fn vendor_row_deleted(db: &Db) {
+    db.exec("DELETE FROM register_records WHERE kind = 'vendor' AND id = 'globex'");
+}
+
+/// A signed BAA of another installation, copied in with its row's ledger reference.
+fn signed_baa_copied_from_another_home(db: &Db) {
+    let (_other_dir, other) = new_home();
+    ok(&other, "register vendor add acme --name Acme --touches-phi");
+    ok(
+        &other,
+        "register baa add b2 --vendor acme --status signed --signed 2026-01-15",
+    );
+    let shown = ok(&other, "register baa show b2");
+    let body = shown["record"].to_string().replace('\'', "''");
+    let seq = shown["evidence"]["seq"].as_u64().unwrap();
+    let leaf = shown["evidence"]["leaf_hash"].as_str().unwrap();
+    db.exec(&format!(
+        "INSERT INTO register_records (kind, id, body, ledger_seq, leaf_hash) \
+         VALUES ('baa', 'b2', '{body}', {seq}, {})",
+        db.bytes(leaf)
+    ));
+}
+
+#[test]
+fn a_draft_baa_turned_signed_in_the_database_is_refused_sqlite() {
+    a_tampered_register_is_refused_by_every_command(
+        &Db::sqlite(),
+        draft_baa_turned_signed,
+        "baa \"b1\"",
+    );
+}
+
+#[test]
+fn a_draft_baa_turned_signed_in_the_database_is_refused_postgres() {
+    if let Some(db) = Db::postgres() {
+        a_tampered_register_is_refused_by_every_command(&db, draft_baa_turned_signed, "baa \"b1\"");
+    }
+}
+
+#[test]
+fn a_record_deleted_in_the_database_is_refused_sqlite() {
+    a_tampered_register_is_refused_by_every_command(
+        &Db::sqlite(),
+        vendor_row_deleted,
+        "vendor \"globex\"",
+    );
+}
+
+#[test]
+fn a_record_deleted_in_the_database_is_refused_postgres() {
+    if let Some(db) = Db::postgres() {
+        a_tampered_register_is_refused_by_every_command(
+            &db,
+            vendor_row_deleted,
+            "vendor \"globex\"",
+        );
+    }
+}
+
+#[test]
+fn a_record_copied_from_another_home_is_refused_sqlite() {
+    a_tampered_register_is_refused_by_every_command(
+        &Db::sqlite(),
+        signed_baa_copied_from_another_home,
+        "baa \"b2\"",
+    );
+}
+
+#[test]
+fn a_record_copied_from_another_home_is_refused_postgres() {
+    if let Some(db) = Db::postgres() {
+        a_tampered_register_is_refused_by_every_command(
+            &db,
+            signed_baa_copied_from_another_home,
+            "baa \"b2\"",
+        );
+    }
+}

@@ -688,7 +688,9 @@ impl Session<'_> {
         &self,
     ) -> anyhow::Result<(usize, check_run::RecordedRun, Arc<Snapshot>)> {
         let started_at = jiff::Timestamp::now();
-        let snapshot = Arc::new(self.register.snapshot().await?);
+        // Read as the ledger recorded it, so that records changed behind phiguard's back fail
+        // register.integrity instead of stopping the run, and no other check judges them.
+        let snapshot = Arc::new(self.register.audit().await?);
         let registry = phiguard_register::checks::registry(
             Arc::clone(&snapshot),
             &check_settings(&self.installation.home.config().register),

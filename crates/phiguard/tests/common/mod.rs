@@ -42,15 +42,24 @@ pub fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
 
 /// Runs SQL on a home's SQLite database directly, as someone with file access could.
 pub fn sqlite_exec(home: &Path, sql: &str) {
+    database_exec(
+        &format!("sqlite://{}", home.join("phiguard.db").display()),
+        sql,
+    );
+}
+
+/// Runs SQL on the database at `url` (`sqlite://PATH` or `postgres://…`) directly, as
+/// someone with access to the database could.
+pub fn database_exec(url: &str, sql: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
         use sqlx::Connection;
-        let url = format!("sqlite://{}", home.join("phiguard.db").display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(&mut conn)
             .await
             .unwrap();
