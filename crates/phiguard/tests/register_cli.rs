@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{json, new_home, phiguard, sqlite_exec, stderr_of};
+use common::{TestHome, json, new_home, phiguard, sqlite_exec, stderr_of};
 use serde_json::Value;
 
 /// A command line split into words as a shell would for these tests: on spaces, with
@@ -789,61 +789,8 @@ fn the_register_works_on_postgres() {
     assert!(!home.join("phiguard.db").exists());
 }
 
-/// A home on the SQLite file in it, or on a fresh PostgreSQL database, with SQL run on that
-/// database behind phiguard's back.
-struct Db {
-    _tmp: tempfile::TempDir,
-    home: std::path::PathBuf,
-    postgres: Option<phiguard_testkit::PostgresDatabase>,
-}
-
-impl Db {
-    fn sqlite() -> Db {
-        let (tmp, home) = new_home();
-        Db {
-            _tmp: tmp,
-            home,
-            postgres: None,
-        }
-    }
-
-    fn postgres() -> Option<Db> {
-        let postgres = common::postgres_database()?;
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("home");
-        Some(Db {
-            _tmp: tmp,
-            home,
-            postgres: Some(postgres),
-        })
-    }
-
-    /// `line` on this database.
-    fn line(&self, line: &str) -> String {
-        match &self.postgres {
-            Some(db) => format!("--database {} {line}", db.url()),
-            None => line.to_owned(),
-        }
-    }
-
-    fn exec(&self, sql: &str) {
-        match &self.postgres {
-            Some(db) => common::database_exec(db.url(), sql),
-            None => sqlite_exec(&self.home, sql),
-        }
-    }
-
-    /// A literal for the bytes whose hex is `hex`.
-    fn bytes(&self, hex: &str) -> String {
-        match &self.postgres {
-            Some(_) => format!("decode('{hex}', 'hex')"),
-            None => format!("X'{hex}'"),
-        }
-    }
-}
-
 /// Records a vendor that holds PHI with only a draft BAA, and a second vendor.
-fn vendors_with_a_draft_baa(db: &Db) {
+fn vendors_with_a_draft_baa(db: &TestHome) {
     ok(
         &db.home,
         &db.line("register vendor add acme --name Acme --touches-phi"),
@@ -861,10 +808,14 @@ fn vendors_with_a_draft_baa(db: &Db) {
 /// After `tamper`, every command that reads the register refuses, naming `named` and saying
 /// what to do; `register check` and `assess` run on what the ledger recorded and fail
 /// `register.integrity` naming it; nothing can be changed; the history still reads.
-fn a_tampered_register_is_refused_by_every_command(db: &Db, tamper: impl Fn(&Db), named: &str) {
+fn a_tampered_register_is_refused_by_every_command(
+    db: &TestHome,
+    tamper: impl Fn(&TestHome),
+    named: &str,
+) {
     vendors_with_a_draft_baa(db);
     tamper(db);
-    let export = db._tmp.path().join("export");
+    let export = db.dir().join("export");
     for line in [
         "register baa show b1",
         "register vendor show acme",
@@ -928,19 +879,19 @@ fn a_tampered_register_is_refused_by_every_command(db: &Db, tamper: impl Fn(&Db)
     assert!(count(&ok(&db.home, &db.line("register history baa b1"))) >= 1);
 }
 
-fn draft_baa_turned_signed(db: &Db) {
+fn draft_baa_turned_signed(db: &TestHome) {
     db.exec(
         "UPDATE register_records SET body = REPLACE(body, '\"status\":\"draft\"', \
          '\"status\":\"signed\",\"signed\":\"2026-01-15\"') WHERE kind = 'baa' AND id = 'b1'",
     );
 }
 
-fn vendor_row_deleted(db: &Db) {
+fn vendor_row_deleted(db: &TestHome) {
     db.exec("DELETE FROM register_records WHERE kind = 'vendor' AND id = 'globex'");
 }
 
 /// A signed BAA of another installation, copied in with its row's ledger reference.
-fn signed_baa_copied_from_another_home(db: &Db) {
+fn signed_baa_copied_from_another_home(db: &TestHome) {
     let (_other_dir, other) = new_home();
     ok(&other, "register vendor add acme --name Acme --touches-phi");
     ok(
@@ -950,18 +901,19 @@ fn signed_baa_copied_from_another_home(db: &Db) {
     let shown = ok(&other, "register baa show b2");
     let body = shown["record"].to_string().replace('\'', "''");
     let seq = shown["evidence"]["seq"].as_u64().unwrap();
-    let leaf = shown["evidence"]["leaf_hash"].as_str().unwrap();
+    let leaf =
+        phiguard_core::hex::decode(shown["evidence"]["leaf_hash"].as_str().unwrap()).unwrap();
     db.exec(&format!(
         "INSERT INTO register_records (kind, id, body, ledger_seq, leaf_hash) \
          VALUES ('baa', 'b2', '{body}', {seq}, {})",
-        db.bytes(leaf)
+        db.bytes(&leaf)
     ));
 }
 
 #[test]
 fn a_draft_baa_turned_signed_in_the_database_is_refused_sqlite() {
     a_tampered_register_is_refused_by_every_command(
-        &Db::sqlite(),
+        &TestHome::sqlite(),
         draft_baa_turned_signed,
         "baa \"b1\"",
     );
@@ -969,7 +921,7 @@ fn a_draft_baa_turned_signed_in_the_database_is_refused_sqlite() {
 
 #[test]
 fn a_draft_baa_turned_signed_in_the_database_is_refused_postgres() {
-    if let Some(db) = Db::postgres() {
+    if let Some(db) = TestHome::postgres() {
         a_tampered_register_is_refused_by_every_command(&db, draft_baa_turned_signed, "baa \"b1\"");
     }
 }
@@ -977,7 +929,7 @@ fn a_draft_baa_turned_signed_in_the_database_is_refused_postgres() {
 #[test]
 fn a_record_deleted_in_the_database_is_refused_sqlite() {
     a_tampered_register_is_refused_by_every_command(
-        &Db::sqlite(),
+        &TestHome::sqlite(),
         vendor_row_deleted,
         "vendor \"globex\"",
     );
@@ -985,7 +937,7 @@ fn a_record_deleted_in_the_database_is_refused_sqlite() {
 
 #[test]
 fn a_record_deleted_in_the_database_is_refused_postgres() {
-    if let Some(db) = Db::postgres() {
+    if let Some(db) = TestHome::postgres() {
         a_tampered_register_is_refused_by_every_command(
             &db,
             vendor_row_deleted,
@@ -997,7 +949,7 @@ fn a_record_deleted_in_the_database_is_refused_postgres() {
 #[test]
 fn a_record_copied_from_another_home_is_refused_sqlite() {
     a_tampered_register_is_refused_by_every_command(
-        &Db::sqlite(),
+        &TestHome::sqlite(),
         signed_baa_copied_from_another_home,
         "baa \"b2\"",
     );
@@ -1005,7 +957,7 @@ fn a_record_copied_from_another_home_is_refused_sqlite() {
 
 #[test]
 fn a_record_copied_from_another_home_is_refused_postgres() {
-    if let Some(db) = Db::postgres() {
+    if let Some(db) = TestHome::postgres() {
         a_tampered_register_is_refused_by_every_command(
             &db,
             signed_baa_copied_from_another_home,

@@ -75,3 +75,80 @@ pub fn postgres_database() -> Option<phiguard_testkit::PostgresDatabase> {
         .unwrap()
         .block_on(phiguard_testkit::fresh_postgres_database())
 }
+
+/// A home on the SQLite file in it, or on a fresh PostgreSQL database, whose database tests
+/// also change directly, as someone with access to it could.
+pub struct TestHome {
+    tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    postgres: Option<phiguard_testkit::PostgresDatabase>,
+}
+
+impl TestHome {
+    /// An initialised home with its SQLite database.
+    pub fn sqlite() -> TestHome {
+        let (tmp, home) = new_home();
+        TestHome {
+            tmp,
+            home,
+            postgres: None,
+        }
+    }
+
+    /// A home on a fresh PostgreSQL database, created by its first command; `None` after the
+    /// skip note when there is no server.
+    pub fn postgres() -> Option<TestHome> {
+        let postgres = postgres_database()?;
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        Some(TestHome {
+            tmp,
+            home,
+            postgres: Some(postgres),
+        })
+    }
+
+    /// A directory beside the home, removed with it.
+    pub fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> String {
+        match &self.postgres {
+            Some(db) => db.url().to_owned(),
+            None => format!("sqlite://{}", self.home.join("phiguard.db").display()),
+        }
+    }
+
+    /// A `phiguard` command on this home and its database.
+    pub fn command(&self) -> Command {
+        let mut cmd = phiguard(&self.home);
+        if let Some(db) = &self.postgres {
+            cmd.args(["--database", db.url()]);
+        }
+        cmd
+    }
+
+    /// `line` with the global arguments that select this home's database.
+    pub fn line(&self, line: &str) -> String {
+        match &self.postgres {
+            Some(db) => format!("--database {} {line}", db.url()),
+            None => line.to_owned(),
+        }
+    }
+
+    /// Runs `sql` on the database directly.
+    pub fn exec(&self, sql: &str) {
+        database_exec(&self.url(), sql);
+    }
+
+    /// An SQL literal for `bytes`.
+    pub fn bytes(&self, bytes: &[u8]) -> String {
+        let hex = phiguard_core::hex::encode(bytes);
+        match &self.postgres {
+            Some(_) => format!("decode('{hex}', 'hex')"),
+            None => format!("X'{hex}'"),
+        }
+    }
+}
