@@ -717,6 +717,32 @@ fn a_provider_matrix_is_imported_from_csv_and_owners_are_checked() {
     assert!(err.contains("matrix.csv:2"), "{err}");
 }
 
+/// An emptied kind file used to delete every record of its kind.
+#[test]
+fn an_empty_kind_file_is_refused_and_only_an_empty_list_empties_the_kind() {
+    let (dir, home) = new_home();
+    ok(&home, "register vendor add acme --name Acme --touches-phi");
+    ok(
+        &home,
+        "register vendor add globex --name Globex --touches-phi false",
+    );
+    let export = dir.path().join("register");
+    let import = format!("register import {}", export.display());
+    ok(&home, &format!("register export {}", export.display()));
+    for text in ["", "null\n", "---\n", "# every vendor we use\n"] {
+        std::fs::write(export.join("vendors.yaml"), text).unwrap();
+        let err = refused(&home, &import);
+        assert!(
+            err.contains("vendors.yaml") && err.contains("written `[]`"),
+            "{text:?}: {err}"
+        );
+        assert_eq!(count(&ok(&home, "register vendor list")), 2);
+    }
+    std::fs::write(export.join("vendors.yaml"), "# none any more\n[]\n").unwrap();
+    assert_eq!(count(&ok(&home, &import)), 2);
+    assert_eq!(count(&ok(&home, "register vendor list")), 0);
+}
+
 #[test]
 fn shell_accounts_without_a_grant_fail_the_host_check() {
     let (dir, home) = new_home();

@@ -820,9 +820,12 @@ fn hand_written_values_keep_what_was_typed() {
 }
 
 #[test]
-fn an_empty_file_lists_nothing_and_an_absent_file_leaves_its_kind_alone() {
+fn only_an_empty_list_empties_a_kind_and_an_absent_file_leaves_it_alone() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "vendors.yaml", "# nobody\n");
+    // What an export writes for a kind with no records.
+    let empty = yaml::render(Kind::Vendor, &[]).unwrap();
+    assert!(empty.ends_with("[]\n"), "{empty}");
+    write(dir.path(), "vendors.yaml", &empty);
     let imported = yaml::read_dir(dir.path()).unwrap();
     assert_eq!(imported.kinds(), [Kind::Vendor]);
     assert!(imported.records().is_empty());
@@ -838,6 +841,39 @@ fn an_empty_file_lists_nothing_and_an_absent_file_leaves_its_kind_alone() {
         "{}",
         problem.reason
     );
+}
+
+/// A kind file emptied by mistake, or left with only its comments, would delete every record
+/// of its kind if it were read as an empty list.
+#[test]
+fn an_empty_null_or_comment_only_file_is_refused_rather_than_emptying_its_kind() {
+    for text in [
+        "",
+        "\n\n",
+        "# nobody\n",
+        "null\n",
+        "~\n",
+        "---\n",
+        "---\n...\n",
+        "# phiguard register: vendors\n---\n# none yet\n",
+        "\u{feff}",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "vendors.yaml", text);
+        let problem = only_problem(yaml::read_dir(dir.path()).unwrap_err());
+        assert_eq!(problem.file, path, "{text:?}");
+        for expected in [
+            "lists no vendors",
+            "delete every vendor",
+            "written `[]`",
+            "remove the file",
+        ] {
+            assert!(
+                problem.reason.contains(expected),
+                "{text:?}: {expected:?} in {problem}"
+            );
+        }
+    }
 }
 
 #[test]

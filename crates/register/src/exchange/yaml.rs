@@ -220,8 +220,21 @@ fn parse_into(
     };
     let items = match &document.value {
         Value::Seq(items) => items.as_slice(),
-        // An empty file lists no records, like `[]`.
-        Value::Null => &[],
+        // The file is the whole truth for its kind: read as an empty list, a file emptied by
+        // mistake (or left with only its comments) would delete every record of the kind.
+        Value::Null => {
+            problem(
+                None,
+                format!(
+                    "the file lists no {title}: it is empty, or holds only comments, `null` or \
+                     `---`, and importing it would delete every {kind} in the register. A kind \
+                     with no records is written `[]`, as `phiguard register export` writes it: \
+                     write `[]` to delete them all, or remove the file to leave them alone",
+                    title = kind.title()
+                ),
+            );
+            return Vec::new();
+        }
         _ => {
             problem(
                 Some(document.line),
