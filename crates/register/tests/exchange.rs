@@ -10,7 +10,7 @@ use std::str::FromStr;
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 use phiguard_core::ControlId;
-use phiguard_register::exchange::{MAX_FILE_BYTES, matrix_csv, yaml};
+use phiguard_register::exchange::{MAX_FILE_BYTES, MAX_RECORDS, matrix_csv, yaml};
 use phiguard_register::records::*;
 use phiguard_register::{AnyRecord, Change, FileProblem, Kind, RegisterError, Snapshot, plan};
 use proptest::prelude::*;
@@ -1064,6 +1064,79 @@ fn files_that_are_too_large_or_not_utf8_are_refused() {
         .unwrap();
     let problem = only_problem(matrix_csv::read(&big).unwrap_err());
     assert!(problem.reason.contains("64 MiB"), "{problem}");
+}
+
+/// `/dev/zero` behind a kind's file name, and sparse files of 10 GiB, stop at the file size
+/// limit, read at most up to it.
+#[test]
+fn endless_and_huge_files_are_refused_at_the_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("vendors.yaml")).unwrap();
+    let huge = std::fs::File::create(dir.path().join("people.yaml")).unwrap();
+    huge.set_len(10 << 30).unwrap();
+    let problems = problems(yaml::read_dir(dir.path()).unwrap_err());
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert_eq!(problems[0].file, dir.path().join("vendors.yaml"));
+    assert!(
+        problems[0].reason.contains("at most 64 MiB") && problems[0].reason.contains("goes on"),
+        "{}",
+        problems[0]
+    );
+    assert_eq!(problems[1].file, dir.path().join("people.yaml"));
+    assert!(
+        problems[1].reason.contains("at most 64 MiB") && problems[1].reason.contains("10240.0 MiB"),
+        "{}",
+        problems[1]
+    );
+
+    let zero = dir.path().join("zero.csv");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let problem = only_problem(matrix_csv::read(&zero).unwrap_err());
+    assert!(problem.reason.contains("at most 64 MiB"), "{problem}");
+    let huge = dir.path().join("huge.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(10 << 30)
+        .unwrap();
+    let problem = only_problem(matrix_csv::read(&huge).unwrap_err());
+    assert!(problem.reason.contains("at most 64 MiB"), "{problem}");
+}
+
+/// A named pipe in place of a kind's file would block the import until something writes to it.
+#[test]
+fn a_named_pipe_in_place_of_a_file_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("vendors.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|status| status.success()) {
+        phiguard_testkit::missing("mkfifo", "install coreutils");
+        return;
+    }
+    let problem = only_problem(yaml::read_dir(dir.path()).unwrap_err());
+    assert!(problem.reason.contains("a named pipe"), "{problem}");
+    let problem = only_problem(matrix_csv::read(&pipe).unwrap_err());
+    assert!(problem.reason.contains("a named pipe"), "{problem}");
+}
+
+#[test]
+fn a_file_with_more_records_than_the_limit_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "vendors.yaml", &"- x\n".repeat(MAX_RECORDS + 1));
+    let problem = only_problem(yaml::read_dir(dir.path()).unwrap_err());
+    assert!(
+        problem
+            .reason
+            .contains(&format!("more than {MAX_RECORDS} vendors")),
+        "{problem}"
+    );
+    let rows = "a title row, not yet the header\n".repeat(MAX_RECORDS + 1);
+    let problem = only_problem(matrix_csv::parse(rows.as_bytes(), matrix_path()).unwrap_err());
+    assert!(
+        problem
+            .reason
+            .contains(&format!("more than {MAX_RECORDS} rows")),
+        "{problem}"
+    );
 }
 
 #[test]

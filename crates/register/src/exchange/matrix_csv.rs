@@ -49,7 +49,7 @@ pub fn read(path: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
 pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
     let fail = |problems| Err(RegisterError::Import { problems });
     if text.len() as u64 > super::MAX_FILE_BYTES {
-        return fail(vec![super::too_large(origin, text.len() as u64)]);
+        return fail(vec![super::too_large(origin, Some(text.len() as u64))]);
     }
     // Checked as a whole first, so the line of a bad byte is exact even inside a quoted cell.
     let text = match utf8_text(text, origin) {
@@ -70,6 +70,7 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
     let mut problems = Vec::new();
     let mut records = Vec::new();
     let mut seen: HashMap<ControlId, u64> = HashMap::new();
+    let mut rows = 0usize;
     for row in reader.records() {
         let row = match row {
             Ok(row) => row,
@@ -83,6 +84,10 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
         let line = row.position().map_or(1, |p| p.line());
         if row.iter().all(|cell| cell.trim().is_empty()) {
             continue;
+        }
+        rows += 1;
+        if rows > super::MAX_RECORDS {
+            return fail(vec![problem(None, super::too_many_records("rows"))]);
         }
         let Some(columns) = &header else {
             let cells: Vec<String> = row.iter().map(|c| c.trim().to_lowercase()).collect();

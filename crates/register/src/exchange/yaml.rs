@@ -149,8 +149,17 @@ pub fn read_dir(dir: &Path) -> Result<Imported, RegisterError> {
     };
     for &kind in Kind::ALL {
         let path = dir.join(kind.file_name());
-        if !path.is_file() {
-            continue;
+        // Only a missing file leaves its kind alone; anything else by that name is read, or
+        // refused by `read_limited`.
+        if let Err(error) = fs::symlink_metadata(&path) {
+            if error.kind() == std::io::ErrorKind::NotFound {
+                continue;
+            }
+            return Err(RegisterError::Io {
+                action: "read",
+                path,
+                source: error,
+            });
         }
         imported.kinds.push(kind);
         let bytes = match read_limited(&path)? {
@@ -247,6 +256,10 @@ fn parse_into(
             return Vec::new();
         }
     };
+    if items.len() > super::MAX_RECORDS {
+        problem(None, super::too_many_records(kind.title()));
+        return Vec::new();
+    }
     let mut records = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (index, item) in items.iter().enumerate() {
