@@ -743,6 +743,60 @@ fn an_empty_kind_file_is_refused_and_only_an_empty_list_empties_the_kind() {
     assert_eq!(count(&ok(&home, "register vendor list")), 0);
 }
 
+/// A matrix row lost to an unterminated quote, and controls made up, used to be imported
+/// without a word.
+#[test]
+fn a_made_up_control_a_broken_quote_or_a_short_row_is_refused_with_its_line() {
+    let (dir, home) = new_home();
+    let csv = dir.path().join("matrix.csv");
+    let import = format!("matrix import {}", csv.display());
+    for (text, line, expected) in [
+        (
+            "control,responsibility\n164.312(b),customer\n164.999,provider\n",
+            3,
+            "164.999 is not a control of the HIPAA Security Rule",
+        ),
+        (
+            "control,responsibility,owner\n164.312(b),customer,\"Dana\n164.312(d),provider,\n",
+            2,
+            "never closed",
+        ),
+        (
+            "control,responsibility,owner\n164.312(b),customer\n",
+            2,
+            "this row has 2 cells, but the header has 3",
+        ),
+    ] {
+        std::fs::write(&csv, text).unwrap();
+        let err = refused(&home, &import);
+        assert!(
+            err.contains(&format!("matrix.csv:{line}")) && err.contains(expected),
+            "{text:?}: {err}"
+        );
+    }
+    assert_eq!(count(&ok(&home, "register responsibility list")), 0);
+
+    // Typed on the command line or kept in YAML, a made-up control is refused too.
+    let err = refused(
+        &home,
+        "register responsibility add 164.999 --responsibility customer",
+    );
+    assert!(err.contains("164.999 is not a control"), "{err}");
+    let yaml = dir.path().join("register");
+    std::fs::create_dir(&yaml).unwrap();
+    std::fs::write(
+        yaml.join("responsibility-matrix.yaml"),
+        "- control: 164.312(b)\n  responsibility: customer\n- control: 164.999\n  responsibility: customer\n",
+    )
+    .unwrap();
+    let err = refused(&home, &format!("register import {}", yaml.display()));
+    assert!(
+        err.contains("responsibility-matrix.yaml:3") && err.contains("164.999 is not a control"),
+        "{err}"
+    );
+    assert_eq!(count(&ok(&home, "register responsibility list")), 0);
+}
+
 #[test]
 fn shell_accounts_without_a_grant_fail_the_host_check() {
     let (dir, home) = new_home();

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -1062,7 +1063,7 @@ fn files_that_are_too_large_or_not_utf8_are_refused() {
         .unwrap()
         .set_len(MAX_FILE_BYTES + 1)
         .unwrap();
-    let problem = only_problem(matrix_csv::read(&big).unwrap_err());
+    let problem = only_problem(matrix_csv::read(&big, any_control).unwrap_err());
     assert!(problem.reason.contains("64 MiB"), "{problem}");
 }
 
@@ -1091,14 +1092,14 @@ fn endless_and_huge_files_are_refused_at_the_size_limit() {
 
     let zero = dir.path().join("zero.csv");
     std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
-    let problem = only_problem(matrix_csv::read(&zero).unwrap_err());
+    let problem = only_problem(matrix_csv::read(&zero, any_control).unwrap_err());
     assert!(problem.reason.contains("at most 64 MiB"), "{problem}");
     let huge = dir.path().join("huge.csv");
     std::fs::File::create(&huge)
         .unwrap()
         .set_len(10 << 30)
         .unwrap();
-    let problem = only_problem(matrix_csv::read(&huge).unwrap_err());
+    let problem = only_problem(matrix_csv::read(&huge, any_control).unwrap_err());
     assert!(problem.reason.contains("at most 64 MiB"), "{problem}");
 }
 
@@ -1114,7 +1115,7 @@ fn a_named_pipe_in_place_of_a_file_is_refused_without_waiting() {
     }
     let problem = only_problem(yaml::read_dir(dir.path()).unwrap_err());
     assert!(problem.reason.contains("a named pipe"), "{problem}");
-    let problem = only_problem(matrix_csv::read(&pipe).unwrap_err());
+    let problem = only_problem(matrix_csv::read(&pipe, any_control).unwrap_err());
     assert!(problem.reason.contains("a named pipe"), "{problem}");
 }
 
@@ -1130,11 +1131,100 @@ fn a_file_with_more_records_than_the_limit_is_refused_naming_it() {
         "{problem}"
     );
     let rows = "a title row, not yet the header\n".repeat(MAX_RECORDS + 1);
-    let problem = only_problem(matrix_csv::parse(rows.as_bytes(), matrix_path()).unwrap_err());
+    let problem =
+        only_problem(matrix_csv::parse(rows.as_bytes(), matrix_path(), any_control).unwrap_err());
     assert!(
         problem
             .reason
             .contains(&format!("more than {MAX_RECORDS} rows")),
+        "{problem}"
+    );
+}
+
+/// A quote opened and never closed made the csv reader take every row after it as one cell:
+/// the rows vanished without a word.
+#[test]
+fn an_unterminated_quote_is_refused_at_its_line() {
+    for (text, line) in [
+        (
+            "control,responsibility,owner\n164.312(b),customer,\"Dana\n164.312(d),provider,\n",
+            2,
+        ),
+        (
+            "control,responsibility,owner\n164.312(b),customer,Dana\n164.312(d),provider,\"Sam\n",
+            3,
+        ),
+        (
+            "control,responsibility,notes\n164.312(b),customer,\"ok, \"\"quoted\"\"\"\n164.312(d),\"provider,\n",
+            3,
+        ),
+    ] {
+        let problem = only_problem(
+            matrix_csv::parse(text.as_bytes(), matrix_path(), any_control).unwrap_err(),
+        );
+        assert_eq!(problem.line, Some(line), "{text:?}: {problem}");
+        assert!(problem.reason.contains("never closed"), "{problem}");
+    }
+    // Quotes that close, across lines and doubled inside, and a quote inside unquoted text,
+    // are fine.
+    let rows = matrix_csv::parse(
+        b"control,responsibility,notes\n164.312(b),customer,\"two\nlines, \"\"quoted\"\"\"\n164.312(d),provider,5\" screen\n",
+        matrix_path(),
+        any_control,
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].notes.as_deref(), Some("two\nlines, \"quoted\""));
+    assert_eq!(rows[1].notes.as_deref(), Some("5\" screen"));
+}
+
+#[test]
+fn a_row_with_the_wrong_number_of_cells_is_refused_at_its_line() {
+    let problems = problems(
+        matrix_csv::parse(
+            b"A provider's matrix\ncontrol,responsibility,owner\n164.312(b),customer\n\n164.312(d),provider,Dana,spare\n164.312(c)(1),customer,\n",
+            matrix_path(),
+            any_control,
+        )
+        .unwrap_err(),
+    );
+    let lines: Vec<Option<u64>> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [Some(3), Some(5)], "{problems:#?}");
+    assert!(
+        problems[0]
+            .reason
+            .contains("this row has 2 cells, but the header has 3"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1]
+            .reason
+            .contains("this row has 4 cells, but the header has 3"),
+        "{}",
+        problems[1]
+    );
+}
+
+#[test]
+fn a_citation_that_is_no_control_is_refused_at_its_line() {
+    let known: BTreeSet<ControlId> = ["164.312(b)", "164.312(d)"]
+        .iter()
+        .map(|c| c.parse().unwrap())
+        .collect();
+    let problem = only_problem(
+        matrix_csv::parse(
+            b"control,responsibility\n164.312(b),customer\n164.999,provider\n164.312(d),shared\n",
+            matrix_path(),
+            |control| known.contains(&control),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(problem.line, Some(3));
+    assert!(
+        problem
+            .reason
+            .contains("164.999 is not a control of the HIPAA Security Rule"),
         "{problem}"
     );
 }
@@ -1281,9 +1371,14 @@ fn matrix_path() -> &'static Path {
     Path::new("provider-matrix.csv")
 }
 
+/// Takes every citation for a control, for tests that are not about which controls exist.
+fn any_control(_: ControlId) -> bool {
+    true
+}
+
 #[test]
 fn a_provider_matrix_is_read() {
-    let rows = matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path()).unwrap();
+    let rows = matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path(), any_control).unwrap();
     assert_eq!(rows.len(), 13);
     assert_eq!(rows[0].control().to_string(), "164.308(a)(1)(ii)(A)");
     assert_eq!(rows[0].responsibility, Responsibility::Shared);
@@ -1323,7 +1418,8 @@ fn a_provider_matrix_is_read() {
 
 #[test]
 fn a_matrix_round_trips_through_csv() {
-    let mut rows = matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path()).unwrap();
+    let mut rows =
+        matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path(), any_control).unwrap();
     rows[4].owner = Some("Platform team, \"SRE\"".into());
     assert_eq!(rows[0].responsibility, Responsibility::Shared);
     rows[0].vendor = Some("acme".into());
@@ -1344,7 +1440,7 @@ fn a_matrix_round_trips_through_csv() {
         text.contains(",https://example.com/soc2; https://example.com/iso27001,\n"),
         "{text}"
     );
-    let back = matrix_csv::parse(&out, matrix_path()).unwrap();
+    let back = matrix_csv::parse(&out, matrix_path(), any_control).unwrap();
     let mut sorted = rows;
     sorted.sort_by_key(|r| r.control());
     assert_eq!(back, sorted);
@@ -1359,7 +1455,8 @@ fn bad_rows_are_all_reported_with_their_lines() {
 45 CFR § 164.312(a)(1),provider,\n\
 ,shared,\n\
 164.312(d),,\n";
-    let problems = problems(matrix_csv::parse(text.as_bytes(), matrix_path()).unwrap_err());
+    let problems =
+        problems(matrix_csv::parse(text.as_bytes(), matrix_path(), any_control).unwrap_err());
     let lines: Vec<Option<u64>> = problems.iter().map(|p| p.line).collect();
     assert_eq!(
         lines,
@@ -1403,7 +1500,12 @@ fn bad_rows_are_all_reported_with_their_lines() {
 #[test]
 fn a_matrix_without_its_columns_is_refused() {
     let problem = only_problem(
-        matrix_csv::parse(b"Control,Owner\n164.312(b),Dana\n", matrix_path()).unwrap_err(),
+        matrix_csv::parse(
+            b"Control,Owner\n164.312(b),Dana\n",
+            matrix_path(),
+            any_control,
+        )
+        .unwrap_err(),
     );
     assert_eq!(problem.line, Some(1));
     assert!(
@@ -1411,18 +1513,24 @@ fn a_matrix_without_its_columns_is_refused() {
         "{problem}"
     );
     let problem = only_problem(
-        matrix_csv::parse(b"Requirement,Who\n164.312(b),customer\n", matrix_path()).unwrap_err(),
+        matrix_csv::parse(
+            b"Requirement,Who\n164.312(b),customer\n",
+            matrix_path(),
+            any_control,
+        )
+        .unwrap_err(),
     );
     assert!(
         problem.reason.contains("no row names a `control` column"),
         "{problem}"
     );
-    let problem = only_problem(matrix_csv::parse(b"", matrix_path()).unwrap_err());
+    let problem = only_problem(matrix_csv::parse(b"", matrix_path(), any_control).unwrap_err());
     assert!(problem.reason.contains("no rows"), "{problem}");
     let problem = only_problem(
         matrix_csv::parse(
             b"control,responsibility,control\n164.312(b),customer,x\n",
             matrix_path(),
+            any_control,
         )
         .unwrap_err(),
     );
@@ -1457,6 +1565,7 @@ fn reimporting_a_matrix_keeps_owners_notes_and_evidence_links() {
     let rows = matrix_csv::parse(
         b"control,responsibility,evidence\n164.312(b),customer,\n164.312(d),customer,https://example.com/new\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     let (planned, after) = plan(&current, &matrix_csv::changes(&current, rows)).unwrap();
@@ -1502,6 +1611,7 @@ fn reimporting_a_matrix_keeps_the_vendor_of_rows_a_provider_still_carries() {
           164.312(b),customer,\n\
           164.312(e)(1),shared,mailco\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     let (planned, after) = plan(&current, &matrix_csv::changes(&current, rows)).unwrap();
@@ -1528,6 +1638,7 @@ fn a_matrix_vendor_must_exist_and_carry_a_provider_or_shared_control() {
           164.308(a)(1)(ii)(A),customer,acme\n\
           164.312(b),shared,acme\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     let error = plan(&current, &matrix_csv::changes(&current, rows)).unwrap_err();
@@ -1636,7 +1747,7 @@ fn exported_cells_never_open_as_spreadsheet_formulas_and_still_round_trip() {
             );
         }
     }
-    let back = matrix_csv::parse(&csv, matrix_path()).unwrap();
+    let back = matrix_csv::parse(&csv, matrix_path(), any_control).unwrap();
     let notes_back: Vec<&str> = back.iter().map(|r| r.notes.as_deref().unwrap()).collect();
     assert_eq!(notes_back, notes);
     assert!(
@@ -1647,6 +1758,7 @@ fn exported_cells_never_open_as_spreadsheet_formulas_and_still_round_trip() {
     let provider = matrix_csv::parse(
         b"control,responsibility,notes\n164.312(b),provider,'Inherited' per the provider\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     assert_eq!(
