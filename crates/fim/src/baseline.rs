@@ -327,11 +327,13 @@ impl Recorded {
 }
 
 /// The newest [`BASELINE_EVIDENCE_KIND`] entry in the ledger, recording baseline `id` when
-/// given. The ledger is read backwards, a page at a time, from its end, so the cost is the
-/// entries appended since (usually few); the text filter only narrows the pages, and every
-/// candidate is decoded and checked.
+/// given. The ledger is read backwards from its end, so the cost is the entries appended
+/// since (usually few): the text filter only finds candidates, and each is decoded and
+/// checked. Candidates are fetched one at first, since a query that asks for more matches
+/// than there are reads the whole ledger looking for them, then in growing pages, so that
+/// many entries that only quote a baseline's entry cannot make the search slow.
 async fn recorded(store: &Store, id: Option<i64>) -> Result<Option<Recorded>, BaselineError> {
-    const PAGE: i64 = 64;
+    const MAX_PAGE: i64 = 1024;
     #[derive(Deserialize)]
     struct Entry {
         kind: String,
@@ -345,6 +347,7 @@ async fn recorded(store: &Store, id: Option<i64>) -> Result<Option<Recorded>, Ba
     };
     let doing = "looking for the baseline's entry in the ledger";
     let mut before = i64::MAX;
+    let mut page = 1;
     loop {
         let rows = sqlx::query(
             "SELECT seq, entry FROM ledger_entries WHERE seq < $1 AND entry LIKE $2 \
@@ -352,7 +355,7 @@ async fn recorded(store: &Store, id: Option<i64>) -> Result<Option<Recorded>, Ba
         )
         .bind(before)
         .bind(pattern.as_str())
-        .bind(PAGE)
+        .bind(page)
         .fetch_all(store.pool())
         .await
         .map_err(db(doing))?;
@@ -373,8 +376,9 @@ async fn recorded(store: &Store, id: Option<i64>) -> Result<Option<Recorded>, Ba
                 return Ok(Some(Recorded { seq, ..recorded }));
             }
         }
-        if rows.len() < PAGE as usize {
+        if (rows.len() as i64) < page {
             return Ok(None);
         }
+        page = (page * 2).min(MAX_PAGE);
     }
 }
