@@ -11,8 +11,8 @@
 //!    with the newest `fim.baseline` ledger entry, found by reading the ledger back from its
 //!    end), beside a plain load of its rows, and beside that load with the root hash
 //!    recomputed, which is what loading a baseline checked before it was bound to the ledger.
-//!    Measured with no entry after the baseline's in the ledger and with P more (PHI access
-//!    events), since the search reads back over them.
+//!    The ledger holds B entries (PHI access events) before the baseline's; measured with
+//!    none after it, then with A more, since the search reads back over them.
 //!
 //! SQLite always; PostgreSQL too when `PHIGUARD_TEST_POSTGRES` names a server the benchmark
 //! may create a database on.
@@ -51,6 +51,9 @@ struct Args {
     /// FIM baseline entries
     #[arg(long, default_value_t = 100_000)]
     files: u64,
+    /// Ledger entries before the baseline's
+    #[arg(long, default_value_t = 1_000_000)]
+    before: u64,
     /// Ledger entries appended after the baseline's for the second FIM measurement
     #[arg(long, default_value_t = 1_000_000)]
     after: u64,
@@ -273,7 +276,23 @@ fn access_event(n: u64) -> Evidence {
     }
 }
 
-async fn fim(db: &BenchDb, files: u64, after: u64, rounds: usize) -> anyhow::Result<()> {
+/// Appends `count` PHI access events.
+async fn fill(ledger: &Ledger, count: u64) -> anyhow::Result<()> {
+    let mut appended = 0;
+    while appended < count {
+        let batch: Vec<Evidence> = (appended..(appended + 8192).min(count))
+            .map(access_event)
+            .collect();
+        ledger.append_many(&batch).await?;
+        appended += batch.len() as u64;
+    }
+    Ok(())
+}
+
+async fn fim(db: &BenchDb, args: &Args) -> anyhow::Result<()> {
+    let (files, rounds) = (args.files, args.rounds);
+    let ledger = Ledger::open(db.store.clone());
+    fill(&ledger, args.before).await?;
     let entries = fim_entries(files);
     let info = baseline::save(
         &db.store,
@@ -285,7 +304,6 @@ async fn fim(db: &BenchDb, files: u64, after: u64, rounds: usize) -> anyhow::Res
         &entries,
     )
     .await?;
-    let ledger = Ledger::open(db.store.clone());
     ledger
         .append(&Evidence {
             kind: BASELINE_EVIDENCE_KIND.into(),
@@ -303,28 +321,22 @@ async fn fim(db: &BenchDb, files: u64, after: u64, rounds: usize) -> anyhow::Res
             }),
         })
         .await?;
-    let mut appended = 0;
-    for padding in [0, after] {
-        while appended < padding {
-            let batch: Vec<Evidence> = (appended..(appended + 8192).min(padding))
-                .map(access_event)
-                .collect();
-            ledger.append_many(&batch).await?;
-            appended += batch.len() as u64;
-        }
+    for after in [0, args.after] {
+        fill(&ledger, after).await?;
         let loaded = baseline::latest(&db.store).await?;
         anyhow::ensure!(loaded.is_some_and(|(_, loaded)| loaded == entries));
         let bound = median_ms(rounds, || baseline::latest(&db.store)).await?;
         let plain = median_ms(rounds, || plain_baseline(&db.store, info.id)).await?;
-        let before = median_ms(rounds, || async {
+        let previous = median_ms(rounds, || async {
             let entries = plain_baseline(&db.store, info.id).await?;
             anyhow::Ok(baseline::root_hash(&entries))
         })
         .await?;
         println!(
-            "| {} | {files} | {padding} | {bound:.0} | {plain:.0} | {before:.0} | {:.2} | {:.2} |",
+            "| {} | {files} | {} | {after} | {bound:.0} | {plain:.0} | {previous:.0} | {:.2} | {:.2} |",
             db.label,
-            bound / before,
+            args.before,
+            bound / previous,
             bound / plain
         );
     }
@@ -346,11 +358,11 @@ async fn main() -> anyhow::Result<()> {
 
     println!("\n## FIM baseline load ({} rounds, median)\n", args.rounds);
     println!(
-        "| database | entries | ledger entries after the baseline's | latest ms | plain load ms | load + root hash ms (before) | latest ÷ before | latest ÷ plain |"
+        "| database | entries | ledger entries before the baseline's | after it | latest ms | plain load ms | previous load (rows + root hash) ms | latest ÷ previous | latest ÷ plain |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for db in databases().await? {
-        fim(&db, args.files, args.after, args.rounds).await?;
+        fim(&db, &args).await?;
         db.store.close().await;
     }
     Ok(())
