@@ -287,11 +287,12 @@ async fn read_bound(tx: &mut Transaction<'_, Any>) -> Result<Snapshot, RegisterE
             });
         }
     }
-    for index in 0..snapshot.tampered.len() {
-        let key = (
-            snapshot.tampered[index].kind,
-            snapshot.tampered[index].id.clone(),
-        );
+    let tampered: Vec<(Kind, String)> = snapshot
+        .tampered
+        .iter()
+        .map(|t| (t.kind, t.id.clone()))
+        .collect();
+    for key in tampered {
         let Some(&seq) = latest.get(&key) else {
             continue;
         };
