@@ -220,10 +220,7 @@ fn parse_into(
     let document = match node::parse(text) {
         Ok(document) => document,
         Err(error) => {
-            problem(
-                error.line,
-                format!("this is not valid YAML: {}", error.message),
-            );
+            problem(error.line, error.reason);
             return Vec::new();
         }
     };
