@@ -1,5 +1,6 @@
 //! Baselines in the store: every `fim init` and `fim update` adds one, with who, when and
-//! why; `fim check` compares against the newest.
+//! why, and records it in the ledger as a [`BASELINE_EVIDENCE_KIND`] entry; `fim check`
+//! compares against the newest, once it matches that entry.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,21 @@ pub enum BaselineError {
 
     #[error("the stored baseline {id} is damaged: {reason}")]
     Damaged { id: i64, reason: String },
+
+    #[error(
+        "the file integrity baseline {id} cannot be trusted: {reason}. Someone with access to \
+         the database may have changed it to hide changes to the monitored files. Treat this \
+         as a security incident (45 CFR 164.308(a)(6)): the files may have been changed too. \
+         `phiguard ledger verify` checks the ledger itself and `phiguard ledger tail` shows its \
+         fim.baseline entries; restore the database from a backup taken before the change, \
+         then run `phiguard fim check` again"
+    )]
+    Tampered { id: i64, reason: String },
 }
+
+/// The ledger entry kind that records each baseline taken, with its root hash: what a stored
+/// baseline is checked against when it is read.
+pub const BASELINE_EVIDENCE_KIND: &str = "fim.baseline";
 
 fn db(doing: &'static str) -> impl FnOnce(sqlx::Error) -> BaselineError {
     move |source| BaselineError::Database { doing, source }
@@ -143,11 +158,17 @@ pub async fn save(
     })
 }
 
-/// The newest baseline with its entries, if there is one. Its root hash is recomputed, so a
-/// baseline altered in the database is refused rather than trusted.
+/// The newest baseline with its entries, if there is one.
+///
+/// It must be the baseline the ledger recorded last, as recorded: its entries are hashed again
+/// and compared, with its other facts, to its [`BASELINE_EVIDENCE_KIND`] entry. A baseline
+/// altered, replaced, added or deleted in the database is refused with
+/// [`BaselineError::Tampered`] rather than trusted, since comparing files with it would hide
+/// exactly the changes it was forged to hide.
 pub async fn latest(
     store: &Store,
 ) -> Result<Option<(BaselineInfo, BTreeMap<Vec<u8>, Record>)>, BaselineError> {
+    let newest_recorded = recorded(store, None).await?;
     let Some(row) = sqlx::query(
         "SELECT id, created_at, actor, reason, algorithm, rules, entries, root_hash, paths \
          FROM fim_baselines ORDER BY id DESC LIMIT 1",
@@ -156,7 +177,17 @@ pub async fn latest(
     .await
     .map_err(db("reading the newest baseline"))?
     else {
-        return Ok(None);
+        return match newest_recorded {
+            None => Ok(None),
+            Some(recorded) => Err(BaselineError::Tampered {
+                id: recorded.baseline,
+                reason: format!(
+                    "ledger entry {} records it as taken, but the database holds no baseline: it \
+                     was deleted",
+                    recorded.seq
+                ),
+            }),
+        };
     };
     let reading = "reading the newest baseline";
     let id: i64 = row.try_get("id").map_err(db(reading))?;
@@ -187,6 +218,25 @@ pub async fn latest(
             ),
         },
     };
+    let tampered = |reason: String| BaselineError::Tampered { id, reason };
+    let recorded = match newest_recorded {
+        Some(newest) if newest.baseline == id => newest,
+        Some(newest) if newest.baseline > id => {
+            return Err(tampered(format!(
+                "ledger entry {} records a newer baseline, {}, which the database no longer \
+                 holds: it was deleted, which puts file integrity back to this older baseline",
+                newest.seq, newest.baseline
+            )));
+        }
+        // Two baselines taken at once may be recorded in either order.
+        _ => recorded(store, Some(id)).await?.ok_or_else(|| {
+            tampered(format!(
+                "no {BASELINE_EVIDENCE_KIND} entry in the ledger records it, so it was added to \
+                 the database outside phiguard, or the command that took it stopped before \
+                 recording it"
+            ))
+        })?,
+    };
     let placeholder = match store.backend() {
         Backend::Sqlite => "?",
         Backend::Postgres => "$1",
@@ -206,10 +256,129 @@ pub async fn latest(
             .map_err(|e| damaged(format!("an entry does not parse: {e}")))?;
         entries.insert(path, record);
     }
-    if entries.len() as u64 != info.entries || root_hash(&entries) != info.root_hash {
-        return Err(damaged(
-            "its entries no longer match the root hash recorded when it was taken; it was altered in the database (compare with the fim.baseline entry in the ledger)".into(),
+    let actual = Recorded::of(&info, &entries);
+    if (actual.entries, &actual.root_hash) != (info.entries, &info.root_hash) {
+        return Err(tampered(
+            "its entries no longer match the root hash stored with it".into(),
         ));
     }
+    if let Some(difference) = recorded.difference(&actual) {
+        return Err(tampered(difference));
+    }
     Ok(Some((info, entries)))
+}
+
+/// What a [`BASELINE_EVIDENCE_KIND`] entry says about the baseline it records (the body has
+/// more, which is not compared).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Recorded {
+    #[serde(skip)]
+    seq: i64,
+    baseline: i64,
+    entries: u64,
+    root_hash: String,
+    algorithm: String,
+    rules: String,
+    actor: String,
+    reason: String,
+}
+
+impl Recorded {
+    /// What the ledger should say about `info`, with its root hash computed over `entries`.
+    fn of(info: &BaselineInfo, entries: &BTreeMap<Vec<u8>, Record>) -> Recorded {
+        Recorded {
+            seq: 0,
+            baseline: info.id,
+            entries: entries.len() as u64,
+            root_hash: root_hash(entries),
+            algorithm: info.algorithm.clone(),
+            rules: info.rules.clone(),
+            actor: info.actor.clone(),
+            reason: info.reason.clone(),
+        }
+    }
+
+    /// How `actual`, and the stored facts it was made from, differ from this record, if they
+    /// do, in a sentence.
+    fn difference(&self, actual: &Recorded) -> Option<String> {
+        let seq = self.seq;
+        if (actual.entries, &actual.root_hash) != (self.entries, &self.root_hash) {
+            return Some(format!(
+                "its entries ({}, root hash {}) are not the ones ledger entry {seq} recorded \
+                 when it was taken ({}, root hash {})",
+                actual.entries, actual.root_hash, self.entries, self.root_hash
+            ));
+        }
+        [
+            ("algorithm", &actual.algorithm, &self.algorithm),
+            ("rules", &actual.rules, &self.rules),
+            ("actor", &actual.actor, &self.actor),
+            ("reason", &actual.reason, &self.reason),
+        ]
+        .into_iter()
+        .find(|(_, stored, recorded)| stored != recorded)
+        .map(|(field, stored, recorded)| {
+            format!(
+                "its stored `{field}` value {stored:?} is not the {recorded:?} that ledger \
+                 entry {seq} recorded"
+            )
+        })
+    }
+}
+
+/// The newest [`BASELINE_EVIDENCE_KIND`] entry in the ledger, recording baseline `id` when
+/// given. The ledger is read backwards from its end, so the cost is the entries appended
+/// since (usually few): the text filter only finds candidates, and each is decoded and
+/// checked. Candidates are fetched one at first, since a query that asks for more matches
+/// than there are reads the whole ledger looking for them, then in growing pages, so that
+/// many entries that only quote a baseline's entry cannot make the search slow.
+async fn recorded(store: &Store, id: Option<i64>) -> Result<Option<Recorded>, BaselineError> {
+    const MAX_PAGE: i64 = 1024;
+    #[derive(Deserialize)]
+    struct Entry {
+        kind: String,
+        body: serde_json::Value,
+    }
+    // Canonical entries have sorted keys: the body, with `baseline` among its keys, comes
+    // before the kind.
+    let pattern = match id {
+        Some(id) => format!("%\"baseline\":{id},%\"kind\":\"{BASELINE_EVIDENCE_KIND}\"%"),
+        None => format!("%\"kind\":\"{BASELINE_EVIDENCE_KIND}\"%"),
+    };
+    let doing = "looking for the baseline's entry in the ledger";
+    let mut before = i64::MAX;
+    let mut page = 1;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, entry FROM ledger_entries WHERE seq < $1 AND entry LIKE $2 \
+             ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(before)
+        .bind(pattern.as_str())
+        .bind(page)
+        .fetch_all(store.pool())
+        .await
+        .map_err(db(doing))?;
+        for row in &rows {
+            let seq: i64 = row.try_get("seq").map_err(db(doing))?;
+            let text: String = row.try_get("entry").map_err(db(doing))?;
+            before = seq;
+            let Ok(entry) = serde_json::from_str::<Entry>(&text) else {
+                continue;
+            };
+            if entry.kind != BASELINE_EVIDENCE_KIND {
+                continue;
+            }
+            let Ok(recorded) = serde_json::from_value::<Recorded>(entry.body) else {
+                continue;
+            };
+            if id.is_none_or(|id| recorded.baseline == id) {
+                return Ok(Some(Recorded { seq, ..recorded }));
+            }
+        }
+        if (rows.len() as i64) < page {
+            return Ok(None);
+        }
+        page = (page * 2).min(MAX_PAGE);
+    }
 }

@@ -10,7 +10,7 @@ pub mod rules;
 pub mod scan;
 pub mod watch;
 
-pub use baseline::{BaselineError, BaselineInfo, BaselinePaths};
+pub use baseline::{BASELINE_EVIDENCE_KIND, BaselineError, BaselineInfo, BaselinePaths};
 pub use diff::{Change, ChangeKind, Explanation, Report, Summary, compare};
 pub use record::{Attribute, AttributeSet, FileType, Record};
 pub use rules::{Glob, Rule, RuleSet};

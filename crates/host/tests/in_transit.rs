@@ -9,6 +9,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -19,7 +21,19 @@ const PLAINTEXT: &str = "host.encryption.plaintext_listeners";
 const VERSIONS: &str = "host.encryption.tls_versions";
 const CERTIFICATES: &str = "host.encryption.tls_certificates";
 
+/// Live surveys knock on every listener of the machine, the other tests' too: one at a time,
+/// so a test can count the probes its own listener receives.
+static LIVE_SURVEY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn run(ctx: &CheckContext) -> Vec<Finding> {
+    let _one_at_a_time = LIVE_SURVEY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    run_alone(ctx)
+}
+
+/// [`run`] for a caller that holds [`LIVE_SURVEY`] itself.
+fn run_alone(ctx: &CheckContext) -> Vec<Finding> {
     let registry = registry(&Settings::default()).unwrap();
     registry.run_all(ctx, |m| {
         [PLAINTEXT, VERSIONS, CERTIFICATES].contains(&m.id.as_str())
@@ -226,11 +240,17 @@ fn every_listener_on_this_machine_gets_a_finding() {
 
 #[test]
 fn the_survey_is_shared_by_the_three_checks_of_one_run() {
-    // Probing twice would show in the time: a silent listener costs the full 2 s each time.
+    // Probing twice would show in the connections the silent listener accepts.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_address = silent.local_addr().unwrap().to_string();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
     std::thread::spawn(move || {
-        let held: Vec<_> = silent.incoming().take(8).collect();
+        let mut held = Vec::new();
+        for stream in silent.incoming().take(8) {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(stream);
+        }
         std::thread::sleep(Duration::from_secs(30));
         drop(held);
     });
@@ -238,9 +258,11 @@ fn the_survey_is_shared_by_the_three_checks_of_one_run() {
         phiguard_testkit::missing("/proc/net/tcp", "run the tests on Linux");
         return;
     }
-    let started = Instant::now();
-    let findings = run(&CheckContext::new("/", Timestamp::now()));
-    let took = started.elapsed();
+    // No other test's survey may knock on this listener until it is counted.
+    let _alone = LIVE_SURVEY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let findings = run_alone(&CheckContext::new("/", Timestamp::now()));
     let ours: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.subject == silent_address)
@@ -250,15 +272,20 @@ fn the_survey_is_shared_by_the_three_checks_of_one_run() {
         1,
         "only plaintext_listeners judges a non-TLS listener"
     );
+    // Bound to loopback only: the short limit, and its finding passes.
     assert!(
         ours[0]
             .message
-            .contains("did not answer a TLS ClientHello within 2 s"),
+            .contains("did not answer a TLS ClientHello within 0.25 s"),
         "{}",
         ours[0].message
     );
-    assert!(
-        took < Duration::from_secs(6),
-        "three checks, one survey: {took:?}"
+    assert_eq!(ours[0].status, Status::Pass);
+    // The accepting thread may lag the probe; give it a moment before counting.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "three checks, one survey: the listener was probed once"
     );
 }

@@ -1197,3 +1197,167 @@ fn phiguard_reports_every_path_aide_reports() {
         missed.join("\n")
     );
 }
+
+/// How someone with the database hides a change from `fim check`.
+#[derive(Debug, Clone, Copy)]
+enum Forgery {
+    /// The baseline's rows replaced by those of another home that took its baseline after
+    /// the change, root hash and all.
+    CopiedFromAnotherHome,
+    /// The changed file's entry replaced by its new state, and the root hash recomputed.
+    OneEntryEdited,
+    /// The baseline deleted, so that a new one can be taken of the changed files.
+    Deleted,
+}
+
+/// The entries of baseline 1 in the database at `url`, by path.
+fn baseline_entries(url: &str) -> BTreeMap<Vec<u8>, phiguard_fim::Record> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+        sqlx::query("SELECT path, record FROM fim_entries WHERE baseline_id = 1")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let path: Vec<u8> = row.get("path");
+                let record: String = row.get("record");
+                (path, serde_json::from_str(&record).unwrap())
+            })
+            .collect()
+    })
+}
+
+/// SQL that makes baseline 1 hold `entries`, with a root hash that matches them.
+fn replace_baseline(db: &common::TestHome, entries: &BTreeMap<Vec<u8>, phiguard_fim::Record>) {
+    let mut sql = String::from("DELETE FROM fim_entries WHERE baseline_id = 1;\n");
+    for (path, record) in entries {
+        let record = serde_json::to_string(record).unwrap().replace('\'', "''");
+        sql.push_str(&format!(
+            "INSERT INTO fim_entries (baseline_id, path, record) VALUES (1, {}, '{record}');\n",
+            db.bytes(path)
+        ));
+    }
+    sql.push_str(&format!(
+        "UPDATE fim_baselines SET root_hash = '{}', entries = {} WHERE id = 1;",
+        phiguard_fim::baseline::root_hash(entries),
+        entries.len()
+    ));
+    db.exec(&sql);
+}
+
+/// A file changed after the baseline, then the baseline forged to hide it: `fim check` and
+/// `fim update` refuse, naming the baseline and the ledger entry it no longer matches, and
+/// `assess` completes without file integrity, saying why.
+fn a_forged_baseline_is_refused(db: &common::TestHome, forgery: Forgery) {
+    let tree = db.dir().join("tree");
+    fs::create_dir(&tree).unwrap();
+    write(&tree.join("a.txt"), b"original\n", 0o644);
+    write(&tree.join("b.txt"), b"untouched\n", 0o644);
+    db.command()
+        .args(["fim", "init"])
+        .arg(&tree)
+        .assert()
+        .success();
+    write(&tree.join("a.txt"), b"tampered\n", 0o644);
+
+    let (_other_dir, other) = common::new_home();
+    phiguard(&other)
+        .args(["fim", "init"])
+        .arg(&tree)
+        .assert()
+        .success();
+    let after_the_change =
+        baseline_entries(&format!("sqlite://{}", other.join("phiguard.db").display()));
+    match forgery {
+        Forgery::CopiedFromAnotherHome => replace_baseline(db, &after_the_change),
+        Forgery::OneEntryEdited => {
+            let mut entries = baseline_entries(&db.url());
+            let a = tree.join("a.txt").as_os_str().as_bytes().to_vec();
+            entries.insert(a.clone(), after_the_change[&a].clone());
+            replace_baseline(db, &entries);
+        }
+        Forgery::Deleted => db.exec("DELETE FROM fim_entries; DELETE FROM fim_baselines;"),
+    }
+
+    let check = stderr_of(
+        &db.command()
+            .args(["fim", "check"])
+            .arg(&tree)
+            .assert()
+            .code(2),
+    );
+    for expected in [
+        "baseline 1",
+        "fim.baseline",
+        "security incident",
+        "backup",
+        "phiguard ledger verify",
+    ] {
+        assert!(
+            check.contains(expected),
+            "{forgery:?}: {expected:?} in {check}"
+        );
+    }
+    let update = stderr_of(
+        &db.command()
+            .args(["fim", "update", "--reason", "routine"])
+            .arg(&tree)
+            .assert()
+            .code(2),
+    );
+    assert!(update.contains("baseline 1"), "{forgery:?}: {update}");
+
+    let out = db
+        .command()
+        .args(["--json", "assess", "--skip", "host"])
+        .assert()
+        .success();
+    let notes = json(&out.get_output().stdout)["notes"].to_string();
+    assert!(
+        notes.contains("the file integrity check could not run") && notes.contains("baseline 1"),
+        "{forgery:?}: {notes}"
+    );
+}
+
+#[test]
+fn a_baseline_copied_from_another_home_is_refused_sqlite() {
+    a_forged_baseline_is_refused(&common::TestHome::sqlite(), Forgery::CopiedFromAnotherHome);
+}
+
+#[test]
+fn a_baseline_copied_from_another_home_is_refused_postgres() {
+    if let Some(db) = common::TestHome::postgres() {
+        a_forged_baseline_is_refused(&db, Forgery::CopiedFromAnotherHome);
+    }
+}
+
+#[test]
+fn a_baseline_entry_edited_with_its_root_hash_is_refused_sqlite() {
+    a_forged_baseline_is_refused(&common::TestHome::sqlite(), Forgery::OneEntryEdited);
+}
+
+#[test]
+fn a_baseline_entry_edited_with_its_root_hash_is_refused_postgres() {
+    if let Some(db) = common::TestHome::postgres() {
+        a_forged_baseline_is_refused(&db, Forgery::OneEntryEdited);
+    }
+}
+
+#[test]
+fn a_deleted_baseline_is_refused_sqlite() {
+    a_forged_baseline_is_refused(&common::TestHome::sqlite(), Forgery::Deleted);
+}
+
+#[test]
+fn a_deleted_baseline_is_refused_postgres() {
+    if let Some(db) = common::TestHome::postgres() {
+        a_forged_baseline_is_refused(&db, Forgery::Deleted);
+    }
+}

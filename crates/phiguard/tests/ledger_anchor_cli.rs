@@ -134,7 +134,7 @@ fn a_truncated_postgres_ledger_fails_verification() {
             .assert()
             .success();
     }
-    common::postgres_exec(db.url(), "TRUNCATE ledger_entries, ledger_checkpoints");
+    common::database_exec(db.url(), "TRUNCATE ledger_entries, ledger_checkpoints");
     let out = on_db(&["--json", "ledger", "verify"]).assert().code(1);
     let report = json(&out.get_output().stdout);
     assert!(problem(&report).contains("holds 0"), "{report:#}");

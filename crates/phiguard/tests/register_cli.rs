@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{json, new_home, phiguard, sqlite_exec, stderr_of};
+use common::{TestHome, json, new_home, phiguard, sqlite_exec, stderr_of};
 use serde_json::Value;
 
 /// A command line split into words as a shell would for these tests: on spaces, with
@@ -717,6 +717,86 @@ fn a_provider_matrix_is_imported_from_csv_and_owners_are_checked() {
     assert!(err.contains("matrix.csv:2"), "{err}");
 }
 
+/// An emptied kind file used to delete every record of its kind.
+#[test]
+fn an_empty_kind_file_is_refused_and_only_an_empty_list_empties_the_kind() {
+    let (dir, home) = new_home();
+    ok(&home, "register vendor add acme --name Acme --touches-phi");
+    ok(
+        &home,
+        "register vendor add globex --name Globex --touches-phi false",
+    );
+    let export = dir.path().join("register");
+    let import = format!("register import {}", export.display());
+    ok(&home, &format!("register export {}", export.display()));
+    for text in ["", "null\n", "---\n", "# every vendor we use\n"] {
+        std::fs::write(export.join("vendors.yaml"), text).unwrap();
+        let err = refused(&home, &import);
+        assert!(
+            err.contains("vendors.yaml") && err.contains("written `[]`"),
+            "{text:?}: {err}"
+        );
+        assert_eq!(count(&ok(&home, "register vendor list")), 2);
+    }
+    std::fs::write(export.join("vendors.yaml"), "# none any more\n[]\n").unwrap();
+    assert_eq!(count(&ok(&home, &import)), 2);
+    assert_eq!(count(&ok(&home, "register vendor list")), 0);
+}
+
+/// A matrix row lost to an unterminated quote, and controls made up, used to be imported
+/// without a word.
+#[test]
+fn a_made_up_control_a_broken_quote_or_a_short_row_is_refused_with_its_line() {
+    let (dir, home) = new_home();
+    let csv = dir.path().join("matrix.csv");
+    let import = format!("matrix import {}", csv.display());
+    for (text, line, expected) in [
+        (
+            "control,responsibility\n164.312(b),customer\n164.999,provider\n",
+            3,
+            "164.999 is not a control of the HIPAA Security Rule",
+        ),
+        (
+            "control,responsibility,owner\n164.312(b),customer,\"Dana\n164.312(d),provider,\n",
+            2,
+            "never closed",
+        ),
+        (
+            "control,responsibility,owner\n164.312(b),customer\n",
+            2,
+            "this row has 2 cells, but the header has 3",
+        ),
+    ] {
+        std::fs::write(&csv, text).unwrap();
+        let err = refused(&home, &import);
+        assert!(
+            err.contains(&format!("matrix.csv:{line}")) && err.contains(expected),
+            "{text:?}: {err}"
+        );
+    }
+    assert_eq!(count(&ok(&home, "register responsibility list")), 0);
+
+    // Typed on the command line or kept in YAML, a made-up control is refused too.
+    let err = refused(
+        &home,
+        "register responsibility add 164.999 --responsibility customer",
+    );
+    assert!(err.contains("164.999 is not a control"), "{err}");
+    let yaml = dir.path().join("register");
+    std::fs::create_dir(&yaml).unwrap();
+    std::fs::write(
+        yaml.join("responsibility-matrix.yaml"),
+        "- control: 164.312(b)\n  responsibility: customer\n- control: 164.999\n  responsibility: customer\n",
+    )
+    .unwrap();
+    let err = refused(&home, &format!("register import {}", yaml.display()));
+    assert!(
+        err.contains("responsibility-matrix.yaml:3") && err.contains("164.999 is not a control"),
+        "{err}"
+    );
+    assert_eq!(count(&ok(&home, "register responsibility list")), 0);
+}
+
 #[test]
 fn shell_accounts_without_a_grant_fail_the_host_check() {
     let (dir, home) = new_home();
@@ -787,4 +867,181 @@ fn the_register_works_on_postgres() {
         0
     );
     assert!(!home.join("phiguard.db").exists());
+}
+
+/// Records a vendor that holds PHI with only a draft BAA, and a second vendor.
+fn vendors_with_a_draft_baa(db: &TestHome) {
+    ok(
+        &db.home,
+        &db.line("register vendor add acme --name Acme --touches-phi"),
+    );
+    ok(
+        &db.home,
+        &db.line("register vendor add globex --name Globex --touches-phi false"),
+    );
+    ok(
+        &db.home,
+        &db.line("register baa add b1 --vendor acme --status draft"),
+    );
+}
+
+/// After `tamper`, every command that reads the register refuses, naming `named` and saying
+/// what to do; `register check` and `assess` run on what the ledger recorded and fail
+/// `register.integrity` naming it; nothing can be changed; the history still reads.
+fn a_tampered_register_is_refused_by_every_command(
+    db: &TestHome,
+    tamper: impl Fn(&TestHome),
+    named: &str,
+) {
+    vendors_with_a_draft_baa(db);
+    tamper(db);
+    let export = db.dir().join("export");
+    for line in [
+        "register baa show b1",
+        "register vendor show acme",
+        "register vendor list",
+        "register baa list",
+        &format!("register export {}", export.display()),
+        "matrix export -",
+        "register vendor add initech --name Initech",
+        "register baa update b1 --status signed --signed 2026-01-15",
+        "register vendor remove globex",
+    ] {
+        let err = refused(&db.home, &db.line(line));
+        for expected in [
+            named,
+            "was changed outside phiguard",
+            "security incident",
+            "phiguard register history",
+            "backup",
+        ] {
+            assert!(err.contains(expected), "{line}: {expected:?} in {err}");
+        }
+    }
+    assert!(!export.join("vendors.yaml").exists());
+
+    let checked = run(&db.home, &db.line("register check"), 1);
+    let integrity = findings(&checked, "register.integrity");
+    assert_eq!(integrity.len(), 1, "{integrity:?}");
+    assert_eq!(integrity[0]["status"], "fail");
+    assert!(
+        integrity[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains(&named.replace('"', "")),
+        "{integrity:?}"
+    );
+    // The BAA is judged as the ledger recorded it: a draft, so acme has no signed BAA.
+    let baa = findings(&checked, "register.vendor.baa");
+    assert!(
+        baa.iter()
+            .any(|f| f["status"] == "fail" && f["subject"].as_str().unwrap().contains("acme")),
+        "{baa:?}"
+    );
+
+    let assessment = run(&db.home, &db.line("assess --skip host"), 0);
+    let documentation = assessment["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "164.316(b)(1)")
+        .unwrap();
+    assert_eq!(documentation["status"], "not-met", "{documentation:#}");
+    assert!(
+        documentation["attention"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "register.integrity" && f["status"] == "fail"),
+        "{documentation:#}"
+    );
+
+    assert!(count(&ok(&db.home, &db.line("register history baa b1"))) >= 1);
+}
+
+fn draft_baa_turned_signed(db: &TestHome) {
+    db.exec(
+        "UPDATE register_records SET body = REPLACE(body, '\"status\":\"draft\"', \
+         '\"status\":\"signed\",\"signed\":\"2026-01-15\"') WHERE kind = 'baa' AND id = 'b1'",
+    );
+}
+
+fn vendor_row_deleted(db: &TestHome) {
+    db.exec("DELETE FROM register_records WHERE kind = 'vendor' AND id = 'globex'");
+}
+
+/// A signed BAA of another installation, copied in with its row's ledger reference.
+fn signed_baa_copied_from_another_home(db: &TestHome) {
+    let (_other_dir, other) = new_home();
+    ok(&other, "register vendor add acme --name Acme --touches-phi");
+    ok(
+        &other,
+        "register baa add b2 --vendor acme --status signed --signed 2026-01-15",
+    );
+    let shown = ok(&other, "register baa show b2");
+    let body = shown["record"].to_string().replace('\'', "''");
+    let seq = shown["evidence"]["seq"].as_u64().unwrap();
+    let leaf =
+        phiguard_core::hex::decode(shown["evidence"]["leaf_hash"].as_str().unwrap()).unwrap();
+    db.exec(&format!(
+        "INSERT INTO register_records (kind, id, body, ledger_seq, leaf_hash) \
+         VALUES ('baa', 'b2', '{body}', {seq}, {})",
+        db.bytes(&leaf)
+    ));
+}
+
+#[test]
+fn a_draft_baa_turned_signed_in_the_database_is_refused_sqlite() {
+    a_tampered_register_is_refused_by_every_command(
+        &TestHome::sqlite(),
+        draft_baa_turned_signed,
+        "baa \"b1\"",
+    );
+}
+
+#[test]
+fn a_draft_baa_turned_signed_in_the_database_is_refused_postgres() {
+    if let Some(db) = TestHome::postgres() {
+        a_tampered_register_is_refused_by_every_command(&db, draft_baa_turned_signed, "baa \"b1\"");
+    }
+}
+
+#[test]
+fn a_record_deleted_in_the_database_is_refused_sqlite() {
+    a_tampered_register_is_refused_by_every_command(
+        &TestHome::sqlite(),
+        vendor_row_deleted,
+        "vendor \"globex\"",
+    );
+}
+
+#[test]
+fn a_record_deleted_in_the_database_is_refused_postgres() {
+    if let Some(db) = TestHome::postgres() {
+        a_tampered_register_is_refused_by_every_command(
+            &db,
+            vendor_row_deleted,
+            "vendor \"globex\"",
+        );
+    }
+}
+
+#[test]
+fn a_record_copied_from_another_home_is_refused_sqlite() {
+    a_tampered_register_is_refused_by_every_command(
+        &TestHome::sqlite(),
+        signed_baa_copied_from_another_home,
+        "baa \"b2\"",
+    );
+}
+
+#[test]
+fn a_record_copied_from_another_home_is_refused_postgres() {
+    if let Some(db) = TestHome::postgres() {
+        a_tampered_register_is_refused_by_every_command(
+            &db,
+            signed_baa_copied_from_another_home,
+            "baa \"b2\"",
+        );
+    }
 }

@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use crate::Kind;
+use crate::{Kind, Tampered};
 
 /// One thing wrong with one record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -78,6 +78,9 @@ pub enum RegisterError {
         source: sqlx::Error,
     },
 
+    #[error("{}", tampered(records))]
+    Tampered { records: Vec<Tampered> },
+
     #[error(
         "the register holds a record phiguard cannot read: {what}. Was the database edited by hand? `phiguard register history` shows the recorded states"
     )]
@@ -88,6 +91,39 @@ pub enum RegisterError {
 
     #[error(transparent)]
     Ledger(#[from] phiguard_ledger::LedgerError),
+}
+
+/// How many tampered records an error lists; `register check` lists them all.
+const TAMPERED_LISTED: usize = 20;
+
+fn tampered(records: &[Tampered]) -> String {
+    let what = if records.len() == 1 {
+        "1 record no longer matches the ledger entry that recorded it".to_owned()
+    } else {
+        format!(
+            "{} records no longer match the ledger entries that recorded them",
+            records.len()
+        )
+    };
+    let mut text = format!(
+        "the register was changed outside phiguard, so phiguard will not use it: {what}:{}",
+        list(&records[..records.len().min(TAMPERED_LISTED)])
+    );
+    if records.len() > TAMPERED_LISTED {
+        text.push_str(&format!(
+            "\n  - and {} more (`phiguard register check` lists them all)",
+            records.len() - TAMPERED_LISTED
+        ));
+    }
+    text.push_str(
+        "\nSomeone with access to the database edited it directly. Treat this as a security \
+         incident (45 CFR 164.308(a)(6)): find out who changed what, and when. `phiguard \
+         register history KIND ID` shows every state the ledger recorded for a record; restore \
+         the database from a backup taken before the change. Meanwhile `phiguard register \
+         check` and `phiguard assess` still run, judging the records as the ledger recorded \
+         them, and report the change as a failing register.integrity finding.",
+    );
+    text
 }
 
 pub(crate) fn db(doing: &'static str) -> impl FnOnce(sqlx::Error) -> RegisterError {

@@ -108,7 +108,9 @@ macro_rules! kinds {
         pub struct Snapshot {
             $( pub $field: BTreeMap<String, Stored<$ty>>, )*
             /// Records whose stored state differs from the ledger entry that should have
-            /// recorded it: edited or removed behind phiguard's back.
+            /// recorded it: edited, added or removed behind phiguard's back. Only
+            /// [`Register::audit`](crate::Register::audit) returns a snapshot with any;
+            /// [`Register::snapshot`](crate::Register::snapshot) refuses instead.
             pub tampered: Vec<Tampered>,
         }
 
@@ -214,6 +216,12 @@ pub struct Tampered {
     pub kind: Kind,
     pub id: String,
     pub detail: String,
+}
+
+impl fmt::Display for Tampered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}: {}", self.kind, self.id, self.detail)
+    }
 }
 
 impl Snapshot {

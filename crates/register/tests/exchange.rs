@@ -4,13 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 use phiguard_core::ControlId;
-use phiguard_register::exchange::{MAX_FILE_BYTES, matrix_csv, yaml};
+use phiguard_register::exchange::{MAX_FILE_BYTES, MAX_RECORDS, matrix_csv, yaml};
 use phiguard_register::records::*;
 use phiguard_register::{AnyRecord, Change, FileProblem, Kind, RegisterError, Snapshot, plan};
 use proptest::prelude::*;
@@ -820,9 +821,12 @@ fn hand_written_values_keep_what_was_typed() {
 }
 
 #[test]
-fn an_empty_file_lists_nothing_and_an_absent_file_leaves_its_kind_alone() {
+fn only_an_empty_list_empties_a_kind_and_an_absent_file_leaves_it_alone() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "vendors.yaml", "# nobody\n");
+    // What an export writes for a kind with no records.
+    let empty = yaml::render(Kind::Vendor, &[]).unwrap();
+    assert!(empty.ends_with("[]\n"), "{empty}");
+    write(dir.path(), "vendors.yaml", &empty);
     let imported = yaml::read_dir(dir.path()).unwrap();
     assert_eq!(imported.kinds(), [Kind::Vendor]);
     assert!(imported.records().is_empty());
@@ -838,6 +842,39 @@ fn an_empty_file_lists_nothing_and_an_absent_file_leaves_its_kind_alone() {
         "{}",
         problem.reason
     );
+}
+
+/// A kind file emptied by mistake, or left with only its comments, would delete every record
+/// of its kind if it were read as an empty list.
+#[test]
+fn an_empty_null_or_comment_only_file_is_refused_rather_than_emptying_its_kind() {
+    for text in [
+        "",
+        "\n\n",
+        "# nobody\n",
+        "null\n",
+        "~\n",
+        "---\n",
+        "---\n...\n",
+        "# phiguard register: vendors\n---\n# none yet\n",
+        "\u{feff}",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "vendors.yaml", text);
+        let problem = only_problem(yaml::read_dir(dir.path()).unwrap_err());
+        assert_eq!(problem.file, path, "{text:?}");
+        for expected in [
+            "lists no vendors",
+            "delete every vendor",
+            "written `[]`",
+            "remove the file",
+        ] {
+            assert!(
+                problem.reason.contains(expected),
+                "{text:?}: {expected:?} in {problem}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -1026,8 +1063,170 @@ fn files_that_are_too_large_or_not_utf8_are_refused() {
         .unwrap()
         .set_len(MAX_FILE_BYTES + 1)
         .unwrap();
-    let problem = only_problem(matrix_csv::read(&big).unwrap_err());
+    let problem = only_problem(matrix_csv::read(&big, any_control).unwrap_err());
     assert!(problem.reason.contains("64 MiB"), "{problem}");
+}
+
+/// `/dev/zero` behind a kind's file name, and sparse files of 10 GiB, stop at the file size
+/// limit, read at most up to it.
+#[test]
+fn endless_and_huge_files_are_refused_at_the_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("vendors.yaml")).unwrap();
+    let huge = std::fs::File::create(dir.path().join("people.yaml")).unwrap();
+    huge.set_len(10 << 30).unwrap();
+    let problems = problems(yaml::read_dir(dir.path()).unwrap_err());
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert_eq!(problems[0].file, dir.path().join("vendors.yaml"));
+    assert!(
+        problems[0].reason.contains("at most 64 MiB") && problems[0].reason.contains("goes on"),
+        "{}",
+        problems[0]
+    );
+    assert_eq!(problems[1].file, dir.path().join("people.yaml"));
+    assert!(
+        problems[1].reason.contains("at most 64 MiB") && problems[1].reason.contains("10240.0 MiB"),
+        "{}",
+        problems[1]
+    );
+
+    let zero = dir.path().join("zero.csv");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let problem = only_problem(matrix_csv::read(&zero, any_control).unwrap_err());
+    assert!(problem.reason.contains("at most 64 MiB"), "{problem}");
+    let huge = dir.path().join("huge.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(10 << 30)
+        .unwrap();
+    let problem = only_problem(matrix_csv::read(&huge, any_control).unwrap_err());
+    assert!(problem.reason.contains("at most 64 MiB"), "{problem}");
+}
+
+/// A named pipe in place of a kind's file would block the import until something writes to it.
+#[test]
+fn a_named_pipe_in_place_of_a_file_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("vendors.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|status| status.success()) {
+        phiguard_testkit::missing("mkfifo", "install coreutils");
+        return;
+    }
+    let problem = only_problem(yaml::read_dir(dir.path()).unwrap_err());
+    assert!(problem.reason.contains("a named pipe"), "{problem}");
+    let problem = only_problem(matrix_csv::read(&pipe, any_control).unwrap_err());
+    assert!(problem.reason.contains("a named pipe"), "{problem}");
+}
+
+#[test]
+fn a_file_with_more_records_than_the_limit_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "vendors.yaml", &"- x\n".repeat(MAX_RECORDS + 1));
+    let problem = only_problem(yaml::read_dir(dir.path()).unwrap_err());
+    assert!(
+        problem
+            .reason
+            .contains(&format!("more than {MAX_RECORDS} vendors")),
+        "{problem}"
+    );
+    let rows = "a title row, not yet the header\n".repeat(MAX_RECORDS + 1);
+    let problem =
+        only_problem(matrix_csv::parse(rows.as_bytes(), matrix_path(), any_control).unwrap_err());
+    assert!(
+        problem
+            .reason
+            .contains(&format!("more than {MAX_RECORDS} rows")),
+        "{problem}"
+    );
+}
+
+/// A quote opened and never closed made the csv reader take every row after it as one cell:
+/// the rows vanished without a word.
+#[test]
+fn an_unterminated_quote_is_refused_at_its_line() {
+    for (text, line) in [
+        (
+            "control,responsibility,owner\n164.312(b),customer,\"Dana\n164.312(d),provider,\n",
+            2,
+        ),
+        (
+            "control,responsibility,owner\n164.312(b),customer,Dana\n164.312(d),provider,\"Sam\n",
+            3,
+        ),
+        (
+            "control,responsibility,notes\n164.312(b),customer,\"ok, \"\"quoted\"\"\"\n164.312(d),\"provider,\n",
+            3,
+        ),
+    ] {
+        let problem = only_problem(
+            matrix_csv::parse(text.as_bytes(), matrix_path(), any_control).unwrap_err(),
+        );
+        assert_eq!(problem.line, Some(line), "{text:?}: {problem}");
+        assert!(problem.reason.contains("never closed"), "{problem}");
+    }
+    // Quotes that close, across lines and doubled inside, and a quote inside unquoted text,
+    // are fine.
+    let rows = matrix_csv::parse(
+        b"control,responsibility,notes\n164.312(b),customer,\"two\nlines, \"\"quoted\"\"\"\n164.312(d),provider,5\" screen\n",
+        matrix_path(),
+        any_control,
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].notes.as_deref(), Some("two\nlines, \"quoted\""));
+    assert_eq!(rows[1].notes.as_deref(), Some("5\" screen"));
+}
+
+#[test]
+fn a_row_with_the_wrong_number_of_cells_is_refused_at_its_line() {
+    let problems = problems(
+        matrix_csv::parse(
+            b"A provider's matrix\ncontrol,responsibility,owner\n164.312(b),customer\n\n164.312(d),provider,Dana,spare\n164.312(c)(1),customer,\n",
+            matrix_path(),
+            any_control,
+        )
+        .unwrap_err(),
+    );
+    let lines: Vec<Option<u64>> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [Some(3), Some(5)], "{problems:#?}");
+    assert!(
+        problems[0]
+            .reason
+            .contains("this row has 2 cells, but the header has 3"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1]
+            .reason
+            .contains("this row has 4 cells, but the header has 3"),
+        "{}",
+        problems[1]
+    );
+}
+
+#[test]
+fn a_citation_that_is_no_control_is_refused_at_its_line() {
+    let known: BTreeSet<ControlId> = ["164.312(b)", "164.312(d)"]
+        .iter()
+        .map(|c| c.parse().unwrap())
+        .collect();
+    let problem = only_problem(
+        matrix_csv::parse(
+            b"control,responsibility\n164.312(b),customer\n164.999,provider\n164.312(d),shared\n",
+            matrix_path(),
+            |control| known.contains(&control),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(problem.line, Some(3));
+    assert!(
+        problem
+            .reason
+            .contains("164.999 is not a control of the HIPAA Security Rule"),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -1172,9 +1371,14 @@ fn matrix_path() -> &'static Path {
     Path::new("provider-matrix.csv")
 }
 
+/// Takes every citation for a control, for tests that are not about which controls exist.
+fn any_control(_: ControlId) -> bool {
+    true
+}
+
 #[test]
 fn a_provider_matrix_is_read() {
-    let rows = matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path()).unwrap();
+    let rows = matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path(), any_control).unwrap();
     assert_eq!(rows.len(), 13);
     assert_eq!(rows[0].control().to_string(), "164.308(a)(1)(ii)(A)");
     assert_eq!(rows[0].responsibility, Responsibility::Shared);
@@ -1214,7 +1418,8 @@ fn a_provider_matrix_is_read() {
 
 #[test]
 fn a_matrix_round_trips_through_csv() {
-    let mut rows = matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path()).unwrap();
+    let mut rows =
+        matrix_csv::parse(PROVIDER_MATRIX.as_bytes(), matrix_path(), any_control).unwrap();
     rows[4].owner = Some("Platform team, \"SRE\"".into());
     assert_eq!(rows[0].responsibility, Responsibility::Shared);
     rows[0].vendor = Some("acme".into());
@@ -1235,7 +1440,7 @@ fn a_matrix_round_trips_through_csv() {
         text.contains(",https://example.com/soc2; https://example.com/iso27001,\n"),
         "{text}"
     );
-    let back = matrix_csv::parse(&out, matrix_path()).unwrap();
+    let back = matrix_csv::parse(&out, matrix_path(), any_control).unwrap();
     let mut sorted = rows;
     sorted.sort_by_key(|r| r.control());
     assert_eq!(back, sorted);
@@ -1250,7 +1455,8 @@ fn bad_rows_are_all_reported_with_their_lines() {
 45 CFR § 164.312(a)(1),provider,\n\
 ,shared,\n\
 164.312(d),,\n";
-    let problems = problems(matrix_csv::parse(text.as_bytes(), matrix_path()).unwrap_err());
+    let problems =
+        problems(matrix_csv::parse(text.as_bytes(), matrix_path(), any_control).unwrap_err());
     let lines: Vec<Option<u64>> = problems.iter().map(|p| p.line).collect();
     assert_eq!(
         lines,
@@ -1294,7 +1500,12 @@ fn bad_rows_are_all_reported_with_their_lines() {
 #[test]
 fn a_matrix_without_its_columns_is_refused() {
     let problem = only_problem(
-        matrix_csv::parse(b"Control,Owner\n164.312(b),Dana\n", matrix_path()).unwrap_err(),
+        matrix_csv::parse(
+            b"Control,Owner\n164.312(b),Dana\n",
+            matrix_path(),
+            any_control,
+        )
+        .unwrap_err(),
     );
     assert_eq!(problem.line, Some(1));
     assert!(
@@ -1302,18 +1513,24 @@ fn a_matrix_without_its_columns_is_refused() {
         "{problem}"
     );
     let problem = only_problem(
-        matrix_csv::parse(b"Requirement,Who\n164.312(b),customer\n", matrix_path()).unwrap_err(),
+        matrix_csv::parse(
+            b"Requirement,Who\n164.312(b),customer\n",
+            matrix_path(),
+            any_control,
+        )
+        .unwrap_err(),
     );
     assert!(
         problem.reason.contains("no row names a `control` column"),
         "{problem}"
     );
-    let problem = only_problem(matrix_csv::parse(b"", matrix_path()).unwrap_err());
+    let problem = only_problem(matrix_csv::parse(b"", matrix_path(), any_control).unwrap_err());
     assert!(problem.reason.contains("no rows"), "{problem}");
     let problem = only_problem(
         matrix_csv::parse(
             b"control,responsibility,control\n164.312(b),customer,x\n",
             matrix_path(),
+            any_control,
         )
         .unwrap_err(),
     );
@@ -1348,6 +1565,7 @@ fn reimporting_a_matrix_keeps_owners_notes_and_evidence_links() {
     let rows = matrix_csv::parse(
         b"control,responsibility,evidence\n164.312(b),customer,\n164.312(d),customer,https://example.com/new\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     let (planned, after) = plan(&current, &matrix_csv::changes(&current, rows)).unwrap();
@@ -1393,6 +1611,7 @@ fn reimporting_a_matrix_keeps_the_vendor_of_rows_a_provider_still_carries() {
           164.312(b),customer,\n\
           164.312(e)(1),shared,mailco\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     let (planned, after) = plan(&current, &matrix_csv::changes(&current, rows)).unwrap();
@@ -1419,6 +1638,7 @@ fn a_matrix_vendor_must_exist_and_carry_a_provider_or_shared_control() {
           164.308(a)(1)(ii)(A),customer,acme\n\
           164.312(b),shared,acme\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     let error = plan(&current, &matrix_csv::changes(&current, rows)).unwrap_err();
@@ -1527,7 +1747,7 @@ fn exported_cells_never_open_as_spreadsheet_formulas_and_still_round_trip() {
             );
         }
     }
-    let back = matrix_csv::parse(&csv, matrix_path()).unwrap();
+    let back = matrix_csv::parse(&csv, matrix_path(), any_control).unwrap();
     let notes_back: Vec<&str> = back.iter().map(|r| r.notes.as_deref().unwrap()).collect();
     assert_eq!(notes_back, notes);
     assert!(
@@ -1538,6 +1758,7 @@ fn exported_cells_never_open_as_spreadsheet_formulas_and_still_round_trip() {
     let provider = matrix_csv::parse(
         b"control,responsibility,notes\n164.312(b),provider,'Inherited' per the provider\n",
         matrix_path(),
+        any_control,
     )
     .unwrap();
     assert_eq!(

@@ -81,6 +81,9 @@ phiguard_testkit::on_both_databases!(
     an_edit_behind_phiguards_back_is_found,
     a_removal_behind_phiguards_back_is_found,
     an_older_state_put_back_is_found,
+    a_register_edited_behind_phiguards_back_is_refused_naming_every_record,
+    a_record_copied_from_another_register_is_refused,
+    reads_during_changes_never_mistake_them_for_tampering,
     a_closed_database_is_an_error_not_a_panic,
     assurance_reports_and_what_vendors_do_with_phi_are_stored_with_their_history,
     records_that_contradict_themselves_are_refused_and_nothing_is_written,
@@ -381,8 +384,10 @@ async fn an_edit_behind_phiguards_back_is_found(db: TestDb) {
          WHERE kind = 'vendor' AND id = 'acme'",
     )
     .await;
-    let snapshot = register.snapshot().await.unwrap();
-    assert!(!snapshot.vendors["acme"].record.touches_phi);
+    assert!(register.snapshot().await.is_err());
+    let snapshot = register.audit().await.unwrap();
+    // Judged as recorded, not as edited.
+    assert!(snapshot.vendors["acme"].record.touches_phi);
     assert_eq!(snapshot.tampered.len(), 1, "{:?}", snapshot.tampered);
     assert_eq!(snapshot.tampered[0].kind, Kind::Vendor);
     assert!(
@@ -415,7 +420,7 @@ async fn a_removal_behind_phiguards_back_is_found(db: TestDb) {
     assert!(register.snapshot().await.unwrap().tampered.is_empty());
     db.exec("DELETE FROM register_records WHERE id = 'acme'")
         .await;
-    let tampered = register.snapshot().await.unwrap().tampered;
+    let tampered = register.audit().await.unwrap().tampered;
     assert_eq!(tampered.len(), 1, "{tampered:?}");
     assert_eq!(tampered[0].id, "acme");
     assert!(tampered[0].detail.contains("is not a deletion"));
@@ -442,12 +447,177 @@ async fn an_older_state_put_back_is_found(db: TestDb) {
     .execute(db.store.pool())
     .await
     .unwrap();
-    let tampered = register.snapshot().await.unwrap().tampered;
+    let audit = register.audit().await.unwrap();
+    assert_eq!(
+        audit.vendors["acme"].record.notes.as_deref(),
+        Some("no PHI since the migration")
+    );
+    let tampered = audit.tampered;
     assert_eq!(tampered.len(), 1, "{tampered:?}");
     assert!(
         tampered[0].detail.contains("last recorded change is entry"),
         "{tampered:?}"
     );
+}
+
+/// A draft BAA turned "signed" and a vendor deleted, both in the database: every read and
+/// every change is refused, naming both records and saying what to do; only an audit reads
+/// the register, as the ledger recorded it.
+async fn a_register_edited_behind_phiguards_back_is_refused_naming_every_record(db: TestDb) {
+    let register = db.register();
+    let draft = Baa {
+        status: BaaStatus::Draft,
+        signed: None,
+        ..baa("b1", "acme")
+    };
+    as_alice(
+        &register,
+        &[
+            Change::Create(vendor("acme", true).into()),
+            Change::Create(vendor("globex", false).into()),
+            Change::Create(draft.clone().into()),
+        ],
+    )
+    .await
+    .unwrap();
+    db.exec(
+        "UPDATE register_records SET body = REPLACE(body, '\"status\":\"draft\"',          '\"status\":\"signed\",\"signed\":\"2026-01-15\"') WHERE kind = 'baa'",
+    )
+    .await;
+    db.exec("DELETE FROM register_records WHERE kind = 'vendor' AND id = 'globex'")
+        .await;
+    let size = db.ledger_size().await;
+
+    let refused = register.snapshot().await.unwrap_err();
+    let RegisterError::Tampered { records } = &refused else {
+        panic!("not a tampering error: {refused}");
+    };
+    let mut named: Vec<(Kind, &str)> = records.iter().map(|t| (t.kind, t.id.as_str())).collect();
+    named.sort();
+    assert_eq!(named, [(Kind::Vendor, "globex"), (Kind::Baa, "b1")]);
+    let text = refused.to_string();
+    for expected in [
+        "baa \"b1\": the stored record differs from the state ledger entry 2 recorded",
+        "vendor \"globex\": the record is gone",
+        "security incident",
+        "`phiguard register history KIND ID`",
+        "restore the database from a backup",
+        "`phiguard register check`",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+
+    // Nothing is changed on top of a tampered register, not even an unrelated record: the
+    // change would record the forged state as its `before`.
+    let change = as_alice(&register, &[Change::Create(vendor("initech", true).into())])
+        .await
+        .unwrap_err();
+    assert!(matches!(change, RegisterError::Tampered { .. }), "{change}");
+    let preview = register
+        .preview(&[Change::Create(vendor("initech", true).into())])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(preview, RegisterError::Tampered { .. }),
+        "{preview}"
+    );
+    assert_eq!(db.ledger_size().await, size);
+
+    // The audit judges what the ledger recorded: the BAA is still a draft, and the vendor is
+    // there, each citing the entry that recorded that state.
+    let audit = register.audit().await.unwrap();
+    assert_eq!(audit.tampered.len(), 2, "{:?}", audit.tampered);
+    assert_eq!(audit.baas["b1"].record, draft);
+    assert_eq!(audit.vendors["globex"].record, vendor("globex", false));
+    let history = register.history(Kind::Vendor, "globex").await.unwrap();
+    assert_eq!(audit.vendors["globex"].evidence, Some(history[0].evidence));
+}
+
+/// A signed BAA copied, row and all, from another installation's database: its ledger
+/// reference names an entry of the other ledger.
+async fn a_record_copied_from_another_register_is_refused(db: TestDb) {
+    let other = TestDb::sqlite().await;
+    as_alice(
+        &other.register(),
+        &[
+            Change::Create(vendor("acme", true).into()),
+            Change::Create(baa("b1", "acme").into()),
+        ],
+    )
+    .await
+    .unwrap();
+    let (body, seq, leaf): (String, i64, Vec<u8>) = sqlx::query_as(
+        "SELECT body, ledger_seq, leaf_hash FROM register_records WHERE kind = 'baa'",
+    )
+    .fetch_one(other.store.pool())
+    .await
+    .unwrap();
+
+    let register = db.register();
+    as_alice(
+        &register,
+        &[
+            Change::Create(vendor("acme", true).into()),
+            Change::Create(vendor("globex", true).into()),
+        ],
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO register_records (kind, id, body, ledger_seq, leaf_hash)          VALUES ('baa', 'b1', $1, $2, $3)",
+    )
+    .bind(body)
+    .bind(seq)
+    .bind(leaf)
+    .execute(db.store.pool())
+    .await
+    .unwrap();
+
+    let refused = register.snapshot().await.unwrap_err();
+    let RegisterError::Tampered { records } = &refused else {
+        panic!("not a tampering error: {refused}");
+    };
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!((records[0].kind, records[0].id.as_str()), (Kind::Baa, "b1"));
+    assert!(
+        records[0].detail.contains("the leaf hashes differ"),
+        "{records:?}"
+    );
+    // The ledger never recorded it here, so an audit does not judge it at all.
+    let audit = register.audit().await.unwrap();
+    assert!(audit.baas.is_empty());
+    assert_eq!(audit.tampered.len(), 1);
+}
+
+/// Reads that run while other tasks change the register see one consistent state: a record
+/// and its change index never disagree half-way through another writer's commit.
+async fn reads_during_changes_never_mistake_them_for_tampering(db: TestDb) {
+    let writers: Vec<_> = (0..4)
+        .map(|n| {
+            let register = db.register();
+            tokio::spawn(async move {
+                for round in 0..10 {
+                    let mut record = vendor(&format!("v{n}"), true);
+                    record.notes = Some(format!("round {round}"));
+                    as_alice(&register, &[Change::Put(record.into())])
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let register = db.register();
+    let mut reads = 0;
+    while !writers.iter().all(|w| w.is_finished()) {
+        if let Err(error) = register.snapshot().await {
+            panic!("read {reads} during changes: {error}");
+        }
+        reads += 1;
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert_eq!(register.snapshot().await.unwrap().vendors.len(), 4);
 }
 
 async fn a_closed_database_is_an_error_not_a_panic(db: TestDb) {

@@ -9,7 +9,7 @@ use phiguard_register::{AnyRecord, Change};
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, MatrixCommand};
-use crate::commands::register::Session;
+use crate::commands::register::{Session, builtin_catalog, known_controls};
 use crate::output::Output;
 
 pub async fn run(
@@ -23,14 +23,14 @@ pub async fn run(
             dry_run,
             change,
         } => {
-            let rows = matrix_csv::read(file)?;
+            let rows = matrix_csv::read(file, known_controls(&builtin_catalog()?))?;
             let current = session.register.snapshot().await?;
             let changes = matrix_csv::changes(&current, rows);
             if let Some(note) = without_vendor(&changes) {
                 out.note(&note);
             }
             if *dry_run {
-                session.warn_of_undelegable(&changes)?;
+                session.vet(&changes)??;
                 let planned = phiguard_register::plan(&current, &changes)?.0;
                 out.result(&planned, || {
                     if planned.is_empty() {

@@ -1,15 +1,18 @@
 //! `phiguard register`: add, list, show, update and remove every kind of record; history;
 //! export and import as YAML; the register checks.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
 use jiff::civil::Date;
+use phiguard_core::ControlId;
 use phiguard_core::{CheckContext, Source};
-use phiguard_register::records::{Document, Review};
+use phiguard_register::exchange::matrix_csv;
+use phiguard_register::records::{Document, Record, ResponsibilityRecord, Review};
 use phiguard_register::{
-    AnyRecord, Applied, Change, Kind, Planned, Register, RegisterError, Snapshot,
+    AnyRecord, Applied, Change, Kind, Planned, Problem, Register, RegisterError, Snapshot,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -540,7 +543,7 @@ impl Session<'_> {
 
     /// Applies `changes` and reports each one with its ledger entry.
     pub async fn apply(&self, changes: &[Change], change: &ChangeArgs) -> anyhow::Result<Outcome> {
-        self.warn_of_undelegable(changes)?;
+        self.vet(changes)??;
         let applied = self
             .register
             .apply(changes, &change_source(change), jiff::Timestamp::now())
@@ -614,7 +617,8 @@ impl Session<'_> {
         let imported = phiguard_register::exchange::yaml::read_dir(dir)?;
         let current = self.register.snapshot().await?;
         let changes = imported.changes(&current);
-        self.warn_of_undelegable(&changes)?;
+        self.vet(&changes)?
+            .map_err(|error| imported.locate(error))?;
         if dry_run {
             let planned = phiguard_register::plan(&current, &changes)
                 .map_err(|error| imported.locate(error))?
@@ -631,22 +635,40 @@ impl Session<'_> {
         Ok(Outcome::Ok)
     }
 
-    /// Warns of every matrix row among `changes` that hands the provider a duty the regulation
-    /// leaves with the organisation. The row is still recorded (a provider's matrix is what it
-    /// is), and the assessment fails the control until someone corrects it.
-    pub fn warn_of_undelegable(&self, changes: &[Change]) -> anyhow::Result<()> {
-        let rows = changes.iter().filter_map(|change| match change {
-            Change::Create(AnyRecord::Responsibility(row))
-            | Change::Update(AnyRecord::Responsibility(row))
-            | Change::Put(AnyRecord::Responsibility(row)) => Some(row),
-            _ => None,
-        });
-        let catalog =
-            phiguard_assess::Catalog::builtin().context("the built-in HIPAA catalog is damaged")?;
+    /// Holds `changes` against the catalog before they are planned: refuses the matrix rows
+    /// that cite no control of it (the inner error, which an import locates in its files), and
+    /// warns of every row that hands the provider a duty the regulation leaves with the
+    /// organisation. Such a row is still recorded (a provider's matrix is what it is), and the
+    /// assessment fails the control until someone corrects it.
+    pub fn vet(&self, changes: &[Change]) -> anyhow::Result<Result<(), RegisterError>> {
+        let catalog = builtin_catalog()?;
+        let rows: Vec<&ResponsibilityRecord> = changes
+            .iter()
+            .filter_map(|change| match change {
+                Change::Create(AnyRecord::Responsibility(row))
+                | Change::Update(AnyRecord::Responsibility(row))
+                | Change::Put(AnyRecord::Responsibility(row)) => Some(row),
+                _ => None,
+            })
+            .collect();
+        let known = known_controls(&catalog);
+        let problems: Vec<Problem> = rows
+            .iter()
+            .filter(|row| !known(row.control()))
+            .map(|row| Problem {
+                kind: Kind::Responsibility,
+                id: row.id().to_owned(),
+                message: matrix_csv::unknown_control(row.control()),
+                names: None,
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Ok(Err(RegisterError::Invalid { problems }));
+        }
         for warning in catalog.undelegable_rows(rows) {
             self.out.note(&format!("warning: {warning}"));
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     async fn check(&self) -> anyhow::Result<Outcome> {
@@ -696,7 +718,9 @@ impl Session<'_> {
         &self,
     ) -> anyhow::Result<(usize, check_run::RecordedRun, Arc<Snapshot>)> {
         let started_at = jiff::Timestamp::now();
-        let snapshot = Arc::new(self.register.snapshot().await?);
+        // Read as the ledger recorded it, so that records changed behind phiguard's back fail
+        // register.integrity instead of stopping the run, and no other check judges them.
+        let snapshot = Arc::new(self.register.audit().await?);
         let registry = phiguard_register::checks::registry(
             Arc::clone(&snapshot),
             &check_settings(&self.installation.home.config().register),
@@ -716,6 +740,22 @@ impl Session<'_> {
         .await?;
         Ok((registry.len(), recorded, snapshot))
     }
+}
+
+/// The HIPAA catalog compiled into phiguard.
+pub fn builtin_catalog() -> anyhow::Result<phiguard_assess::Catalog> {
+    phiguard_assess::Catalog::builtin().context("the built-in HIPAA catalog is damaged")
+}
+
+/// Whether a citation is one of `catalog`'s controls: the only controls a matrix row may name.
+/// The register cannot see the catalog (which is built on it), so readers are handed this.
+pub fn known_controls(catalog: &phiguard_assess::Catalog) -> impl Fn(ControlId) -> bool + use<> {
+    let known: BTreeSet<ControlId> = catalog
+        .controls
+        .iter()
+        .filter_map(|control| control.citation)
+        .collect();
+    move |control| known.contains(&control)
 }
 
 /// The register checks' thresholds from phiguard.toml.

@@ -42,15 +42,24 @@ pub fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
 
 /// Runs SQL on a home's SQLite database directly, as someone with file access could.
 pub fn sqlite_exec(home: &Path, sql: &str) {
+    database_exec(
+        &format!("sqlite://{}", home.join("phiguard.db").display()),
+        sql,
+    );
+}
+
+/// Runs SQL on the database at `url` (`sqlite://PATH` or `postgres://…`) directly, as
+/// someone with access to the database could.
+pub fn database_exec(url: &str, sql: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
         use sqlx::Connection;
-        let url = format!("sqlite://{}", home.join("phiguard.db").display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(&mut conn)
             .await
             .unwrap();
@@ -67,18 +76,79 @@ pub fn postgres_database() -> Option<phiguard_testkit::PostgresDatabase> {
         .block_on(phiguard_testkit::fresh_postgres_database())
 }
 
-/// Runs SQL on a PostgreSQL database directly, as its administrator could.
-pub fn postgres_exec(url: &str, sql: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
+/// A home on the SQLite file in it, or on a fresh PostgreSQL database, whose database tests
+/// also change directly, as someone with access to it could.
+pub struct TestHome {
+    tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    postgres: Option<phiguard_testkit::PostgresDatabase>,
+}
+
+impl TestHome {
+    /// An initialised home with its SQLite database.
+    pub fn sqlite() -> TestHome {
+        let (tmp, home) = new_home();
+        TestHome {
+            tmp,
+            home,
+            postgres: None,
+        }
+    }
+
+    /// A home on a fresh PostgreSQL database, created by its first command; `None` after the
+    /// skip note when there is no server.
+    pub fn postgres() -> Option<TestHome> {
+        let postgres = postgres_database()?;
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        Some(TestHome {
+            tmp,
+            home,
+            postgres: Some(postgres),
+        })
+    }
+
+    /// A directory beside the home, removed with it.
+    pub fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> String {
+        match &self.postgres {
+            Some(db) => db.url().to_owned(),
+            None => format!("sqlite://{}", self.home.join("phiguard.db").display()),
+        }
+    }
+
+    /// A `phiguard` command on this home and its database.
+    pub fn command(&self) -> Command {
+        let mut cmd = phiguard(&self.home);
+        if let Some(db) = &self.postgres {
+            cmd.args(["--database", db.url()]);
+        }
+        cmd
+    }
+
+    /// `line` with the global arguments that select this home's database.
+    pub fn line(&self, line: &str) -> String {
+        match &self.postgres {
+            Some(db) => format!("--database {} {line}", db.url()),
+            None => line.to_owned(),
+        }
+    }
+
+    /// Runs `sql` on the database directly.
+    pub fn exec(&self, sql: &str) {
+        database_exec(&self.url(), sql);
+    }
+
+    /// An SQL literal for `bytes`.
+    pub fn bytes(&self, bytes: &[u8]) -> String {
+        let hex = phiguard_core::hex::encode(bytes);
+        match &self.postgres {
+            Some(_) => format!("decode('{hex}', 'hex')"),
+            None => format!("X'{hex}'"),
+        }
+    }
 }

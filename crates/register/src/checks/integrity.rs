@@ -17,9 +17,11 @@ pub(super) fn rules() -> Vec<Rule> {
          an unrecorded change to a BAA, a training record or an access grant undermines every \
          finding built on it.",
         "Find out who changed the record and why: compare it with its recorded history \
-         (`phiguard register history KIND ID`). If the change is legitimate, make it again \
-         through phiguard so the ledger records who made it; otherwise restore the recorded \
-         version. Treat a change nobody can explain as a security incident (164.308(a)(6)).",
+         (`phiguard register history KIND ID`). Until the database matches its ledger again, \
+         every other register command refuses to read or change the register: restore the \
+         database from a backup taken before the change, then make any legitimate change again \
+         through phiguard so the ledger records who made it. Treat a change nobody can explain \
+         as a security incident (164.308(a)(6)).",
         integrity,
     )]
 }
@@ -47,8 +49,9 @@ fn integrity(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                 Status::Fail,
                 subject(t.kind, &t.id),
                 format!(
-                    "{}: the {} {} was changed outside phiguard; compare it with `phiguard \
-                     register history {} {}`.",
+                    "{}: the {} {} was changed outside phiguard, so the other checks judged it \
+                     as the ledger last recorded it; compare it with `phiguard register history \
+                     {} {}`.",
                     t.detail, t.kind, t.id, t.kind, t.id
                 ),
             )

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use phiguard_core::ControlId;
 
-use super::{read_limited, utf8_text};
+use super::{line_of, read_limited, utf8_text};
 use crate::records::{Record, Responsibility, ResponsibilityRecord};
 use crate::{AnyRecord, Change, FileProblem, RegisterError, Snapshot};
 
@@ -29,27 +29,38 @@ const COLUMNS: [&str; 6] = [
 
 /// Reads the matrix from a CSV file; see [`parse`]. Files over
 /// [`MAX_FILE_BYTES`](super::MAX_FILE_BYTES) are refused.
-pub fn read(path: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
+pub fn read(
+    path: &Path,
+    known: impl Fn(ControlId) -> bool,
+) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
     match read_limited(path)? {
-        Ok(bytes) => parse(&bytes, path),
+        Ok(bytes) => parse(&bytes, path, known),
         Err(problem) => Err(RegisterError::Import {
             problems: vec![problem],
         }),
     }
 }
 
-/// Parses a matrix from CSV text; `origin` names the source in problems.
+/// Parses a matrix from CSV text; `origin` names the source in problems, and `known` says
+/// which citations are controls a row may name (the catalog's, which this crate cannot see:
+/// the caller has it).
 ///
 /// The header is the first row with a `control` cell (rows above it, such as a title, are
 /// skipped); it must also have `responsibility`, and may have `owner`, `notes`, `evidence` and
-/// `vendor` (case and surrounding spaces do not matter; other columns are ignored). Blank rows
-/// are skipped. Evidence links are separated by `;` or whitespace; empty owner, notes and
-/// vendor are absent. Every bad row is reported with its line, and nothing is returned unless
-/// all rows are good, so a half-read matrix is never imported.
-pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
+/// `vendor` (case and surrounding spaces do not matter; other columns are ignored). Every row
+/// after it has as many cells as the header; blank rows are skipped. Evidence links are
+/// separated by `;` or whitespace; empty owner, notes and vendor are absent. Every bad row is
+/// reported with its line, and nothing is returned unless all rows are good, so a half-read
+/// matrix is never imported. A quote that opens a cell and is never closed is refused at its
+/// line: read on, it would swallow every row after it into one cell.
+pub fn parse(
+    text: &[u8],
+    origin: &Path,
+    known: impl Fn(ControlId) -> bool,
+) -> Result<Vec<ResponsibilityRecord>, RegisterError> {
     let fail = |problems| Err(RegisterError::Import { problems });
     if text.len() as u64 > super::MAX_FILE_BYTES {
-        return fail(vec![super::too_large(origin, text.len() as u64)]);
+        return fail(vec![super::too_large(origin, Some(text.len() as u64))]);
     }
     // Checked as a whole first, so the line of a bad byte is exact even inside a quoted cell.
     let text = match utf8_text(text, origin) {
@@ -61,6 +72,15 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
         line,
         reason,
     };
+    if let Some(line) = unterminated_quote(text) {
+        return fail(vec![problem(
+            Some(line),
+            "a quote opens a cell here and is never closed, so every row after it would be \
+             read as part of this cell; close the quote, and write a quote that is part of \
+             the text as two (\"\")"
+                .to_owned(),
+        )]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -70,19 +90,26 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
     let mut problems = Vec::new();
     let mut records = Vec::new();
     let mut seen: HashMap<ControlId, u64> = HashMap::new();
+    let mut rows = 0usize;
+    let mut lines = Lines::new(text);
     for row in reader.records() {
         let row = match row {
             Ok(row) => row,
             Err(error) => {
-                let line = error.position().map(|p| p.line());
+                let line = error.position().map(|p| lines.at(p.byte()));
                 problems.push(problem(line, format!("this is not valid CSV: {error}")));
                 break;
             }
         };
-        // Where the row starts: a quoted cell may span lines.
-        let line = row.position().map_or(1, |p| p.line());
+        // Where the row starts: a quoted cell may span lines. The csv reader's position is
+        // where it began reading, before the blank lines it skips, so those are stepped over.
+        let line = row.position().map_or(1, |p| lines.at_row(p.byte()));
         if row.iter().all(|cell| cell.trim().is_empty()) {
             continue;
+        }
+        rows += 1;
+        if rows > super::MAX_RECORDS {
+            return fail(vec![problem(None, super::too_many_records("rows"))]);
         }
         let Some(columns) = &header else {
             let cells: Vec<String> = row.iter().map(|c| c.trim().to_lowercase()).collect();
@@ -96,6 +123,19 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
             }
             continue;
         };
+        if row.len() != columns.cells {
+            problems.push(problem(
+                Some(line),
+                format!(
+                    "this row has {} cells, but the header has {}; a cell whose text has a \
+                     comma must be in quotes (\"a, b\"), and every row needs a cell, empty or \
+                     not, for each column",
+                    row.len(),
+                    columns.cells
+                ),
+            ));
+            continue;
+        }
         let cell = |index: Option<usize>| index.and_then(|i| row.get(i)).unwrap_or("").trim();
         let mut reasons = Vec::new();
         let control = match cell(Some(columns.control)) {
@@ -103,9 +143,17 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
                 reasons.push("the control is empty".to_owned());
                 None
             }
-            text => ControlId::from_str(text)
-                .map_err(|error| reasons.push(error.to_string()))
-                .ok(),
+            text => match ControlId::from_str(text) {
+                Ok(control) if known(control) => Some(control),
+                Ok(control) => {
+                    reasons.push(unknown_control(control));
+                    None
+                }
+                Err(error) => {
+                    reasons.push(error.to_string());
+                    None
+                }
+            },
         };
         let responsibility = match cell(Some(columns.responsibility)) {
             "" => {
@@ -166,8 +214,96 @@ pub fn parse(text: &[u8], origin: &Path) -> Result<Vec<ResponsibilityRecord>, Re
     }
 }
 
+/// Why a matrix row naming `control`, a citation that is no control of the catalog, is
+/// refused.
+pub fn unknown_control(control: ControlId) -> String {
+    format!(
+        "{control} is not a control of the HIPAA Security Rule or the Breach Notification Rule; \
+         correct the citation (`phiguard assess --json` lists the controls) or remove the row"
+    )
+}
+
+/// The line of a quote that opens a cell and is never closed, if there is one. The `csv`
+/// crate reads such a cell to the end of the file without a word, so the rows after it would
+/// silently become its text. Quotes are read as the `csv` crate reads them: one opens a quoted
+/// cell only at the start of a cell, and inside one, two quotes stand for one.
+fn unterminated_quote(text: &str) -> Option<u64> {
+    let mut line = 1;
+    let mut opened_on = None;
+    let mut at_cell_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if opened_on.is_some() {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                } else {
+                    opened_on = None;
+                }
+            }
+        } else if c == '"' && at_cell_start {
+            opened_on = Some(line);
+        }
+        at_cell_start = opened_on.is_none() && matches!(c, ',' | '\n' | '\r');
+        if c == '\n' {
+            line += 1;
+        }
+    }
+    opened_on
+}
+
+/// The lines of byte offsets of a text, met in increasing order: counted in one pass.
+struct Lines<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    fn new(text: &str) -> Lines<'_> {
+        Lines {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the row the reader began reading at byte `offset`: its first byte
+    /// that does not end a line.
+    fn at_row(&mut self, offset: u64) -> u64 {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let skipped = self
+            .text
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
+        self.at(offset.saturating_add(skipped as u64))
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn at(&mut self, offset: u64) -> u64 {
+        let offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        if offset < self.offset {
+            return line_of(self.text, offset);
+        }
+        let newlines = self.text[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.offset = offset;
+        self.line
+    }
+}
+
 /// Which column holds what.
 struct Header {
+    /// How many cells the header row has, which every row must have.
+    cells: usize,
     control: usize,
     responsibility: usize,
     owner: Option<usize>,
@@ -201,6 +337,7 @@ impl Header {
             ));
         };
         Ok(Header {
+            cells: cells.len(),
             control,
             responsibility,
             owner,

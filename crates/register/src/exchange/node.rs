@@ -18,6 +18,7 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
     Visitor,
 };
+use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::{
     Budget, MessageFormatter, NonFiniteFloatPolicy, Options, Spanned, UserMessageFormatter,
 };
@@ -80,22 +81,31 @@ impl Node {
     }
 }
 
-/// A YAML syntax error, or a document beyond the parser's limits.
+/// A YAML syntax error, or a document beyond the parser's limits: why, in a sentence for
+/// the person who wrote the file, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SyntaxError {
-    pub message: String,
+    pub reason: String,
     pub line: Option<u64>,
 }
 
+/// The most YAML values (records, their fields and list items) one file may hold.
+const MAX_NODES: usize = 8_000_000;
+
 /// Parses one YAML document. An empty document (or only comments) is [`Value::Null`].
 pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
+    parse_within(text, MAX_NODES)
+}
+
+/// [`parse`], keeping at most `max_nodes` values.
+fn parse_within(text: &str, max_nodes: usize) -> Result<Node, SyntaxError> {
     let mut options = Options::default();
     // A register of a few hundred thousand records is plausible; the default budget stops
     // at 250,000 nodes, which is about 25,000 records. Depth, alias and anchor limits stay as
     // they are: records are shallow and nobody needs a billion laughs.
     let mut budget = Budget::default();
-    budget.max_nodes = 8_000_000;
-    budget.max_events = 16_000_000;
+    budget.max_nodes = max_nodes;
+    budget.max_events = 2 * max_nodes;
     options.budget = Some(budget);
     // `.inf` and `.nan` as written reach string fields as text; number fields get the value,
     // which the records' own validation refuses with a message about the field.
@@ -103,7 +113,21 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
         Ok(tree) => Ok(build(tree, text)),
         Err(error) => Err(SyntaxError {
-            message: UserMessageFormatter.format_message(&error).into_owned(),
+            reason: match error.without_snippet() {
+                serde_saphyr::Error::Budget {
+                    breach: BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. },
+                    ..
+                } => format!(
+                    "the file goes on past {max_nodes} YAML values (records, their fields and \
+                     list items), the most phiguard reads from one file; is it the right file? \
+                     A kind this large is best kept in the database and changed with \
+                     `phiguard register` commands rather than imported"
+                ),
+                _ => format!(
+                    "this is not valid YAML: {}",
+                    UserMessageFormatter.format_message(&error)
+                ),
+            },
             line: error.location().map(|l| l.line()).filter(|&line| line > 0),
         }),
     }
@@ -533,5 +557,33 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a panic in a test is a failure with its location
+
+    use super::*;
+
+    /// A file within the size limit can still hold more values than the parser keeps; it is
+    /// refused naming the limit, not as invalid YAML.
+    #[test]
+    fn a_document_with_more_values_than_the_limit_is_refused_naming_it() {
+        assert!(parse_within(&"- [1, 2]\n".repeat(5), 20).is_ok());
+        let error = parse_within(&"- [1, 2]\n".repeat(10), 20).unwrap_err();
+        assert!(
+            error
+                .reason
+                .starts_with("the file goes on past 20 YAML values"),
+            "{}",
+            error.reason
+        );
+        let error = parse_within("- [1, 2\n", 20).unwrap_err();
+        assert!(
+            error.reason.starts_with("this is not valid YAML: "),
+            "{}",
+            error.reason
+        );
     }
 }

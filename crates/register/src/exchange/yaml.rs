@@ -149,8 +149,17 @@ pub fn read_dir(dir: &Path) -> Result<Imported, RegisterError> {
     };
     for &kind in Kind::ALL {
         let path = dir.join(kind.file_name());
-        if !path.is_file() {
-            continue;
+        // Only a missing file leaves its kind alone; anything else by that name is read, or
+        // refused by `read_limited`.
+        if let Err(error) = fs::symlink_metadata(&path) {
+            if error.kind() == std::io::ErrorKind::NotFound {
+                continue;
+            }
+            return Err(RegisterError::Io {
+                action: "read",
+                path,
+                source: error,
+            });
         }
         imported.kinds.push(kind);
         let bytes = match read_limited(&path)? {
@@ -211,17 +220,27 @@ fn parse_into(
     let document = match node::parse(text) {
         Ok(document) => document,
         Err(error) => {
-            problem(
-                error.line,
-                format!("this is not valid YAML: {}", error.message),
-            );
+            problem(error.line, error.reason);
             return Vec::new();
         }
     };
     let items = match &document.value {
         Value::Seq(items) => items.as_slice(),
-        // An empty file lists no records, like `[]`.
-        Value::Null => &[],
+        // The file is the whole truth for its kind: read as an empty list, a file emptied by
+        // mistake (or left with only its comments) would delete every record of the kind.
+        Value::Null => {
+            problem(
+                None,
+                format!(
+                    "the file lists no {title}: it is empty, or holds only comments, `null` or \
+                     `---`, and importing it would delete every {kind} in the register. A kind \
+                     with no records is written `[]`, as `phiguard register export` writes it: \
+                     write `[]` to delete them all, or remove the file to leave them alone",
+                    title = kind.title()
+                ),
+            );
+            return Vec::new();
+        }
         _ => {
             problem(
                 Some(document.line),
@@ -234,6 +253,10 @@ fn parse_into(
             return Vec::new();
         }
     };
+    if items.len() > super::MAX_RECORDS {
+        problem(None, super::too_many_records(kind.title()));
+        return Vec::new();
+    }
     let mut records = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (index, item) in items.iter().enumerate() {
