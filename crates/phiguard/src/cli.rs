@@ -288,8 +288,9 @@ pub enum FimCommand {
         /// Why the changes are accepted (a change ticket, a maintenance window)
         #[arg(long)]
         reason: String,
-        /// Who accepts them [default: the OS user]
-        #[arg(long)]
+        /// Who accepts them: a name and role, recorded before the OS account, which is
+        /// always recorded
+        #[arg(long, value_name = "NAME", value_parser = phiguard_core::Actor::stated_name)]
         actor: Option<String>,
     },
 }

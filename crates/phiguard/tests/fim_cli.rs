@@ -528,7 +528,8 @@ fn update_accepts_the_changes_and_the_ledger_keeps_counts_not_paths() {
     );
     assert_eq!(code, 0);
     assert_eq!(update["baseline"]["id"], 2);
-    assert_eq!(update["baseline"]["actor"], "alice");
+    let accepted_by = update["baseline"]["actor"].as_str().unwrap();
+    assert!(accepted_by.starts_with("alice [os: "), "{accepted_by}");
     assert_eq!(update["baseline"]["reason"], reason);
     assert_eq!(update["accepted"], dirty["summary"], "{update:#}");
 
@@ -536,7 +537,7 @@ fn update_accepts_the_changes_and_the_ledger_keeps_counts_not_paths() {
     assert_eq!(code, 0, "{clean:#}");
     assert_eq!(clean["changes"], serde_json::json!([]));
     assert_eq!(clean["baseline"]["id"], 2);
-    assert_eq!(clean["baseline"]["actor"], "alice");
+    assert_eq!(clean["baseline"]["actor"], accepted_by);
 
     let entries = fim_entries(&s.home);
     let kinds: Vec<&str> = entries
@@ -579,9 +580,11 @@ fn update_accepts_the_changes_and_the_ledger_keeps_counts_not_paths() {
     assert_eq!(body(3)["summary"], clean["summary"]);
     assert_ne!(body(1)["report_sha256"], body(3)["report_sha256"]);
     // Who accepted the changes is evidence too: the ledger, not only the database, says so.
-    let accepted_by = [&body(2)["actor"], &entries[2]["entry"]["source"]["actor"]];
+    let recorded_by = [&body(2)["actor"], &entries[2]["entry"]["source"]["actor"]];
     assert!(
-        accepted_by.iter().any(|a| *a == "alice"),
+        recorded_by
+            .iter()
+            .any(|a| a.as_str().is_some_and(|a| a.starts_with("alice [os: "))),
         "the fim.baseline entry for `fim update --actor alice` does not name alice: {:#}",
         entries[2]["entry"]
     );

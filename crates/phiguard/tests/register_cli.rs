@@ -116,7 +116,9 @@ fn a_vendor_is_added_changed_and_removed_with_every_change_in_its_history() {
         .map(|h| h["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["create", "update", "update", "delete"]);
-    assert_eq!(history[0]["actor"], "Dana");
+    // The stated name, then the OS account (tests/actor_cli.rs checks the account itself).
+    let actor = history[0]["actor"].as_str().unwrap();
+    assert!(actor.starts_with("Dana [os: "), "{actor}");
     assert_eq!(history[0]["evidence"]["seq"].as_u64().unwrap(), first_entry);
     assert_eq!(history[1]["before"]["touches_phi"], true);
     assert_eq!(history[1]["after"]["touches_phi"], false);

@@ -16,8 +16,9 @@ use serde::Serialize;
 
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    /// Who is making the change, as recorded in the ledger [default: the OS user]
-    #[arg(long, value_name = "NAME")]
+    /// Your name and role, recorded in the ledger before the OS account, which is always
+    /// recorded
+    #[arg(long, value_name = "NAME", value_parser = phiguard_core::Actor::stated_name)]
     pub actor: Option<String>,
 }
 

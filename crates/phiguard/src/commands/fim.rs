@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{FimCommand, FimScanArgs, GlobalArgs};
-use crate::installation::{Installation, local_source};
+use crate::installation::Installation;
 use crate::output::Output;
 
 pub async fn run(
@@ -232,7 +232,7 @@ pub async fn take_baseline(
         .filter(|_| paths == Paths::OrThePreviousBaselines);
     let (rules, algorithm, scope) = rules_of(installation, args, previous_paths)?;
     let scanned = scan(&rules, algorithm, out).await?;
-    let actor = actor.map_or_else(|| local_source().actor.unwrap_or_default(), str::to_owned);
+    let actor = crate::installation::actor(actor);
     let accepted = previous
         .as_ref()
         .map(|(_, entries)| phiguard_fim::compare(&rules, entries, &scanned, &|_, _| None).summary);

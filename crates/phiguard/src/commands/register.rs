@@ -69,18 +69,13 @@ pub fn today() -> Date {
     phiguard_register::records::utc_day(jiff::Timestamp::now())
 }
 
-/// Who a change is recorded as made by: `--actor`, else the OS user. Records kept by people
-/// name no host.
+/// Who a change is recorded as made by: the OS account, after the name `--actor` states.
+/// Records kept by people name no host.
 pub fn change_source(change: &ChangeArgs) -> Source {
-    let local = crate::installation::local_source();
     Source {
         host: None,
-        agent: local.agent,
-        actor: change
-            .actor
-            .clone()
-            .filter(|actor| !actor.trim().is_empty())
-            .or(local.actor),
+        agent: crate::installation::local_source().agent,
+        actor: Some(crate::installation::actor(change.actor.as_deref())),
     }
 }
 
