@@ -200,6 +200,11 @@ pub struct GlobalArgs {
     /// Log more on stderr (-v info, -vv debug, -vvv trace)
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Colour status words: auto (on a terminal, unless NO_COLOR is set), always or never;
+    /// never with --json
+    #[arg(long, global = true, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]

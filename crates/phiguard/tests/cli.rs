@@ -552,7 +552,14 @@ fn help_problems(help: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let global = section(help, "Global options").join("\n");
     let options = section(help, "Options").join("\n");
-    for flag in ["--home", "--database", "--json", "--quiet", "--verbose"] {
+    for flag in [
+        "--home",
+        "--database",
+        "--json",
+        "--quiet",
+        "--verbose",
+        "--color",
+    ] {
         if !global.contains(flag) {
             problems.push(format!("{flag} is not under \"Global options:\""));
         }

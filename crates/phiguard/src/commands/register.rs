@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use jiff::civil::Date;
+use phiguard_core::spelling::count;
 use phiguard_core::{CheckContext, Source};
 use phiguard_register::records::{Document, Review};
 use phiguard_register::{
@@ -591,9 +592,9 @@ impl Session<'_> {
         };
         self.out.result(&result, || {
             format!(
-                "Wrote {} records in {} files to {}.",
-                result.records,
-                result.files.len(),
+                "Wrote {} in {} to {}.",
+                count(result.records, "record"),
+                count(result.files.len(), "file"),
                 result.dir
             )
         });
@@ -664,12 +665,11 @@ impl Session<'_> {
         };
         self.out.result(&result, || {
             let mut text = check_run::attention_table(&recorded.findings);
-            text.push_str(&format!(
-                "{} register checks: {}; run {}, ledger entry {}",
-                result.checks,
-                summary.counts(),
+            text.push_str(&check_run::summary_lines(
+                &count(result.checks, "register check"),
+                &summary,
                 result.run_id,
-                result.evidence.seq
+                result.evidence,
             ));
             if summary.fail + summary.error > 0 {
                 text.push_str(check_run::REMEDIATION_HINT);
@@ -815,8 +815,8 @@ fn planned_text(planned: &[Planned], dry_run: bool) -> String {
         .collect();
     if dry_run {
         lines.push(format!(
-            "{} changes; nothing was changed (--dry-run).",
-            planned.len()
+            "{}; nothing was changed (--dry-run).",
+            count(planned.len(), "change")
         ));
     }
     lines.join("\n")
