@@ -245,19 +245,51 @@ pub fn init_logging(verbose: u8, quiet: bool) {
 
 impl Output {
     /// A progress bar on stderr for long work: drawn only on a terminal, never with `--quiet`
-    /// or `--json`.
+    /// or `--json`. `total` may be 0 while it is unknown (set it later with `set_length`).
     pub fn progress(&self, total: u64, what: &'static str) -> indicatif::ProgressBar {
         if self.quiet || self.json {
             return indicatif::ProgressBar::hidden();
         }
         let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} {bar:40} {pos}/{len} ({per_sec}, {eta} left)",
-        ) {
-            bar.set_style(style);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {progress}") {
+            bar.set_style(style.with_key(
+                "progress",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&progress_text(
+                        state.pos(),
+                        state.len(),
+                        state.per_sec(),
+                        state.eta(),
+                    ));
+                },
+            ));
         }
         bar.set_message(what);
         bar
+    }
+}
+
+/// Width of a progress bar, in characters.
+const PROGRESS_WIDTH: usize = 40;
+
+/// What a progress bar shows after its message: with a total, a bar, the counts, the rate and
+/// the time left; without one, how much is done so far; nothing before anything is done (no
+/// `0/0 (0/s, 0s left)`).
+fn progress_text(done: u64, total: Option<u64>, per_sec: f64, left: std::time::Duration) -> String {
+    match total.filter(|total| *total > 0) {
+        Some(total) => {
+            let filled =
+                usize::try_from(done.min(total).saturating_mul(PROGRESS_WIDTH as u64) / total)
+                    .unwrap_or(PROGRESS_WIDTH);
+            format!(
+                "[{}{}] {done}/{total} ({per_sec:.0}/s, {} left)",
+                "#".repeat(filled),
+                "-".repeat(PROGRESS_WIDTH - filled),
+                indicatif::HumanDuration(left)
+            )
+        }
+        None if done > 0 => done.to_string(),
+        None => String::new(),
     }
 }
 
@@ -265,6 +297,26 @@ impl Output {
 mod tests {
     use super::*;
     use phiguard_core::{Escaped, Status};
+
+    #[test]
+    fn a_progress_bar_without_a_total_shows_no_empty_counts() {
+        let second = std::time::Duration::from_secs(1);
+        assert_eq!(
+            progress_text(0, Some(0), 0.0, std::time::Duration::ZERO),
+            ""
+        );
+        assert_eq!(progress_text(0, None, 0.0, std::time::Duration::ZERO), "");
+        assert_eq!(progress_text(1234, Some(0), 300.0, second), "1234");
+        let half = progress_text(50, Some(100), 25.0, second * 2);
+        assert_eq!(
+            half,
+            format!(
+                "[{}{}] 50/100 (25/s, 2 seconds left)",
+                "#".repeat(20),
+                "-".repeat(20)
+            )
+        );
+    }
 
     #[test]
     fn painted_words_are_coloured_only_when_asked_and_plain_otherwise() {
