@@ -269,6 +269,12 @@ impl Output {
     }
 }
 
+/// A time for people: UTC, to the second (`2026-11-28 10:00:00 UTC`). JSON keeps the exact
+/// time.
+pub fn time(time: jiff::Timestamp) -> String {
+    time.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
 /// Width of a progress bar, in characters.
 const PROGRESS_WIDTH: usize = 40;
 

@@ -984,6 +984,64 @@ fn fim_init_over_a_baseline_is_refused_and_points_to_update() {
     assert_eq!(updated["accepted"]["changed"], 1, "{updated:#}");
 }
 
+/// `YYYY-MM-DD HH:MM:SS UTC`, to the second, and nothing finer anywhere in `text`.
+fn times_to_the_second(text: &str) -> usize {
+    // Shapes, digits as 9: a time to the second, and one with a fraction.
+    let shape: String = text
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    assert!(
+        !shape.contains("99:99:99.9") && !shape.contains("99:99:99,9"),
+        "a time finer than a second: {text}"
+    );
+    shape.matches("9999-99-99 99:99:99 UTC").count()
+}
+
+#[test]
+fn people_read_times_to_the_second() {
+    let s = setup();
+    let file = s.tree.join("a.txt");
+    write(&file, b"a", 0o644);
+    let (_, first) = fim(&s.home, "init", &s.tree, &[]);
+    // Two seconds on: the new modification time differs from the old at the second too.
+    std::thread::sleep(Duration::from_millis(2100));
+    write(&file, b"tampered", 0o644);
+    let out = phiguard(&s.home)
+        .args(["fim", "check"])
+        .arg(&s.tree)
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // The baseline's time, and the old and new mtime and ctime.
+    assert!(times_to_the_second(&text) >= 5, "{text}");
+    let mtime = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("mtime"))
+        .unwrap();
+    assert!(
+        mtime.contains(" UTC → ") && mtime.ends_with(" UTC"),
+        "{text}"
+    );
+    // JSON keeps the exact times.
+    let (_, report) = fim(&s.home, "check", &s.tree, &[]);
+    assert_eq!(
+        report["baseline"]["created_at"],
+        first["baseline"]["created_at"]
+    );
+    let refused = phiguard(&s.home)
+        .args(["fim", "init"])
+        .arg(&s.tree)
+        .assert()
+        .code(2);
+    assert_eq!(
+        times_to_the_second(&stderr_of(&refused)),
+        1,
+        "{}",
+        stderr_of(&refused)
+    );
+}
+
 #[test]
 fn fim_commands_have_help_with_examples() {
     for (subcommand, example) in [

@@ -79,7 +79,7 @@ async fn refuse_a_second_initial_baseline(
              them with the reason recorded in the ledger",
             info.id,
             info.entries,
-            info.created_at,
+            crate::output::time(info.created_at),
             Escaped(&info.actor)
         );
     }
@@ -432,7 +432,7 @@ fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
     let s = &report.summary;
     text.push_str(&format!(
         "{} added, {} removed, {} changed since baseline {} ({}); {} explained by package updates, {} unexplained",
-        s.added, s.removed, s.changed, info.id, info.created_at, s.explained, s.unexplained
+        s.added, s.removed, s.changed, info.id, crate::output::time(info.created_at), s.explained, s.unexplained
     ));
     text
 }
@@ -456,11 +456,21 @@ fn human_change(change: &phiguard_fim::Change) -> String {
     }
     text.push('\n');
     for attribute in &change.attributes {
+        // Times to the second, unless only a fraction of a second tells them apart.
+        let (old, new) = match (
+            attribute.old.parse::<jiff::Timestamp>(),
+            attribute.new.parse::<jiff::Timestamp>(),
+        ) {
+            (Ok(old), Ok(new)) if old.as_second() != new.as_second() => {
+                (crate::output::time(old), crate::output::time(new))
+            }
+            _ => (attribute.old.clone(), attribute.new.clone()),
+        };
         text.push_str(&format!(
             "      {:<8} {} → {}\n",
             attribute.attribute,
-            Escaped(&attribute.old),
-            Escaped(&attribute.new)
+            Escaped(&old),
+            Escaped(&new)
         ));
     }
     text

@@ -559,7 +559,7 @@ impl Session<'_> {
                 .map(|entry| {
                     let mut text = format!(
                         "{}  {:<6}  by {}  (ledger entry {})",
-                        entry.time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                        crate::output::time(entry.time),
                         entry.action.as_str(),
                         entry.actor.as_deref().unwrap_or("unknown"),
                         entry.evidence.seq
