@@ -15,9 +15,9 @@ pub fn fold(text: &str) -> String {
 /// `plural(3, "finding")` is `findings`. Regular English plurals (`entry` → `entries`,
 /// `process` → `processes`) and the verbs a count takes (`is` → `are`, `was` → `were`,
 /// `has` → `have`).
-pub fn plural(n: usize, word: &str) -> std::borrow::Cow<'_, str> {
+pub fn plural<N: PartialEq + From<u8>>(n: N, word: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
-    if n == 1 {
+    if n == N::from(1) {
         return Cow::Borrowed(word);
     }
     let irregular = [
@@ -40,7 +40,7 @@ pub fn plural(n: usize, word: &str) -> std::borrow::Cow<'_, str> {
 
 /// A count and its noun: `count(1, "finding")` is `1 finding`, `count(0, "entry")` is
 /// `0 entries`.
-pub fn count(n: usize, noun: &str) -> String {
+pub fn count<N: Copy + std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
     format!("{n} {}", plural(n, noun))
 }
 
@@ -50,7 +50,8 @@ mod tests {
 
     #[test]
     fn one_is_singular_and_every_other_count_plural() {
-        assert_eq!(count(1, "finding"), "1 finding");
+        assert_eq!(count(1_usize, "finding"), "1 finding");
+        assert_eq!(count(1_u64, "path"), "1 path");
         assert_eq!(count(0, "finding"), "0 findings");
         assert_eq!(count(2, "entry"), "2 entries");
         assert_eq!(count(2, "day"), "2 days");

@@ -1043,6 +1043,20 @@ fn people_read_times_to_the_second() {
 }
 
 #[test]
+fn one_path_is_one_path() {
+    let s = setup();
+    let file = s.tree.join("a.txt");
+    write(&file, b"a", 0o644);
+    let out = phiguard(&s.home)
+        .args(["fim", "init"])
+        .arg(&file)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.starts_with("baseline 1 of 1 path ("), "{text}");
+}
+
+#[test]
 fn fim_commands_have_help_with_examples() {
     for (subcommand, example) in [
         ("init", "phiguard fim init"),

@@ -20,6 +20,7 @@ use crate::Outcome;
 use crate::cli::{FimCommand, FimScanArgs, GlobalArgs};
 use crate::installation::Installation;
 use crate::output::Output;
+use phiguard_core::spelling::count;
 
 pub async fn run(
     global: &GlobalArgs,
@@ -73,12 +74,12 @@ async fn refuse_a_second_initial_baseline(
     rules_of(installation, args, None)?;
     if let Some((info, _)) = phiguard_fim::baseline::latest(&installation.store).await? {
         anyhow::bail!(
-            "there is already a baseline (baseline {} of {} paths, taken {} by {}), and a new \
+            "there is already a baseline (baseline {} of {}, taken {} by {}), and a new \
              one would accept every change made since without saying why. Run `phiguard fim \
              check` to see the changes, then `phiguard fim update --reason TEXT` to accept \
              them with the reason recorded in the ledger",
             info.id,
-            info.entries,
+            count(info.entries, "path"),
             crate::output::time(info.created_at),
             Escaped(&info.actor)
         );
@@ -199,8 +200,8 @@ async fn baseline(
     let result = take_baseline(installation, args, reason, actor, paths, out).await?;
     out.result(&result, || {
         let mut text = format!(
-            "baseline {} of {} paths ({}), root hash {}",
-            result.baseline.id, result.baseline.entries, result.baseline.algorithm, result.baseline.root_hash
+            "baseline {} of {} ({}), root hash {}",
+            result.baseline.id, count(result.baseline.entries, "path"), result.baseline.algorithm, result.baseline.root_hash
         );
         if let Some(accepted) = &result.accepted {
             text.push_str(&format!(
@@ -505,8 +506,8 @@ async fn watch(
         ));
     }
     out.note(&format!(
-        "watching {} directories against baseline {}; changes are reported as they happen (Ctrl-C stops)",
-        watcher.watched(),
+        "watching {} against baseline {}; changes are reported as they happen (Ctrl-C stops)",
+        count(watcher.watched(), "directory"),
         info.id
     ));
     let quiet = Duration::from_millis(debounce_ms.max(1));
