@@ -2,6 +2,7 @@
 //! with what to do, and how to verify the evidence.
 
 use phiguard_core::Escaped;
+use phiguard_core::spelling::{count, plural};
 
 use crate::evaluate::{Assessment, ControlStatus, Tally};
 
@@ -71,8 +72,11 @@ pub fn render(assessment: &Assessment) -> String {
     let unknown = assessment.summary.unknown;
     if unknown > 0 {
         text.push_str(&format!(
-            "\n{unknown} controls are unknown: no check covers them yet or nobody attested to \
-             them. `phiguard attest CONTROL --by NAME --statement TEXT` records an attestation.\n"
+            "\n{} {} unknown: no check covers {them} yet or nobody attested to {them}. \
+             `phiguard attest CONTROL --by NAME --statement TEXT` records an attestation.\n",
+            count(unknown, "control"),
+            plural(unknown, "is"),
+            them = if unknown == 1 { "it" } else { "them" },
         ));
     }
     for note in &assessment.notes {

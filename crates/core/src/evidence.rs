@@ -25,7 +25,8 @@ pub struct Source {
     pub host: Option<String>,
     /// The program and version that recorded it: `phiguard/0.1.0`.
     pub agent: String,
-    /// The person responsible, for changes to the register; absent for automatic observations.
+    /// Who made it: the OS account the recording process ran as, after the name the person
+    /// stated, written as [`crate::Actor`] writes it (`Dana Ruiz [os: dana uid 1000]`).
     pub actor: Option<String>,
 }
 

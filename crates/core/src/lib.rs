@@ -16,6 +16,7 @@
 //! This crate holds only these shared types and their validation, so every other crate can
 //! depend on it without pulling in storage, crypto or I/O.
 
+mod actor;
 mod check;
 mod check_id;
 mod control;
@@ -27,6 +28,7 @@ mod severity;
 pub mod spelling;
 pub mod terminal;
 
+pub use actor::{Actor, ActorError, OsAccount};
 pub use check::{Check, CheckContext, CheckError, CheckMeta, FnCheck, Registry, RegistryError};
 pub use check_id::{CheckId, CheckIdError, CheckIdErrorKind};
 pub use control::{ControlId, ControlIdError, ControlIdErrorKind};

@@ -13,9 +13,141 @@ pub use assess::*;
 pub use register::*;
 
 /// The command-line definition, with what derive cannot express added: each register kind's
-/// own help and examples.
+/// own help and examples, and every example folded to fit 80 columns.
 pub fn command() -> clap::Command {
-    Cli::command().mut_subcommand("register", register::with_kind_help)
+    with_folded_examples(Cli::command().mut_subcommand("register", register::with_kind_help))
+}
+
+/// Widest example line: an 80-column terminal shows it whole, so clap never wraps it.
+const EXAMPLE_WIDTH: usize = 80;
+
+/// Gives `command` and all its subcommands examples that copy and paste: an example line too
+/// wide for [`EXAMPLE_WIDTH`] continues on the next with ` \` (which clap would otherwise wrap
+/// into lines a shell runs one by one).
+fn with_folded_examples(command: clap::Command) -> clap::Command {
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    let command = names.iter().fold(command, |command, name| {
+        command.mut_subcommand(name, with_folded_examples)
+    });
+    match command.get_after_help().map(ToString::to_string) {
+        Some(text) => command.after_help(fold_examples(&text, EXAMPLE_WIDTH)),
+        None => command,
+    }
+}
+
+/// `text` with every command line (a line indented by two spaces, continued by lines ending in
+/// ` \`) folded to at most `width` columns, breaking only between an option and the next.
+fn fold_examples(text: &str, width: usize) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut logical: Option<String> = None;
+    for line in text.split('\n') {
+        match logical.as_mut() {
+            Some(joined) => {
+                joined.push(' ');
+                joined.push_str(line.trim_start());
+            }
+            None if line.starts_with("  ") && !line.starts_with("   ") => {
+                logical = Some(line.trim_start().to_owned());
+            }
+            None => {
+                out.push(line.to_owned());
+                continue;
+            }
+        }
+        let Some(joined) = logical.as_mut() else {
+            continue;
+        };
+        match joined.strip_suffix(" \\") {
+            Some(open) => *joined = open.trim_end().to_owned(),
+            None => {
+                out.extend(fold_command(joined, width));
+                logical = None;
+            }
+        }
+    }
+    if let Some(joined) = logical {
+        out.extend(fold_command(&joined, width));
+    }
+    out.join("\n")
+}
+
+/// One shell command as lines of at most `width` columns: `  ` before the first, `      `
+/// before each continuation, ` \` after each line but the last. A piece wider than the width
+/// by itself stays whole.
+fn fold_command(command: &str, width: usize) -> Vec<String> {
+    const FIRST: &str = "  ";
+    const NEXT: &str = "      ";
+    if FIRST.len() + command.chars().count() <= width {
+        return vec![format!("{FIRST}{command}")];
+    }
+    let mut lines = Vec::new();
+    let mut line = FIRST.to_owned();
+    for piece in command_pieces(command) {
+        let fresh = line == FIRST || line == NEXT;
+        let needed = line.chars().count() + usize::from(!fresh) + piece.chars().count();
+        // Room for the ` \` of a line that is continued.
+        if !fresh && needed + 2 > width {
+            lines.push(format!("{line} \\"));
+            line = NEXT.to_owned();
+        } else if !fresh {
+            line.push(' ');
+        }
+        line.push_str(&piece);
+    }
+    lines.push(line);
+    lines
+}
+
+/// The places a command line can be broken: before each option (`--name 'Acme Cloud'` stays
+/// together), pipe or redirection, and never inside quotes or a `#` comment.
+fn command_pieces(command: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '#') if word.is_empty() => {
+                // A comment runs to the end: it must stay the last piece, whole.
+                word.push(c);
+                word.extend(chars.by_ref());
+                break;
+            }
+            (None, ' ') => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.push(c);
+            }
+            (Some(open), c) if c == open => {
+                quote = None;
+                word.push(c);
+            }
+            (_, c) => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let starts_a_piece =
+        |word: &str| word.starts_with('-') || word.starts_with(['|', '>', '&', '#']);
+    let mut pieces: Vec<String> = Vec::new();
+    for word in words {
+        match pieces.last_mut() {
+            Some(piece) if !starts_a_piece(&word) => {
+                piece.push(' ');
+                piece.push_str(&word);
+            }
+            _ => pieces.push(word),
+        }
+    }
+    pieces
 }
 
 #[derive(Debug, Parser)]
@@ -38,6 +170,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Data directory [default: $PHIGUARD_HOME, else ./.phiguard]
     #[arg(long, global = true, value_name = "DIR")]
@@ -67,6 +200,11 @@ pub struct GlobalArgs {
     /// Log more on stderr (-v info, -vv debug, -vvv trace)
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Colour status words: auto (on a terminal, unless NO_COLOR is set), always or never;
+    /// never with --json
+    #[arg(long, global = true, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,8 +426,9 @@ pub enum FimCommand {
         /// Why the changes are accepted (a change ticket, a maintenance window)
         #[arg(long)]
         reason: String,
-        /// Who accepts them [default: the OS user]
-        #[arg(long)]
+        /// Who accepts them: a name and role, recorded before the OS account, which is
+        /// always recorded
+        #[arg(long, value_name = "NAME", value_parser = phiguard_core::Actor::stated_name)]
         actor: Option<String>,
     },
 }
@@ -685,4 +824,49 @@ pub struct InitArgs {
     /// [default: asked on a terminal, else left unset]
     #[arg(long, value_name = "ROLE")]
     pub role: Option<phiguard_core::OrganizationRole>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command of the tree, with its path.
+    fn commands(command: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
+        for sub in command.get_subcommands() {
+            commands(sub, format!("{path} {}", sub.get_name()), out);
+        }
+        out.push((path, command.clone()));
+    }
+
+    #[test]
+    fn every_argument_is_described() {
+        let mut all = Vec::new();
+        commands(&command(), "phiguard".into(), &mut all);
+        let undescribed: Vec<String> = all
+            .iter()
+            .flat_map(|(path, command)| {
+                command
+                    .get_arguments()
+                    .filter(|arg| !arg.is_hide_set() && arg.get_help().is_none())
+                    .map(move |arg| format!("{path}: {}", arg.get_id()))
+            })
+            .collect();
+        assert!(undescribed.is_empty(), "no help: {undescribed:#?}");
+    }
+
+    #[test]
+    fn long_examples_are_continued_never_wrapped() {
+        let text = "Prose that clap may wrap as it likes.\n\nExamples:\n  phiguard init\n  \
+                    phiguard register assurance add acme-cloud-soc2-2026 --vendor acme-cloud \
+                    --issuer 'Example & Partners LLP' --scope 'object storage, us-east' \\\n      \
+                    --document acme-soc2.pdf\n  phiguard seal a.dcm   # writes a.dcm.phg";
+        assert_eq!(
+            fold_examples(text, 70),
+            "Prose that clap may wrap as it likes.\n\nExamples:\n  phiguard init\n  \
+             phiguard register assurance add acme-cloud-soc2-2026 \\\n      \
+             --vendor acme-cloud --issuer 'Example & Partners LLP' \\\n      \
+             --scope 'object storage, us-east' --document acme-soc2.pdf\n  \
+             phiguard seal a.dcm   # writes a.dcm.phg"
+        );
+    }
 }

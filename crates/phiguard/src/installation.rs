@@ -388,17 +388,59 @@ fn read_private_key(path: &std::path::Path, what: &str) -> anyhow::Result<Signin
     })
 }
 
-/// Who records evidence from this process: this host, this phiguard, the OS user.
+/// Who records evidence from this process: this host, this phiguard, the OS account.
 pub fn local_source() -> phiguard_core::Source {
-    let actor = std::env::var("USER")
-        .ok()
-        .filter(|user| !user.is_empty())
-        .unwrap_or_else(|| format!("uid:{}", rustix::process::geteuid().as_raw()));
     phiguard_core::Source {
         host: Some(host_name()),
         agent: format!("phiguard/{}", env!("CARGO_PKG_VERSION")),
-        actor: Some(actor),
+        actor: Some(actor(None)),
     }
+}
+
+/// The actor string of a change made from this process: the name the person stated (`--actor`),
+/// if any, and always the OS account it runs as (see [`phiguard_core::Actor`]).
+pub fn actor(stated: Option<&str>) -> String {
+    phiguard_core::Actor::new(stated, os_account().clone()).to_string()
+}
+
+/// The account this process runs as: its real user id, and the name the system's account
+/// database gives that id, read once. Never `$USER` or `$LOGNAME`, which anyone can set.
+fn os_account() -> &'static phiguard_core::OsAccount {
+    static ACCOUNT: std::sync::OnceLock<phiguard_core::OsAccount> = std::sync::OnceLock::new();
+    ACCOUNT.get_or_init(|| {
+        let uid = rustix::process::getuid().as_raw();
+        phiguard_core::OsAccount {
+            uid,
+            name: account_name(uid),
+        }
+    })
+}
+
+/// The name of `uid` in `/etc/passwd`, else in whatever else the system's name service uses
+/// (LDAP, SSSD), asked through `getent` by its absolute path so `$PATH` cannot substitute it.
+fn account_name(uid: u32) -> Option<String> {
+    let in_passwd = |path: &std::path::Path, text: &str| {
+        phiguard_host::access::accounts::parse_passwd(path, text)
+            .ok()?
+            .into_iter()
+            .find(|entry| entry.uid == uid)
+            .map(|entry| entry.name)
+    };
+    let passwd = std::path::Path::new("/etc/passwd");
+    std::fs::read_to_string(passwd)
+        .ok()
+        .and_then(|text| in_passwd(passwd, &text))
+        .or_else(|| {
+            let getent = std::path::Path::new("/usr/bin/getent");
+            let output = std::process::Command::new(getent)
+                .args(["passwd", &uid.to_string()])
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+                .filter(|output| output.status.success())?;
+            in_passwd(getent, &String::from_utf8_lossy(&output.stdout))
+        })
 }
 
 /// The machine's host name, the default installation name; "phiguard" if it has none.

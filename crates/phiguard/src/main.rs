@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
-    let out = Output::new(cli.global.json, cli.global.quiet);
+    let out = Output::new(cli.global.json, cli.global.quiet).with_color(cli.global.color);
     output::init_logging(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -534,15 +534,71 @@ fn subcommands_in(help: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The lines of a help's `heading:` section, up to the next heading or the end.
+fn section<'t>(help: &'t str, heading: &str) -> Vec<&'t str> {
+    help.split(&format!("\n{heading}:\n"))
+        .nth(1)
+        .map(|rest| {
+            rest.lines()
+                .take_while(|line| line.is_empty() || line.starts_with(' '))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Problems with the help of one command as printed on an 80-column terminal: global options
+/// outside their own heading, and example lines that a shell would not run as shown.
+fn help_problems(help: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let global = section(help, "Global options").join("\n");
+    let options = section(help, "Options").join("\n");
+    for flag in [
+        "--home",
+        "--database",
+        "--json",
+        "--quiet",
+        "--verbose",
+        "--color",
+    ] {
+        if !global.contains(flag) {
+            problems.push(format!("{flag} is not under \"Global options:\""));
+        }
+        if options.contains(&format!("  {flag} ")) || options.contains(&format!(" {flag}\n")) {
+            problems.push(format!("{flag} is among the command's own options"));
+        }
+    }
+    let examples: Vec<&str> = help
+        .split("\nExamples:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let mut continued = false;
+    for line in examples {
+        let indent = line.len() - line.trim_start().len();
+        let expected = if continued { 6 } else { 2 };
+        if line.chars().count() > 80 || indent != expected {
+            problems.push(format!("example line not as a shell runs it: {line:?}"));
+        }
+        continued = line.ends_with(" \\");
+    }
+    if continued {
+        problems.push("the last example line ends in \\".into());
+    }
+    problems
+}
+
 #[test]
 fn every_command_has_help_with_an_example() {
     // Walks the whole command tree from the top-level help, so a new command cannot be
-    // added without an example.
+    // added without an example. Helps are read as an 80-column terminal shows them.
     let mut pending: Vec<Vec<String>> = vec![Vec::new()];
     let mut seen = 0;
     while let Some(path) = pending.pop() {
         let out = Command::cargo_bin("phiguard")
             .unwrap()
+            .env("COLUMNS", "80")
             .args(&path)
             .arg("--help")
             .assert()
@@ -556,6 +612,12 @@ fn every_command_has_help_with_an_example() {
         assert!(
             example.starts_with("  ") && example.contains("phiguard"),
             "`phiguard {}` has no example:\n{text}",
+            path.join(" ")
+        );
+        let problems = help_problems(&text);
+        assert!(
+            problems.is_empty(),
+            "`phiguard {} --help`: {problems:#?}\n{text}",
             path.join(" ")
         );
         seen += 1;
@@ -587,4 +649,45 @@ fn usage_errors_exit_2_and_version_exits_0() {
         text.trim(),
         format!("phiguard {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+fn a_wrapped_example_or_a_global_option_among_the_options_is_caught() {
+    // The defects the walk above looks for, as clap printed them before they were fixed.
+    let before = "Usage: phiguard status [OPTIONS]\n\nOptions:\n      --home <DIR>  Data \
+                  directory\n      --json        Print JSON\n\nExamples:\n  phiguard register \
+                  baa add acme-cloud-2026 --vendor acme-cloud --status signed --signed\n2026-01-15\n";
+    let problems = help_problems(before);
+    assert!(
+        problems.iter().any(|p| p.contains("--home is among")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("\"2026-01-15\"")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_boolean_add_requires_looks_required() {
+    let out = Command::cargo_bin("phiguard")
+        .unwrap()
+        .args(["register", "vendor", "add", "--help"])
+        .assert()
+        .success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert!(
+        usage.contains(" --touches-phi [<BOOL>] "),
+        "--touches-phi is not required in {usage}"
+    );
+    assert!(help.contains("[required]"), "{help}");
+    // `update` keeps it optional.
+    let out = Command::cargo_bin("phiguard")
+        .unwrap()
+        .args(["register", "vendor", "update", "--help"])
+        .assert()
+        .success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!help.contains("[required]"), "{help}");
 }

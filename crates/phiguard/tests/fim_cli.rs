@@ -528,7 +528,8 @@ fn update_accepts_the_changes_and_the_ledger_keeps_counts_not_paths() {
     );
     assert_eq!(code, 0);
     assert_eq!(update["baseline"]["id"], 2);
-    assert_eq!(update["baseline"]["actor"], "alice");
+    let accepted_by = update["baseline"]["actor"].as_str().unwrap();
+    assert!(accepted_by.starts_with("alice [os: "), "{accepted_by}");
     assert_eq!(update["baseline"]["reason"], reason);
     assert_eq!(update["accepted"], dirty["summary"], "{update:#}");
 
@@ -536,7 +537,7 @@ fn update_accepts_the_changes_and_the_ledger_keeps_counts_not_paths() {
     assert_eq!(code, 0, "{clean:#}");
     assert_eq!(clean["changes"], serde_json::json!([]));
     assert_eq!(clean["baseline"]["id"], 2);
-    assert_eq!(clean["baseline"]["actor"], "alice");
+    assert_eq!(clean["baseline"]["actor"], accepted_by);
 
     let entries = fim_entries(&s.home);
     let kinds: Vec<&str> = entries
@@ -579,9 +580,11 @@ fn update_accepts_the_changes_and_the_ledger_keeps_counts_not_paths() {
     assert_eq!(body(3)["summary"], clean["summary"]);
     assert_ne!(body(1)["report_sha256"], body(3)["report_sha256"]);
     // Who accepted the changes is evidence too: the ledger, not only the database, says so.
-    let accepted_by = [&body(2)["actor"], &entries[2]["entry"]["source"]["actor"]];
+    let recorded_by = [&body(2)["actor"], &entries[2]["entry"]["source"]["actor"]];
     assert!(
-        accepted_by.iter().any(|a| *a == "alice"),
+        recorded_by
+            .iter()
+            .any(|a| a.as_str().is_some_and(|a| a.starts_with("alice [os: "))),
         "the fim.baseline entry for `fim update --actor alice` does not name alice: {:#}",
         entries[2]["entry"]
     );
@@ -979,6 +982,78 @@ fn fim_init_over_a_baseline_is_refused_and_points_to_update() {
     assert_eq!(report["baseline"]["id"], first["baseline"]["id"]);
     let (_, updated) = fim(&s.home, "update", &s.tree, &["--reason", "planned edit"]);
     assert_eq!(updated["accepted"]["changed"], 1, "{updated:#}");
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`, to the second, and nothing finer anywhere in `text`.
+fn times_to_the_second(text: &str) -> usize {
+    // Shapes, digits as 9: a time to the second, and one with a fraction.
+    let shape: String = text
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    assert!(
+        !shape.contains("99:99:99.9") && !shape.contains("99:99:99,9"),
+        "a time finer than a second: {text}"
+    );
+    shape.matches("9999-99-99 99:99:99 UTC").count()
+}
+
+#[test]
+fn people_read_times_to_the_second() {
+    let s = setup();
+    let file = s.tree.join("a.txt");
+    write(&file, b"a", 0o644);
+    let (_, first) = fim(&s.home, "init", &s.tree, &[]);
+    // Two seconds on: the new modification time differs from the old at the second too.
+    std::thread::sleep(Duration::from_millis(2100));
+    write(&file, b"tampered", 0o644);
+    let out = phiguard(&s.home)
+        .args(["fim", "check"])
+        .arg(&s.tree)
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // The baseline's time, and the old and new mtime and ctime.
+    assert!(times_to_the_second(&text) >= 5, "{text}");
+    let mtime = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("mtime"))
+        .unwrap();
+    assert!(
+        mtime.contains(" UTC → ") && mtime.ends_with(" UTC"),
+        "{text}"
+    );
+    // JSON keeps the exact times.
+    let (_, report) = fim(&s.home, "check", &s.tree, &[]);
+    assert_eq!(
+        report["baseline"]["created_at"],
+        first["baseline"]["created_at"]
+    );
+    let refused = phiguard(&s.home)
+        .args(["fim", "init"])
+        .arg(&s.tree)
+        .assert()
+        .code(2);
+    assert_eq!(
+        times_to_the_second(&stderr_of(&refused)),
+        1,
+        "{}",
+        stderr_of(&refused)
+    );
+}
+
+#[test]
+fn one_path_is_one_path() {
+    let s = setup();
+    let file = s.tree.join("a.txt");
+    write(&file, b"a", 0o644);
+    let out = phiguard(&s.home)
+        .args(["fim", "init"])
+        .arg(&file)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.starts_with("baseline 1 of 1 path ("), "{text}");
 }
 
 #[test]

@@ -163,8 +163,46 @@ fn the_terminal_report_lists_what_needs_attention_and_a_summary() {
         text.contains("warn") && text.contains("openssl 3.0.15-1~deb12u1 → 3.0.16-1~deb12u1"),
         "{text}"
     );
-    assert!(text.contains("3 checks on image:"), "{text}");
-    assert!(text.contains("2 warn"), "{text}");
+    // What ran and what it found, counted on lines of their own.
+    let ran = text.lines().find(|l| l.starts_with("Ran ")).unwrap();
+    assert!(ran.starts_with("Ran 3 host checks on image:"), "{text}");
+    assert!(!ran.contains("warn"), "{text}");
+    let found = text.lines().find(|l| l.contains(" findings: ")).unwrap();
+    assert!(found.contains("2 warn"), "{text}");
+    // Not a terminal: no colour.
+    assert!(!text.contains('\x1b'), "{text}");
+}
+
+#[test]
+fn status_words_are_coloured_on_request_and_never_with_no_color_or_json() {
+    let (_dir, home) = new_home();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = phiguard(&home);
+        cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let output = cmd
+            .args(["host", "check", "--only", "patches", "--root"])
+            .arg(image())
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let yellow_warn = "\x1b[33mwarn";
+    let coloured = run(&["--color", "always"], &[]);
+    assert!(coloured.contains(yellow_warn), "{coloured:?}");
+    // `auto` follows the environment's wishes (CLICOLOR_FORCE stands in for a terminal)...
+    let forced = run(&[], &[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.contains(yellow_warn), "{forced:?}");
+    // ...and NO_COLOR wins.
+    let plain = run(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+    let never = run(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(!never.contains('\x1b'), "{never:?}");
+    let json = run(&["--json", "--color", "always"], &[]);
+    assert!(!json.contains('\x1b'), "{json:?}");
 }
 
 #[test]

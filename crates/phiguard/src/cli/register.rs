@@ -16,8 +16,9 @@ use serde::Serialize;
 
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    /// Who is making the change, as recorded in the ledger [default: the OS user]
-    #[arg(long, value_name = "NAME")]
+    /// Your name and role, recorded in the ledger before the OS account, which is always
+    /// recorded
+    #[arg(long, value_name = "NAME", value_parser = phiguard_core::Actor::stated_name)]
     pub actor: Option<String>,
 }
 
@@ -37,9 +38,13 @@ pub enum RecordCommand<F: Args> {
     /// List the records
     List,
     /// Show one record
-    Show { id: String },
+    Show {
+        /// The record's id
+        id: String,
+    },
     /// Change fields of a record; fields not given keep their value
     Update {
+        /// The record's id
         id: String,
         #[command(flatten)]
         fields: F,
@@ -51,6 +56,7 @@ pub enum RecordCommand<F: Args> {
     },
     /// Remove a record (its history stays in the ledger)
     Remove {
+        /// The record's id
         id: String,
         #[command(flatten)]
         change: ChangeArgs,
@@ -112,6 +118,7 @@ pub enum RegisterCommand {
     History {
         /// The kind: vendor, baa, assurance, sla, restore-test, responsibility, person, course, completion, policy, acknowledgment, grant, review, attestation
         kind: Kind,
+        /// The record's id
         id: String,
     },
 
@@ -138,6 +145,7 @@ pub enum RegisterCommand {
                       phiguard register import compliance/register --actor 'CI: merge 4f2a9c1'"
     )]
     Import {
+        /// The directory holding the YAML files (as `phiguard register export` writes them)
         dir: PathBuf,
         /// Print the changes without making them
         #[arg(long)]
@@ -186,6 +194,7 @@ pub enum MatrixCommand {
                       phiguard matrix import aws-hipaa-responsibility.csv --actor 'Dana (CISO)'"
     )]
     Import {
+        /// The CSV file; - for stdin
         file: PathBuf,
         /// Print the changes without making them
         #[arg(long)]
@@ -217,6 +226,7 @@ pub enum AccessCommand {
         after_help = "Examples:\n  phiguard access revoke alice-ehr --by 'Dana (CISO)' --reason 'left the billing team'"
     )]
     Revoke {
+        /// The grant's id
         grant: String,
         /// Who revokes it
         #[arg(long)]
@@ -242,6 +252,7 @@ pub enum ReviewCommand {
                       phiguard access review start --system ehr-prod --json"
     )]
     Start {
+        /// The system whose grants are reviewed, as the grants name it
         #[arg(long)]
         system: String,
         /// The campaign's id [default: SYSTEM.YYYY-MM-DD]
@@ -256,7 +267,9 @@ pub enum ReviewCommand {
                       phiguard access review decide ehr-prod.2026-11-28 bob-ehr --revoke --comment 'moved to marketing' --reviewer 'Dana'"
     )]
     Decide {
+        /// The campaign's id
         review: String,
+        /// The grant decided on
         grant: String,
         /// Keep the grant
         #[arg(long, conflicts_with = "revoke", required_unless_present = "revoke")]
@@ -276,6 +289,7 @@ pub enum ReviewCommand {
     /// Close a campaign once every grant has a decision
     #[command(after_help = "Examples:\n  phiguard access review close ehr-prod.2026-11-28")]
     Close {
+        /// The campaign's id
         review: String,
         #[command(flatten)]
         change: ChangeArgs,
@@ -285,6 +299,7 @@ pub enum ReviewCommand {
         after_help = "Examples:\n  phiguard access review list\n  phiguard access review list --system ehr-prod --json"
     )]
     List {
+        /// Only the campaigns of this system
         #[arg(long)]
         system: Option<String>,
     },
@@ -331,9 +346,11 @@ pub struct VendorFields {
     #[arg(long = "system", value_name = "SYSTEM")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub systems: Vec<String>,
+    /// Whom to reach there about security and breaches: a name, an address, a phone number
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
+    /// Anything else worth keeping with the record
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -469,6 +486,7 @@ pub struct RestoreTestFields {
     #[arg(long = "hours", value_name = "HOURS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours_to_restore: Option<f64>,
+    /// What was restored, from where, and anything that went wrong
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -488,6 +506,7 @@ pub struct ResponsibilityFields {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
+    /// How the control is carried, or why it does not apply
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -499,9 +518,11 @@ pub struct ResponsibilityFields {
 
 #[derive(Debug, Args, Serialize)]
 pub struct PersonFields {
+    /// Their full name
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Their work email address
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -525,6 +546,7 @@ pub struct PersonFields {
 
 #[derive(Debug, Args, Serialize)]
 pub struct CourseFields {
+    /// The course's title
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -560,9 +582,11 @@ pub struct CompletionFields {
 
 #[derive(Debug, Args, Serialize)]
 pub struct PolicyFields {
+    /// The policy's title
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The current version, as the document numbers it
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -582,9 +606,11 @@ pub struct PolicyFields {
 
 #[derive(Debug, Args, Serialize)]
 pub struct AcknowledgmentFields {
+    /// The person's id
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub person: Option<String>,
+    /// The policy's id
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
@@ -592,7 +618,7 @@ pub struct AcknowledgmentFields {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// [default for add: today]
+    /// The day it was acknowledged [default for add: today]
     #[arg(long = "date", value_name = "YYYY-MM-DD")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledged: Option<Date>,
@@ -608,6 +634,7 @@ pub struct GrantFields {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
+    /// The role or permission set given on the system
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
@@ -615,16 +642,19 @@ pub struct GrantFields {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Who approved the access
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approver: Option<String>,
+    /// Why their work needs it (minimum necessary, 45 CFR 164.514(d))
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub justification: Option<String>,
-    /// [default for add: today]
+    /// The day access was given [default for add: today]
     #[arg(long, value_name = "YYYY-MM-DD")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub granted: Option<Date>,
+    /// The last day of access; none means until revoked
     #[arg(long, value_name = "YYYY-MM-DD")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<Date>,
@@ -632,10 +662,11 @@ pub struct GrantFields {
 
 #[derive(Debug, Args, Serialize)]
 pub struct ReviewFields {
+    /// The system reviewed
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
-    /// [default for add: today]
+    /// The day the campaign started [default for add: today]
     #[arg(long, value_name = "YYYY-MM-DD")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<Date>,
@@ -643,6 +674,7 @@ pub struct ReviewFields {
     #[arg(long = "grant", value_name = "GRANT")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<String>,
+    /// The day the campaign was closed, every grant decided
     #[arg(long, value_name = "YYYY-MM-DD")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed: Option<Date>,
@@ -675,6 +707,9 @@ pub struct KindHelp {
     pub sample_id: &'static str,
     pub add: &'static str,
     pub update: &'static str,
+    /// The yes-or-no flags `add` requires (their ids): a record cannot leave them unsaid, and
+    /// `--flag [<BOOL>]` must not look optional.
+    pub required_on_add: &'static [&'static str],
 }
 
 pub const KIND_HELP: &[KindHelp] = &[
@@ -684,6 +719,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "acme-cloud",
         add: "phiguard register vendor add acme-cloud --name 'Acme Cloud' --service 'object storage' --touches-phi --phi-use maintains --phi-use transmits --encrypted-only --system ehr-prod",
         update: "phiguard register vendor update acme-cloud --encrypted-only false",
+        required_on_add: &["touches_phi"],
     },
     KindHelp {
         kind: Kind::Baa,
@@ -691,6 +727,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "acme-cloud-2026",
         add: "phiguard register baa add acme-cloud-2026 --vendor acme-cloud --status signed --signed 2026-01-15 --effective 2026-02-01 --expires 2028-01-31 --breach-notice-days 30 --return-or-destroy --subcontractor-flow-down --security-incident-reporting --document acme-baa.pdf",
         update: "phiguard register baa update acme-cloud-2026 --status terminated",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Assurance,
@@ -698,6 +735,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "acme-cloud-soc2-2026",
         add: "phiguard register assurance add acme-cloud-soc2-2026 --vendor acme-cloud --kind soc2-type2 --period-start 2025-10-01 --period-end 2026-09-30 --issuer 'Example & Partners LLP' --scope 'object storage, us-east' --document acme-soc2.pdf",
         update: "phiguard register assurance update acme-cloud-soc2-2026 --scope 'object storage and backups, all regions'",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Sla,
@@ -705,6 +743,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "acme-cloud",
         add: "phiguard register sla add acme-cloud --vendor acme-cloud --availability 99.95 --rpo 1 --rto 4 --backup-every 24 --retention 2192 --incident-notice 24",
         update: "phiguard register sla update acme-cloud --rto 8",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::RestoreTest,
@@ -712,6 +751,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "ehr-prod.2026-11-02",
         add: "phiguard register restore-test add --system ehr-prod --vendor acme-cloud --date 2026-11-02 --result success --hours 3.5",
         update: "phiguard register restore-test update ehr-prod.2026-11-02 --notes 'restored to a fresh account'",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Responsibility,
@@ -719,6 +759,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "164.312(a)(2)(iv)",
         add: "phiguard register responsibility add '164.312(a)(2)(iv)' --responsibility shared --owner 'Platform team' --vendor acme-cloud",
         update: "phiguard register responsibility update '164.312(a)(2)(iv)' --owner 'Dana (CISO)' --evidence https://wiki.example/kms",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Person,
@@ -726,6 +767,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "alice",
         add: "phiguard register person add alice --name 'Alice Ng' --email alice@clinic.example --role clinician --started 2024-03-01 --phi-access",
         update: "phiguard register person update alice --left 2026-11-30",
+        required_on_add: &["phi_access"],
     },
     KindHelp {
         kind: Kind::Course,
@@ -733,6 +775,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "hipaa-basics",
         add: "phiguard register course add hipaa-basics --title 'HIPAA security awareness' --every-months 12",
         update: "phiguard register course update hipaa-basics --role clinician --role engineer",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Completion,
@@ -740,6 +783,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "alice.hipaa-basics.2026-03-10",
         add: "phiguard register completion add --person alice --course hipaa-basics --date 2026-03-10 --evidence certificate.pdf",
         update: "phiguard register completion update alice.hipaa-basics.2026-03-10 --evidence certificate-signed.pdf",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Policy,
@@ -747,6 +791,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "acceptable-use",
         add: "phiguard register policy add acceptable-use --title 'Acceptable use' --version 3 --approver 'Dana (CISO)' --approved 2026-01-10",
         update: "phiguard register policy update acceptable-use --version 4 --approved 2026-11-20",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Acknowledgment,
@@ -754,6 +799,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "alice.acceptable-use.3",
         add: "phiguard register acknowledgment add --person alice --policy acceptable-use",
         update: "phiguard register acknowledgment update alice.acceptable-use.3 --date 2026-01-12",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Grant,
@@ -761,6 +807,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "alice-ehr",
         add: "phiguard register grant add alice-ehr --person alice --system ehr-prod --role clinician --account alice --approver 'Dana (CISO)' --justification 'patient care' --expires 2027-06-30",
         update: "phiguard register grant update alice-ehr --expires 2027-12-31",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Review,
@@ -768,6 +815,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "ehr-prod.2026-11-28",
         add: "phiguard register review add ehr-prod.2026-11-28 --system ehr-prod --grant alice-ehr --grant bob-ehr",
         update: "phiguard register review update ehr-prod.2026-11-28 --closed 2026-12-05",
+        required_on_add: &[],
     },
     KindHelp {
         kind: Kind::Attestation,
@@ -775,6 +823,7 @@ pub const KIND_HELP: &[KindHelp] = &[
         sample_id: "164.310(a)(2)(ii)",
         add: "phiguard register attestation add '164.310(a)(2)(ii)' --by 'Dana (CISO)' --statement 'Facility security plan reviewed and in force' --evidence facility-plan.pdf",
         update: "phiguard register attestation update '164.310(a)(2)(ii)' --date 2026-11-28",
+        required_on_add: &[],
     },
 ];
 
@@ -795,7 +844,18 @@ pub fn with_kind_help(register: clap::Command) -> clap::Command {
                     "Examples:\n  {}\n  phiguard register {name} list\n  phiguard register {name} show {id}\n  {}\n  phiguard register history {name} {id}",
                     help.add, help.update
                 ))
-                .mut_subcommand("add", |c| c.after_help(format!("Examples:\n  {}", help.add)))
+                .mut_subcommand("add", |c| {
+                    help.required_on_add.iter().fold(
+                        c.after_help(format!("Examples:\n  {}", help.add)),
+                        |c, flag| {
+                            c.mut_arg(*flag, |arg| {
+                                let help = arg.get_help().map(ToString::to_string);
+                                arg.required(true)
+                                    .help(format!("{} [required]", help.unwrap_or_default()))
+                            })
+                        },
+                    )
+                })
                 .mut_subcommand("list", |c| {
                     c.after_help(format!(
                         "Examples:\n  phiguard register {name} list\n  phiguard register {name} list --json"

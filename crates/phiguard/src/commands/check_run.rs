@@ -10,6 +10,8 @@ use phiguard_store::CheckRun;
 use serde::Serialize;
 
 use crate::installation::Installation;
+use crate::output::{Tone, paint, status_word};
+use phiguard_core::spelling::count;
 
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
@@ -35,13 +37,39 @@ impl Summary {
         summary
     }
 
-    /// `3 pass, 1 fail, …` for a summary line.
-    pub fn counts(&self) -> String {
-        format!(
-            "{} pass, {} fail, {} warn, {} not applicable, {} error",
-            self.pass, self.fail, self.warn, self.not_applicable, self.error
-        )
+    pub fn total(&self) -> usize {
+        self.pass + self.fail + self.warn + self.not_applicable + self.error
     }
+
+    /// `12 findings: 10 pass, 1 fail, …`, each count that is not zero in its status's colour.
+    pub fn counts(&self) -> String {
+        let counts = [
+            (Status::Pass, self.pass),
+            (Status::Fail, self.fail),
+            (Status::Warn, self.warn),
+            (Status::NotApplicable, self.not_applicable),
+            (Status::Error, self.error),
+        ]
+        .map(|(status, count)| {
+            let text = format!("{count} {status}");
+            match Tone::of(status).filter(|_| count > 0) {
+                Some(tone) => paint(tone, text),
+                None => text,
+            }
+        });
+        format!("{}: {}", count(self.total(), "finding"), counts.join(", "))
+    }
+}
+
+/// The closing lines of a check command: what ran (`42 host checks on db1 (/)`) and where it
+/// is recorded, then what the checks found. Checks and findings are counted on lines of their
+/// own: one check can find many things (one per pending update, one per account).
+pub fn summary_lines(ran: &str, summary: &Summary, run_id: i64, evidence: EvidenceRef) -> String {
+    format!(
+        "Ran {ran}; run {run_id}, ledger entry {}\n{}",
+        evidence.seq,
+        summary.counts()
+    )
 }
 
 /// A run of checks as stored.
@@ -123,10 +151,14 @@ pub fn attention_table(findings: &[Finding]) -> String {
             .filter(|f| f.status != Status::Pass)
             .collect();
         for finding in attention.iter().take(LINES_PER_CHECK) {
+            // Severity weighs what fails; nothing weighs what does not apply.
+            let severity = match finding.status {
+                Status::NotApplicable => "",
+                _ => finding.severity.as_str(),
+            };
             text.push_str(&format!(
-                "{:<14} {:<8} {check}  {}: {}\n",
-                finding.status.to_string(),
-                finding.severity.as_str(),
+                "{} {severity:<8} {check}  {}: {}\n",
+                status_word(finding.status, 14),
                 Escaped(&finding.subject),
                 Escaped(&finding.message)
             ));
@@ -151,6 +183,51 @@ pub const REMEDIATION_HINT: &str =
 mod tests {
     use super::*;
 
+    fn finding(status: Status) -> Finding {
+        Finding {
+            check: "host.audit.auditd"
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+            status,
+            severity: phiguard_core::Severity::High,
+            subject: "auditd".into(),
+            message: "not installed".into(),
+            evidence: Vec::new(),
+            remediation: None,
+        }
+    }
+
+    #[test]
+    fn a_finding_that_does_not_apply_has_no_severity() {
+        let table = crate::output::terminal_lines(&attention_table(&[
+            finding(Status::NotApplicable),
+            finding(Status::Fail),
+        ]));
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 2, "{table}");
+        let not_applicable = lines.iter().find(|l| l.starts_with("not applicable"));
+        assert!(
+            not_applicable.is_some_and(|l| !l.contains("high")),
+            "{table}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("fail") && l.contains(" high ")),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn checks_and_findings_are_counted_apart_and_in_words() {
+        let summary = Summary::of(&[finding(Status::Pass)]);
+        let text = crate::output::terminal_lines(&summary.counts());
+        assert_eq!(
+            text,
+            "1 finding: 1 pass, 0 fail, 0 warn, 0 not applicable, 0 error"
+        );
+    }
+
     #[test]
     fn a_finding_quoting_hostile_text_cannot_fake_a_line() -> anyhow::Result<()> {
         let finding = Finding {
@@ -162,7 +239,7 @@ mod tests {
             evidence: Vec::new(),
             remediation: None,
         };
-        let table = attention_table(&[finding]);
+        let table = crate::output::terminal_lines(&attention_table(&[finding]));
         assert_eq!(table.lines().count(), 1, "{table}");
         assert!(
             table.contains(

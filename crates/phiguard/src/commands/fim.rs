@@ -18,8 +18,9 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{FimCommand, FimScanArgs, GlobalArgs};
-use crate::installation::{Installation, local_source};
+use crate::installation::Installation;
 use crate::output::Output;
+use phiguard_core::spelling::count;
 
 pub async fn run(
     global: &GlobalArgs,
@@ -73,13 +74,13 @@ async fn refuse_a_second_initial_baseline(
     rules_of(installation, args, None)?;
     if let Some((info, _)) = phiguard_fim::baseline::latest(&installation.store).await? {
         anyhow::bail!(
-            "there is already a baseline (baseline {} of {} paths, taken {} by {}), and a new \
+            "there is already a baseline (baseline {} of {}, taken {} by {}), and a new \
              one would accept every change made since without saying why. Run `phiguard fim \
              check` to see the changes, then `phiguard fim update --reason TEXT` to accept \
              them with the reason recorded in the ledger",
             info.id,
-            info.entries,
-            info.created_at,
+            count(info.entries, "path"),
+            crate::output::time(info.created_at),
             Escaped(&info.actor)
         );
     }
@@ -199,8 +200,8 @@ async fn baseline(
     let result = take_baseline(installation, args, reason, actor, paths, out).await?;
     out.result(&result, || {
         let mut text = format!(
-            "baseline {} of {} paths ({}), root hash {}",
-            result.baseline.id, result.baseline.entries, result.baseline.algorithm, result.baseline.root_hash
+            "baseline {} of {} ({}), root hash {}",
+            result.baseline.id, count(result.baseline.entries, "path"), result.baseline.algorithm, result.baseline.root_hash
         );
         if let Some(accepted) = &result.accepted {
             text.push_str(&format!(
@@ -232,7 +233,7 @@ pub async fn take_baseline(
         .filter(|_| paths == Paths::OrThePreviousBaselines);
     let (rules, algorithm, scope) = rules_of(installation, args, previous_paths)?;
     let scanned = scan(&rules, algorithm, out).await?;
-    let actor = actor.map_or_else(|| local_source().actor.unwrap_or_default(), str::to_owned);
+    let actor = crate::installation::actor(actor);
     let accepted = previous
         .as_ref()
         .map(|(_, entries)| phiguard_fim::compare(&rules, entries, &scanned, &|_, _| None).summary);
@@ -432,7 +433,7 @@ fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
     let s = &report.summary;
     text.push_str(&format!(
         "{} added, {} removed, {} changed since baseline {} ({}); {} explained by package updates, {} unexplained",
-        s.added, s.removed, s.changed, info.id, info.created_at, s.explained, s.unexplained
+        s.added, s.removed, s.changed, info.id, crate::output::time(info.created_at), s.explained, s.unexplained
     ));
     text
 }
@@ -456,11 +457,21 @@ fn human_change(change: &phiguard_fim::Change) -> String {
     }
     text.push('\n');
     for attribute in &change.attributes {
+        // Times to the second, unless only a fraction of a second tells them apart.
+        let (old, new) = match (
+            attribute.old.parse::<jiff::Timestamp>(),
+            attribute.new.parse::<jiff::Timestamp>(),
+        ) {
+            (Ok(old), Ok(new)) if old.as_second() != new.as_second() => {
+                (crate::output::time(old), crate::output::time(new))
+            }
+            _ => (attribute.old.clone(), attribute.new.clone()),
+        };
         text.push_str(&format!(
             "      {:<8} {} → {}\n",
             attribute.attribute,
-            Escaped(&attribute.old),
-            Escaped(&attribute.new)
+            Escaped(&old),
+            Escaped(&new)
         ));
     }
     text
@@ -495,8 +506,8 @@ async fn watch(
         ));
     }
     out.note(&format!(
-        "watching {} directories against baseline {}; changes are reported as they happen (Ctrl-C stops)",
-        watcher.watched(),
+        "watching {} against baseline {}; changes are reported as they happen (Ctrl-C stops)",
+        count(watcher.watched(), "directory"),
         info.id
     ));
     let quiet = Duration::from_millis(debounce_ms.max(1));

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use phiguard_core::spelling::count;
 use phiguard_core::{CheckContext, Escaped, Finding};
 use phiguard_host::{Area, Settings};
 use serde::Serialize;
@@ -214,14 +215,17 @@ pub async fn run_checks(
 fn human(result: &CheckResult<'_>, root: &Path) -> String {
     let mut text = check_run::attention_table(result.findings);
     let s = &result.summary;
-    text.push_str(&format!(
-        "{} checks on {} ({}): {}; run {}, ledger entry {}",
-        result.checks,
+    let ran = format!(
+        "{} on {} ({})",
+        count(result.checks, "host check"),
         Escaped(result.host),
-        Escaped(&root.display().to_string()),
-        s.counts(),
+        Escaped(&root.display().to_string())
+    );
+    text.push_str(&check_run::summary_lines(
+        &ran,
+        s,
         result.run_id,
-        result.evidence.seq
+        result.evidence,
     ));
     if s.fail + s.error > 0 {
         text.push_str(check_run::REMEDIATION_HINT);
@@ -290,13 +294,13 @@ async fn patch(
         (Some(0), "nothing to install".to_owned())
     } else {
         out.note(&format!(
-            "{} {} update(s):\n  {}",
+            "{} {}:\n  {}",
             if args.dry_run {
                 "simulating"
             } else {
                 "installing"
             },
-            updates.len(),
+            count(updates.len(), "update"),
             updates.join("\n  ")
         ));
         let run = {
@@ -357,9 +361,9 @@ async fn patch(
     };
     out.result(&result, || {
         format!(
-            "{}\n{} update(s) {}; apt-get exit code {}; ledger entry {}",
+            "{}\n{} {}; apt-get exit code {}; ledger entry {}",
             result.output.trim_end(),
-            result.updates.len(),
+            count(result.updates.len(), "update"),
             if result.dry_run {
                 "simulated"
             } else {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use jiff::civil::Date;
 use phiguard_core::ControlId;
+use phiguard_core::spelling::count;
 use phiguard_core::{CheckContext, Source};
 use phiguard_register::exchange::matrix_csv;
 use phiguard_register::records::{Document, Record, ResponsibilityRecord, Review};
@@ -72,18 +73,13 @@ pub fn today() -> Date {
     phiguard_register::records::utc_day(jiff::Timestamp::now())
 }
 
-/// Who a change is recorded as made by: `--actor`, else the OS user. Records kept by people
-/// name no host.
+/// Who a change is recorded as made by: the OS account, after the name `--actor` states.
+/// Records kept by people name no host.
 pub fn change_source(change: &ChangeArgs) -> Source {
-    let local = crate::installation::local_source();
     Source {
         host: None,
-        agent: local.agent,
-        actor: change
-            .actor
-            .clone()
-            .filter(|actor| !actor.trim().is_empty())
-            .or(local.actor),
+        agent: crate::installation::local_source().agent,
+        actor: Some(crate::installation::actor(change.actor.as_deref())),
     }
 }
 
@@ -566,7 +562,7 @@ impl Session<'_> {
                 .map(|entry| {
                     let mut text = format!(
                         "{}  {:<6}  by {}  (ledger entry {})",
-                        entry.time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                        crate::output::time(entry.time),
                         entry.action.as_str(),
                         entry.actor.as_deref().unwrap_or("unknown"),
                         entry.evidence.seq
@@ -599,9 +595,9 @@ impl Session<'_> {
         };
         self.out.result(&result, || {
             format!(
-                "Wrote {} records in {} files to {}.",
-                result.records,
-                result.files.len(),
+                "Wrote {} in {} to {}.",
+                count(result.records, "record"),
+                count(result.files.len(), "file"),
                 result.dir
             )
         });
@@ -691,12 +687,11 @@ impl Session<'_> {
         };
         self.out.result(&result, || {
             let mut text = check_run::attention_table(&recorded.findings);
-            text.push_str(&format!(
-                "{} register checks: {}; run {}, ledger entry {}",
-                result.checks,
-                summary.counts(),
+            text.push_str(&check_run::summary_lines(
+                &count(result.checks, "register check"),
+                &summary,
                 result.run_id,
-                result.evidence.seq
+                result.evidence,
             ));
             if summary.fail + summary.error > 0 {
                 text.push_str(check_run::REMEDIATION_HINT);
@@ -860,8 +855,8 @@ fn planned_text(planned: &[Planned], dry_run: bool) -> String {
         .collect();
     if dry_run {
         lines.push(format!(
-            "{} changes; nothing was changed (--dry-run).",
-            planned.len()
+            "{}; nothing was changed (--dry-run).",
+            count(planned.len(), "change")
         ));
     }
     lines.join("\n")
