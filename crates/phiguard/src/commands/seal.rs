@@ -258,7 +258,7 @@ pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Resul
         );
     }
     destination.check(&args.input)?;
-    let home = keys::open_home(global)?;
+    let home = keys::open_home(global, out)?;
     let keyring = keys::open_keyring(&home)?;
     let (input, size) = open_input(&args.input)?;
     let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "sealing");
@@ -324,7 +324,7 @@ pub fn unseal(global: &GlobalArgs, args: &UnsealArgs, out: &Output) -> anyhow::R
                 })?);
             Box::new(BreakGlassSecret::from_text(&text).map_err(anyhow::Error::msg)?)
         }
-        None => Box::new(keys::open_keyring(&keys::open_home(global)?)?),
+        None => Box::new(keys::open_keyring(&keys::open_home(global, out)?)?),
     };
     let (input, size) = open_input(&args.input)?;
     let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "opening");
