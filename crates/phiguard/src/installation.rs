@@ -1,4 +1,5 @@
-//! The installation a command works on: its home (created on first use) and its database.
+//! The installation a command works on: its home (created, complete, by the commands that
+//! record evidence; required by the others) and its database.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -143,6 +143,12 @@ fn every_command_that_needs_a_home_refuses_a_missing_one_and_creates_nothing() {
         assert!(stderr.contains("--home: not given"), "{stderr}");
         assert!(stderr.contains("/var/lib/phiguard"), "{stderr}");
         assert!(stderr.contains("`phiguard init`"), "{stderr}");
+        if args.starts_with(&["ledger".to_owned(), "verify".to_owned()]) {
+            assert!(
+                stderr.contains("ledger verify --bundle DIR --key KEY"),
+                "{stderr}"
+            );
+        }
 
         let flagged = phiguard(&given).args(args).assert().code(2);
         let stderr = stderr_of(&flagged);

@@ -143,6 +143,14 @@ async fn verify_database(
         Some(key) => parse_verifier(key),
         None => Ok(read_ledger_key(home)?.verifier()),
     };
+    let location = crate::installation::locate(global, out)?;
+    if !phiguard_home::Home::exists(&location.dir) {
+        bail!(
+            "{}\nAn exported bundle verifies without a home: `phiguard ledger verify --bundle DIR \
+             --key KEY`.",
+            location.missing()
+        );
+    }
     let installation = match Installation::open_existing(global, out).await? {
         Existing::Open(installation) => installation,
         Existing::NoDatabase { home, database } => {
