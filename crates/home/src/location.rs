@@ -240,8 +240,8 @@ impl Location {
             _ => "phiguard init".to_owned(),
         };
         text.push_str(&format!(
-            "\nStart one with `{init}` (or a first `phiguard assess`, which records evidence); \
-             if your home is elsewhere, name it with --home DIR or ${HOME_ENV}."
+            "\nStart one with `{init}`; if your home is elsewhere, name it with --home DIR or \
+             ${HOME_ENV}."
         ));
         text
     }

@@ -164,12 +164,18 @@ impl Installation {
             Purpose::Record => {
                 let installation = Installation::create(global, None, None, out).await?;
                 if installation.created.created_config {
+                    let home = &installation.home;
+                    let found = if installation.home_source.is_given() {
+                        ""
+                    } else {
+                        ", where every command finds it from any directory"
+                    };
                     out.note(&format!(
-                        "Created a phiguard home at {} ({}), with its own keys: back up {} off \
-                         this machine. Every command finds it from any directory.",
-                        installation.home.dir().display(),
+                        "Created a phiguard home at {} ({}){found}. Back up its keys, in {}, \
+                         off this machine.",
+                        home.dir().display(),
                         installation.home_source.describe(),
-                        installation.home.keys_dir().display()
+                        home.keys_dir().display()
                     ));
                 }
                 Ok(installation)
