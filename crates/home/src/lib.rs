@@ -7,10 +7,10 @@
 //! can forge the evidence phiguard exists to protect.
 
 mod config;
+mod location;
 mod pending_file;
 mod permissions;
 
-use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -19,55 +19,22 @@ pub use config::{
     Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig, InstallationConfig,
     LedgerConfig, OrganizationConfig, RegisterConfig, toml_string,
 };
+pub use location::{
+    HOME_ENV, HomeSource, LEGACY_HOME, Location, NoDataDirectory, SYSTEM_HOME, Surroundings,
+    XDG_NAME, locate,
+};
 pub use pending_file::PendingFile;
 pub use permissions::{
     Guarded, UnsafeHomeReason, UnsafePath, check_database_files, check_metadata, check_path,
     replace_private_file, write_private_file_new,
 };
 
-/// The environment variable that names the home when `--home` is not given.
-pub const HOME_ENV: &str = "PHIGUARD_HOME";
-/// The home used when neither `--home` nor `$PHIGUARD_HOME` is set, relative to the
-/// working directory.
-pub const DEFAULT_HOME: &str = ".phiguard";
 /// The configuration file inside the home.
 pub const CONFIG_FILE: &str = "phiguard.toml";
 /// The embedded SQLite database inside the home.
 pub const DATABASE_FILE: &str = "phiguard.db";
 /// The directory for key material inside the home.
 pub const KEYS_DIR: &str = "keys";
-
-/// Where the home path came from, so `status` can explain which one is in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HomeSource {
-    Flag,
-    Environment,
-    Default,
-}
-
-impl HomeSource {
-    pub fn describe(self) -> &'static str {
-        match self {
-            HomeSource::Flag => "from --home",
-            HomeSource::Environment => "from $PHIGUARD_HOME",
-            HomeSource::Default => "default ./.phiguard",
-        }
-    }
-}
-
-/// Picks the home: `--home`, else `$PHIGUARD_HOME`, else `./.phiguard`.
-///
-/// The environment value is passed in rather than read here so callers and tests decide
-/// what the environment is. An empty value counts as unset.
-pub fn resolve(flag: Option<PathBuf>, env: Option<OsString>) -> (PathBuf, HomeSource) {
-    if let Some(path) = flag.filter(|p| !p.as_os_str().is_empty()) {
-        return (path, HomeSource::Flag);
-    }
-    if let Some(path) = env.filter(|v| !v.is_empty()) {
-        return (PathBuf::from(path), HomeSource::Environment);
-    }
-    (PathBuf::from(DEFAULT_HOME), HomeSource::Default)
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
@@ -214,16 +181,6 @@ mod tests {
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn resolve_prefers_flag_then_env_then_default() {
-        let (p, s) = resolve(Some("a".into()), Some("b".into()));
-        assert_eq!((p, s), (PathBuf::from("a"), HomeSource::Flag));
-        let (p, s) = resolve(None, Some("b".into()));
-        assert_eq!((p, s), (PathBuf::from("b"), HomeSource::Environment));
-        let (p, s) = resolve(None, Some("".into()));
-        assert_eq!((p, s), (PathBuf::from(".phiguard"), HomeSource::Default));
     }
 
     #[test]

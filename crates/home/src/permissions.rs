@@ -164,7 +164,7 @@ impl UnsafePath {
 }
 
 /// `path` as one shell word: as it is when that is safe, else in single quotes.
-fn shell_quoted(path: &Path) -> String {
+pub(crate) fn shell_quoted(path: &Path) -> String {
     let text = path.display().to_string();
     let plain = !text.is_empty()
         && text.chars().all(|c| {

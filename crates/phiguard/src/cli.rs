@@ -169,10 +169,11 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Data directory [default: $PHIGUARD_HOME, else ./.phiguard]
+    /// Data directory [default: $PHIGUARD_HOME, else /var/lib/phiguard if it is yours, else
+    /// ~/.local/share/phiguard]
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
 

@@ -1,10 +1,11 @@
-//! The installation a command works on: its home (created on first use) and its database.
+//! The installation a command works on: its home (created, complete, by the commands that
+//! record evidence; required by the others) and its database.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use phiguard_home::{Home, HomeSource, InitReport};
+use phiguard_home::{Home, HomeSource, InitReport, Location, Surroundings};
 use phiguard_ledger::note::{SigningKey, VerifierKey};
 use phiguard_ledger::{CheckpointFile, Ledger};
 use phiguard_store::{DatabaseUrl, Store, StoreOptions};
@@ -13,6 +14,16 @@ use phiguard_store::{DatabaseUrl, Store, StoreOptions};
 pub const LEDGER_KEY_FILE: &str = "ledger.key";
 
 use crate::cli::GlobalArgs;
+use crate::output::Output;
+
+/// Whether a new home gets its keyring at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewKeyring {
+    /// A keyring with a file root key (`keys/root.key`).
+    FileRoot,
+    /// None: `keys init` makes one with the root key the user chose.
+    Later,
+}
 
 #[derive(Debug)]
 pub struct Installation {
@@ -77,13 +88,41 @@ pub fn witness_file(home: &Home) -> CheckpointFile {
     CheckpointFile::new(home.dir().join(LEDGER_WITNESS_FILE))
 }
 
-/// The home this command works on: `--home`, else `$PHIGUARD_HOME`, else the default.
-fn home_dir(global: &GlobalArgs) -> (PathBuf, HomeSource) {
-    let (dir, source) = phiguard_home::resolve(
-        global.home.clone(),
-        std::env::var_os(phiguard_home::HOME_ENV),
-    );
-    (std::path::absolute(&dir).unwrap_or(dir), source)
+/// Where this command's home is: `--home`, else `$PHIGUARD_HOME`, else the packaged
+/// install's, else the XDG data directory (see `phiguard_home::locate`). An earlier version's
+/// `./.phiguard` in use, or lying unused, is pointed out once per command.
+pub fn locate(global: &GlobalArgs, out: &Output) -> anyhow::Result<Location> {
+    static POINTED_OUT: std::sync::Once = std::sync::Once::new();
+    let location = phiguard_home::locate(&Surroundings::of_process(global.home.clone()))?;
+    if let Some(note) = location.legacy_note() {
+        POINTED_OUT.call_once(|| out.note(&note));
+    }
+    Ok(location)
+}
+
+/// The home, which must exist already: for commands that read what is there, or need keys
+/// only an existing home has. Creates nothing.
+pub fn existing_home(global: &GlobalArgs, out: &Output) -> anyhow::Result<(Home, HomeSource)> {
+    let location = locate(global, out)?;
+    if !Home::exists(&location.dir) {
+        anyhow::bail!("{}", location.missing());
+    }
+    Ok((Home::open(&location.dir)?, location.source))
+}
+
+/// What a command does with its installation, which decides what happens when its home does
+/// not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// It reads what is there: a missing home is an error that says where phiguard looked
+    /// and how to start, and nothing is created.
+    Read,
+    /// It changes what an existing home holds or records what it did with the home's keys
+    /// (a record to update, a file to seal): a missing home is an error as for `Read`.
+    Amend,
+    /// It records evidence that needs nothing recorded before: a missing home is created,
+    /// complete (configuration, database, ledger key and keyring), and the user told where.
+    Record,
 }
 
 /// Opens (and migrates) the database at `url` with the home's settings.
@@ -98,19 +137,83 @@ async fn connect(home: &Home, url: &DatabaseUrl) -> anyhow::Result<Store> {
 }
 
 impl Installation {
-    /// Resolves and opens the home, creating whatever is missing of it, then opens (and
-    /// migrates) its database. `name` names a newly created installation.
-    pub async fn open(global: &GlobalArgs, name: Option<&str>) -> anyhow::Result<Installation> {
-        Installation::create(global, name, None).await
+    /// Opens the installation for what the command does (see [`Purpose`]: one that reads or
+    /// amends needs a home that exists; one that records evidence creates a missing home
+    /// complete and tells the user where), then opens (and migrates) its database.
+    pub async fn open(
+        global: &GlobalArgs,
+        purpose: Purpose,
+        out: &Output,
+    ) -> anyhow::Result<Installation> {
+        match purpose {
+            Purpose::Read => match Installation::open_existing(global, out).await? {
+                Existing::Open(installation) => Ok(installation),
+                Existing::NoDatabase { home, database } => anyhow::bail!(
+                    "the home at {} has no database: {} is gone (deleted, or moved). Restore it \
+                     from your backup; `phiguard ledger verify` tells what the home's witness \
+                     file says it held. Only a command that records evidence starts a new, \
+                     empty one.",
+                    home.dir().display(),
+                    database.display()
+                ),
+            },
+            Purpose::Amend => {
+                existing_home(global, out)?;
+                Installation::create(global, None, None, out).await
+            }
+            Purpose::Record => {
+                let installation = Installation::create(global, None, None, out).await?;
+                if installation.created.created_config {
+                    let home = &installation.home;
+                    let found = if installation.home_source.is_given() {
+                        ""
+                    } else {
+                        ", where every command finds it from any directory"
+                    };
+                    out.note(&format!(
+                        "Created a phiguard home at {} ({}){found}. Back up its keys, in {}, \
+                         off this machine.",
+                        home.dir().display(),
+                        installation.home_source.describe(),
+                        home.keys_dir().display()
+                    ));
+                }
+                Ok(installation)
+            }
+        }
     }
 
-    /// As [`Installation::open`], with the organisation's role for a new configuration.
+    /// Opens the home, creating whatever is missing of it, then opens (and migrates) its
+    /// database. A new home is made complete: configuration, database, ledger key and a
+    /// keyring with a file root key, so that `seal` works at once. `name` and `role` go into
+    /// a new configuration.
     pub async fn create(
         global: &GlobalArgs,
         name: Option<&str>,
         role: Option<phiguard_core::OrganizationRole>,
+        out: &Output,
     ) -> anyhow::Result<Installation> {
-        let (dir, home_source) = home_dir(global);
+        Installation::create_with(global, name, role, NewKeyring::FileRoot, out).await
+    }
+
+    /// As [`Installation::create`], leaving a new home without a keyring, for `keys init`,
+    /// which makes one with the root key the user chose.
+    pub async fn create_without_keyring(
+        global: &GlobalArgs,
+        out: &Output,
+    ) -> anyhow::Result<Installation> {
+        Installation::create_with(global, None, None, NewKeyring::Later, out).await
+    }
+
+    async fn create_with(
+        global: &GlobalArgs,
+        name: Option<&str>,
+        role: Option<phiguard_core::OrganizationRole>,
+        keyring: NewKeyring,
+        out: &Output,
+    ) -> anyhow::Result<Installation> {
+        let location = locate(global, out)?;
+        let (dir, home_source) = (location.dir, location.source);
         let name = name.map_or_else(host_name, str::to_owned);
         let (home, created) = Home::init(&dir, &name, role)?;
         let url = database_url(global, &home)?;
@@ -122,30 +225,27 @@ impl Installation {
         }
         let store = connect(&home, &url).await?;
         let created_ledger_key = ensure_ledger_key(&home, &store).await?;
+        // Only a new home gets a keyring here: in an existing one, a missing keyring may be
+        // a lost one, and `init` or `keys init` add one when asked.
+        if created.created_config && keyring == NewKeyring::FileRoot {
+            ensure_keyring(&home)?;
+        }
         Installation::opened(home, home_source, created, created_ledger_key, store).await
     }
 
     /// Opens an installation that must exist already, creating nothing: not the home, not
     /// the database, not a key. For commands that judge what is there (`ledger verify`), so
     /// that a deleted database is reported rather than silently replaced by an empty one.
-    pub async fn open_existing(global: &GlobalArgs) -> anyhow::Result<Existing> {
-        let (dir, home_source) = home_dir(global);
-        if !dir.join(phiguard_home::CONFIG_FILE).exists() {
-            anyhow::bail!(
-                "there is no phiguard home at {} ({}): nothing to verify. Give the home with \
-                 --home, or verify an exported bundle with `phiguard ledger verify --bundle DIR \
-                 --key KEY`",
-                dir.display(),
-                home_source.describe()
-            );
-        }
-        let home = Home::open(&dir)?;
+    pub async fn open_existing(global: &GlobalArgs, out: &Output) -> anyhow::Result<Existing> {
+        let (home, home_source) = existing_home(global, out)?;
         let url = database_url(global, &home)?;
-        if let Some(path) = url.sqlite_path()
-            && !path.exists()
-        {
-            let database = path.to_path_buf();
-            return Ok(Existing::NoDatabase { home, database });
+        if let Some(path) = url.sqlite_path() {
+            if !path.exists() {
+                let database = path.to_path_buf();
+                return Ok(Existing::NoDatabase { home, database });
+            }
+            // Evidence read from a file others can change proves nothing.
+            phiguard_home::check_database_files(path)?;
         }
         let store = connect(&home, &url).await?;
         let installation =
@@ -298,6 +398,15 @@ async fn ensure_ledger_key(home: &Home, store: &Store) -> anyhow::Result<bool> {
     contents.push('\n');
     home.write_new_key_file(LEDGER_KEY_FILE, contents.as_bytes())?;
     tracing::info!(origin, "created the ledger signing key");
+    Ok(true)
+}
+
+/// Creates a keyring with a file root key when the home has none; returns whether it did.
+pub fn ensure_keyring(home: &Home) -> anyhow::Result<bool> {
+    if crate::keys::keyring_path(home).symlink_metadata().is_ok() {
+        return Ok(false);
+    }
+    crate::keys::create_keyring(home, &crate::keys::NewRoot::File)?;
     Ok(true)
 }
 

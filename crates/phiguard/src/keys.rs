@@ -147,10 +147,9 @@ fn prompt(text: &str) -> anyhow::Result<Zeroizing<String>> {
 }
 
 /// The existing home, for commands that need its keys but not its database.
-pub fn open_home(global: &crate::cli::GlobalArgs) -> anyhow::Result<Home> {
-    let (dir, _) = phiguard_home::resolve(
-        global.home.clone(),
-        std::env::var_os(phiguard_home::HOME_ENV),
-    );
-    Ok(Home::open(&dir)?)
+pub fn open_home(
+    global: &crate::cli::GlobalArgs,
+    out: &crate::output::Output,
+) -> anyhow::Result<Home> {
+    Ok(crate::installation::existing_home(global, out)?.0)
 }

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{json, new_home, phiguard, stderr_of};
+use common::{json, new_home, phiguard, phiguard_finding_home, stderr_of};
 use serde_json::Value;
 
 fn assess(home: &Path, extra: &[&str], code: i32) -> Value {
@@ -258,6 +258,74 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
     // The demo never seeds a home that holds records.
     let again = phiguard(&home).arg("demo").assert().code(2);
     assert!(stderr_of(&again).contains("only seeds an empty home"));
+}
+
+#[test]
+fn the_demo_assesses_its_own_sample_host_in_a_home_apart_never_this_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = phiguard_finding_home(dir.path())
+        .args(["--json", "demo"])
+        .assert()
+        .success();
+    let assessment = json(&out.get_output().stdout);
+    // Not in the real home, which stays unmade.
+    let home = dir.path().join("xdg/phiguard-demo");
+    assert!(home.join("phiguard.toml").is_file());
+    assert!(!dir.path().join("xdg/phiguard").exists());
+
+    let sample_root = home.join("demo/host");
+    let host_findings: Vec<&Value> = assessment["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["attention"].as_array().unwrap())
+        .filter(|f| f["check"].as_str().unwrap().starts_with("host."))
+        .collect();
+    assert!(!host_findings.is_empty(), "the sample host has no gaps");
+    for finding in &host_findings {
+        let subject = finding["subject"].as_str().unwrap();
+        if subject.starts_with('/') {
+            assert!(
+                Path::new(subject).starts_with(&sample_root),
+                "a finding about this machine: {finding:#}"
+            );
+        }
+    }
+    // The deliberate gaps of the sample host, and none of this machine's accounts (a finding
+    // shows under each control it evidences).
+    let about = |check: &str| -> Vec<&str> {
+        let subjects: std::collections::BTreeSet<&str> = host_findings
+            .iter()
+            .filter(|f| f["check"] == check)
+            .map(|f| f["subject"].as_str().unwrap())
+            .collect();
+        subjects.into_iter().collect()
+    };
+    let sshd_config = sample_root.join("etc/ssh/sshd_config");
+    assert_eq!(
+        about("host.access.ssh_password_auth"),
+        [sshd_config.to_str().unwrap()]
+    );
+    assert_eq!(about("host.access.ungranted_accounts"), ["deploy"]);
+    assert_eq!(about("host.logging.auditd"), ["auditd"]);
+
+    // The check run itself says where it read.
+    let ledger = phiguard(&home)
+        .args(["--json", "ledger", "tail", "-n", "1000"])
+        .assert()
+        .success();
+    let entries = json(&ledger.get_output().stdout);
+    let run = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry"]["kind"] == "host.check")
+        .unwrap_or_else(|| panic!("no host.check entry: {entries:#}"));
+    let recorded = run.to_string();
+    assert!(
+        recorded.contains(&format!("image:{}", sample_root.display())),
+        "{run:#}"
+    );
 }
 
 #[test]

@@ -60,9 +60,10 @@ fn the_written_config_documents_every_key() {
 }
 
 #[test]
-fn status_initialises_on_first_use_and_reports_json() {
+fn status_reports_json() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("fresh");
+    phiguard(&home).args(["init", "-q"]).assert().success();
     let out = phiguard(&home)
         .args(["status", "--json"])
         .assert()
@@ -77,7 +78,6 @@ fn status_initialises_on_first_use_and_reports_json() {
     );
     assert_eq!(status["counts"]["check_runs"], 0);
     assert_eq!(status["counts"]["findings"], 0);
-    assert!(home.join("phiguard.toml").is_file());
     // JSON mode keeps stderr free of notes.
     assert!(out.get_output().stderr.is_empty(), "{}", stderr_of(&out));
 }
@@ -86,6 +86,7 @@ fn status_initialises_on_first_use_and_reports_json() {
 fn home_comes_from_the_environment_when_no_flag_is_given() {
     let tmp = tempfile::tempdir().unwrap();
     let from_env = tmp.path().join("env-home");
+    phiguard(&from_env).args(["init", "-q"]).assert().success();
     let mut cmd = Command::cargo_bin("phiguard").unwrap();
     cmd.env("PHIGUARD_HOME", &from_env)
         .env_remove("PHIGUARD_DATABASE_URL")
@@ -97,6 +98,7 @@ fn home_comes_from_the_environment_when_no_flag_is_given() {
 
     // The flag wins over the environment.
     let from_flag = tmp.path().join("flag-home");
+    phiguard(&from_flag).args(["init", "-q"]).assert().success();
     let out = phiguard(&from_flag)
         .env("PHIGUARD_HOME", &from_env)
         .args(["status", "--json"])
@@ -106,18 +108,6 @@ fn home_comes_from_the_environment_when_no_flag_is_given() {
         json(&out.get_output().stdout)["home"]["path"],
         from_flag.display().to_string()
     );
-}
-
-#[test]
-fn without_flag_or_environment_the_home_is_dot_phiguard() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut cmd = Command::cargo_bin("phiguard").unwrap();
-    cmd.env_remove("PHIGUARD_HOME")
-        .env_remove("PHIGUARD_DATABASE_URL")
-        .current_dir(tmp.path());
-    let out = cmd.args(["status", "--json"]).assert().success();
-    assert_eq!(json(&out.get_output().stdout)["home"]["source"], "default");
-    assert!(tmp.path().join(".phiguard/phiguard.toml").is_file());
 }
 
 #[test]
@@ -381,6 +371,10 @@ fn a_broken_config_names_the_line_and_loses_nothing() {
 #[test]
 fn an_unreachable_database_is_exit_2_without_the_password() {
     let tmp = tempfile::tempdir().unwrap();
+    phiguard(&tmp.path().join("home"))
+        .args(["init", "-q"])
+        .assert()
+        .success();
     let out = phiguard(&tmp.path().join("home"))
         .env(
             "PHIGUARD_DATABASE_URL",
@@ -430,7 +424,8 @@ fn a_libpq_connection_string_is_refused_and_creates_no_file_named_with_the_passw
         } else {
             cmd.env("PHIGUARD_DATABASE_URL", text);
         }
-        let out = cmd.args(["status"]).assert().code(2);
+        // `init`: the first command of a new home reaches the database URL.
+        let out = cmd.args(["init"]).assert().code(2);
         let stderr = stderr_of(&out);
         assert!(stderr.contains("libpq connection string"), "{stderr}");
         assert!(stderr.contains("postgres://USER:PASSWORD@HOST"), "{stderr}");
@@ -463,7 +458,7 @@ fn a_password_with_url_characters_is_never_printed() {
         "postgres://phiguard:pa%2Fss%3Fword@127.0.0.1:99999/phiguard",
     ] {
         let out = phiguard(&tmp.path().join("home"))
-            .args(["--database", url, "status", "--json"])
+            .args(["--database", url, "init", "--json"])
             .assert()
             .code(2);
         let everything = format!(
@@ -504,6 +499,10 @@ fn status_runs_on_postgres() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
+    phiguard(&tmp.path().join("home"))
+        .args(["--database", db.url(), "init", "-q"])
+        .assert()
+        .success();
     let out = phiguard(&tmp.path().join("home"))
         .args(["--database", db.url(), "status", "--json"])
         .assert()
@@ -516,22 +515,6 @@ fn status_runs_on_postgres() {
     );
     // The embedded SQLite file is not created when PostgreSQL is used.
     assert!(!tmp.path().join("home/phiguard.db").exists());
-}
-
-/// The subcommands a help text lists under "Commands:".
-fn subcommands_in(help: &str) -> Vec<String> {
-    help.split("\nCommands:\n")
-        .nth(1)
-        .map(|rest| {
-            rest.lines()
-                .take_while(|line| line.starts_with("  "))
-                .filter(|line| !line.starts_with("   "))
-                .filter_map(|line| line.split_whitespace().next())
-                .filter(|name| *name != "help")
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The lines of a help's `heading:` section, up to the next heading or the end.
@@ -592,18 +575,9 @@ fn help_problems(help: &str) -> Vec<String> {
 #[test]
 fn every_command_has_help_with_an_example() {
     // Walks the whole command tree from the top-level help, so a new command cannot be
-    // added without an example. Helps are read as an 80-column terminal shows them.
-    let mut pending: Vec<Vec<String>> = vec![Vec::new()];
-    let mut seen = 0;
-    while let Some(path) = pending.pop() {
-        let out = Command::cargo_bin("phiguard")
-            .unwrap()
-            .env("COLUMNS", "80")
-            .args(&path)
-            .arg("--help")
-            .assert()
-            .success();
-        let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // added without an example.
+    let commands = common::every_command();
+    for (path, text) in &commands {
         let example = text
             .split("Examples:\n")
             .nth(1)
@@ -614,19 +588,14 @@ fn every_command_has_help_with_an_example() {
             "`phiguard {}` has no example:\n{text}",
             path.join(" ")
         );
-        let problems = help_problems(&text);
+        let problems = help_problems(text);
         assert!(
             problems.is_empty(),
             "`phiguard {} --help`: {problems:#?}\n{text}",
             path.join(" ")
         );
-        seen += 1;
-        for sub in subcommands_in(&text) {
-            let mut next = path.clone();
-            next.push(sub);
-            pending.push(next);
-        }
     }
+    let seen = commands.len();
     // The register alone has twelve kinds of five subcommands each.
     assert!(seen > 100, "only {seen} commands were found");
 }

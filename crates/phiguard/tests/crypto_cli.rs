@@ -637,8 +637,10 @@ fn a_break_glass_key_opens_without_the_keyring() {
     let input = write(&s.dir.join("chart.pdf"), &content(90_000));
     phiguard(&s.home).arg("seal").arg(&input).assert().success();
 
-    // The keyring is gone (lost root key): the break-glass key still opens the file.
-    fs::remove_dir_all(s.home.join("keys")).unwrap();
+    // The keyring is gone (lost root key): the break-glass key still opens the file. The
+    // ledger key stays: the emergency access is recorded like any other.
+    fs::remove_file(s.home.join("keys/keyring.json")).unwrap();
+    fs::remove_file(s.home.join("keys/root.key")).unwrap();
     let out = s.dir.join("chart-restored.pdf");
     phiguard(&s.home)
         .arg("unseal")
@@ -650,6 +652,19 @@ fn a_break_glass_key_opens_without_the_keyring() {
         .assert()
         .success();
     assert_eq!(fs::read(&out).unwrap(), content(90_000));
+    let unseals = ledger_entries(&s.home, "crypto.unseal");
+    let body = &unseals.last().unwrap()["entry"]["body"];
+    assert_eq!(body["outcome"], "opened", "{body:#}");
+    assert!(
+        body["opened_with"]
+            .as_str()
+            .unwrap()
+            .starts_with("break-glass key"),
+        "{body:#}"
+    );
+    // Without the keyring there is no key to pseudonymise the file names with.
+    assert_eq!(body["sealed_file"], serde_json::Value::Null);
+    assert_eq!(body["key_version"], serde_json::Value::Null);
 
     let wrong = setup();
     let other_key = wrong.dir.join("other.key");
@@ -811,4 +826,219 @@ fn every_new_command_has_help_with_examples() {
             "{args:?} has no examples:\n{text}"
         );
     }
+}
+
+/// Every ledger entry of `kind`, oldest first.
+fn ledger_entries(home: &Path, kind: &str) -> Vec<serde_json::Value> {
+    let tail = phiguard(home)
+        .args(["--json", "ledger", "tail", "-n", "100000"])
+        .assert()
+        .success();
+    let mut entries: Vec<serde_json::Value> = json(&tail.get_output().stdout)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entry"]["kind"] == kind)
+        .cloned()
+        .collect();
+    entries.sort_by_key(|e| e["seq"].as_u64());
+    entries
+}
+
+/// The whole ledger as text, entries and all.
+fn ledger_text(home: &Path) -> String {
+    let tail = phiguard(home)
+        .args(["--json", "ledger", "tail", "-n", "100000"])
+        .assert()
+        .success();
+    String::from_utf8_lossy(&tail.get_output().stdout).into_owned()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// This installation's pseudonym for a file's path.
+fn path_pseudonym(home: &Path, path: &Path) -> String {
+    let out = phiguard(home)
+        .args(["pseudonym", "--kind", "path"])
+        .arg(path)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&out.get_output().stdout)
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn seal_and_unseal_are_recorded_with_who_what_and_which_key_never_the_plaintext_or_a_key() {
+    let s = setup();
+    let chart = "MRN-00042 Jane Roe, born 1961-04-09: HIV positive, started ART 2026-11-30.\n";
+    let plaintext = chart.repeat(1000);
+    let input = write(&s.dir.join("jane-roe-chart.txt"), plaintext.as_bytes());
+    phiguard(&s.home)
+        .arg("seal")
+        .arg(&input)
+        .args(["--context", "purpose=backup"])
+        .assert()
+        .success();
+    let sealed_path = s.dir.join("jane-roe-chart.txt.phg");
+    let sealed = fs::read(&sealed_path).unwrap();
+    let restored = s.dir.join("restored.txt");
+    phiguard(&s.home)
+        .arg("unseal")
+        .arg(&sealed_path)
+        .arg("-o")
+        .arg(&restored)
+        .args(["--context", "purpose=backup"])
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&restored).unwrap(), plaintext);
+
+    let keyring = phiguard(&s.home)
+        .args(["--json", "keys", "list"])
+        .assert()
+        .success();
+    let keyring_id = json(&keyring.get_output().stdout)["id"].clone();
+    let seals = ledger_entries(&s.home, "crypto.seal");
+    let unseals = ledger_entries(&s.home, "crypto.unseal");
+    assert_eq!(
+        (seals.len(), unseals.len()),
+        (1, 1),
+        "{seals:#?} {unseals:#?}"
+    );
+    let (seal, unseal) = (&seals[0]["entry"], &unseals[0]["entry"]);
+    for entry in [seal, unseal] {
+        let body = &entry["body"];
+        assert_eq!(body["sealed_sha256"], sha256_hex(&sealed), "{entry:#}");
+        assert_eq!(body["sealed_bytes"], sealed.len(), "{entry:#}");
+        assert_eq!(body["context"], serde_json::json!({ "purpose": "backup" }));
+        assert_eq!(body["keyring"], keyring_id, "{entry:#}");
+        assert_eq!(body["key_version"], 1, "{entry:#}");
+        assert_eq!(body["message_id"].as_str().unwrap().len(), 64, "{entry:#}");
+        // The file, pseudonymised: found again by whoever holds the keys and knows the name.
+        assert_eq!(
+            body["sealed_file"],
+            path_pseudonym(&s.home, &sealed_path),
+            "{entry:#}"
+        );
+        // Who: the account phiguard ran as.
+        assert!(entry["source"]["actor"].is_string(), "{entry:#}");
+    }
+    assert_eq!(seal["body"]["outcome"], "sealed");
+    assert_eq!(seal["body"]["plain_file"], path_pseudonym(&s.home, &input));
+    assert_eq!(unseal["body"]["outcome"], "opened");
+    assert_eq!(
+        unseal["body"]["plain_file"],
+        path_pseudonym(&s.home, &restored)
+    );
+    assert!(
+        unseal["body"]["opened_with"]
+            .as_str()
+            .unwrap()
+            .contains("key-encryption key version 1"),
+        "{unseal:#}"
+    );
+    assert_eq!(seal["body"]["message_id"], unseal["body"]["message_id"]);
+
+    // Nothing of the plaintext, its name or a key is in the ledger.
+    let ledger = ledger_text(&s.home);
+    for secret in [
+        "MRN-00042".to_owned(),
+        "Jane Roe".to_owned(),
+        "jane-roe".to_owned(),
+        sha256_hex(plaintext.as_bytes()),
+        fs::read_to_string(s.home.join("keys/ledger.key"))
+            .unwrap()
+            .trim()
+            .to_owned(),
+    ] {
+        assert!(!ledger.contains(&secret), "{secret} is in the ledger");
+    }
+    let root_key = fs::read(s.home.join("keys/root.key")).unwrap();
+    let root_hex: String = root_key.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        !ledger.to_lowercase().contains(&root_hex),
+        "the root key is in the ledger"
+    );
+}
+
+#[test]
+fn an_unseal_that_fails_is_recorded_as_an_attempt() {
+    let s = setup();
+    let input = write(&s.dir.join("scan.bin"), &content(150_000));
+    phiguard(&s.home)
+        .arg("seal")
+        .arg(&input)
+        .args(["--context", "purpose=backup"])
+        .assert()
+        .success();
+    let sealed_path = s.dir.join("scan.bin.phg");
+    let mut sealed = fs::read(&sealed_path).unwrap();
+    let at = sealed.len() - 40;
+    sealed[at] ^= 1;
+    fs::write(&sealed_path, &sealed).unwrap();
+    let out = s.dir.join("scan-restored.bin");
+    phiguard(&s.home)
+        .arg("unseal")
+        .arg(&sealed_path)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    // A context that differs is an attempt too.
+    phiguard(&s.home)
+        .arg("unseal")
+        .arg(&sealed_path)
+        .arg("-o")
+        .arg(&out)
+        .args(["--context", "purpose=research"])
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+    let unseals = ledger_entries(&s.home, "crypto.unseal");
+    assert_eq!(unseals.len(), 2, "{unseals:#?}");
+    let altered = &unseals[0]["entry"]["body"];
+    assert_eq!(altered["outcome"], "refused", "{altered:#}");
+    assert!(
+        altered["reason"].as_str().unwrap().contains("altered"),
+        "{altered:#}"
+    );
+    // The digest is of the whole file, whatever was read before the refusal.
+    assert_eq!(altered["sealed_sha256"], sha256_hex(&sealed));
+    assert_eq!(altered["sealed_bytes"], sealed.len());
+    assert_eq!(altered["plain_file"], path_pseudonym(&s.home, &out));
+    let wrong_context = &unseals[1]["entry"]["body"];
+    assert_eq!(wrong_context["outcome"], "refused");
+    assert_eq!(
+        wrong_context["required_context"],
+        serde_json::json!({ "purpose": "research" })
+    );
+}
+
+#[test]
+fn an_unseal_that_cannot_be_recorded_leaves_no_plaintext() {
+    let s = setup();
+    let input = write(&s.dir.join("note.txt"), b"chart of a patient");
+    phiguard(&s.home).arg("seal").arg(&input).assert().success();
+    fs::remove_file(&input).unwrap();
+    // The database refuses new ledger entries from now on.
+    common::sqlite_exec(
+        &s.home,
+        "CREATE TRIGGER refuse_entries BEFORE INSERT ON ledger_entries \
+         BEGIN SELECT RAISE(FAIL, 'the disk is read-only'); END",
+    );
+    let refused = phiguard(&s.home)
+        .arg("unseal")
+        .arg(s.dir.join("note.txt.phg"))
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&refused);
+    assert!(stderr.contains("ledger"), "{stderr}");
+    assert!(
+        !input.exists(),
+        "plaintext left though the access went unrecorded"
+    );
+    assert_eq!(names_in(&s.dir), ["note.txt.phg"]);
 }

@@ -909,7 +909,7 @@ fn a_tampered_register_is_refused_by_every_command(
         "register baa list",
         &format!("register export {}", export.display()),
         "matrix export -",
-        "register vendor add initech --name Initech",
+        "register vendor add initech --name Initech --touches-phi false",
         "register baa update b1 --status signed --signed 2026-01-15",
         "register vendor remove globex",
     ] {

@@ -50,6 +50,10 @@ pub struct AssessArgs {
     /// Exit 1 when a control is at this status or worse [default: exit 0 whenever the assessment completes]
     #[arg(long, value_name = "STATUS")]
     pub fail_on: Option<FailOn>,
+    /// The file system the host checks read instead of this machine's `/`: the demo's sample
+    /// host. Not a flag: `phiguard assess` always assesses the machine it runs on.
+    #[arg(skip)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

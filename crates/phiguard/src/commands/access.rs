@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::Outcome;
 use crate::cli::{AccessCommand, GlobalArgs, ReviewCommand};
 use crate::commands::register::{Session, change_source, today};
+use crate::installation::Purpose;
 use crate::output::Output;
 
 pub async fn run(
@@ -15,7 +16,13 @@ pub async fn run(
     command: &AccessCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    Session::run(global, out, async |session| match command {
+    // Every campaign and revocation is about grants recorded before: only in a home that
+    // exists.
+    let purpose = match command {
+        AccessCommand::Review(ReviewCommand::List { .. }) => Purpose::Read,
+        AccessCommand::Review(_) | AccessCommand::Revoke { .. } => Purpose::Amend,
+    };
+    Session::run_for(global, out, purpose, async |session| match command {
         AccessCommand::Review(review) => reviews(session, review).await,
         AccessCommand::Revoke {
             grant,

@@ -73,16 +73,12 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             "host checks skipped (--skip host)",
         );
     } else {
-        out.note("Checking this machine…");
-        match host::run_checks(
-            installation,
-            Path::new("/"),
-            &Area::ALL,
-            args.system.clone(),
-            out,
-        )
-        .await
-        {
+        let root = args.root.as_deref().unwrap_or(Path::new("/"));
+        out.note(&match &args.root {
+            None => "Checking this machine…".to_owned(),
+            Some(root) => format!("Checking the host at {}…", root.display()),
+        });
+        match host::run_checks(installation, root, &Area::ALL, args.system.clone(), out).await {
             Ok(run) => inputs.findings.extend(run.recorded.findings),
             Err(error) => {
                 let why = format!("the host checks could not run: {error:#}");

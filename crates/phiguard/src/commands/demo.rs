@@ -3,7 +3,9 @@
 //!
 //! Every record is made through the same register changes as the commands make, so the demo's
 //! history is in the ledger like any other; that is also why it refuses a home that holds
-//! records: the ledger never forgets, and sample data must not mix with real evidence.
+//! records: the ledger never forgets, and sample data must not mix with real evidence. For
+//! the same reason, without `--home` or `$PHIGUARD_HOME` it seeds a home of its own beside the
+//! real one, and it assesses a sample host shipped with it, never the machine it runs on.
 
 use std::path::Path;
 
@@ -26,7 +28,17 @@ const TREE: &str = "demo/ehr-share";
 /// integrity counts toward 164.312(c).
 const EPHI_TREE: &str = "demo/ehr-data";
 
+/// The sample clinic's EHR server, as a file system the host checks read instead of `/`.
+const HOST_TREE: &str = "demo/host";
+
+/// The demo's own home in the XDG data directory, beside the real one (`phiguard`).
+const DEMO_HOME: &str = "phiguard-demo";
+
+/// The system the sample host is in the register's access grants.
+const SAMPLE_SYSTEM: &str = "ehr-prod";
+
 pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::Result<Outcome> {
+    let global = &demo_home(global)?;
     // First pass: make sure the home is empty, then point its FIM rules at the sample tree.
     // The configuration is read when the installation opens, so the seeding and the
     // assessment run in a second opening that sees the new rule.
@@ -51,6 +63,7 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
         write_sample_tree(&tree, &SAMPLE_SHARE)?;
         let ephi = home.join(EPHI_TREE);
         write_sample_tree(&ephi, &SAMPLE_CHARTS)?;
+        write_sample_tree(&home.join(HOST_TREE), &SAMPLE_HOST)?;
         let config_path = session.installation.home.config_path();
         let original = std::fs::read_to_string(&config_path)
             .with_context(|| format!("could not read {}", config_path.display()))?;
@@ -107,14 +120,16 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
             oscal: None,
             profile: phiguard_assess::Profile::Hipaa,
             skip: Vec::new(),
-            system: Some("ehr-prod".into()),
+            system: Some(SAMPLE_SYSTEM.into()),
             fail_on: None,
+            root: Some(session.installation.home.dir().join(HOST_TREE)),
         };
         let assessment = assess::assess(session, &assess_args).await?;
         assess::report(&assessment, args.html.as_deref(), None, out)?;
         out.note(&format!(
-            "This is sample data in {}. Explore it with `phiguard --home {} register vendor list`, \
-             or start your own installation in another directory.",
+            "This is sample data, of a sample host, kept in {} apart from any real home. Explore \
+             it with `phiguard --home {} register vendor list`; start your own installation \
+             with `phiguard init`.",
             session.installation.home.dir().display(),
             session.installation.home.dir().display()
         ));
@@ -122,6 +137,113 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
     })
     .await
 }
+
+/// The home the demo seeds: the one named with `--home` or `$PHIGUARD_HOME`, else its own,
+/// `phiguard-demo` in the XDG data directory, so that sample data never lands in the home a
+/// user's real evidence goes to.
+fn demo_home(global: &GlobalArgs) -> anyhow::Result<GlobalArgs> {
+    let surroundings = phiguard_home::Surroundings::of_process(global.home.clone());
+    if phiguard_home::locate(&surroundings)?.source.is_given() {
+        return Ok(global.clone());
+    }
+    let data_dir = surroundings
+        .data_dir()
+        .ok_or(phiguard_home::NoDataDirectory)?;
+    Ok(GlobalArgs {
+        home: Some(data_dir.join(DEMO_HOME)),
+        ..global.clone()
+    })
+}
+
+/// The sample clinic's EHR server: what the host checks read from a file system, with a few
+/// deliberate gaps. SSH accepts passwords on their own, auditd is not installed, a `deploy`
+/// account has a shell but no access grant (the clinic's staff reach the EHR through its web
+/// application, not a shell), and an OpenSSL security update and a tzdata update are pending. Firewall, encryption at rest and TLS need a running system and are reported
+/// skipped.
+const SAMPLE_HOST: [(&str, &str); 17] = [
+    (
+        "etc/passwd",
+        "root:x:0:0:root:/root:/bin/bash\n\
+         daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+         sshd:x:100:65534::/run/sshd:/usr/sbin/nologin\n\
+         syslog:x:101:104::/nonexistent:/usr/sbin/nologin\n\
+         deploy:x:1004:1004:deployment scripts:/home/deploy:/bin/bash\n",
+    ),
+    (
+        // Not a real password hash: the checks only look at whether one is set.
+        "etc/shadow",
+        "root:!:20000:0:99999:7:::\n\
+         daemon:*:20000:0:99999:7:::\n\
+         sshd:*:20000:0:99999:7:::\n\
+         syslog:*:20000:0:99999:7:::\n\
+         deploy:$6$sample$not-a-real-hash:20000:0:99999:7:::\n",
+    ),
+    ("etc/login.defs", "UID_MIN 1000\nUID_MAX 60000\n"),
+    ("etc/shells", "/bin/sh\n/bin/bash\n/usr/bin/bash\n"),
+    (
+        "etc/sudoers",
+        "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n",
+    ),
+    (
+        "etc/profile.d/tmout.sh",
+        "# Log idle shells out after 15 minutes (164.312(a)(2)(iii)).\nreadonly TMOUT=900\nexport TMOUT\n",
+    ),
+    (
+        "etc/ssh/sshd_config",
+        "# Riverside Clinic EHR server (sample)\n\
+         PermitRootLogin no\n\
+         PasswordAuthentication yes\n\
+         KbdInteractiveAuthentication no\n\
+         PubkeyAuthentication yes\n\
+         Ciphers aes256-gcm@openssh.com,chacha20-poly1305@openssh.com\n\
+         MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com\n\
+         KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org\n\
+         ClientAliveInterval 300\n\
+         ClientAliveCountMax 0\n",
+    ),
+    (
+        "etc/systemd/journald.conf",
+        "[Journal]\nStorage=persistent\n",
+    ),
+    ("var/log/journal/README", "The journal is kept on disk.\n"),
+    (
+        "etc/rsyslog.conf",
+        "module(load=\"imjournal\")\n*.info;mail.none;authpriv.none;cron.none /var/log/messages\n",
+    ),
+    (
+        "etc/rsyslog.d/90-forward.conf",
+        "# Every message to the clinic's log server, over TCP.\n*.* @@logs.riverside-clinic.example:6514\n",
+    ),
+    ("usr/sbin/rsyslogd", ""),
+    ("usr/sbin/sshd", ""),
+    (
+        "var/lib/dpkg/status",
+        "Package: openssl\nStatus: install ok installed\nArchitecture: amd64\n\
+         Version: 3.0.15-1~deb12u1\nDescription: Secure Sockets Layer toolkit\n\n\
+         Package: openssh-server\nStatus: install ok installed\nArchitecture: amd64\n\
+         Version: 1:9.2p1-2+deb12u5\nDescription: secure shell (SSH) server\n\n\
+         Package: rsyslog\nStatus: install ok installed\nArchitecture: amd64\n\
+         Version: 8.2302.0-1\nDescription: reliable system and kernel logging daemon\n\n\
+         Package: tzdata\nStatus: install ok installed\nArchitecture: all\n\
+         Version: 2024a-0+deb12u1\nDescription: time zone and daylight-saving time data\n",
+    ),
+    (
+        "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+        "Package: openssl\nArchitecture: amd64\nVersion: 3.0.15-1~deb12u1\n\n\
+         Package: openssh-server\nArchitecture: amd64\nVersion: 1:9.2p1-2+deb12u5\n\n\
+         Package: rsyslog\nArchitecture: amd64\nVersion: 8.2302.0-1\n\n\
+         Package: tzdata\nArchitecture: all\nVersion: 2025b-0+deb12u1\n",
+    ),
+    (
+        "var/lib/apt/lists/security.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages",
+        "Package: openssl\nArchitecture: amd64\nVersion: 3.0.16-1~deb12u1\n",
+    ),
+    (
+        "README.txt",
+        "A sample EHR server's files for the phiguard demo, read by its host checks instead of \
+         this machine's. Not a real system.\n",
+    ),
+];
 
 /// A small shared folder of a clinic's application: forms, configuration, a script.
 const SAMPLE_SHARE: [(&str, &str); 4] = [
@@ -535,12 +657,14 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
     // Bob acknowledged the previous version only.
     records.push(acknowledgment("bob", "2").into());
 
+    // People sign in to these applications, not to a shell on their servers: no host account
+    // (the sample host's one shell account, `deploy`, has no grant at all).
     let grant = |id: &str, person: &str, system: &str, expires: Option<Date>| Grant {
         id: id.into(),
         person: person.into(),
         system: system.into(),
         role: "user".into(),
-        account: Some(person.into()),
+        account: None,
         approver: "Dana Ruiz, Security Officer".into(),
         justification: "patient care".into(),
         granted: ago(700),

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{FimCommand, FimScanArgs, GlobalArgs};
-use crate::installation::Installation;
+use crate::installation::{Installation, Purpose};
 use crate::output::Output;
 use phiguard_core::spelling::count;
 
@@ -27,7 +27,15 @@ pub async fn run(
     command: &FimCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, None).await?;
+    // The first baseline starts monitoring; everything else compares with, or replaces, a
+    // baseline that must exist.
+    let purpose = match command {
+        FimCommand::Init(_) => Purpose::Record,
+        FimCommand::Check(_) | FimCommand::Update { .. } | FimCommand::Watch { .. } => {
+            Purpose::Amend
+        }
+    };
+    let installation = Installation::open(global, purpose, out).await?;
     let outcome = match command {
         FimCommand::Init(args) => {
             refuse_a_second_initial_baseline(&installation, args).await?;

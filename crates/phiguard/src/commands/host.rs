@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::Outcome;
 use crate::cli::{GlobalArgs, HostCheckArgs, HostCommand, HostPatchArgs};
 use crate::commands::check_run::{self, Summary};
-use crate::installation::Installation;
+use crate::installation::{Installation, Purpose};
 use crate::output::Output;
 
 pub async fn run(
@@ -21,7 +21,8 @@ pub async fn run(
     command: &HostCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, None).await?;
+    // Both record what they found or did.
+    let installation = Installation::open(global, Purpose::Record, out).await?;
     let outcome = match command {
         HostCommand::Check(args) => check(&installation, args, out).await,
         HostCommand::Patch(args) => patch(&installation, args, out).await,

@@ -5,13 +5,20 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, InitArgs};
-use crate::installation::Installation;
+use crate::installation::{self, Installation};
 use crate::output::Output;
 
 #[derive(Debug, Serialize)]
 struct InitResult {
     home: String,
+    /// How the home was found: flag, environment, system, xdg or legacy.
+    source: &'static str,
+    /// Whether this command created the home (false when it existed, even if something was
+    /// added to it).
     created: bool,
+    /// What this command added to a home that existed: `ledger key`, `keyring`, `keys
+    /// directory`, `database`.
+    added: Vec<&'static str>,
     config: String,
     keys: String,
     /// The encryption keyring (`phiguard keys list`).
@@ -26,20 +33,41 @@ struct InitResult {
 }
 
 pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::Result<Outcome> {
+    let dir = installation::locate(global, out)?.dir;
+    let existed = phiguard_home::Home::exists(&dir);
+    let database_existed = dir.join(phiguard_home::DATABASE_FILE).exists();
     let role = match args.role {
         Some(role) => Some(role),
-        None if out.is_interactive() && !config_exists(global) => ask_role()?,
+        None if out.is_interactive() && !existed => ask_role()?,
         None => None,
     };
-    let installation = Installation::create(global, args.name.as_deref(), role).await?;
+    let installation = Installation::create(global, args.name.as_deref(), role, out).await?;
     let home = &installation.home;
-    // Keys for `seal`; a passphrase or PKCS#11 root is chosen with `keys init` beforehand.
-    let created_keyring = super::keys::ensure_keyring(home)?.is_some();
+    // Completes a home an earlier version made without keys for `seal`; a passphrase or
+    // PKCS#11 root is chosen with `keys init` beforehand.
+    let created_keyring = installation::ensure_keyring(home)?;
+    let mut added = Vec::new();
+    if existed {
+        let created = &installation.created;
+        for (was_added, what) in [
+            (created.created_keys_dir, "keys directory"),
+            (
+                !database_existed && home.database_path().exists(),
+                "database",
+            ),
+            (installation.created_ledger_key, "ledger key"),
+            (created_keyring, "keyring"),
+        ] {
+            if was_added {
+                added.push(what);
+            }
+        }
+    }
     let result = InitResult {
         home: home.dir().display().to_string(),
-        created: installation.created.created_anything()
-            || installation.created_ledger_key
-            || created_keyring,
+        source: installation.home_source.name(),
+        created: !existed,
+        added,
         keyring: crate::keys::keyring_path(home).display().to_string(),
         config: home.config_path().display().to_string(),
         keys: home.keys_dir().display().to_string(),
@@ -70,9 +98,15 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
     }
     out.result(&result, || {
         let headline = if result.created {
-            format!("Created phiguard home at {}", Escaped(&result.home))
+            format!("Created phiguard home at {} ({})", Escaped(&result.home), installation.home_source.describe())
+        } else if result.added.is_empty() {
+            format!("phiguard home at {} already existed and is complete; nothing was changed", Escaped(&result.home))
         } else {
-            format!("phiguard home at {} is already set up; nothing was changed", Escaped(&result.home))
+            format!(
+                "phiguard home at {} already existed; added what it lacked: {}",
+                Escaped(&result.home),
+                result.added.join(", ")
+            )
         };
         format!(
             "{headline}\n  installation  {}\n  role          {}\n  config        {}\n  database      {} (schema version {})\n  keys          {}\n  keyring       {}\n  ledger key    {}",
@@ -87,15 +121,6 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
     );
     installation.close().await?;
     Ok(Outcome::Ok)
-}
-
-/// Whether the home already has a configuration, whose role `init` would not change.
-fn config_exists(global: &GlobalArgs) -> bool {
-    let (dir, _) = phiguard_home::resolve(
-        global.home.clone(),
-        std::env::var_os(phiguard_home::HOME_ENV),
-    );
-    dir.join(phiguard_home::CONFIG_FILE).exists()
 }
 
 /// Asks on the terminal which role the organisation has; an empty answer leaves it unset.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, KeyProvider, KeysCommand, KeysInitArgs};
-use crate::installation::Installation;
+use crate::installation::{Installation, Purpose};
 use crate::keys::{self, NewRoot};
 use crate::output::Output;
 
@@ -22,7 +22,7 @@ pub async fn run(
     match command {
         KeysCommand::Init(args) => init(global, args, out).await,
         KeysCommand::List => {
-            let keyring = keys::open_keyring(&keys::open_home(global)?)?;
+            let keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
             let summary = keyring.summary();
             out.result(&summary, || {
                 let mut text = format!(
@@ -43,10 +43,11 @@ pub async fn run(
             Ok(Outcome::Ok)
         }
         KeysCommand::Rotate => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global)?)?;
+            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
             let version = keyring.rotate()?;
             record(
                 global,
+                out,
                 "keys.rotated",
                 serde_json::json!({ "keyring": keyring.summary().id, "version": version }),
             )
@@ -57,11 +58,11 @@ pub async fn run(
             Ok(Outcome::Ok)
         }
         KeysCommand::Retire { version } => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global)?)?;
+            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
             let changed = keyring.retire_through(*version)?;
             let minimum = keyring.summary().min_decrypt_version;
             if changed {
-                record(global, "keys.retired", serde_json::json!({ "keyring": keyring.summary().id, "min_decrypt_version": minimum })).await?;
+                record(global, out, "keys.retired", serde_json::json!({ "keyring": keyring.summary().id, "min_decrypt_version": minimum })).await?;
             }
             out.result(&serde_json::json!({ "min_decrypt_version": minimum, "changed": changed }), || {
                 if changed {
@@ -74,7 +75,7 @@ pub async fn run(
         }
         KeysCommand::Rewrap { files } => rewrap(global, files, out).await,
         KeysCommand::BreakGlass { out: file, note } => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global)?)?;
+            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
             let secret = BreakGlassSecret::generate()?;
             let public = secret.public().map_err(anyhow::Error::msg)?;
             let text = zeroize::Zeroizing::new(format!(
@@ -88,7 +89,7 @@ pub async fn run(
             })?;
             keyring.enroll_break_glass(public, note)?;
             let id = phiguard_core::hex::encode(&secret.id());
-            record(global, "keys.break_glass_enrolled", serde_json::json!({ "keyring": keyring.summary().id, "break_glass_key": id, "note": note })).await?;
+            record(global, out, "keys.break_glass_enrolled", serde_json::json!({ "keyring": keyring.summary().id, "break_glass_key": id, "note": note })).await?;
             out.result(&serde_json::json!({ "break_glass_key": id, "file": file.display().to_string() }), || {
                 format!(
                     "break-glass key {id} written to {} and enrolled.\nMove that file to offline storage now and delete it here; rewrap older files to cover them.",
@@ -101,7 +102,9 @@ pub async fn run(
 }
 
 async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, None).await?;
+    // A new home gets no keyring of its own here: this command makes it, with the root key
+    // chosen.
+    let installation = Installation::create_without_keyring(global, out).await?;
     let path = keys::keyring_path(&installation.home);
     anyhow::ensure!(
         path.symlink_metadata().is_err(),
@@ -143,14 +146,6 @@ async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow:
     Ok(Outcome::Ok)
 }
 
-/// Creates a keyring with a file root key when the installation has none (`phiguard init`).
-pub fn ensure_keyring(home: &phiguard_home::Home) -> anyhow::Result<Option<Keyring>> {
-    if keys::keyring_path(home).exists() {
-        return Ok(None);
-    }
-    Ok(Some(keys::create_keyring(home, &NewRoot::File)?))
-}
-
 #[derive(Debug, Serialize)]
 struct RewrapResult {
     file: String,
@@ -165,7 +160,7 @@ async fn rewrap(
     files: &[std::path::PathBuf],
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let keyring = keys::open_keyring(&keys::open_home(global)?)?;
+    let keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
     let mut results = Vec::new();
     for file in files {
         let (outcome, error) = match rewrap_file(&keyring, file) {
@@ -182,7 +177,7 @@ async fn rewrap(
     let rewrapped = results.iter().filter(|r| r.outcome == "rewrapped").count();
     let failed = results.iter().filter(|r| r.outcome == "failed").count();
     if rewrapped > 0 {
-        record(global, "keys.rewrapped", serde_json::json!({ "keyring": keyring.summary().id, "version": keyring.current_version(), "files": rewrapped })).await?;
+        record(global, out, "keys.rewrapped", serde_json::json!({ "keyring": keyring.summary().id, "version": keyring.current_version(), "files": rewrapped })).await?;
     }
     out.result(&results, || {
         results
@@ -243,8 +238,13 @@ fn rewrap_file(keyring: &Keyring, path: &Path) -> anyhow::Result<bool> {
 }
 
 /// Appends a key-management event to the ledger.
-async fn record(global: &GlobalArgs, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
-    let installation = Installation::open(global, None).await?;
+async fn record(
+    global: &GlobalArgs,
+    out: &Output,
+    kind: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<()> {
+    let installation = Installation::open(global, Purpose::Amend, out).await?;
     installation
         .record(kind, body)
         .await

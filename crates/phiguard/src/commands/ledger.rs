@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::Outcome;
 use crate::cli::{AppendArgs, GlobalArgs, LedgerCommand, VerifyArgs, WitnessCommand};
 use crate::installation::{
-    CheckpointPacer, Existing, Installation, local_source, read_ledger_key, witness_file,
+    CheckpointPacer, Existing, Installation, Purpose, local_source, read_ledger_key, witness_file,
 };
 use crate::output::Output;
 
@@ -43,7 +43,7 @@ pub async fn run(
         _ => {}
     }
 
-    let installation = Installation::open(global, None).await?;
+    let installation = Installation::open(global, purpose(command), out).await?;
     let ledger = installation.ledger();
     let outcome = match command {
         LedgerCommand::Append(args) => append(&installation, args, out).await?,
@@ -110,6 +110,22 @@ pub async fn run(
     Ok(outcome)
 }
 
+/// Whether a ledger command may start a home. Reading, proving and the verifier key need a
+/// ledger that exists; so do signing and exporting one. Appending records evidence, and a
+/// witness keeps its own state from its first use.
+fn purpose(command: &LedgerCommand) -> Purpose {
+    match command {
+        LedgerCommand::Append(_) | LedgerCommand::Witness(_) => Purpose::Record,
+        LedgerCommand::Checkpoint | LedgerCommand::Export { .. } => Purpose::Amend,
+        LedgerCommand::Show { .. }
+        | LedgerCommand::Tail { .. }
+        | LedgerCommand::Prove { .. }
+        | LedgerCommand::Consistency { .. }
+        | LedgerCommand::Verify(_)
+        | LedgerCommand::Key => Purpose::Read,
+    }
+}
+
 /// `verify` is answered before the installation is opened; reaching it here is a mistake in
 /// this file, reported rather than panicked on.
 fn unreachable_verify() -> anyhow::Result<Outcome> {
@@ -127,7 +143,15 @@ async fn verify_database(
         Some(key) => parse_verifier(key),
         None => Ok(read_ledger_key(home)?.verifier()),
     };
-    let installation = match Installation::open_existing(global).await? {
+    let location = crate::installation::locate(global, out)?;
+    if !phiguard_home::Home::exists(&location.dir) {
+        bail!(
+            "{}\nAn exported bundle verifies without a home: `phiguard ledger verify --bundle DIR \
+             --key KEY`.",
+            location.missing()
+        );
+    }
+    let installation = match Installation::open_existing(global, out).await? {
         Existing::Open(installation) => installation,
         Existing::NoDatabase { home, database } => {
             let key = key_of(&home)?;

@@ -10,6 +10,7 @@ use phiguard_register::{AnyRecord, Change};
 use crate::Outcome;
 use crate::cli::{GlobalArgs, MatrixCommand};
 use crate::commands::register::{Session, builtin_catalog, known_controls};
+use crate::installation::Purpose;
 use crate::output::Output;
 
 pub async fn run(
@@ -17,7 +18,12 @@ pub async fn run(
     command: &MatrixCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    Session::run(global, out, async |session| match command {
+    // A dry run and an export read; an import records.
+    let purpose = match command {
+        MatrixCommand::Import { dry_run: false, .. } => Purpose::Record,
+        MatrixCommand::Import { dry_run: true, .. } | MatrixCommand::Export { .. } => Purpose::Read,
+    };
+    Session::run_for(global, out, purpose, async |session| match command {
         MatrixCommand::Import {
             file,
             dry_run,

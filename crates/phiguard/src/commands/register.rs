@@ -26,7 +26,7 @@ use crate::cli::{
     SlaFields, VendorFields,
 };
 use crate::commands::check_run::{self, Summary};
-use crate::installation::Installation;
+use crate::installation::{Installation, Purpose};
 use crate::output::Output;
 
 pub async fn run(
@@ -34,7 +34,8 @@ pub async fn run(
     command: &RegisterCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    Session::run(global, out, async |session| match command {
+    let purpose = purpose(command);
+    Session::run_for(global, out, purpose, async |session| match command {
         RegisterCommand::Vendor(c) => session.records(c).await,
         RegisterCommand::Baa(c) => session.records(c).await,
         RegisterCommand::Assurance(c) => session.records(c).await,
@@ -59,6 +60,41 @@ pub async fn run(
         RegisterCommand::Check => session.check().await,
     })
     .await
+}
+
+/// Whether a register command may start a home: adding records and the register checks
+/// record evidence that needs nothing before; reading needs a home, and so does changing a
+/// record that must already be there.
+fn purpose(command: &RegisterCommand) -> Purpose {
+    match command {
+        RegisterCommand::Vendor(c) => c.purpose(),
+        RegisterCommand::Baa(c) => c.purpose(),
+        RegisterCommand::Assurance(c) => c.purpose(),
+        RegisterCommand::Sla(c) => c.purpose(),
+        RegisterCommand::RestoreTest(c) => c.purpose(),
+        RegisterCommand::Responsibility(c) => c.purpose(),
+        RegisterCommand::Person(c) => c.purpose(),
+        RegisterCommand::Course(c) => c.purpose(),
+        RegisterCommand::Completion(c) => c.purpose(),
+        RegisterCommand::Policy(c) => c.purpose(),
+        RegisterCommand::Acknowledgment(c) => c.purpose(),
+        RegisterCommand::Grant(c) => c.purpose(),
+        RegisterCommand::Review(c) => c.purpose(),
+        RegisterCommand::Attestation(c) => c.purpose(),
+        RegisterCommand::History { .. } | RegisterCommand::Export { .. } => Purpose::Read,
+        RegisterCommand::Import { dry_run: true, .. } => Purpose::Read,
+        RegisterCommand::Import { .. } | RegisterCommand::Check => Purpose::Record,
+    }
+}
+
+impl<F: clap::Args> RecordCommand<F> {
+    fn purpose(&self) -> Purpose {
+        match self {
+            RecordCommand::Add { .. } => Purpose::Record,
+            RecordCommand::List | RecordCommand::Show { .. } => Purpose::Read,
+            RecordCommand::Update { .. } | RecordCommand::Remove { .. } => Purpose::Amend,
+        }
+    }
 }
 
 /// What a register command works with.
@@ -388,14 +424,25 @@ struct Listed {
 }
 
 impl Session<'_> {
-    /// Opens the installation, runs `work` on its register, and closes the database whatever
-    /// the outcome.
+    /// Opens the installation for a command that records evidence (creating a missing home),
+    /// runs `work` on its register, and closes the database whatever the outcome.
     pub async fn run(
         global: &GlobalArgs,
         out: &Output,
         work: impl AsyncFnOnce(&Session<'_>) -> anyhow::Result<Outcome>,
     ) -> anyhow::Result<Outcome> {
-        let installation = Installation::open(global, None).await?;
+        Session::run_for(global, out, Purpose::Record, work).await
+    }
+
+    /// As [`Session::run`], for a command with the given purpose: one that reads or amends
+    /// needs a home that exists.
+    pub async fn run_for(
+        global: &GlobalArgs,
+        out: &Output,
+        purpose: Purpose,
+        work: impl AsyncFnOnce(&Session<'_>) -> anyhow::Result<Outcome>,
+    ) -> anyhow::Result<Outcome> {
+        let installation = Installation::open(global, purpose, out).await?;
         let register = Register::new(installation.store.clone());
         let outcome = work(&Session {
             installation: &installation,

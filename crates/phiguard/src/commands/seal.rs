@@ -2,12 +2,13 @@
 //! constant memory, never over the input, and never leaving a partial file behind: not when
 //! the input fails to authenticate, and not when the process is interrupted.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use phiguard_core::Escaped;
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, SealArgs, UnsealArgs};
+use crate::installation::{Installation, Purpose};
 use crate::keys;
 use crate::output::Output;
 
@@ -63,6 +65,14 @@ enum Destination {
 }
 
 impl Destination {
+    /// The file written, if it is one.
+    fn path(&self) -> Option<&Path> {
+        match self {
+            Destination::Stdout => None,
+            Destination::File { path, .. } => Some(path),
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Destination::Stdout => "-".into(),
@@ -97,66 +107,299 @@ impl Destination {
     }
 }
 
-/// Runs `work` with a writer for the destination. A file is written without a name (or,
-/// where the file system cannot do that, under a hidden temporary name that SIGINT, SIGTERM
-/// and SIGHUP remove), flushed to disk, and named only when `work` succeeded; on failure
-/// nothing is left.
-fn write_to<T>(
-    destination: &Destination,
-    work: impl FnOnce(&mut dyn Write) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
-    match destination {
-        Destination::Stdout => {
-            let mut writer = WriteBehind::new(io::stdout()).map_err(started_writing)?;
-            let value = work(&mut writer)?;
-            writer.flush().context("could not write to stdout")?;
-            Ok(value)
+/// Where the output is being written. A file is written without a name (or, where the file
+/// system cannot do that, under a hidden temporary name that SIGINT, SIGTERM and SIGHUP
+/// remove), flushed to disk, and named only by [`Sink::name`]: dropped before that, it leaves
+/// nothing. Between the two, the command records what it did in the ledger, so output whose
+/// making could not be recorded never appears.
+enum Sink {
+    Stdout(WriteBehind),
+    File {
+        // Dropped in this order: the writer, then the unnamed file, then the signal handler
+        // that removes a named temporary file.
+        writer: WriteBehind,
+        pending: PendingFile,
+        path: PathBuf,
+        force: bool,
+        _removal: Option<RemoveOnSignal>,
+    },
+}
+
+impl Sink {
+    /// Starts writing to `destination`; what is written also passes through `observer`.
+    fn open(destination: &Destination, observer: Option<&Observer>) -> anyhow::Result<Sink> {
+        let observed = |inner| -> Box<dyn Write + Send> {
+            match observer {
+                Some(observer) => Box::new(observer.wrap(inner)),
+                None => Box::new(inner),
+            }
+        };
+        match destination {
+            Destination::Stdout => {
+                let stdout: Box<dyn Write + Send> = Box::new(io::stdout());
+                let writer = WriteBehind::new(observed(stdout)).map_err(started_writing)?;
+                Ok(Sink::Stdout(writer))
+            }
+            Destination::File { path, force } => {
+                let pending = PendingFile::create(path).with_context(|| {
+                    format!("could not create {} (nothing was written)", path.display())
+                })?;
+                // Armed until the file is named or removed.
+                let removal = match pending.temporary_path() {
+                    Some(temporary) => Some(
+                        RemoveOnSignal::install(temporary.to_path_buf())
+                            .map_err(started_writing)?,
+                    ),
+                    None => None,
+                };
+                // Written on its own thread, so writing overlaps encryption.
+                let handle: Box<dyn Write + Send> =
+                    Box::new(pending.file().try_clone().map_err(started_writing)?);
+                let writer = WriteBehind::new(observed(handle)).map_err(started_writing)?;
+                Ok(Sink::File {
+                    writer,
+                    pending,
+                    path: path.clone(),
+                    force: *force,
+                    _removal: removal,
+                })
+            }
         }
-        Destination::File { path, force } => {
-            let pending = PendingFile::create(path).with_context(|| {
-                format!("could not create {} (nothing was written)", path.display())
-            })?;
-            // Armed until the file is named or removed: `pending` is dropped inside
-            // `write_pending`, before this is.
-            let _removal = match pending.temporary_path() {
-                Some(temporary) => Some(
-                    RemoveOnSignal::install(temporary.to_path_buf()).map_err(started_writing)?,
-                ),
-                None => None,
-            };
-            write_pending(pending, path, *force, work)
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Stdout(writer) | Sink::File { writer, .. } => writer,
+        }
+    }
+
+    /// Writes out everything written so far.
+    fn flush(&mut self) -> anyhow::Result<()> {
+        match self {
+            Sink::Stdout(writer) => writer.flush().context("could not write to stdout"),
+            Sink::File { writer, .. } => writer.flush().context("could not write the output"),
+        }
+    }
+
+    /// Gives a file its name, once complete (stdout is already written).
+    fn name(self) -> anyhow::Result<()> {
+        let Sink::File {
+            writer,
+            pending,
+            path,
+            force,
+            _removal,
+        } = self
+        else {
+            return Ok(());
+        };
+        drop(writer);
+        pending.persist(force).map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                anyhow::anyhow!(
+                    "{} appeared while phiguard was writing; nothing was replaced. Choose \
+                     another -o, or add --force to replace it",
+                    path.display()
+                )
+            } else {
+                anyhow::Error::new(e).context(format!(
+                    "could not move the output into place at {}",
+                    path.display()
+                ))
+            }
+        })
+    }
+}
+
+/// Watches the sealed side of a seal or unseal as it passes (on the reading or writing
+/// thread): its SHA-256, its size, and its first bytes, where the header says which message
+/// it is and for which keys. The ledger records these, never the plaintext.
+#[derive(Clone)]
+struct Observer(Arc<Mutex<Tally>>);
+
+struct Tally {
+    digest: aws_lc_rs::digest::Context,
+    bytes: u64,
+    head: Vec<u8>,
+}
+
+/// How much of the start is kept to read the header from: far more than any header (a few
+/// hundred bytes per recipient).
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// What the observer saw, once everything has passed.
+struct Sealed {
+    sha256: String,
+    bytes: u64,
+    header: Option<phiguard_crypto::Header>,
+}
+
+impl Observer {
+    fn new() -> Observer {
+        Observer(Arc::new(Mutex::new(Tally {
+            digest: aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256),
+            bytes: 0,
+            head: Vec::new(),
+        })))
+    }
+
+    fn wrap<T>(&self, inner: T) -> Observed<T> {
+        Observed {
+            inner,
+            observer: self.clone(),
+        }
+    }
+
+    fn tally(&self) -> std::sync::MutexGuard<'_, Tally> {
+        // A panic elsewhere cannot leave a tally half-updated in a way that matters here.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn saw(&self, bytes: &[u8]) {
+        let mut tally = self.tally();
+        tally.digest.update(bytes);
+        tally.bytes += bytes.len() as u64;
+        let room = HEAD_BYTES.saturating_sub(tally.head.len());
+        tally
+            .head
+            .extend_from_slice(&bytes[..room.min(bytes.len())]);
+    }
+
+    fn finish(&self) -> Sealed {
+        let tally = self.tally();
+        Sealed {
+            sha256: phiguard_core::hex::encode(tally.digest.clone().finish().as_ref()),
+            bytes: tally.bytes,
+            header: phiguard_crypto::read_header(tally.head.as_slice()).ok(),
         }
     }
 }
 
-/// Writes `pending` through `work` and names it `path` when `work` succeeded.
-fn write_pending<T>(
-    pending: PendingFile,
-    path: &Path,
-    force: bool,
-    work: impl FnOnce(&mut dyn Write) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
-    // Written on its own thread, so writing overlaps encryption.
-    let handle = pending.file().try_clone().map_err(started_writing)?;
-    let mut writer = WriteBehind::new(handle).map_err(started_writing)?;
-    let value = work(&mut writer)?;
-    writer.flush().context("could not write the output")?;
-    drop(writer);
-    pending.persist(force).map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!(
-                "{} appeared while phiguard was writing; nothing was replaced. Choose another \
-                 -o, or add --force to replace it",
-                path.display()
-            )
-        } else {
-            anyhow::Error::new(e).context(format!(
-                "could not move the output into place at {}",
-                path.display()
-            ))
+/// A reader or writer whose bytes an [`Observer`] sees.
+struct Observed<T> {
+    inner: T,
+    observer: Observer,
+}
+
+impl<R: io::Read> io::Read for Observed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.observer.saw(&buf[..read]);
+        Ok(read)
+    }
+}
+
+impl<W: Write> Write for Observed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.observer.saw(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// One `seal` or `unseal` as the ledger records it (`crypto.seal`, `crypto.unseal`); who did
+/// it is the entry's source. Files are named by this installation's pseudonym of their
+/// absolute path (`phiguard pseudonym --kind path PATH` finds them), since a file name can
+/// identify a patient; the plaintext, its digest and every key stay out.
+#[derive(Debug, Serialize)]
+struct Access {
+    /// `sealed` or `failed`; `opened` or `refused`.
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// The SHA-256 of the sealed data (as written, or as read, all of it), and its size.
+    sealed_sha256: String,
+    sealed_bytes: u64,
+    /// The header's message id, the same for the seal and every unseal of one message.
+    message_id: Option<String>,
+    /// Pseudonyms of the sealed and the plain file's paths; null for a stream.
+    sealed_file: Option<String>,
+    plain_file: Option<String>,
+    /// The encryption context: bound by the seal, authenticated by the unseal.
+    context: Option<BTreeMap<String, String>>,
+    /// The context `unseal --context` required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required_context: Option<BTreeMap<String, String>>,
+    /// The keyring and key-encryption key version that sealed, or opened, the data key.
+    keyring: Option<String>,
+    key_version: Option<u32>,
+    /// What opened the data key (`unseal`): a key-encryption key or a break-glass key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opened_with: Option<String>,
+    /// Every recipient the data is sealed for.
+    recipients: Vec<String>,
+}
+
+impl Access {
+    fn new(outcome: &'static str, sealed: &Sealed) -> Access {
+        let header = sealed.header.as_ref();
+        Access {
+            outcome,
+            reason: None,
+            sealed_sha256: sealed.sha256.clone(),
+            sealed_bytes: sealed.bytes,
+            message_id: header.map(|h| phiguard_core::hex::encode(&h.message_id)),
+            sealed_file: None,
+            plain_file: None,
+            context: None,
+            required_context: None,
+            keyring: None,
+            key_version: None,
+            opened_with: None,
+            recipients: header
+                .map(|h| h.stanzas.iter().map(|s| s.describe()).collect())
+                .unwrap_or_default(),
         }
-    })?;
-    Ok(value)
+    }
+
+    /// Names the keyring and version of the recipient stanza `described` stands for.
+    fn key(&mut self, sealed: &Sealed, described: &str) {
+        let stanza = sealed
+            .header
+            .iter()
+            .flat_map(|h| &h.stanzas)
+            .find(|s| s.describe() == described);
+        if let Some(phiguard_crypto::format::Stanza::Kek {
+            keyring, version, ..
+        }) = stanza
+        {
+            self.keyring = Some(phiguard_core::hex::encode(keyring));
+            self.key_version = Some(*version);
+        }
+    }
+
+    fn failed(mut self, outcome: &'static str, error: &anyhow::Error) -> Access {
+        self.outcome = outcome;
+        self.reason = Some(format!("{error:#}"));
+        self
+    }
+}
+
+fn pairs(context: &phiguard_crypto::Context) -> BTreeMap<String, String> {
+    context
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// This installation's pseudonym for a file's absolute path; none for a stream.
+fn path_pseudonym(
+    pseudonyms: Option<&phiguard_crypto::Pseudonymizer>,
+    path: Option<&Path>,
+) -> anyhow::Result<Option<String>> {
+    let (Some(pseudonyms), Some(path)) = (pseudonyms, path.filter(|p| !is_dash(p))) else {
+        return Ok(None);
+    };
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(Some(
+        pseudonyms.pseudonym("path", &absolute.display().to_string())?,
+    ))
 }
 
 /// While it lives, SIGINT, SIGTERM and SIGHUP remove a file before the process dies of them,
@@ -218,25 +461,35 @@ fn started_writing(e: io::Error) -> anyhow::Error {
     anyhow::Error::new(e).context("could not start writing")
 }
 
-/// The input, read ahead on its own thread so reading overlaps encryption, and its size
-/// when it is a regular file.
-fn open_input(path: &Path) -> anyhow::Result<(ReadAhead, Option<u64>)> {
+/// The input, read ahead on its own thread so reading overlaps encryption (and `observer`,
+/// when given, sees it there), and its size when it is a regular file.
+fn open_input(
+    path: &Path,
+    observer: Option<&Observer>,
+) -> anyhow::Result<(ReadAhead, Option<u64>)> {
     let started = |e: io::Error| anyhow::Error::new(e).context("could not start reading");
-    if is_dash(path) {
-        return Ok((ReadAhead::new(io::stdin()).map_err(started)?, None));
-    }
-    let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
-    let size = file
-        .metadata()
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.len());
-    Ok((ReadAhead::new(file).map_err(started)?, size))
+    let (source, size): (Box<dyn io::Read + Send>, Option<u64>) = if is_dash(path) {
+        (Box::new(io::stdin()), None)
+    } else {
+        let file =
+            File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let reader = match observer {
+        Some(observer) => ReadAhead::new(observer.wrap(source)),
+        None => ReadAhead::new(source),
+    };
+    Ok((reader.map_err(started)?, size))
 }
 
-pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let context = context_from(&args.context)?;
-    let destination = match &args.output {
+/// Where `seal` writes: `-o`, else INPUT.phg, else stdout for stdin.
+fn seal_destination(args: &SealArgs) -> Destination {
+    match &args.output {
         Some(path) if is_dash(path) => Destination::Stdout,
         Some(path) => Destination::File {
             path: path.clone(),
@@ -251,37 +504,75 @@ pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Resul
                 force: args.force,
             }
         }
-    };
+    }
+}
+
+pub async fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Result<Outcome> {
+    let context = context_from(&args.context)?;
+    let destination = seal_destination(args);
     if matches!(destination, Destination::Stdout) && io::stdout().is_terminal() {
         anyhow::bail!(
             "refusing to write sealed (binary) data to a terminal; give -o FILE or redirect stdout"
         );
     }
     destination.check(&args.input)?;
-    let home = keys::open_home(global)?;
-    let keyring = keys::open_keyring(&home)?;
-    let (input, size) = open_input(&args.input)?;
-    let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "sealing");
-    let recipients = keyring.recipients();
-    let bytes = write_to(&destination, |writer| {
-        phiguard_crypto::seal_stream(recipients, &context, input, writer, &mut |done| {
-            bar.set_position(done)
-        })
-        .context("sealing failed")
-    })?;
-    bar.finish_and_clear();
-    let result = SealResult {
-        input: args.input.display().to_string(),
-        output: destination.describe(),
-        bytes,
-        key_version: keyring.current_version(),
-        recipients: 1 + recipients.break_glass.len(),
-        context: context
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
+    // The ledger first: a seal that could not be recorded does not happen.
+    let installation = Installation::open(global, Purpose::Amend, out).await?;
+    let observer = Observer::new();
+    let mut sealed_file = None;
+    let mut plain_file = None;
+    let mut result = None;
+    let attempt = (|| -> anyhow::Result<Sink> {
+        let keyring = keys::open_keyring(&installation.home)?;
+        let pseudonyms = keyring.pseudonymizer()?;
+        sealed_file = path_pseudonym(Some(&pseudonyms), destination.path())?;
+        plain_file = path_pseudonym(Some(&pseudonyms), Some(&args.input))?;
+        let (input, size) = open_input(&args.input, None)?;
+        let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "sealing");
+        let recipients = keyring.recipients();
+        let mut sink = Sink::open(&destination, Some(&observer))?;
+        let bytes =
+            phiguard_crypto::seal_stream(recipients, &context, input, sink.writer(), &mut |done| {
+                bar.set_position(done)
+            })
+            .context("sealing failed")?;
+        sink.flush()?;
+        bar.finish_and_clear();
+        result = Some(SealResult {
+            input: args.input.display().to_string(),
+            output: destination.describe(),
+            bytes,
+            key_version: keyring.current_version(),
+            recipients: 1 + recipients.break_glass.len(),
+            context: pairs(&context),
+        });
+        Ok(sink)
+    })();
+    let sealed = observer.finish();
+    let mut access = Access::new("sealed", &sealed);
+    access.sealed_file = sealed_file;
+    access.plain_file = plain_file;
+    access.context = Some(pairs(&context));
+    let kek = sealed
+        .header
+        .iter()
+        .flat_map(|h| &h.stanzas)
+        .find(|s| matches!(s, phiguard_crypto::format::Stanza::Kek { .. }));
+    if let Some(kek) = kek {
+        access.key(&sealed, &kek.describe());
+    }
+    let named = match finish_attempt(&installation, "crypto.seal", access, "failed", attempt).await
+    {
+        Ok(sink) => sink.name(),
+        Err(e) => Err(e),
     };
-    if !matches!(destination, Destination::Stdout) || out.is_json() {
+    // A failed attempt was recorded too: its checkpoint is signed all the same.
+    let closed = installation.close().await;
+    named?;
+    closed?;
+    if let Some(result) = result
+        && (!matches!(destination, Destination::Stdout) || out.is_json())
+    {
         out.result(&result, || {
             format!(
                 "sealed {} ({} bytes) into {} with key version {}",
@@ -295,7 +586,40 @@ pub fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow::Resul
     Ok(Outcome::Ok)
 }
 
-pub fn unseal(global: &GlobalArgs, args: &UnsealArgs, out: &Output) -> anyhow::Result<Outcome> {
+/// Records an attempt, whatever its outcome, before its output is named: returns the output
+/// to name when the attempt succeeded and was recorded, else the error (the attempt's, with
+/// the recording's beside it if that failed too).
+async fn finish_attempt(
+    installation: &Installation,
+    kind: &str,
+    access: Access,
+    failed: &'static str,
+    attempt: anyhow::Result<Sink>,
+) -> anyhow::Result<Sink> {
+    let access = match &attempt {
+        Ok(_) => access,
+        Err(error) => access.failed(failed, error),
+    };
+    let recorded = installation
+        .record(kind, serde_json::to_value(&access)?)
+        .await;
+    match (attempt, recorded) {
+        (Ok(sink), Ok(_)) => Ok(sink),
+        (Ok(_), Err(e)) => Err(e.context(
+            "nothing was written: a seal or unseal that cannot be recorded in the ledger is refused",
+        )),
+        (Err(error), Ok(_)) => Err(error),
+        (Err(error), Err(e)) => Err(anyhow::anyhow!(
+            "{error:#}. This failed attempt could not be recorded in the ledger either: {e:#}"
+        )),
+    }
+}
+
+pub async fn unseal(
+    global: &GlobalArgs,
+    args: &UnsealArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
     let required = context_from(&args.context)?;
     let destination = match &args.output {
         Some(path) if is_dash(path) => Destination::Stdout,
@@ -316,47 +640,107 @@ pub fn unseal(global: &GlobalArgs, args: &UnsealArgs, out: &Output) -> anyhow::R
         },
     };
     destination.check(&args.input)?;
-    let opener: Box<dyn KeyOpener> = match &args.break_glass {
-        Some(file) => {
-            let text =
-                zeroize::Zeroizing::new(std::fs::read_to_string(file).with_context(|| {
-                    format!("could not read the break-glass key {}", file.display())
-                })?);
-            Box::new(BreakGlassSecret::from_text(&text).map_err(anyhow::Error::msg)?)
+    // The ledger first: access to PHI that could not be recorded does not happen.
+    let installation = match Installation::open(global, Purpose::Amend, out).await {
+        Ok(installation) => installation,
+        Err(e) if args.break_glass.is_some() => {
+            return Err(e.context(
+                "this emergency access cannot be recorded in this home's ledger, so nothing was \
+                 opened; if the home cannot be repaired, record it in a new one: `phiguard \
+                 --home NEW init`, then the same unseal with `--home NEW`",
+            ));
         }
-        None => Box::new(keys::open_keyring(&keys::open_home(global)?)?),
+        Err(e) => return Err(e),
     };
-    let (input, size) = open_input(&args.input)?;
-    let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "opening");
-    let opened = write_to(&destination, |writer| {
-        phiguard_crypto::unseal_stream_requiring(&*opener, &required, input, writer, &mut |done| {
-            bar.set_position(done)
-        })
+    let observer = Observer::new();
+    let mut input = None;
+    let mut files = (None, None);
+    let mut opened = None;
+    let attempt = (|| -> anyhow::Result<Sink> {
+        let (opener, pseudonyms): (Box<dyn KeyOpener>, _) = match &args.break_glass {
+            Some(file) => {
+                let text =
+                    zeroize::Zeroizing::new(std::fs::read_to_string(file).with_context(|| {
+                        format!("could not read the break-glass key {}", file.display())
+                    })?);
+                let key = BreakGlassSecret::from_text(&text).map_err(anyhow::Error::msg)?;
+                // The keyring may be lost: files are then named by their digest alone.
+                (Box::new(key), None)
+            }
+            None => {
+                let keyring = keys::open_keyring(&installation.home)?;
+                let pseudonyms = keyring.pseudonymizer()?;
+                (Box::new(keyring), Some(pseudonyms))
+            }
+        };
+        files = (
+            path_pseudonym(pseudonyms.as_ref(), Some(&args.input))?,
+            path_pseudonym(pseudonyms.as_ref(), destination.path())?,
+        );
+        let (reader, size) = open_input(&args.input, Some(&observer))?;
+        let reader = input.insert(reader);
+        let bar = out.progress(size.filter(|s| *s >= PROGRESS_FROM).unwrap_or(0), "opening");
+        let mut sink = Sink::open(&destination, None)?;
+        let unsealed = phiguard_crypto::unseal_stream_requiring(
+            &*opener,
+            &required,
+            &mut *reader,
+            sink.writer(),
+            &mut |done| bar.set_position(done),
+        )
         .map_err(anyhow::Error::new)
         .context("the data could not be opened")
-    })
-    .map_err(|e| {
-        if matches!(destination, Destination::Stdout) {
-            e.context(
-                "nothing after this point is trustworthy: discard whatever was written to stdout",
-            )
-        } else {
-            e
-        }
-    })?;
-    bar.finish_and_clear();
-    let result = UnsealResult {
-        input: args.input.display().to_string(),
-        output: destination.describe(),
-        bytes: opened.plaintext_bytes,
-        opened_with: opened.opened_with.clone(),
-        context: opened
-            .context
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-    };
-    if !matches!(destination, Destination::Stdout) || out.is_json() {
+        .and_then(|unsealed| {
+            sink.flush()?;
+            Ok(unsealed)
+        })
+        .map_err(|e| {
+            if matches!(destination, Destination::Stdout) {
+                e.context(
+                    "nothing after this point is trustworthy: discard whatever was written to stdout",
+                )
+            } else {
+                e
+            }
+        })?;
+        bar.finish_and_clear();
+        opened = Some(unsealed);
+        Ok(sink)
+    })();
+    // The digest is of everything given, however far the attempt read.
+    if let Some(mut reader) = input
+        && !(is_dash(&args.input) && io::stdin().is_terminal())
+    {
+        let _ = io::copy(&mut reader, &mut io::sink());
+    }
+    let sealed = observer.finish();
+    let mut access = Access::new("opened", &sealed);
+    (access.sealed_file, access.plain_file) = files;
+    access.required_context = Some(pairs(&required)).filter(|pairs| !pairs.is_empty());
+    if let Some(opened) = &opened {
+        access.context = Some(pairs(&opened.context));
+        access.opened_with = Some(opened.opened_with.clone());
+        access.key(&sealed, &opened.opened_with);
+    }
+    let named =
+        match finish_attempt(&installation, "crypto.unseal", access, "refused", attempt).await {
+            Ok(sink) => sink.name(),
+            Err(e) => Err(e),
+        };
+    // A failed attempt was recorded too: its checkpoint is signed all the same.
+    let closed = installation.close().await;
+    named?;
+    closed?;
+    if let Some(opened) = opened
+        && (!matches!(destination, Destination::Stdout) || out.is_json())
+    {
+        let result = UnsealResult {
+            input: args.input.display().to_string(),
+            output: destination.describe(),
+            bytes: opened.plaintext_bytes,
+            opened_with: opened.opened_with.clone(),
+            context: pairs(&opened.context),
+        };
         out.result(&result, || {
             format!(
                 "opened {} into {} ({} bytes) with {}",

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::GlobalArgs;
-use crate::installation::Installation;
+use crate::installation::{Installation, Purpose};
 use crate::output::Output;
 
 #[derive(Debug, Serialize)]
@@ -35,23 +35,13 @@ struct DatabaseStatus {
 }
 
 pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, None).await?;
-    if installation.created.created_config {
-        out.note(&format!(
-            "Created a new phiguard home at {} (first use).",
-            installation.home.dir().display()
-        ));
-    }
+    let installation = Installation::open(global, Purpose::Read, out).await?;
     let status = Status {
         version: env!("CARGO_PKG_VERSION"),
         installation_name: installation.home.config().installation.name.clone(),
         home: HomeStatus {
             path: installation.home.dir().display().to_string(),
-            source: match installation.home_source {
-                phiguard_home::HomeSource::Flag => "flag",
-                phiguard_home::HomeSource::Environment => "environment",
-                phiguard_home::HomeSource::Default => "default",
-            },
+            source: installation.home_source.name(),
             config: installation.home.config_path().display().to_string(),
         },
         database: DatabaseStatus {

@@ -21,7 +21,82 @@ pub fn phiguard(home: &Path) -> Command {
     cmd
 }
 
-/// Parses a command's stdout as JSON, showing it when it is not.
+/// A `phiguard` command that finds its home itself (no `--home`, no `$PHIGUARD_HOME`), in
+/// surroundings made under `root`: `$HOME` is `root/user`, `$XDG_DATA_HOME` is `root/xdg`,
+/// and the working directory is `root/work` (created here, with `root/user`).
+pub fn phiguard_finding_home(root: &Path) -> Command {
+    std::fs::create_dir_all(root.join("user")).unwrap();
+    std::fs::create_dir_all(root.join("work")).unwrap();
+    let mut cmd = Command::cargo_bin("phiguard").unwrap();
+    cmd.env_remove("PHIGUARD_HOME")
+        .env_remove("PHIGUARD_DATABASE_URL")
+        .env_remove("PHIGUARD_LOG")
+        .env_remove("PHIGUARD_PASSPHRASE")
+        .env_remove("PHIGUARD_PKCS11_PIN")
+        .env("HOME", root.join("user"))
+        .env("XDG_DATA_HOME", root.join("xdg"))
+        .current_dir(root.join("work"));
+    cmd
+}
+
+/// The subcommands a help text lists under "Commands:".
+pub fn subcommands_in(help: &str) -> Vec<String> {
+    help.split("\nCommands:\n")
+        .nth(1)
+        .map(|rest| {
+            rest.lines()
+                .take_while(|line| line.starts_with("  "))
+                .filter(|line| !line.starts_with("   "))
+                .filter_map(|line| line.split_whitespace().next())
+                .filter(|name| *name != "help")
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every command, from the top-level help down: its path (`["register", "vendor", "add"]`)
+/// and its `--help` text.
+pub fn every_command() -> Vec<(Vec<String>, String)> {
+    let mut pending: Vec<Vec<String>> = vec![Vec::new()];
+    let mut commands = Vec::new();
+    while let Some(path) = pending.pop() {
+        // As an 80-column terminal shows it.
+        let out = Command::cargo_bin("phiguard")
+            .unwrap()
+            .env("COLUMNS", "80")
+            .args(&path)
+            .arg("--help")
+            .assert()
+            .success();
+        let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        for sub in subcommands_in(&text) {
+            let mut next = path.clone();
+            next.push(sub);
+            pending.push(next);
+        }
+        commands.push((path, text));
+    }
+    commands
+}
+
+/// Every file and directory under `dir`, relative to it, sorted.
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            if path.is_dir() && !path.is_symlink() {
+                pending.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// A temporary directory holding an initialised home at `home/` inside it; the home is
 /// removed with the directory.
 pub fn new_home() -> (tempfile::TempDir, PathBuf) {
@@ -31,6 +106,7 @@ pub fn new_home() -> (tempfile::TempDir, PathBuf) {
     (tmp, home)
 }
 
+/// Parses a command's stdout as JSON, showing it when it is not.
 pub fn json(output: &[u8]) -> Value {
     serde_json::from_slice(output)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(output)))
