@@ -20,6 +20,7 @@ use phiguard_register::{Snapshot, Stored};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Control, ControlKind, Family, Profile, Requirement};
+use crate::ranking::{self, Problem};
 use crate::sources;
 
 /// Where a control stands.
@@ -110,6 +111,9 @@ pub struct ControlResult {
     pub basis: String,
     /// Whether a provider can carry it for the organisation (the catalog's `delegable`).
     pub delegable: bool,
+    /// Whether it protects ePHI directly (the catalog's `protects_ephi`), which weighs in the
+    /// ranking of what to fix.
+    pub protects_ephi: bool,
     /// Who answers for it, from the responsibility matrix.
     pub owner: Option<String>,
     pub responsibility: Option<Responsibility>,
@@ -162,7 +166,11 @@ impl Tally {
 }
 
 /// The status of every control of a profile.
+///
+/// Its JSON form is its fields and `problems`, the ranking of what to fix
+/// ([`Assessment::problems`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(remote = "Self")]
 pub struct Assessment {
     pub profile: Profile,
     /// The installation assessed.
@@ -188,7 +196,61 @@ pub struct Assessment {
     pub checkpoint: Option<LedgerCheckpoint>,
 }
 
+impl Serialize for Assessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            #[serde(flatten, serialize_with = "fields")]
+            assessment: &'a Assessment,
+            problems: Vec<Problem<'a>>,
+        }
+        fn fields<S: serde::Serializer>(
+            assessment: &&Assessment,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            Assessment::serialize(assessment, serializer)
+        }
+        Json {
+            assessment: self,
+            problems: self.problems(),
+        }
+        .serialize(serializer)
+    }
+}
+
 impl Assessment {
+    /// An assessment of `controls` (in catalog order) with their counts, and nothing else
+    /// known yet: no role, scope, notes, ledger entry or checkpoint.
+    pub fn new(
+        profile: Profile,
+        installation: String,
+        assessed_at: jiff::Timestamp,
+        today: Date,
+        controls: Vec<ControlResult>,
+    ) -> Assessment {
+        let (summary, families) = tally(&controls);
+        Assessment {
+            profile,
+            installation,
+            assessed_at,
+            today,
+            phiguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+            role: None,
+            scope: None,
+            summary,
+            families,
+            controls,
+            notes: Vec::new(),
+            evidence: None,
+            checkpoint: None,
+        }
+    }
+
+    /// What to fix, worst first: one ranking for every view ([`crate::ranking`]).
+    pub fn problems(&self) -> Vec<Problem<'_>> {
+        ranking::rank(&self.controls)
+    }
+
     /// Who was assessed, in a phrase: "a covered entity", or that the role is not stated.
     pub fn organization(&self) -> String {
         let role = match self.role {
@@ -203,22 +265,28 @@ impl Assessment {
         }
     }
 
-    /// The controls that are not met or partial, worst first (required before addressable,
-    /// then by the severity of their worst finding).
+    /// The controls that are not met or partial, in the order of the first problem that names
+    /// each ([`Assessment::problems`]).
     pub fn failures(&self) -> Vec<&ControlResult> {
-        let mut failing: Vec<&ControlResult> = self
-            .controls
-            .iter()
-            .filter(|c| matches!(c.status, ControlStatus::NotMet | ControlStatus::Partial))
-            .collect();
-        failing.sort_by_key(|c| {
-            let worst = c.attention.iter().map(|f| f.severity).max();
-            (
-                c.status,
-                c.requirement != Requirement::Required,
-                std::cmp::Reverse(worst),
-            )
-        });
+        let mut failing: Vec<&ControlResult> = Vec::new();
+        for problem in self.problems() {
+            for control in problem.controls {
+                if !failing.iter().any(|c| std::ptr::eq(*c, control)) {
+                    failing.push(control);
+                }
+            }
+        }
+        // A standard failing only through its specifications has no problem of its own: it
+        // follows them.
+        for control in &self.controls {
+            if matches!(
+                control.status,
+                ControlStatus::NotMet | ControlStatus::Partial
+            ) && !failing.iter().any(|c| std::ptr::eq(*c, control))
+            {
+                failing.push(control);
+            }
+        }
         failing
     }
 }
@@ -309,6 +377,7 @@ fn own_result(
         status: ControlStatus::Unknown,
         basis: String::new(),
         delegable: control.delegable,
+        protects_ephi: control.protects_ephi,
         owner: row.and_then(|r| r.record.owner.clone()),
         responsibility,
         checks: Vec::new(),

@@ -15,27 +15,29 @@
 
 use std::collections::BTreeMap;
 
-use phiguard_core::{EvidenceRef, Severity};
+use phiguard_core::{EvidenceRef, Finding, Severity};
 use phiguard_register::records::Responsibility;
 
 use crate::catalog::{ControlKind, Family, Profile, Requirement};
 use crate::evaluate::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint, Tally};
+use crate::ranking::Problem;
 
-/// How many failures the top-failures list shows; the remediation plan lists all of them.
+/// How many problems the top-failures list shows; the remediation plan lists all of them.
 const TOP_FAILURES: usize = 10;
-/// How many attention findings a control shows in full: a file integrity check can report
-/// thousands of changed files, which would bury every other control. The rest are counted.
-const FINDINGS_PER_CONTROL: usize = 25;
+/// How many findings of one check a list shows before folding the rest into a `<details>`:
+/// a check can report dozens of pending updates or open ports, which would bury the rest.
+const FINDINGS_SHOWN: usize = 3;
 
 /// The assessment as one self-contained HTML page: inline CSS and SVG, no script needed, no
 /// external request of any kind (no fonts, images, CDNs), printable.
 pub fn render(assessment: &Assessment) -> String {
     let mut out = String::with_capacity(64 * 1024 + assessment.controls.len() * 1024);
+    let problems = assessment.problems();
     head(assessment, &mut out);
     summary(assessment, &mut out);
-    failures(assessment, &mut out);
+    failures(&problems, &mut out);
     controls(assessment, &mut out);
-    remediation(assessment, &mut out);
+    remediation(assessment, &mut out, &problems);
     evidence(assessment, &mut out);
     notes(assessment, &mut out);
     out.push_str(&format!(
@@ -151,6 +153,8 @@ thead th{overflow-wrap:normal}
 table.controls .badge{white-space:normal;overflow-wrap:normal;text-align:center}
 .findings{margin:6px 0 0;padding-left:16px}
 .findings li{margin:2px 0}
+li.more{list-style:none;margin-left:-16px}
+details>summary{cursor:pointer;color:var(--accent)}
 .seqs a{text-decoration:none}
 footer{max-width:1200px;margin:0 auto;padding:12px 32px 28px;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
 @media (max-width:900px){.overview{grid-template-columns:1fr}}
@@ -216,7 +220,11 @@ fn summary(assessment: &Assessment, out: &mut String) {
         out.push_str(&format!("<dt>{term}</dt><dd>{value}</dd>\n"));
     };
     fact(out, "Installation", &escape(&assessment.installation));
-    fact(out, "Organisation", &escape(&assessment.organization()));
+    fact(
+        out,
+        "Organisation",
+        &inline_code(&escape(&assessment.organization())),
+    );
     fact(
         out,
         "Assessed",
@@ -354,12 +362,13 @@ fn verdict(assessment: &Assessment) -> (&'static str, &'static str, String) {
         tally.not_applicable,
     );
     if failing > 0 {
+        let problems = assessment.problems().len();
         text.push_str(&format!(
-            " {} not fully met; {} of them {} required by the rule and come first in the \
-             remediation plan, which gives each one's steps and owner.",
+            " {} not fully met ({} of them required by the rule), through {}; the \
+             remediation plan ranks them by consequence and gives each one's steps and owner.",
             plural(failing, "control is", "controls are"),
             required_failing,
-            if required_failing == 1 { "is" } else { "are" },
+            plural(problems, "problem", "problems"),
         ));
     }
     if tally.unknown > 0 {
@@ -400,13 +409,18 @@ fn verdict(assessment: &Assessment) -> (&'static str, &'static str, String) {
     (label, class, text)
 }
 
-fn failures(assessment: &Assessment, out: &mut String) {
+/// How the ranking works, in a sentence, for both lists that use it.
+const RANKING: &str = "Worst first, by consequence: the severity of the worst finding \
+    (critical 16, high 8, medium 4, low 2, info 1) × 2 when a control it affects is required \
+    × 2 when that control protects ePHI directly. Each problem is every failing finding of one \
+    check, listed once with every control it affects.";
+
+fn failures(problems: &[Problem], out: &mut String) {
     out.push_str(
         "<section id=\"failures\" aria-labelledby=\"failures-h\">\n\
          <h2 id=\"failures-h\">Top failures</h2>\n",
     );
-    let failing = assessment.failures();
-    if failing.is_empty() {
+    if problems.is_empty() {
         out.push_str(
             "<p>No control is failing or partially met on the evidence recorded. Controls \
              without evidence are listed in the <a href=\"#remediation\">remediation plan</a>.</p>\n\
@@ -414,59 +428,151 @@ fn failures(assessment: &Assessment, out: &mut String) {
         );
         return;
     }
-    out.push_str(
-        "<p class=\"muted small\">Worst first: not met before partial, required before \
-         addressable, then by the severity of the worst finding.</p>\n<ol class=\"failures\">\n",
-    );
-    for control in failing.iter().take(TOP_FAILURES) {
+    out.push_str(&format!(
+        "<p class=\"muted small\">{RANKING}</p>\n<ol class=\"failures\">\n"
+    ));
+    for problem in problems.iter().take(TOP_FAILURES) {
         out.push_str(&format!(
-            "<li><p>{} <a class=\"title\" href=\"#{}\">{} {}</a> {}{}</p>\n<p>{}.</p>\n",
-            badge(control.status),
-            anchor(&control.id),
-            escape(&control.cite),
-            escape(&control.name),
-            requirement_label(control.requirement),
-            match worst_severity(control) {
-                Some(severity) => format!(
-                    " · worst finding <span class=\"sev {0}\">{0}</span>",
-                    severity.as_str()
-                ),
-                None => String::new(),
-            },
-            capitalised(&escape(&control.basis)),
+            "<li value=\"{rank}\"><p>{severity}<span class=\"title\">{headline}</span></p>\n\
+             <p class=\"small muted\">{weighting}: consequence {consequence} \
+             (<a href=\"#problem-{rank}\">in the plan</a>)</p>\n",
+            rank = problem.rank,
+            severity = severity_label(problem.severity),
+            headline = inline_code(&escape(&problem.headline())),
+            weighting = escape(&problem.weighting()),
+            consequence = problem.consequence,
         ));
-        steps(control, out);
+        if problem.findings.len() > 1 {
+            findings_list(&problem.findings, out);
+        }
+        out.push_str(&format!(
+            "<p class=\"small\">Affects: {}</p>\n",
+            affected(problem)
+        ));
+        match problem.first_fix() {
+            Some(step) => out.push_str(&format!(
+                "<p><strong>First fix:</strong> {}</p>\n",
+                inline_code(&escape(step))
+            )),
+            None => out.push_str(
+                "<p class=\"small\">No remediation is recorded: review its findings.</p>\n",
+            ),
+        }
         out.push_str(&format!(
             "<p class=\"small\">Owner: {}</p></li>\n",
-            owner(control)
+            owners(problem)
         ));
     }
     out.push_str("</ol>\n");
-    if failing.len() > TOP_FAILURES {
+    if problems.len() > TOP_FAILURES {
         out.push_str(&format!(
             "<p>{} more in the <a href=\"#remediation\">remediation plan</a>.</p>\n",
-            plural(
-                failing.len() - TOP_FAILURES,
-                "failing control",
-                "failing controls"
-            )
+            plural(problems.len() - TOP_FAILURES, "problem", "problems")
         ));
     }
     out.push_str("</section>\n");
 }
 
-/// A control's remediation steps as a list, or why there are none.
-fn steps(control: &ControlResult, out: &mut String) {
-    if control.remediation.is_empty() {
-        out.push_str(if control.requirement == Requirement::Standard {
-            "<p class=\"small\">Met through its implementation specifications: fix those.</p>\n"
+/// The severity of a problem's worst finding, or nothing for a control failing without one.
+fn severity_label(severity: Option<Severity>) -> String {
+    match severity {
+        Some(severity) => format!("<span class=\"sev {0}\">{0}</span> ", severity.as_str()),
+        None => String::new(),
+    }
+}
+
+/// The controls a problem affects, each linked with its status.
+fn affected(problem: &Problem) -> String {
+    let links: Vec<String> = problem
+        .controls
+        .iter()
+        .map(|control| {
+            format!(
+                "<a href=\"#{}\">{} {}</a> {}",
+                anchor(&control.id),
+                escape(&control.cite),
+                escape(&control.name),
+                badge(control.status)
+            )
+        })
+        .collect();
+    links.join("; ")
+}
+
+/// Who answers for the controls a problem affects.
+fn owners(problem: &Problem) -> String {
+    let owners = problem.owners();
+    if owners.is_empty() {
+        "<span class=\"muted\">no owner named</span>".into()
+    } else {
+        owners
+            .iter()
+            .map(|owner| escape(owner))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Findings as a list, grouped by check: a check with more than [`FINDINGS_SHOWN`] findings
+/// shows the first of them and folds the rest into a `<details>`, so the page holds every
+/// finding without a long list burying the rest.
+fn findings_list(findings: &[&Finding], out: &mut String) {
+    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        match groups
+            .iter_mut()
+            .find(|(check, _)| *check == finding.check.as_str())
+        {
+            Some((_, group)) => group.push(finding),
+            None => groups.push((finding.check.as_str(), vec![*finding])),
+        }
+    }
+    out.push_str("<ul class=\"findings\">");
+    for (check, group) in groups {
+        let (shown, folded) = if group.len() > FINDINGS_SHOWN + 1 {
+            group.split_at(FINDINGS_SHOWN)
         } else {
-            "<p class=\"small\">No remediation is recorded: review its findings.</p>\n"
-        });
+            (group.as_slice(), &[][..])
+        };
+        for finding in shown {
+            finding_item(finding, out);
+        }
+        if !folded.is_empty() {
+            out.push_str(&format!(
+                "<li class=\"more\"><details><summary>{} of <code>{}</code></summary>\
+                 <ul class=\"findings\">",
+                plural(folded.len(), "more finding", "more findings"),
+                escape(check)
+            ));
+            for finding in folded {
+                finding_item(finding, out);
+            }
+            out.push_str("</ul></details></li>");
+        }
+    }
+    out.push_str("</ul>\n");
+}
+
+fn finding_item(finding: &Finding, out: &mut String) {
+    out.push_str(&format!(
+        "<li><span class=\"sev {0}\">{0}</span> {1}: <code>{2}</code>: {3} \
+         <span class=\"muted small\">({4})</span></li>",
+        finding.severity.as_str(),
+        escape(&finding.status.to_string()),
+        escape(&finding.subject),
+        inline_code(&escape(&finding.message)),
+        escape(finding.check.as_str()),
+    ));
+}
+
+/// A problem's remediation steps as a list, or why there are none.
+fn steps(problem: &Problem, out: &mut String) {
+    if problem.remediation.is_empty() {
+        out.push_str("<p class=\"small\">No remediation is recorded: review its findings.</p>\n");
         return;
     }
     out.push_str("<ol class=\"small\">");
-    for step in &control.remediation {
+    for step in &problem.remediation {
         out.push_str(&format!("<li>{}</li>", inline_code(&escape(step))));
     }
     out.push_str("</ol>\n");
@@ -534,32 +640,11 @@ fn control_row(control: &ControlResult, out: &mut String) {
         requirement_label(control.requirement),
         kind_label(control.kind),
         badge(control.status),
-        capitalised(&escape(&control.basis)),
+        inline_code(&capitalised(&escape(&control.basis))),
     ));
     if !control.attention.is_empty() {
-        out.push_str("<ul class=\"findings\">");
-        for finding in control.attention.iter().take(FINDINGS_PER_CONTROL) {
-            out.push_str(&format!(
-                "<li><span class=\"sev {0}\">{0}</span> {1}: <code>{2}</code>: {3} \
-                 <span class=\"muted small\">({4})</span></li>",
-                finding.severity.as_str(),
-                escape(&finding.status.to_string()),
-                escape(&finding.subject),
-                escape(&finding.message),
-                escape(finding.check.as_str()),
-            ));
-        }
-        out.push_str("</ul>");
-        if control.attention.len() > FINDINGS_PER_CONTROL {
-            out.push_str(&format!(
-                "<p class=\"small muted\">{} more in the assessment's JSON form.</p>",
-                plural(
-                    control.attention.len() - FINDINGS_PER_CONTROL,
-                    "finding",
-                    "findings"
-                )
-            ));
-        }
+        let attention: Vec<&Finding> = control.attention.iter().collect();
+        findings_list(&attention, out);
     }
     out.push_str(&format!("</td><td>{}", owner(control)));
     if let Some(responsibility) = control.responsibility {
@@ -609,43 +694,42 @@ fn control_row(control: &ControlResult, out: &mut String) {
     ));
 }
 
-fn remediation(assessment: &Assessment, out: &mut String) {
+fn remediation(assessment: &Assessment, out: &mut String, problems: &[Problem]) {
     out.push_str(
         "<section id=\"remediation\" aria-labelledby=\"remediation-h\">\n\
          <h2 id=\"remediation-h\">Remediation plan</h2>\n",
     );
-    let mut plan: Vec<&ControlResult> = assessment
-        .controls
-        .iter()
-        .filter(|c| matches!(c.status, ControlStatus::NotMet | ControlStatus::Partial))
-        .collect();
-    // Stable: within one priority and severity the regulation's order is kept.
-    plan.sort_by_key(|c| (priority(c).0, std::cmp::Reverse(worst_severity(c))));
-    if plan.is_empty() {
+    if problems.is_empty() {
         out.push_str("<p>No control is failing or partially met.</p>\n");
     } else {
-        out.push_str(
-            "<p class=\"small\">Required controls come first. An addressable control \
-             (45 CFR 164.306(d)(3)) must be implemented where reasonable and appropriate; \
-             otherwise document why, and implement an equivalent alternative measure if \
-             one is reasonable. Priority 1: required and not met; 2: required and partially \
-             met; 3: other controls not met; 4: other controls partially met.</p>\n<table>\n<thead><tr><th scope=\"col\">Priority</th>\
-             <th scope=\"col\">Control</th><th scope=\"col\">Status</th>\
-             <th scope=\"col\">Steps</th><th scope=\"col\">Owner</th></tr></thead>\n<tbody>\n",
-        );
-        for control in plan {
-            let (rank, why) = priority(control);
+        out.push_str(&format!(
+            "<p class=\"small\">{RANKING} An addressable control (45 CFR 164.306(d)(3)) \
+             must be implemented where reasonable and appropriate; otherwise document why, and \
+             implement an equivalent alternative measure if one is reasonable.</p>\n<table>\n\
+             <thead><tr><th scope=\"col\" class=\"num\">Rank</th><th scope=\"col\">Problem</th>\
+             <th scope=\"col\">Controls</th><th scope=\"col\">Steps</th>\
+             <th scope=\"col\">Owner</th></tr></thead>\n<tbody>\n"
+        ));
+        for problem in problems {
             out.push_str(&format!(
-                "<tr><td class=\"num\"><strong>{rank}</strong><br><span class=\"small muted\">{why}</span></td>\
-                 <th scope=\"row\"><a href=\"#{}\">{} {}</a><br>{}</th><td>{}</td><td>",
-                anchor(&control.id),
-                escape(&control.cite),
-                escape(&control.name),
-                requirement_label(control.requirement),
-                badge(control.status),
+                "<tr id=\"problem-{rank}\"><td class=\"num\"><strong>{rank}</strong><br>\
+                 <span class=\"small muted\">{consequence}</span></td><th scope=\"row\">\
+                 {severity}{headline}<br><span class=\"small muted\">{weighting}</span>",
+                rank = problem.rank,
+                consequence = problem.consequence,
+                severity = severity_label(problem.severity),
+                headline = inline_code(&escape(&problem.headline())),
+                weighting = escape(&problem.weighting()),
             ));
-            steps(control, out);
-            out.push_str(&format!("</td><td>{}</td></tr>\n", owner(control)));
+            if problem.findings.len() > 1 {
+                findings_list(&problem.findings, out);
+            }
+            out.push_str(&format!(
+                "</th><td class=\"small\">{}</td><td>",
+                affected(problem)
+            ));
+            steps(problem, out);
+            out.push_str(&format!("</td><td>{}</td></tr>\n", owners(problem)));
         }
         out.push_str("</tbody>\n</table>\n");
     }
@@ -672,7 +756,7 @@ fn remediation(assessment: &Assessment, out: &mut String) {
                 escape(&control.cite),
                 escape(&control.name),
                 requirement_label(control.requirement),
-                capitalised(&escape(&control.basis)),
+                inline_code(&capitalised(&escape(&control.basis))),
             ));
             if control.remediation.is_empty() {
                 out.push_str(if control.requirement == Requirement::Standard {
@@ -693,17 +777,6 @@ fn remediation(assessment: &Assessment, out: &mut String) {
         out.push_str("</tbody>\n</table>\n");
     }
     out.push_str("</section>\n");
-}
-
-/// Plan priority: required controls first, not met before partial.
-fn priority(control: &ControlResult) -> (u8, &'static str) {
-    let required = control.requirement == Requirement::Required;
-    match (required, control.status == ControlStatus::NotMet) {
-        (true, true) => (1, "required, not met"),
-        (true, false) => (2, "required, partial"),
-        (false, true) => (3, "not met"),
-        (false, false) => (4, "partial"),
-    }
 }
 
 fn evidence(assessment: &Assessment, out: &mut String) {
@@ -965,10 +1038,6 @@ fn owner(control: &ControlResult) -> String {
         Some(owner) => escape(owner),
         None => "<span class=\"muted\">no owner named</span>".into(),
     }
-}
-
-fn worst_severity(control: &ControlResult) -> Option<Severity> {
-    control.attention.iter().map(|f| f.severity).max()
 }
 
 /// Entry numbers, each linking to its row of the evidence index.

@@ -4,6 +4,7 @@
 //!   every Security Rule standard and implementation specification, the Breach Notification
 //!   Rule's obligations and the opt-in `proposed-2025` profile, each with the checks, register
 //!   records and attestations that evidence it.
+//! - [`ranking`]: what to fix first, one order for every view.
 //! - [`evaluate`]: findings, attestations and the responsibility matrix in, a status per
 //!   control out (met, partial, not met, not applicable, unknown), with owner, evidence and
 //!   remediation.
@@ -15,6 +16,7 @@ pub mod catalog;
 pub mod evaluate;
 pub mod html;
 pub mod oscal;
+pub mod ranking;
 pub mod sources;
 pub mod terminal;
 

@@ -1,12 +1,16 @@
-//! The scorecard on a terminal: counts per safeguard family, the failures that matter most
-//! with what to do, and how to verify the evidence.
+//! The scorecard on a terminal: counts per safeguard family, the problems that matter most
+//! (ranked as [`crate::ranking`] says) with what to do, and how to verify the evidence.
 
 use phiguard_core::Escaped;
 
 use crate::evaluate::{Assessment, ControlStatus, Tally};
+use crate::ranking::Problem;
 
-/// Failures listed in full; the rest are in the HTML report and `--json`.
+/// Problems listed; the rest are in the HTML report and `--json`.
 const TOP_FAILURES: usize = 10;
+
+/// Findings listed under a problem that has several; the rest are counted.
+const FINDINGS_SHOWN: usize = 3;
 
 /// Width of a family's bar, in characters.
 const BAR_WIDTH: usize = 30;
@@ -41,31 +45,21 @@ pub fn render(assessment: &Assessment) -> String {
     ));
     text.push_str("\nbar: # met, + partial, x not met, ? unknown, . not applicable\n");
 
-    let failures = assessment.failures();
-    if !failures.is_empty() {
+    let problems = assessment.problems();
+    if !problems.is_empty() {
         text.push_str(&format!(
-            "\nTop failures ({} of {} not met or partial):\n",
-            failures.len().min(TOP_FAILURES),
-            failures.len()
+            "\nTop problems ({} of {}, worst first: severity × required × protects ePHI):\n",
+            problems.len().min(TOP_FAILURES),
+            problems.len()
         ));
-        for control in failures.iter().take(TOP_FAILURES) {
+        for problem in problems.iter().take(TOP_FAILURES) {
+            problem_lines(problem, &mut text);
+        }
+        if problems.len() > TOP_FAILURES {
             text.push_str(&format!(
-                "  {:<9} {} {} ({})\n",
-                control.status.as_str(),
-                control.cite,
-                control.name,
-                control.basis
+                "  … {} more in the HTML report (--html FILE) and in --json.\n",
+                problems.len() - TOP_FAILURES
             ));
-            if let Some(finding) = control.attention.first() {
-                text.push_str(&format!(
-                    "            {}: {}\n",
-                    Escaped(&finding.subject),
-                    Escaped(&finding.message)
-                ));
-            }
-            if let Some(step) = control.remediation.first() {
-                text.push_str(&format!("            fix: {}\n", first_sentence(step)));
-            }
         }
     }
     let unknown = assessment.summary.unknown;
@@ -88,6 +82,40 @@ pub fn render(assessment: &Assessment) -> String {
         None => text.push_str("\nEvidence: no signed ledger checkpoint was made for this run."),
     }
     text
+}
+
+/// One problem: its rank and weighting, what was found, the controls it affects, the first fix.
+fn problem_lines(problem: &Problem, text: &mut String) {
+    text.push_str(&format!(
+        "{:>4}. [{}] {}\n",
+        problem.rank,
+        problem.weighting(),
+        Escaped(&problem.headline())
+    ));
+    if problem.findings.len() > 1 {
+        for finding in problem.findings.iter().take(FINDINGS_SHOWN) {
+            text.push_str(&format!(
+                "        {}: {}\n",
+                Escaped(&finding.subject),
+                Escaped(&finding.message)
+            ));
+        }
+        if problem.findings.len() > FINDINGS_SHOWN {
+            text.push_str(&format!(
+                "        … and {} more, all in the HTML report and in --json\n",
+                problem.findings.len() - FINDINGS_SHOWN
+            ));
+        }
+    }
+    let controls: Vec<String> = problem
+        .controls
+        .iter()
+        .map(|c| format!("{} {} ({})", c.cite, c.name, c.status.as_str()))
+        .collect();
+    text.push_str(&format!("        affects: {}\n", controls.join("; ")));
+    if let Some(step) = problem.first_fix() {
+        text.push_str(&format!("        fix: {}\n", Escaped(first_sentence(step))));
+    }
 }
 
 fn counts(tally: &Tally) -> String {
@@ -136,9 +164,31 @@ fn bar(tally: &Tally) -> String {
     format!("[{inner}]")
 }
 
+/// The first sentence of a remediation step: up to the first ". " that does not end an
+/// abbreviation ("e.g. ", "i.e. ").
 fn first_sentence(text: &str) -> &str {
-    match text.find(". ") {
-        Some(end) => &text[..=end],
-        None => text,
+    let mut from = 0;
+    while let Some(at) = text[from..].find(". ").map(|at| from + at) {
+        let before = &text[..at];
+        if !(before.ends_with("e.g") || before.ends_with("i.e")) {
+            return &text[..=at];
+        }
+        from = at + 2;
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_sentence_does_not_stop_at_an_abbreviation() {
+        assert_eq!(
+            first_sentence("Accept them only from, e.g. 10.0.0.0/8, or a VPN. Then reload."),
+            "Accept them only from, e.g. 10.0.0.0/8, or a VPN."
+        );
+        assert_eq!(first_sentence("One. Two."), "One.");
+        assert_eq!(first_sentence("No full stop"), "No full stop");
     }
 }

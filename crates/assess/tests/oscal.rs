@@ -45,6 +45,7 @@ fn control(id: &str, status: ControlStatus) -> ControlResult {
         status,
         basis: format!("why {id} is {}", status.as_str()),
         delegable: true,
+        protects_ephi: false,
         owner: None,
         responsibility: None,
         checks: Vec::new(),
@@ -643,7 +644,7 @@ fn colliding_tokens_are_made_unique() {
 // --- POA&M -------------------------------------------------------------------------------
 
 #[test]
-fn poam_lists_only_failing_controls_worst_first() {
+fn poam_lists_one_item_per_problem_by_consequence() {
     let assessment = assessment();
     let document = round_trip(&poam(&assessment));
     assert_oscal_basics(&document);
@@ -663,30 +664,30 @@ fn poam_lists_only_failing_controls_worst_first() {
     // No SSP to import, so the system is named.
     assert_eq!(plan["system-id"]["id"], "clinic_main");
 
-    let failures = assessment.failures();
+    // One item per problem, in the ranking's order: the critical finding on an addressable
+    // control (16 × 1) ties with the high ones on a required control (8 × 2) and wins on
+    // severity; the proposed item fails without a finding (1 × 2). The standard fails only
+    // through its specification, whose item names it.
+    let problems = assessment.problems();
     let items = plan["poam-items"].as_array().unwrap();
-    let item_controls: Vec<&str> = items
+    let item_controls: Vec<Vec<String>> = items
         .iter()
         .map(|i| {
             i["props"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|p| p["name"] == "control-id")
-                .unwrap()["value"]
-                .as_str()
-                .unwrap()
+                .filter(|p| p["name"] == "control-id")
+                .map(|p| p["value"].as_str().unwrap().to_owned())
+                .collect()
         })
         .collect();
-    let expected: Vec<&str> = failures.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(item_controls, expected);
     assert_eq!(
-        expected,
+        item_controls,
         [
-            "164.308(a)(1)(ii)(A)",
-            "proposed-2025.asset-inventory",
-            "164.312(a)(2)(iv)",
-            "164.308(a)(1)",
+            vec!["164.312(a)(2)(iv)"],
+            vec!["164.308(a)(1)(ii)(A)"],
+            vec!["proposed-2025.asset-inventory"],
         ]
     );
 
@@ -696,25 +697,25 @@ fn poam_lists_only_failing_controls_worst_first() {
         .iter()
         .map(|f| (f["uuid"].as_str().unwrap(), f))
         .collect();
-    assert_eq!(findings.len(), failures.len());
-    for (rank, (item, control)) in items.iter().zip(&failures).enumerate() {
+    assert_eq!(findings.len(), 3, "one finding per failing control named");
+    for (item, problem) in items.iter().zip(&problems) {
         let props = props_of(item);
-        assert_eq!(props["priority"], (rank + 1).to_string());
+        assert_eq!(props["priority"], problem.rank.to_string());
+        assert_eq!(props["consequence"], problem.consequence.to_string());
+        let control = problem.controls[0];
         assert_eq!(
             props["owner"],
             control.owner.as_deref().unwrap_or("unassigned")
         );
-        assert_eq!(props["status"], super_status(control.status));
-        assert!(matches!(
-            control.status,
-            ControlStatus::NotMet | ControlStatus::Partial
-        ));
-        assert!(item["title"].as_str().unwrap().contains(&control.cite));
-        // Markdown escapes aside, the basis and every remediation step are in the description.
+        // Markdown escapes aside, every finding, every control's basis and every step is in
+        // the description.
         let description = item["description"].as_str().unwrap().replace('\\', "");
+        for finding in &problem.findings {
+            assert!(description.contains(&finding.subject), "{description}");
+        }
         assert!(description.contains(&control.basis), "{description}");
-        for step in &control.remediation {
-            assert!(description.contains(step.as_str()), "{description}");
+        for step in &problem.remediation {
+            assert!(description.contains(step), "{description}");
         }
         let finding_uuid = item["related-findings"][0]["finding-uuid"]
             .as_str()
@@ -722,11 +723,13 @@ fn poam_lists_only_failing_controls_worst_first() {
         let finding = findings[finding_uuid];
         assert_eq!(finding["target"]["target-id"], control_token(&control.id));
         assert_eq!(finding["target"]["status"]["state"], "not-satisfied");
+        assert_eq!(props_of(finding)["status"], super_status(control.status));
         assert_eq!(
             item.get("related-observations").is_some(),
             !control.evidence.is_empty()
         );
-        assert!(item["related-risks"][0]["risk-uuid"].is_string());
+        let risk = item["related-risks"][0]["risk-uuid"].as_str().unwrap();
+        assert_eq!(finding["related-risks"][0]["risk-uuid"], risk);
     }
 }
 
