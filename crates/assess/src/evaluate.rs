@@ -172,6 +172,10 @@ impl Tally {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(remote = "Self")]
 pub struct Assessment {
+    /// Sample data (`phiguard demo`'s made-up clinic), not an assessment of a real
+    /// organisation: every view says so in its title and header, so a screenshot or a copy
+    /// cannot pass for a real assessment.
+    pub sample: bool,
     pub profile: Profile,
     /// The installation assessed.
     pub installation: String,
@@ -218,6 +222,11 @@ impl Serialize for Assessment {
     }
 }
 
+/// The sentence every view of a sample assessment shows under its header.
+pub const SAMPLE_DATA_NOTICE: &str = "This report is sample data: `phiguard demo` made up the \
+    clinic, its records and its findings to show what a report looks like. It is not an \
+    assessment of any real organisation.";
+
 impl Assessment {
     /// An assessment of `controls` (in catalog order) with their counts, and nothing else
     /// known yet: no role, scope, notes, ledger entry or checkpoint.
@@ -230,6 +239,7 @@ impl Assessment {
     ) -> Assessment {
         let (summary, families) = tally(&controls);
         Assessment {
+            sample: false,
             profile,
             installation,
             assessed_at,
@@ -243,6 +253,16 @@ impl Assessment {
             notes: Vec::new(),
             evidence: None,
             checkpoint: None,
+        }
+    }
+
+    /// What the title of every view of a sample assessment ends with (": sample data, not a
+    /// real assessment"); nothing for a real one.
+    pub fn sample_mark(&self) -> &'static str {
+        if self.sample {
+            ": sample data, not a real assessment"
+        } else {
+            ""
         }
     }
 

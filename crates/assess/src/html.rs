@@ -19,7 +19,9 @@ use phiguard_core::{EvidenceRef, Finding, Severity};
 use phiguard_register::records::Responsibility;
 
 use crate::catalog::{ControlKind, Family, Profile, Requirement};
-use crate::evaluate::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint, Tally};
+use crate::evaluate::{
+    Assessment, ControlResult, ControlStatus, LedgerCheckpoint, SAMPLE_DATA_NOTICE, Tally,
+};
 use crate::ranking::Problem;
 
 /// How many problems the top-failures list shows; the remediation plan lists all of them.
@@ -92,6 +94,7 @@ body{margin:0}
 header.top{background:#0d2b45;color:#fff;padding:20px 32px 14px}
 header.top h1{margin:0;font-size:1.6rem;font-weight:650}
 header.top p{margin:4px 0 0;color:#c8d6e5}
+header.top p.sample{background:#ffd33d;color:#1f2328;font-weight:650;padding:6px 10px;margin-top:10px;border-radius:4px}
 nav{background:#0d2b45;padding:0 32px 12px}
 nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px 18px}
 nav a{color:#fff;text-decoration:none;border-bottom:1px solid #6f8aa5;font-size:.9rem}
@@ -165,6 +168,7 @@ html{font-size:9.5pt}
 nav{display:none}
 header.top{background:#fff;color:var(--ink);padding:0 0 6px;border-bottom:2px solid var(--ink)}
 header.top p{color:var(--muted)}
+header.top p.sample{border:2px solid var(--ink)}
 main,footer{max-width:none;padding-left:0;padding-right:0}
 #controls,#evidence{break-before:page}
 h2,h3{break-after:avoid}
@@ -189,9 +193,9 @@ fn head(assessment: &Assessment, out: &mut String) {
          <meta name=\"referrer\" content=\"no-referrer\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"phiguard {version}\">\n\
-         <title>HIPAA assessment: {installation}, {date}</title>\n<style>{STYLE}</style>\n\
-         </head>\n<body>\n<header class=\"top\">\n<h1>HIPAA compliance assessment</h1>\n\
-         <p>{installation} · {date} · {profile}</p>\n</header>\n\
+         <title>HIPAA assessment: {installation}, {date}{sample}</title>\n<style>{STYLE}</style>\n\
+         </head>\n<body>\n<header class=\"top\">\n<h1>HIPAA compliance assessment{sample}</h1>\n\
+         <p>{installation} · {date} · {profile}</p>\n{banner}</header>\n\
          <nav aria-label=\"Sections\"><ul>\
          <li><a href=\"#summary\">Summary</a></li>\
          <li><a href=\"#failures\">Top failures</a></li>\
@@ -201,6 +205,15 @@ fn head(assessment: &Assessment, out: &mut String) {
          <li><a href=\"#notes\">Notes</a></li></ul></nav>\n<main>\n",
         version = escape(&assessment.phiguard_version),
         profile = profile_label(assessment.profile),
+        sample = assessment.sample_mark(),
+        banner = if assessment.sample {
+            format!(
+                "<p class=\"sample\" role=\"note\">{}</p>\n",
+                inline_code(&escape(SAMPLE_DATA_NOTICE))
+            )
+        } else {
+            String::new()
+        },
     ));
 }
 

@@ -19,7 +19,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::evaluate::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint};
+use crate::evaluate::{
+    Assessment, ControlResult, ControlStatus, LedgerCheckpoint, SAMPLE_DATA_NOTICE,
+};
 use crate::ranking::Problem;
 
 /// The OSCAL version the documents conform to.
@@ -75,9 +77,10 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
     result.insert(
         "title".into(),
         format!(
-            "HIPAA assessment of {} ({} profile)",
+            "HIPAA assessment of {} ({} profile){}",
             md_escape(&assessment.installation),
-            assessment.profile.as_str()
+            assessment.profile.as_str(),
+            assessment.sample_mark()
         )
         .into(),
     );
@@ -335,20 +338,34 @@ fn control_tokens(controls: &[ControlResult]) -> Vec<String> {
         .collect()
 }
 
-/// The document metadata shared by both models.
+/// The document metadata shared by both models. The title of a sample assessment says so, and
+/// so do a `sample-data` prop a tool can filter on and the remarks.
 fn metadata(assessment: &Assessment, title: String) -> Value {
     let at = timestamp(assessment);
-    json!({
-        "title": title,
-        "last-modified": at,
-        "version": at,
-        "oscal-version": OSCAL_VERSION,
-        "props": [
-            prop("installation", &assessment.installation),
-            prop("profile", assessment.profile.as_str()),
-            prop("phiguard-version", &assessment.phiguard_version),
-        ],
-    })
+    let mut props = vec![
+        prop("installation", &assessment.installation),
+        prop("profile", assessment.profile.as_str()),
+        prop("phiguard-version", &assessment.phiguard_version),
+    ];
+    if assessment.sample {
+        props.push(prop("sample-data", "true"));
+    }
+    let mut metadata = Map::new();
+    metadata.insert(
+        "title".into(),
+        format!("{title}{}", assessment.sample_mark()).into(),
+    );
+    metadata.insert("last-modified".into(), at.clone().into());
+    metadata.insert("version".into(), at.into());
+    metadata.insert("oscal-version".into(), OSCAL_VERSION.into());
+    metadata.insert("props".into(), Value::Array(props));
+    if assessment.sample {
+        metadata.insert(
+            "remarks".into(),
+            md_escape_keep_code(SAMPLE_DATA_NOTICE).into(),
+        );
+    }
+    Value::Object(metadata)
 }
 
 /// The result's props: what was assessed, and where its evidence can be verified.
@@ -359,6 +376,9 @@ fn result_props(assessment: &Assessment) -> Vec<Value> {
         prop("phiguard-version", &assessment.phiguard_version),
         prop("assessed-on", &assessment.today.to_string()),
     ];
+    if assessment.sample {
+        props.push(prop("sample-data", "true"));
+    }
     if let Some(role) = assessment.role {
         props.push(prop("organization-role", role.as_str()));
     }

@@ -3,7 +3,7 @@
 
 use phiguard_core::Escaped;
 
-use crate::evaluate::{Assessment, ControlStatus, Tally};
+use crate::evaluate::{Assessment, ControlStatus, SAMPLE_DATA_NOTICE, Tally};
 use crate::ranking::Problem;
 
 /// Problems listed; the rest are in the HTML report and `--json`.
@@ -17,12 +17,19 @@ const BAR_WIDTH: usize = 30;
 
 pub fn render(assessment: &Assessment) -> String {
     let mut text = format!(
-        "HIPAA assessment of {} ({} profile), {}\nOrganisation: {}\n\n",
+        "HIPAA assessment of {} ({} profile), {}{}\n",
         Escaped(&assessment.installation),
         assessment.profile.as_str(),
         assessment.today,
-        Escaped(&assessment.organization())
+        assessment.sample_mark(),
     );
+    if assessment.sample {
+        text.push_str(&format!("{SAMPLE_DATA_NOTICE}\n"));
+    }
+    text.push_str(&format!(
+        "Organisation: {}\n\n",
+        Escaped(&assessment.organization())
+    ));
     let name_width = assessment
         .families
         .iter()

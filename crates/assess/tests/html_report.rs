@@ -287,18 +287,10 @@ fn assessment(with_checkpoint: bool) -> Assessment {
     let controls = vec![
         risk, training, facility, access, unique, logoff, encryption, audit, notify, inventory,
     ];
-    let (summary, families) = tally(&controls);
     Assessment {
-        profile: Profile::Proposed2025,
-        installation: "clinic-main <Riverside & Co>".into(),
-        assessed_at: "2026-11-28T10:00:00Z".parse().unwrap(),
-        today: date(2026, 11, 28),
         phiguard_version: "0.1.0".into(),
         role: Some(phiguard_core::OrganizationRole::CoveredEntity),
         scope: Some("EHR platform <in> the cloud".into()),
-        summary,
-        families,
-        controls,
         notes: vec![format!("host checks skipped: not run as root ({HOSTILE})")],
         evidence: Some(entry(44)),
         checkpoint: with_checkpoint.then(|| LedgerCheckpoint {
@@ -309,6 +301,13 @@ fn assessment(with_checkpoint: bool) -> Assessment {
                    — clinic-main.phiguard AAAAAQ<sig>&\"'\n"
                 .into(),
         }),
+        ..Assessment::new(
+            Profile::Proposed2025,
+            "clinic-main <Riverside & Co>".into(),
+            "2026-11-28T10:00:00Z".parse().unwrap(),
+            date(2026, 11, 28),
+            controls,
+        )
     }
 }
 
@@ -583,6 +582,40 @@ fn an_empty_or_all_met_assessment_reads_right() {
     for id in SECTIONS {
         assert!(page.contains(&format!("<section id=\"{id}\"")), "{id}");
     }
+}
+
+#[test]
+fn sample_data_says_so_in_the_title_the_header_and_every_other_view() {
+    let sample = Assessment {
+        sample: true,
+        ..assessment(true)
+    };
+    let page = html::render(&sample);
+    let title = &page[page.find("<title>").unwrap()..page.find("</title>").unwrap()];
+    assert!(
+        title.ends_with(": sample data, not a real assessment"),
+        "{title}"
+    );
+    let header = &page[page.find("<header").unwrap()..page.find("</header>").unwrap()];
+    assert!(
+        header.contains("<h1>HIPAA compliance assessment: sample data, not a real assessment</h1>")
+    );
+    assert!(header.contains("<p class=\"sample\" role=\"note\">This report is sample data: <code>phiguard demo</code> made up the clinic"));
+
+    let text = phiguard_assess::terminal::render(&sample);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.ends_with(": sample data, not a real assessment"),
+        "{first}"
+    );
+    let json = serde_json::to_value(&sample).unwrap();
+    assert_eq!(json["sample"], true);
+
+    // A real assessment says nothing of the kind.
+    let real = assessment(true);
+    assert!(!html::render(&real).contains("sample data"));
+    assert!(!phiguard_assess::terminal::render(&real).contains("sample data"));
+    assert_eq!(serde_json::to_value(&real).unwrap()["sample"], false);
 }
 
 /// What one Chromium run printed.

@@ -154,18 +154,10 @@ fn assessment() -> Assessment {
         not_applicable,
         proposed,
     ];
-    let (summary, families) = tally(&controls);
     Assessment {
-        profile: Profile::Proposed2025,
-        installation: "clinic_main".into(),
-        assessed_at: "2026-03-02T14:05:06.5Z".parse().unwrap(),
-        today: date(2026, 3, 2),
         phiguard_version: "0.1.0".into(),
         role: Some(phiguard_core::OrganizationRole::CoveredEntity),
         scope: Some("EHR platform <in> the cloud".into()),
-        summary,
-        families,
-        controls,
         notes: vec!["no FIM baseline: run `phiguard fim init`".into()],
         evidence: Some(evidence(12)),
         checkpoint: Some(LedgerCheckpoint {
@@ -174,6 +166,13 @@ fn assessment() -> Assessment {
             root: "q1vXo8Xy3n0nW3C6Rk6f1a2b3c4d5e6f7g8h9i0jklm=".into(),
             note: NOTE.into(),
         }),
+        ..Assessment::new(
+            Profile::Proposed2025,
+            "clinic_main".into(),
+            "2026-03-02T14:05:06.5Z".parse().unwrap(),
+            date(2026, 3, 2),
+            controls,
+        )
     }
 }
 
@@ -641,6 +640,45 @@ fn colliding_tokens_are_made_unique() {
     assert_eq!(targets.len(), 2);
 }
 
+#[test]
+fn sample_data_says_so_in_every_title_and_a_prop() {
+    let real = assessment();
+    let sample = Assessment {
+        sample: true,
+        ..assessment()
+    };
+    let results = round_trip(&assessment_results(&sample));
+    let plan = round_trip(&poam(&sample));
+    for metadata in [
+        &results["assessment-results"]["metadata"],
+        &plan["plan-of-action-and-milestones"]["metadata"],
+    ] {
+        assert!(
+            metadata["title"]
+                .as_str()
+                .unwrap()
+                .ends_with(": sample data, not a real assessment"),
+            "{metadata:#}"
+        );
+        assert_eq!(props_of(metadata)["sample-data"], "true");
+        assert!(
+            metadata["remarks"]
+                .as_str()
+                .unwrap()
+                .contains("sample data")
+        );
+    }
+    let result = &results["assessment-results"]["results"][0];
+    assert!(result["title"].as_str().unwrap().contains("sample data"));
+    assert_eq!(props_of(result)["sample-data"], "true");
+    // A real assessment carries neither.
+    let results = assessment_results(&real);
+    let metadata = &results["assessment-results"]["metadata"];
+    assert!(!metadata["title"].as_str().unwrap().contains("sample"));
+    assert!(!props_of(metadata).contains_key("sample-data"));
+    assert!(metadata.get("remarks").is_none());
+}
+
 // --- POA&M -------------------------------------------------------------------------------
 
 #[test]
@@ -828,7 +866,15 @@ fn trestle_accepts_both_documents() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
-    for (name, assessment) in [("failing", assessment()), ("passing", passing_assessment())] {
+    let sample = Assessment {
+        sample: true,
+        ..assessment()
+    };
+    for (name, assessment) in [
+        ("failing", assessment()),
+        ("passing", passing_assessment()),
+        ("sample", sample),
+    ] {
         for (kind, document) in [
             ("ar", assessment_results(&assessment)),
             ("poam", poam(&assessment)),

@@ -8,7 +8,7 @@
 
 use jiff::civil::{Date, date};
 use phiguard_assess::catalog::{Catalog, Control, ControlKind, Family, Profile, Requirement};
-use phiguard_assess::evaluate::{Inputs, evaluate, tally};
+use phiguard_assess::evaluate::{Inputs, evaluate};
 use phiguard_assess::{Assessment, html, terminal};
 use phiguard_core::{CheckMeta, EvidenceRef, Finding, Severity, Status};
 
@@ -173,22 +173,13 @@ fn assessment() -> Assessment {
         ..Inputs::default()
     };
     let controls = evaluate(&catalog(), Profile::Hipaa, &inputs, TODAY);
-    let (summary, families) = tally(&controls);
-    Assessment {
-        profile: Profile::Hipaa,
-        installation: "clinic".into(),
-        assessed_at: "2026-12-07T12:00:00Z".parse().unwrap(),
-        today: TODAY,
-        phiguard_version: "test".into(),
-        role: None,
-        scope: None,
-        summary,
-        families,
+    Assessment::new(
+        Profile::Hipaa,
+        "clinic".into(),
+        "2026-12-07T12:00:00Z".parse().unwrap(),
+        TODAY,
         controls,
-        notes: Vec::new(),
-        evidence: None,
-        checkpoint: None,
-    }
+    )
 }
 
 /// The HTML section with this id.

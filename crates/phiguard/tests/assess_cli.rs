@@ -32,6 +32,7 @@ fn control<'a>(assessment: &'a Value, id: &str) -> &'a Value {
 fn an_empty_installation_is_never_met_and_its_report_names_a_verifiable_checkpoint() {
     let (_dir, home) = new_home();
     let assessment = assess(&home, &[], 0);
+    assert_eq!(assessment["sample"], false);
     let controls = assessment["controls"].as_array().unwrap();
     assert!(controls.len() >= 65, "{} controls", controls.len());
     let administrative: Vec<&Value> = controls
@@ -188,6 +189,7 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
         .success();
     let assessment = json(&out.get_output().stdout);
     assert!(html.exists());
+    assert_eq!(assessment["sample"], true, "the demo is sample data");
     // Fabrikam Billing touches PHI without a BAA.
     let baa = control(&assessment, "164.308(b)(3)");
     assert_ne!(baa["status"], "met", "{baa:#}");
@@ -584,4 +586,79 @@ fn a_relaxed_regulatory_limit_in_the_config_is_refused_naming_key_and_citation()
         "{}",
         stderr_of(&out)
     );
+}
+
+/// The DOM headless Chromium builds from `page` (its `--dump-dom`), with its own profile under
+/// `dir`; a browser that hangs for a minute is killed and fails the test.
+fn rendered_dom(browser: &Path, dir: &Path, page: &Path) -> String {
+    let profile = dir.join("chromium-profile");
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut dom).map(|_| dom)
+    });
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium hung for 60 s rendering {}", page.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    reader.join().unwrap().unwrap()
+}
+
+/// The text between `open` and the next `close` in `text`.
+fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
+    let start = text
+        .find(open)
+        .unwrap_or_else(|| panic!("no {open} in:\n{text}"))
+        + open.len();
+    let end = text[start..].find(close).unwrap() + start;
+    &text[start..end]
+}
+
+#[test]
+fn the_demo_report_says_sample_data_in_its_title_and_header_in_a_browser() {
+    let Some(browser) = phiguard_testkit::chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("demo");
+    let html = dir.path().join("demo.html");
+    let out = phiguard(&home)
+        .args(["demo", "--html"])
+        .arg(&html)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.lines().next().unwrap().contains("sample data"),
+        "{text}"
+    );
+
+    let dom = rendered_dom(&browser, dir.path(), &html);
+    let title = between(&dom, "<title>", "</title>");
+    assert!(title.contains("sample data"), "title: {title}");
+    let header = between(&dom, "<header class=\"top\">", "</header>");
+    assert!(header.contains("sample data"), "header: {header}");
 }

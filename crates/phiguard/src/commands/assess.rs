@@ -166,6 +166,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
     let controls = evaluate(&catalog, args.profile, &inputs, day);
     let (summary, families) = tally(&controls);
     let mut assessment = Assessment {
+        sample: false,
         profile: args.profile,
         installation: installation.home.config().installation.name.clone(),
         assessed_at: started_at,

@@ -110,7 +110,8 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
             system: Some("ehr-prod".into()),
             fail_on: None,
         };
-        let assessment = assess::assess(session, &assess_args).await?;
+        let mut assessment = assess::assess(session, &assess_args).await?;
+        assessment.sample = true;
         assess::report(&assessment, args.html.as_deref(), None, out)?;
         out.note(&format!(
             "This is sample data in {}. Explore it with `phiguard --home {} register vendor list`, \
