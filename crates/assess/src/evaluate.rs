@@ -182,6 +182,9 @@ pub struct Assessment {
     pub assessed_at: jiff::Timestamp,
     pub today: Date,
     pub phiguard_version: String,
+    /// The organisation's name, from phiguard.toml (`[organization] name`); `None` when not
+    /// stated.
+    pub organization_name: Option<String>,
     /// The organisation's role under HIPAA, from phiguard.toml; `None` when not stated.
     pub role: Option<OrganizationRole>,
     /// What the assessment covers, as the organisation states it (for a hybrid entity, its
@@ -245,6 +248,7 @@ impl Assessment {
             assessed_at,
             today,
             phiguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+            organization_name: None,
             role: None,
             scope: None,
             summary,
@@ -271,18 +275,51 @@ impl Assessment {
         ranking::rank(&self.controls)
     }
 
-    /// Who was assessed, in a phrase: "a covered entity", or that the role is not stated.
+    /// Who was assessed, in a phrase: "Riverside Clinic, a covered entity; scope: EHR
+    /// platform", each part that is not stated saying so and where to state it.
     pub fn organization(&self) -> String {
-        let role = match self.role {
+        let scope = match &self.scope {
+            Some(scope) => format!("scope: {scope}"),
+            None => format!("scope {}", self.scope_label()),
+        };
+        let name = self
+            .organization_name
+            .as_deref()
+            .unwrap_or("organisation not named ([organization] name in phiguard.toml)");
+        format!("{name}, {}; {scope}", self.role_label())
+    }
+
+    /// The organisation's name, or that it is not named and where to name it.
+    pub fn organization_label(&self) -> &str {
+        self.organization_name
+            .as_deref()
+            .unwrap_or("not named ([organization] name in phiguard.toml)")
+    }
+
+    /// The organisation's role ("a covered entity"), or that it is not stated.
+    pub fn role_label(&self) -> String {
+        match self.role {
             Some(role) => format!("a {}", role.title()),
             None => "role not stated ([organization] role in phiguard.toml), so every \
                      obligation is assessed"
                 .to_owned(),
-        };
-        match &self.scope {
-            Some(scope) => format!("{role}; scope: {scope}"),
-            None => role,
         }
+    }
+
+    /// What was assessed, for titles: "Riverside Clinic (installation clinic-main)", or the
+    /// installation alone when the organisation is not named.
+    pub fn subject(&self) -> String {
+        match &self.organization_name {
+            Some(name) => format!("{name} (installation {})", self.installation),
+            None => self.installation.clone(),
+        }
+    }
+
+    /// What the assessment covers, or that it is not stated and where to state it.
+    pub fn scope_label(&self) -> &str {
+        self.scope
+            .as_deref()
+            .unwrap_or("not stated ([organization] scope in phiguard.toml)")
     }
 
     /// The controls that are not met or partial, in the order of the first problem that names

@@ -193,9 +193,10 @@ fn head(assessment: &Assessment, out: &mut String) {
          <meta name=\"referrer\" content=\"no-referrer\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"phiguard {version}\">\n\
-         <title>HIPAA assessment: {installation}, {date}{sample}</title>\n<style>{STYLE}</style>\n\
+         <title>HIPAA assessment: {subject}, {date}{sample}</title>\n<style>{STYLE}</style>\n\
          </head>\n<body>\n<header class=\"top\">\n<h1>HIPAA compliance assessment{sample}</h1>\n\
-         <p>{installation} · {date} · {profile}</p>\n{banner}</header>\n\
+         <p>{organization}{installation} · {date} · {profile}</p>\n<p>Scope: {scope}</p>\n\
+         {banner}</header>\n\
          <nav aria-label=\"Sections\"><ul>\
          <li><a href=\"#summary\">Summary</a></li>\
          <li><a href=\"#failures\">Top failures</a></li>\
@@ -206,6 +207,12 @@ fn head(assessment: &Assessment, out: &mut String) {
         version = escape(&assessment.phiguard_version),
         profile = profile_label(assessment.profile),
         sample = assessment.sample_mark(),
+        subject = escape(&assessment.subject()),
+        organization = assessment
+            .organization_name
+            .as_deref()
+            .map_or(String::new(), |name| format!("{} · ", escape(name))),
+        scope = inline_code(&escape(assessment.scope_label())),
         banner = if assessment.sample {
             format!(
                 "<p class=\"sample\" role=\"note\">{}</p>\n",
@@ -232,12 +239,18 @@ fn summary(assessment: &Assessment, out: &mut String) {
     let fact = |out: &mut String, term: &str, value: &str| {
         out.push_str(&format!("<dt>{term}</dt><dd>{value}</dd>\n"));
     };
-    fact(out, "Installation", &escape(&assessment.installation));
     fact(
         out,
         "Organisation",
-        &inline_code(&escape(&assessment.organization())),
+        &escape(assessment.organization_label()),
     );
+    fact(out, "Role", &escape(&assessment.role_label()));
+    fact(
+        out,
+        "Scope",
+        &inline_code(&escape(assessment.scope_label())),
+    );
+    fact(out, "Installation", &escape(&assessment.installation));
     fact(
         out,
         "Assessed",
@@ -365,7 +378,7 @@ fn verdict(assessment: &Assessment) -> (&'static str, &'static str, String) {
     let mut text = format!(
         "{} was assessed against {}. Of its {total} controls, {} {} met, {} partially met, {} \
          not met, {} without evidence yet and {} not applicable.",
-        escape(&assessment.installation),
+        escape(&assessment.subject()),
         profile_label(assessment.profile),
         tally.met,
         if tally.met == 1 { "is" } else { "are" },

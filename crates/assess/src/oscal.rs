@@ -78,7 +78,7 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
         "title".into(),
         format!(
             "HIPAA assessment of {} ({} profile){}",
-            md_escape(&assessment.installation),
+            md_escape(&assessment.subject()),
             assessment.profile.as_str(),
             assessment.sample_mark()
         )
@@ -114,16 +114,19 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
             .map(|(uuid, checkpoint)| checkpoint_resource(checkpoint, uuid)),
     );
 
+    let document_uuid = uuids.next();
+    let metadata = metadata(
+        assessment,
+        format!(
+            "phiguard HIPAA assessment results: {}",
+            md_escape(&assessment.subject())
+        ),
+        &mut uuids,
+    );
     json!({
         "assessment-results": {
-            "uuid": uuids.next(),
-            "metadata": metadata(
-                assessment,
-                format!(
-                    "phiguard HIPAA assessment results: {}",
-                    md_escape(&assessment.installation)
-                ),
-            ),
+            "uuid": document_uuid,
+            "metadata": metadata,
             "import-ap": {
                 "href": format!("#{plan_uuid}"),
                 "remarks": "phiguard keeps no separate assessment plan: its catalog is the plan (see the back-matter resource).",
@@ -248,8 +251,9 @@ pub fn poam(assessment: &Assessment) -> Value {
             assessment,
             format!(
                 "phiguard HIPAA plan of action and milestones: {}",
-                md_escape(&assessment.installation)
+                md_escape(&assessment.subject())
             ),
+            &mut uuids,
         ),
     );
     root.insert(
@@ -338,9 +342,10 @@ fn control_tokens(controls: &[ControlResult]) -> Vec<String> {
         .collect()
 }
 
-/// The document metadata shared by both models. The title of a sample assessment says so, and
-/// so do a `sample-data` prop a tool can filter on and the remarks.
-fn metadata(assessment: &Assessment, title: String) -> Value {
+/// The document metadata shared by both models, naming the organisation as a party when it is
+/// named. The title of a sample assessment says so, and so do a `sample-data` prop a tool can
+/// filter on and the remarks.
+fn metadata(assessment: &Assessment, title: String, uuids: &mut Uuids) -> Value {
     let at = timestamp(assessment);
     let mut props = vec![
         prop("installation", &assessment.installation),
@@ -359,6 +364,13 @@ fn metadata(assessment: &Assessment, title: String) -> Value {
     metadata.insert("version".into(), at.into());
     metadata.insert("oscal-version".into(), OSCAL_VERSION.into());
     metadata.insert("props".into(), Value::Array(props));
+    if let Some(name) = &assessment.organization_name {
+        // The organisation assessed, as OSCAL names parties.
+        metadata.insert(
+            "parties".into(),
+            json!([{ "uuid": uuids.next(), "type": "organization", "name": name }]),
+        );
+    }
     if assessment.sample {
         metadata.insert(
             "remarks".into(),
@@ -379,8 +391,14 @@ fn result_props(assessment: &Assessment) -> Vec<Value> {
     if assessment.sample {
         props.push(prop("sample-data", "true"));
     }
+    if let Some(name) = &assessment.organization_name {
+        props.push(prop("organization-name", name));
+    }
     if let Some(role) = assessment.role {
         props.push(prop("organization-role", role.as_str()));
+    }
+    if let Some(scope) = &assessment.scope {
+        props.push(prop("scope", scope));
     }
     if let Some(evidence) = &assessment.evidence {
         props.push(prop("assessment-ledger-seq", &evidence.seq.to_string()));

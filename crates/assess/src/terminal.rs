@@ -18,7 +18,7 @@ const BAR_WIDTH: usize = 30;
 pub fn render(assessment: &Assessment) -> String {
     let mut text = format!(
         "HIPAA assessment of {} ({} profile), {}{}\n",
-        Escaped(&assessment.installation),
+        Escaped(&assessment.subject()),
         assessment.profile.as_str(),
         assessment.today,
         assessment.sample_mark(),
@@ -27,8 +27,10 @@ pub fn render(assessment: &Assessment) -> String {
         text.push_str(&format!("{SAMPLE_DATA_NOTICE}\n"));
     }
     text.push_str(&format!(
-        "Organisation: {}\n\n",
-        Escaped(&assessment.organization())
+        "Organisation: {}, {}\nScope: {}\n\n",
+        Escaped(assessment.organization_label()),
+        Escaped(&assessment.role_label()),
+        Escaped(assessment.scope_label())
     ));
     let name_width = assessment
         .families

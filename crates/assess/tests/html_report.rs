@@ -352,9 +352,28 @@ fn every_section_and_every_control_is_present() {
     assert!(positions.is_sorted(), "sections out of order");
     // Who was assessed, with the scope escaped like any text the user writes.
     assert!(
-        page.contains("<dd>a covered entity; scope: EHR platform &lt;in&gt; the cloud</dd>"),
-        "organisation missing"
+        page.contains("<dt>Role</dt><dd>a covered entity</dd>"),
+        "role missing"
     );
+    assert!(
+        page.contains("<dt>Scope</dt><dd>EHR platform &lt;in&gt; the cloud</dd>"),
+        "scope missing"
+    );
+    assert!(
+        page.contains(
+            "<dt>Organisation</dt><dd>not named ([organization] name in phiguard.toml)</dd>"
+        ),
+        "an unnamed organisation says so"
+    );
+    let named = html::render(&Assessment {
+        organization_name: Some("Riverside <Clinic>".into()),
+        ..assessment.clone()
+    });
+    assert!(named.contains("<dt>Organisation</dt><dd>Riverside &lt;Clinic&gt;</dd>"));
+    assert!(named.contains(
+        "<title>HIPAA assessment: Riverside &lt;Clinic&gt; (installation clinic-main \
+         &lt;Riverside &amp; Co&gt;), 2026-11-28</title>"
+    ));
 
     let controls_section = &page[page.find("<section id=\"controls\"").unwrap()
         ..page.find("<section id=\"remediation\"").unwrap()];

@@ -679,6 +679,42 @@ fn sample_data_says_so_in_every_title_and_a_prop() {
     assert!(metadata.get("remarks").is_none());
 }
 
+#[test]
+fn a_named_organisation_is_a_party_and_in_the_titles() {
+    let named = Assessment {
+        organization_name: Some("Riverside Clinic".into()),
+        ..assessment()
+    };
+    for document in [
+        round_trip(&assessment_results(&named))["assessment-results"].clone(),
+        round_trip(&poam(&named))["plan-of-action-and-milestones"].clone(),
+    ] {
+        let metadata = &document["metadata"];
+        assert!(
+            metadata["title"]
+                .as_str()
+                .unwrap()
+                .ends_with(": Riverside Clinic (installation clinic_main)"),
+            "{metadata:#}"
+        );
+        let parties = metadata["parties"].as_array().unwrap();
+        assert_eq!(parties.len(), 1);
+        assert_eq!(parties[0]["type"], "organization");
+        assert_eq!(parties[0]["name"], "Riverside Clinic");
+        assert!(is_uuid_v4(parties[0]["uuid"].as_str().unwrap()));
+    }
+    let results = assessment_results(&named);
+    let props = props_of(&results["assessment-results"]["results"][0]);
+    assert_eq!(props["organization-name"], "Riverside Clinic");
+    assert_eq!(props["scope"], "EHR platform <in> the cloud");
+    let unnamed = assessment_results(&assessment());
+    assert!(
+        unnamed["assessment-results"]["metadata"]
+            .get("parties")
+            .is_none()
+    );
+}
+
 // --- POA&M -------------------------------------------------------------------------------
 
 #[test]
@@ -868,6 +904,7 @@ fn trestle_accepts_both_documents() {
     let mut paths = Vec::new();
     let sample = Assessment {
         sample: true,
+        organization_name: Some("Riverside Clinic".into()),
         ..assessment()
     };
     for (name, assessment) in [

@@ -237,7 +237,8 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
         "Carried by Northwind Cloud under BAA northwind-2025",
         "no BAA with Adatum Vault is in force",
         "no provider can carry it for you",
-        "a covered entity; scope: Riverside Clinic",
+        "<dt>Role</dt><dd>a covered entity</dd>",
+        "<dt>Scope</dt><dd>Riverside Clinic, sample data seeded by <code>phiguard demo</code></dd>",
     ] {
         assert!(page.contains(text), "{text:?} missing from the report");
     }
@@ -661,4 +662,73 @@ fn the_demo_report_says_sample_data_in_its_title_and_header_in_a_browser() {
     assert!(title.contains("sample data"), "title: {title}");
     let header = between(&dom, "<header class=\"top\">", "</header>");
     assert!(header.contains("sample data"), "header: {header}");
+}
+
+/// `home`'s phiguard.toml with `[organization]` `name` and `scope` set.
+fn name_the_organization(home: &Path, name: &str, scope: &str) {
+    let config = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "[organization]\n",
+        &format!("[organization]\nname = \"{name}\"\nscope = \"{scope}\"\n"),
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+}
+
+#[test]
+fn every_report_names_the_organisation_and_its_scope() {
+    let (dir, home) = new_home();
+    // Unstated, every view says what is missing and where to state it.
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("Organisation: not named ([organization] name in phiguard.toml)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scope: not stated ([organization] scope in phiguard.toml)"),
+        "{text}"
+    );
+
+    name_the_organization(&home, "Riverside Clinic", "EHR platform in AWS us-east-1");
+    let html = dir.path().join("report.html");
+    let oscal = dir.path().join("results.json");
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host", "--html"])
+        .arg(&html)
+        .arg("--oscal")
+        .arg(&oscal)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("Organisation: Riverside Clinic, role not stated"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scope: EHR platform in AWS us-east-1\n"),
+        "{text}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    let title = between(&page, "<title>", "</title>");
+    assert!(title.contains("Riverside Clinic"), "{title}");
+    let header = between(&page, "<header class=\"top\">", "</header>");
+    assert!(header.contains("Riverside Clinic"), "{header}");
+    assert!(page.contains("<dd>EHR platform in AWS us-east-1</dd>"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&oscal).unwrap()).unwrap();
+    let metadata = &results["assessment-results"]["metadata"];
+    assert!(
+        metadata["title"]
+            .as_str()
+            .unwrap()
+            .contains("Riverside Clinic")
+    );
+    assert_eq!(metadata["parties"][0]["name"], "Riverside Clinic");
+    assert_eq!(metadata["parties"][0]["type"], "organization");
+    let assessment = assess(&home, &[], 0);
+    assert_eq!(assessment["organization_name"], "Riverside Clinic");
+    assert_eq!(assessment["scope"], "EHR platform in AWS us-east-1");
 }

@@ -172,6 +172,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         assessed_at: started_at,
         today: day,
         phiguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+        organization_name: config.organization.name.clone(),
         role: config.organization.role,
         scope: config.organization.scope.clone(),
         summary,
