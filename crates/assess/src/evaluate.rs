@@ -66,6 +66,21 @@ pub struct LedgerCheckpoint {
     pub note: String,
 }
 
+/// Someone's sign-off of an assessment: who reviewed it and stands behind it, when, and which
+/// recorded assessment it is for, itself recorded in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignOff {
+    /// The name (and role) given with `--sign-off`.
+    pub by: String,
+    /// The operating-system account that recorded it, as the ledger entry's source names it.
+    pub account: Option<String>,
+    pub at: jiff::Timestamp,
+    /// The ledger entry of the assessment signed off.
+    pub assessment: EvidenceRef,
+    /// The ledger entry of the sign-off itself.
+    pub evidence: EvidenceRef,
+}
+
 /// Everything an assessment is computed from.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
@@ -201,6 +216,8 @@ pub struct Assessment {
     pub evidence: Option<EvidenceRef>,
     /// The checkpoint the evidence can be verified against, once signed.
     pub checkpoint: Option<LedgerCheckpoint>,
+    /// Who signed the assessment off, when asked to (`phiguard assess --sign-off NAME`).
+    pub sign_off: Option<SignOff>,
 }
 
 impl Serialize for Assessment {
@@ -257,6 +274,7 @@ impl Assessment {
             notes: Vec::new(),
             evidence: None,
             checkpoint: None,
+            sign_off: None,
         }
     }
 

@@ -21,4 +21,6 @@ pub mod sources;
 pub mod terminal;
 
 pub use catalog::{Catalog, CatalogError, Control, ControlKind, Family, Profile, Requirement};
-pub use evaluate::{Assessment, ControlResult, ControlStatus, Inputs, LedgerCheckpoint, evaluate};
+pub use evaluate::{
+    Assessment, ControlResult, ControlStatus, Inputs, LedgerCheckpoint, SignOff, evaluate,
+};

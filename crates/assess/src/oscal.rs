@@ -404,6 +404,18 @@ fn result_props(assessment: &Assessment) -> Vec<Value> {
         props.push(prop("assessment-ledger-seq", &evidence.seq.to_string()));
         props.push(prop("assessment-leaf-hash", &evidence.leaf_hash_hex()));
     }
+    if let Some(sign_off) = &assessment.sign_off {
+        props.push(prop("signed-off-by", &sign_off.by));
+        props.push(prop("signed-off-at", &sign_off.at.to_string()));
+        props.push(prop(
+            "sign-off-ledger-seq",
+            &sign_off.evidence.seq.to_string(),
+        ));
+        props.push(prop(
+            "sign-off-leaf-hash",
+            &sign_off.evidence.leaf_hash_hex(),
+        ));
+    }
     if let Some(checkpoint) = &assessment.checkpoint {
         props.push(prop("ledger-origin", &checkpoint.origin));
         props.push(prop("ledger-size", &checkpoint.size.to_string()));

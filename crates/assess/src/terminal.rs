@@ -81,6 +81,26 @@ pub fn render(assessment: &Assessment) -> String {
     for note in &assessment.notes {
         text.push_str(&format!("note: {}\n", Escaped(note)));
     }
+    match &assessment.sign_off {
+        Some(sign_off) => text.push_str(&format!(
+            "\nSigned off by {} on {}{} (ledger entry {}, for the assessment recorded as entry {}).\n",
+            Escaped(&sign_off.by),
+            sign_off.at.strftime("%Y-%m-%d %H:%M UTC"),
+            sign_off
+                .account
+                .as_deref()
+                .map_or(String::new(), |account| format!(
+                    " from the account {}",
+                    Escaped(account)
+                )),
+            sign_off.evidence.seq,
+            sign_off.assessment.seq
+        )),
+        None => text.push_str(
+            "\nNot signed off: `phiguard assess --sign-off NAME` records who reviewed the \
+             assessment and stands behind it.\n",
+        ),
+    }
     match &assessment.checkpoint {
         Some(checkpoint) => text.push_str(&format!(
             "\nEvidence: ledger {} at size {} (root {}); verify with `phiguard ledger verify`.",

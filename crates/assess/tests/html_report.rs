@@ -17,13 +17,14 @@ use phiguard_assess::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint
 use phiguard_core::{EvidenceRef, Finding, Severity, Status};
 use phiguard_register::records::Responsibility;
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "summary",
     "failures",
     "controls",
     "remediation",
     "evidence",
     "notes",
+    "sign-off",
 ];
 
 /// Text an attacker (or an unlucky file name) could put into a finding.
@@ -635,6 +636,48 @@ fn sample_data_says_so_in_the_title_the_header_and_every_other_view() {
     assert!(!html::render(&real).contains("sample data"));
     assert!(!phiguard_assess::terminal::render(&real).contains("sample data"));
     assert_eq!(serde_json::to_value(&real).unwrap()["sample"], false);
+}
+
+#[test]
+fn a_sign_off_is_a_block_of_its_own_with_its_ledger_entries() {
+    let unsigned = html::render(&assessment(true));
+    let block = &unsigned[unsigned.find("<section id=\"sign-off\"").unwrap()..];
+    assert!(block.contains("<strong>Not signed off.</strong>"));
+    assert!(block.contains("<code>phiguard assess --sign-off NAME</code>"));
+    assert!(unsigned.contains("<dt>Signed off</dt><dd><strong>not signed off</strong>"));
+
+    let signed = Assessment {
+        sign_off: Some(phiguard_assess::SignOff {
+            by: format!("Dana {HOSTILE}"),
+            account: Some("dana".into()),
+            at: "2026-11-28T11:00:00Z".parse().unwrap(),
+            assessment: entry(44),
+            evidence: entry(45),
+        }),
+        ..assessment(true)
+    };
+    let page = html::render(&signed);
+    let block = &page[page.find("<section id=\"sign-off\"").unwrap()..];
+    assert!(block.contains("<dt>Signed off by</dt><dd><strong>Dana &lt;script&gt;"));
+    assert!(block.contains("2026-11-28 11:00:00 UTC"));
+    assert!(block.contains("the account <code>dana</code>"));
+    assert!(block.contains(
+        "ledger entry <a href=\"#entry-45\">45</a>, for the assessment recorded as ledger \
+         entry <a href=\"#entry-44\">44</a>"
+    ));
+    // Both entries are in the evidence index, so the links land.
+    assert!(page.contains("<tr id=\"entry-45\">"));
+    assert!(page.contains("<tr id=\"entry-44\">"));
+    assert!(page.contains("<dt>Signed off</dt><dd>by Dana &lt;script&gt;"));
+    let text = phiguard_assess::terminal::render(&signed);
+    assert!(
+        text.contains(
+            "Signed off by Dana <script>alert(1)</script>\"'><img src=x onerror=alert(2)> on \
+         2026-11-28 11:00 UTC from the account dana (ledger entry 45, for the assessment \
+         recorded as entry 44)."
+        ),
+        "{text}"
+    );
 }
 
 /// What one Chromium run printed.

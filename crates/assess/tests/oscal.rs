@@ -905,6 +905,13 @@ fn trestle_accepts_both_documents() {
     let sample = Assessment {
         sample: true,
         organization_name: Some("Riverside Clinic".into()),
+        sign_off: Some(phiguard_assess::SignOff {
+            by: "Dana Ruiz, Security Officer".into(),
+            account: Some("dana".into()),
+            at: "2026-03-02T15:00:00Z".parse().unwrap(),
+            assessment: evidence(12),
+            evidence: evidence(13),
+        }),
         ..assessment()
     };
     for (name, assessment) in [

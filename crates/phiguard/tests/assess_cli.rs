@@ -732,3 +732,68 @@ fn every_report_names_the_organisation_and_its_scope() {
     assert_eq!(assessment["organization_name"], "Riverside Clinic");
     assert_eq!(assessment["scope"], "EHR platform in AWS us-east-1");
 }
+
+#[test]
+fn a_sign_off_is_recorded_in_the_ledger_and_shown_in_every_view() {
+    let (dir, home) = new_home();
+    let html = dir.path().join("report.html");
+    let oscal = dir.path().join("results.json");
+    let out = phiguard(&home)
+        .args(["--json", "assess", "--skip", "host"])
+        .args(["--sign-off", "Dana Ruiz, Security Officer", "--html"])
+        .arg(&html)
+        .arg("--oscal")
+        .arg(&oscal)
+        .assert()
+        .success();
+    let assessment = json(&out.get_output().stdout);
+    let sign_off = &assessment["sign_off"];
+    assert_eq!(sign_off["by"], "Dana Ruiz, Security Officer");
+    assert_eq!(sign_off["assessment"], assessment["evidence"]);
+    let seq = sign_off["evidence"]["seq"].as_u64().unwrap();
+    assert!(seq > assessment["evidence"]["seq"].as_u64().unwrap());
+    // The checkpoint the report names covers the sign-off.
+    assert!(seq < assessment["checkpoint"]["size"].as_u64().unwrap());
+    // In the ledger: who, when, and which assessment.
+    let out = phiguard(&home)
+        .args(["--json", "ledger", "show", &seq.to_string()])
+        .assert()
+        .success();
+    let entry = &json(&out.get_output().stdout)[0]["entry"];
+    assert_eq!(entry["kind"], "assess.sign_off");
+    assert_eq!(entry["body"]["by"], "Dana Ruiz, Security Officer");
+    assert_eq!(entry["body"]["assessment"], assessment["evidence"]);
+
+    let page = std::fs::read_to_string(&html).unwrap();
+    let section = between(&page, "<section id=\"sign-off\"", "</section>");
+    assert!(section.contains("Dana Ruiz, Security Officer"), "{section}");
+    assert!(section.contains(&format!("ledger entry <a href=\"#entry-{seq}\">{seq}</a>")));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&oscal).unwrap()).unwrap();
+    let props = results["assessment-results"]["results"][0]["props"].to_string();
+    assert!(props.contains("Dana Ruiz, Security Officer"), "{props}");
+
+    // On the terminal, signed or not.
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host", "--sign-off", "Lee Chen"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("Signed off by Lee Chen on "), "{text}");
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("Not signed off"), "{text}");
+
+    // A sign-off needs a name.
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host", "--sign-off", "  "])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&out).contains("--sign-off"),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -50,6 +50,21 @@ pub struct AssessArgs {
     /// Exit 1 when a control is at this status or worse [default: exit 0 whenever the assessment completes]
     #[arg(long, value_name = "STATUS")]
     pub fail_on: Option<FailOn>,
+    /// Sign the assessment off as NAME (your name and role): who, when and which assessment are recorded in the ledger and shown in every view of the report
+    #[arg(long, value_name = "NAME", value_parser = signer)]
+    pub sign_off: Option<String>,
+}
+
+/// A name to sign off with: not blank, one line (it is shown in every report).
+fn signer(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err("give the name (and role) of the person who signs off, e.g. --sign-off \"Dana Ruiz, Security Officer\"".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the name must be one line of text, without control characters".into());
+    }
+    Ok(name.to_owned())
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,9 @@ use std::path::Path;
 use anyhow::Context;
 use phiguard_assess::evaluate::tally;
 use phiguard_assess::sources::{self, FimOutcome};
-use phiguard_assess::{Assessment, Catalog, ControlStatus, Inputs, LedgerCheckpoint, evaluate};
+use phiguard_assess::{
+    Assessment, Catalog, ControlStatus, Inputs, LedgerCheckpoint, SignOff, evaluate,
+};
 use phiguard_host::Area;
 use phiguard_register::Change;
 use serde::Serialize;
@@ -181,6 +183,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         notes: inputs.notes,
         evidence: None,
         checkpoint: None,
+        sign_off: None,
     };
 
     // The statuses go into the ledger, then a checkpoint over everything this run recorded,
@@ -202,6 +205,27 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             )
             .await?,
     );
+    if let (Some(by), Some(recorded)) = (&args.sign_off, assessment.evidence) {
+        let at = jiff::Timestamp::now();
+        let evidence = installation
+            .record(
+                "assess.sign_off",
+                serde_json::json!({
+                    "by": by,
+                    "assessment": recorded,
+                    "profile": assessment.profile,
+                    "summary": assessment.summary,
+                }),
+            )
+            .await?;
+        assessment.sign_off = Some(SignOff {
+            by: by.clone(),
+            account: crate::installation::local_source().actor,
+            at,
+            assessment: recorded,
+            evidence,
+        });
+    }
     let checkpoint = installation.ledger().checkpoint(&signer).await?;
     assessment.checkpoint = Some(LedgerCheckpoint {
         origin: checkpoint.origin,

@@ -109,6 +109,7 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
             skip: Vec::new(),
             system: Some("ehr-prod".into()),
             fail_on: None,
+            sign_off: None,
         };
         let mut assessment = assess::assess(session, &assess_args).await?;
         assessment.sample = true;
