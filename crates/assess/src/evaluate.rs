@@ -20,6 +20,7 @@ use phiguard_register::{Snapshot, Stored};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Control, ControlKind, Family, Profile, Requirement};
+use crate::history::SincePrevious;
 use crate::ranking::{self, Problem};
 use crate::sources;
 
@@ -42,6 +43,13 @@ impl ControlStatus {
         ControlStatus::Unknown,
         ControlStatus::NotApplicable,
     ];
+
+    /// The status [`ControlStatus::as_str`] names, or its JSON name (`not-met`).
+    pub fn parse(text: &str) -> Option<ControlStatus> {
+        ControlStatus::ALL
+            .into_iter()
+            .find(|status| text == status.as_str() || text.replace('-', " ") == status.as_str())
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -218,6 +226,9 @@ pub struct Assessment {
     pub checkpoint: Option<LedgerCheckpoint>,
     /// Who signed the assessment off, when asked to (`phiguard assess --sign-off NAME`).
     pub sign_off: Option<SignOff>,
+    /// What changed since the previous assessment recorded in the ledger; `None` when there is
+    /// none.
+    pub since_previous: Option<SincePrevious>,
 }
 
 impl Serialize for Assessment {
@@ -275,6 +286,7 @@ impl Assessment {
             evidence: None,
             checkpoint: None,
             sign_off: None,
+            since_previous: None,
         }
     }
 

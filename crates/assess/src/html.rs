@@ -9,7 +9,7 @@
 //! slipped past [`escape`], which every piece of text goes through.
 //!
 //! Sections have stable ids (`summary`, `failures`, `controls`, `remediation`, `evidence`,
-//! `notes`, `sign-off`) and every control has one (`control-` and its id, see [`anchor`]), so an auditor's
+//! `notes`, `sign-off`, and `changes` since the previous assessment) and every control has one (`control-` and its id, see [`anchor`]), so an auditor's
 //! working papers can link into the report. Status is always written in words, never shown by
 //! colour alone, and the page prints (colours kept, navigation dropped, rows not split).
 
@@ -22,6 +22,7 @@ use crate::catalog::{ControlKind, Family, Profile, Requirement};
 use crate::evaluate::{
     Assessment, ControlResult, ControlStatus, LedgerCheckpoint, SAMPLE_DATA_NOTICE, Tally,
 };
+use crate::plural;
 use crate::ranking::Problem;
 
 /// How many problems the top-failures list shows; the remediation plan lists all of them.
@@ -38,6 +39,7 @@ pub fn render(assessment: &Assessment) -> String {
     head(assessment, &mut out);
     summary(assessment, &mut out);
     failures(&problems, &mut out);
+    changes(assessment, &mut out);
     controls(assessment, &mut out);
     remediation(assessment, &mut out, &problems);
     evidence(assessment, &mut out);
@@ -201,6 +203,7 @@ fn head(assessment: &Assessment, out: &mut String) {
          <nav aria-label=\"Sections\"><ul>\
          <li><a href=\"#summary\">Summary</a></li>\
          <li><a href=\"#failures\">Top failures</a></li>\
+         <li><a href=\"#changes\">Since the previous assessment</a></li>\
          <li><a href=\"#controls\">Controls</a></li>\
          <li><a href=\"#remediation\">Remediation plan</a></li>\
          <li><a href=\"#evidence\">How to verify</a></li>\
@@ -606,6 +609,92 @@ fn finding_item(finding: &Finding, out: &mut String) {
     ));
 }
 
+/// What changed since the previous assessment recorded in the ledger.
+fn changes(assessment: &Assessment, out: &mut String) {
+    out.push_str(
+        "<section id=\"changes\" aria-labelledby=\"changes-h\">\n\
+         <h2 id=\"changes-h\">Since the previous assessment</h2>\n",
+    );
+    let Some(since) = &assessment.since_previous else {
+        out.push_str(
+            "<p>No earlier assessment is recorded in the ledger, so there is nothing to compare \
+             with.</p>\n</section>\n",
+        );
+        return;
+    };
+    out.push_str(&format!(
+        "<p>Compared with the assessment recorded on <time datetime=\"{}\">{}</time> as ledger \
+         entry <a href=\"#entry-{2}\">{2}</a>{3}.{4}</p>\n",
+        since.assessed_at,
+        since.assessed_at.strftime("%Y-%m-%d %H:%M UTC"),
+        since.previous.seq,
+        since.other_profile.map_or(String::new(), |p| format!(
+            ", which used the {} profile: only the controls both measured are compared",
+            p.as_str()
+        )),
+        if since.findings_compared {
+            ""
+        } else {
+            " That entry recorded no findings, so only the statuses of controls are compared."
+        },
+    ));
+    if since.is_unchanged() {
+        out.push_str("<p>Nothing changed: every control has the status it had.</p>\n</section>\n");
+        return;
+    }
+    if !since.changed.is_empty() {
+        out.push_str(&format!(
+            "<h3 id=\"changed-h\">{}</h3>\n<table aria-labelledby=\"changed-h\">\n<thead><tr>\
+             <th scope=\"col\">Control</th><th scope=\"col\">Was</th><th scope=\"col\">Now</th>\
+             </tr></thead>\n<tbody>\n",
+            capitalised(&plural(
+                since.changed.len(),
+                "control changed status",
+                "controls changed status"
+            ))
+        ));
+        for change in &since.changed {
+            out.push_str(&format!(
+                "<tr><th scope=\"row\"><a href=\"#{}\">{} {}</a></th><td>{}</td><td>{}</td></tr>\n",
+                anchor(&change.id),
+                escape(&change.cite),
+                escape(&change.name),
+                badge(change.from),
+                badge(change.to),
+            ));
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    for (id, what, keys) in [
+        ("new-findings", "new finding", &since.new_findings),
+        (
+            "resolved-findings",
+            "resolved finding",
+            &since.resolved_findings,
+        ),
+    ] {
+        if keys.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "<h3 id=\"{id}-h\">{}</h3>\n<ul class=\"findings\" aria-labelledby=\"{id}-h\">",
+            capitalised(&plural(keys.len(), what, &format!("{what}s")))
+        ));
+        for key in keys {
+            out.push_str(&format!(
+                "<li><span class=\"sev {0}\">{0}</span> {1}: <code>{2}</code> \
+                 <span class=\"muted small\">({3})</span></li>",
+                key.severity.as_str(),
+                escape(&key.status.to_string()),
+                escape(&key.subject),
+                escape(&key.check),
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
+}
+
 /// A problem's remediation steps as a list, or why there are none.
 fn steps(problem: &Problem, out: &mut String) {
     if problem.remediation.is_empty() {
@@ -905,6 +994,13 @@ fn evidence_index(assessment: &Assessment, out: &mut String) {
             .or_insert_with(|| (*entry, Vec::new()))
             .1
             .push("this assessment".into());
+    }
+    if let Some(since) = &assessment.since_previous {
+        entries
+            .entry(since.previous.seq)
+            .or_insert_with(|| (since.previous, Vec::new()))
+            .1
+            .push("<a href=\"#changes\">the previous assessment</a>".into());
     }
     if let Some(sign_off) = &assessment.sign_off {
         entries
@@ -1234,14 +1330,6 @@ fn percent(part: usize, whole: usize) -> String {
         "–".into()
     } else {
         format!("{:.0}%", ratio(part, whole) * 100.0)
-    }
-}
-
-fn plural(count: usize, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{count} {many}")
     }
 }
 

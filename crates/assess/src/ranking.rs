@@ -33,6 +33,7 @@ use serde::{Serialize, Serializer};
 
 use crate::catalog::Requirement;
 use crate::evaluate::{ControlResult, ControlStatus};
+use crate::plural;
 
 /// One thing to fix, with the controls it leaves not met or partial.
 #[derive(Debug, Clone, Serialize)]
@@ -135,14 +136,6 @@ impl Problem<'_> {
 fn counts(findings: &[&Finding]) -> (usize, usize) {
     let failing = findings.iter().filter(|f| f.status.is_failing()).count();
     (failing, findings.len() - failing)
-}
-
-fn plural(count: usize, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{count} {many}")
-    }
 }
 
 fn control_ids<S: Serializer>(

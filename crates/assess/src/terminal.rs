@@ -4,6 +4,8 @@
 use phiguard_core::Escaped;
 
 use crate::evaluate::{Assessment, ControlStatus, SAMPLE_DATA_NOTICE, Tally};
+use crate::history::FindingKey;
+use crate::plural;
 use crate::ranking::Problem;
 
 /// Problems listed; the rest are in the HTML report and `--json`.
@@ -71,6 +73,7 @@ pub fn render(assessment: &Assessment) -> String {
             ));
         }
     }
+    since_previous(assessment, &mut text);
     let unknown = assessment.summary.unknown;
     if unknown > 0 {
         text.push_str(&format!(
@@ -144,6 +147,80 @@ fn problem_lines(problem: &Problem, text: &mut String) {
     text.push_str(&format!("        affects: {}\n", controls.join("; ")));
     if let Some(step) = problem.first_fix() {
         text.push_str(&format!("        fix: {}\n", Escaped(first_sentence(step))));
+    }
+}
+
+/// What changed since the previous assessment, each list cut at [`TOP_FAILURES`] lines.
+fn since_previous(assessment: &Assessment, text: &mut String) {
+    let Some(since) = &assessment.since_previous else {
+        text.push_str("\nNo earlier assessment is recorded in the ledger to compare with.\n");
+        return;
+    };
+    text.push_str(&format!(
+        "\nSince the previous assessment ({}, ledger entry {}{}):",
+        since.assessed_at.strftime("%Y-%m-%d %H:%M UTC"),
+        since.previous.seq,
+        since.other_profile.map_or(String::new(), |p| format!(
+            "; it used the {} profile, so only the controls both measured are compared",
+            p.as_str()
+        ))
+    ));
+    if since.is_unchanged() {
+        text.push_str(" nothing changed");
+    }
+    if !since.findings_compared {
+        text.push_str(" (it recorded no findings, so only statuses are compared)");
+    }
+    text.push('\n');
+    let changed: Vec<String> = since
+        .changed
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}: {} → {}",
+                c.cite,
+                c.name,
+                c.from.as_str(),
+                c.to.as_str()
+            )
+        })
+        .collect();
+    let finding = |key: &FindingKey| {
+        format!(
+            "{} {} ({}, {})",
+            key.check,
+            Escaped(&key.subject),
+            key.status,
+            key.severity
+        )
+    };
+    for ((one, many), lines) in [
+        (
+            ("control changed status", "controls changed status"),
+            changed,
+        ),
+        (
+            ("new finding", "new findings"),
+            since.new_findings.iter().map(finding).collect(),
+        ),
+        (
+            ("resolved finding", "resolved findings"),
+            since.resolved_findings.iter().map(finding).collect(),
+        ),
+    ] {
+        if lines.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("  {}:\n", plural(lines.len(), one, many)));
+        for line in lines.iter().take(TOP_FAILURES) {
+            text.push_str(&format!("    {line}\n"));
+        }
+        if lines.len() > TOP_FAILURES {
+            text.push_str(&format!(
+                "    … and {} more, all in the HTML report and in --json\n",
+                lines.len() - TOP_FAILURES
+            ));
+        }
     }
 }
 

@@ -17,9 +17,10 @@ use phiguard_assess::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint
 use phiguard_core::{EvidenceRef, Finding, Severity, Status};
 use phiguard_register::records::Responsibility;
 
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "summary",
     "failures",
+    "changes",
     "controls",
     "remediation",
     "evidence",

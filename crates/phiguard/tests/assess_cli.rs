@@ -797,3 +797,109 @@ fn a_sign_off_is_recorded_in_the_ledger_and_shown_in_every_view() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn each_assessment_says_what_changed_since_the_previous_one() {
+    let (dir, home) = new_home();
+    let first = assess(&home, &[], 0);
+    assert!(
+        first["since_previous"].is_null(),
+        "{:#}",
+        first["since_previous"]
+    );
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("Since the previous assessment ("), "{text}");
+    assert!(text.contains("nothing changed"), "{text}");
+    // Compared with the newest earlier result: the text run's, not the first.
+    let second = assess(&home, &[], 0);
+    let previous = second["since_previous"]["previous"]["seq"]
+        .as_u64()
+        .unwrap();
+    assert!(previous > first["evidence"]["seq"].as_u64().unwrap());
+    assert!(previous < second["evidence"]["seq"].as_u64().unwrap());
+
+    // A vendor with PHI and no BAA, and an attested control.
+    phiguard(&home)
+        .args([
+            "register",
+            "vendor",
+            "add",
+            "acme",
+            "--name",
+            "Acme",
+            "--touches-phi",
+        ])
+        .assert()
+        .success();
+    phiguard(&home)
+        .args([
+            "attest",
+            "164.310(b)",
+            "--by",
+            "Dana",
+            "--statement",
+            "policy in force",
+        ])
+        .assert()
+        .success();
+    let html = dir.path().join("report.html");
+    let third = assess(&home, &["--html", html.to_str().unwrap()], 0);
+    let since = &third["since_previous"];
+    assert_eq!(since["previous"], second["evidence"]);
+    assert_eq!(since["findings_compared"], true);
+    let changed = since["changed"].as_array().unwrap();
+    let workstation = changed
+        .iter()
+        .find(|c| c["id"] == "164.310(b)")
+        .unwrap_or_else(|| panic!("{since:#}"));
+    assert_eq!(workstation["from"], "unknown");
+    assert_eq!(workstation["to"], "met");
+    let new = since["new_findings"].as_array().unwrap();
+    assert!(
+        new.iter()
+            .any(|f| f["check"] == "register.vendor.baa" && f["subject"] == "vendor acme"),
+        "{since:#}"
+    );
+    assert!(since["resolved_findings"].as_array().unwrap().is_empty());
+    let page = std::fs::read_to_string(&html).unwrap();
+    let section = between(&page, "<section id=\"changes\"", "</section>");
+    assert!(section.contains("Workstation use"), "{section}");
+    assert!(section.contains("vendor acme"), "{section}");
+
+    // The vendor leaves the register: its finding is resolved.
+    phiguard(&home)
+        .args(["register", "vendor", "remove", "acme"])
+        .assert()
+        .success();
+    let fourth = assess(&home, &[], 0);
+    let resolved = fourth["since_previous"]["resolved_findings"]
+        .as_array()
+        .unwrap();
+    assert!(
+        resolved
+            .iter()
+            .any(|f| f["check"] == "register.vendor.baa" && f["subject"] == "vendor acme"),
+        "{:#}",
+        fourth["since_previous"]
+    );
+}
+
+#[test]
+fn the_previous_assessment_is_found_behind_thousands_of_newer_entries() {
+    let (_dir, home) = new_home();
+    let first = assess(&home, &[], 0);
+    // PHI access events and the like, recorded between two assessments.
+    let lines: String = (0..4200).map(|n| format!("{{\"n\":{n}}}\n")).collect();
+    phiguard(&home)
+        .args(["ledger", "append", "--kind", "ops.event", "--lines"])
+        .write_stdin(lines)
+        .assert()
+        .success();
+    let second = assess(&home, &[], 0);
+    assert_eq!(second["since_previous"]["previous"], first["evidence"]);
+    assert_eq!(second["since_previous"]["changed"], serde_json::json!([]));
+}
