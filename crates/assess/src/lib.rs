@@ -11,6 +11,7 @@
 //! - [`history`]: an assessment as the ledger records it, and what changed since the
 //!   previous one.
 //! - The views of one [`Assessment`]: [`terminal`] (the scorecard), JSON (its serde form),
+//!   [`spreadsheet`] (every control as CSV),
 //!   [`html`] (a self-contained report) and [`oscal`] (OSCAL 1.1 assessment results and a
 //!   plan of action and milestones).
 
@@ -21,6 +22,7 @@ pub mod html;
 pub mod oscal;
 pub mod ranking;
 pub mod sources;
+pub mod spreadsheet;
 pub mod terminal;
 
 pub use catalog::{Catalog, CatalogError, Control, ControlKind, Family, Profile, Requirement};

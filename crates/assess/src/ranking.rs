@@ -60,9 +60,9 @@ pub struct Problem<'a> {
     pub remediation: Vec<&'a str>,
 }
 
-impl Problem<'_> {
+impl<'a> Problem<'a> {
     /// The first thing to do, if any step is known.
-    pub fn first_fix(&self) -> Option<&str> {
+    pub fn first_fix(&self) -> Option<&'a str> {
         self.remediation.first().copied()
     }
 

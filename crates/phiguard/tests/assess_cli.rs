@@ -903,3 +903,65 @@ fn the_previous_assessment_is_found_behind_thousands_of_newer_entries() {
     assert_eq!(second["since_previous"]["previous"], first["evidence"]);
     assert_eq!(second["since_previous"]["changed"], serde_json::json!([]));
 }
+
+#[test]
+fn csv_lists_every_control_for_a_spreadsheet_without_formulas() {
+    let (dir, home) = new_home();
+    // An owner typed by someone who knows spreadsheets run what starts with `=`.
+    phiguard(&home)
+        .args([
+            "register",
+            "responsibility",
+            "add",
+            "164.312(b)",
+            "--responsibility",
+            "customer",
+            "--owner",
+            "=HYPERLINK(\"https://evil.example\",\"Dana\")",
+        ])
+        .assert()
+        .success();
+    let csv = dir.path().join("controls.csv");
+    let assessment = assess(&home, &["--csv", csv.to_str().unwrap()], 0);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut rows = text.lines();
+    assert_eq!(
+        rows.next().unwrap(),
+        "control,cite,name,family,kind,requirement,protects_ephi,status,basis,owner,\
+         responsibility,failing_findings,rank,first_fix,evidence"
+    );
+    assert_eq!(
+        rows.count(),
+        assessment["controls"].as_array().unwrap().len(),
+        "one row per control"
+    );
+    let audit = text
+        .lines()
+        .find(|line| line.starts_with("164.312(b),"))
+        .unwrap();
+    assert!(
+        audit.contains(",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Dana\"\")\",customer,"),
+        "{audit}"
+    );
+    assert!(audit.contains(",required,true,"), "{audit}");
+    // A control with a problem names its rank in the report.
+    let backup = text
+        .lines()
+        .find(|line| line.starts_with("164.308(a)(7)(ii)(A),"))
+        .unwrap();
+    assert!(backup.contains(",not met,"), "{backup}");
+    let problems = assessment["problems"].as_array().unwrap();
+    let rank = problems
+        .iter()
+        .find(|p| {
+            p["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "164.308(a)(7)(ii)(A)")
+        })
+        .unwrap()["rank"]
+        .as_u64()
+        .unwrap();
+    assert!(backup.contains(&format!(",{rank},")), "{backup}");
+}

@@ -38,6 +38,9 @@ pub struct AssessArgs {
     /// Also write OSCAL 1.1 assessment results to FILE, and a plan of action and milestones beside it (FILE.poam.json)
     #[arg(long, value_name = "FILE")]
     pub oscal: Option<PathBuf>,
+    /// Also write every control as CSV to FILE, for spreadsheets (status, owner, rank, first fix, evidence; a cell a spreadsheet would run as a formula starts with ')
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
     /// hipaa (the rules in force), or proposed-2025 to add the January 2025 proposed rule's items
     #[arg(long, default_value = "hipaa", value_name = "PROFILE")]
     pub profile: Profile,

@@ -25,6 +25,15 @@ use crate::output::Output;
 pub async fn run(global: &GlobalArgs, args: &AssessArgs, out: &Output) -> anyhow::Result<Outcome> {
     Session::run(global, out, async |session| {
         let assessment = assess(session, args).await?;
+        if let Some(path) = &args.csv {
+            let mut csv = Vec::new();
+            phiguard_assess::spreadsheet::write(&assessment, &mut csv)?;
+            write_file(path, &csv)?;
+            out.note(&format!(
+                "Wrote every control as CSV to {}.",
+                path.display()
+            ));
+        }
         report(
             &assessment,
             args.html.as_deref(),

@@ -105,6 +105,7 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
         let assess_args = AssessArgs {
             html: args.html.clone(),
             oscal: None,
+            csv: None,
             profile: phiguard_assess::Profile::Hipaa,
             skip: Vec::new(),
             system: Some("ehr-prod".into()),
