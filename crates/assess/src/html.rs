@@ -964,9 +964,57 @@ fn evidence(assessment: &Assessment, out: &mut String) {
         ));
     }
     out.push_str("</pre>\n");
+    offline(checkpoint, example_seq, out);
 
     evidence_index(assessment, out);
     out.push_str("</section>\n");
+}
+
+/// How an auditor without access to the database verifies the evidence: from a bundle the
+/// operator exports, with the verifier key handed over apart from it, on a machine of their own.
+fn offline(checkpoint: Option<&LedgerCheckpoint>, example_seq: Option<u64>, out: &mut String) {
+    out.push_str(
+        "<h3 id=\"offline-h\">Offline, from an exported bundle</h3>\n\
+         <p>An auditor without access to this installation verifies an exported bundle on a \
+         machine of their own, with phiguard alone: the bundle holds every entry and every \
+         signed checkpoint, and the verifier key, handed over apart from it, is what its \
+         signatures are checked with.</p>\n<pre>",
+    );
+    let mut text = String::from(
+        "# On this installation: the verifier key (hand it over apart from the bundle,\n\
+         # or read its fingerprint out over the phone) and the bundle.\n\
+         phiguard ledger key > clinic.verifier\n\
+         phiguard ledger export --out ./evidence\n\n\
+         # On the auditor's machine: recompute every hash and check every signature.\n\
+         phiguard ledger verify --bundle ./evidence --key clinic.verifier\n",
+    );
+    match checkpoint {
+        Some(checkpoint) => text.push_str(&format!(
+            "\n# The checkpoint this report was computed at is in the bundle, byte for byte\n\
+             # (the signed note above, saved as checkpoint.note):\n\
+             diff checkpoint.note ./evidence/checkpoints/{}.note\n",
+            checkpoint.size
+        )),
+        None => text.push_str(
+            "\n# This report names no signed checkpoint: the bundle's checkpoints are\n\
+             # the only signatures over its evidence.\n",
+        ),
+    }
+    if let Some(seq) = example_seq {
+        text.push_str(&format!(
+            "\n# Entry SEQ is line SEQ+1 of entries.jsonl; its leaf hash, as in the evidence\n\
+             # index below, with no phiguard at all (entry {seq}):\n\
+             (printf '\\000'; sed -n '{}p' ./evidence/entries.jsonl | tr -d '\\n') | sha256sum\n",
+            seq + 1
+        ));
+    }
+    text.push_str(
+        "\n# Held against a checkpoint a witness cosigned (phiguard ledger witness cosign),\n\
+         # which also catches a rollback of the whole installation:\n\
+         phiguard ledger verify --bundle ./evidence --key clinic.verifier --checkpoint cosigned.note --witness-key witness.vkey\n",
+    );
+    out.push_str(&escape(&text));
+    out.push_str("</pre>\n");
 }
 
 fn checkpoint_facts(checkpoint: &LedgerCheckpoint, out: &mut String) {

@@ -447,7 +447,9 @@ fn result_description(assessment: &Assessment) -> String {
                 text,
                 "\n\nEvery cited `#ledger-entry-SEQ` is an entry of the ledger `{}`; the signed \
                  checkpoint (size {}, root `{}`) is in the back matter. Verify the ledger with \
-                 `phiguard ledger verify` and an entry with `phiguard ledger prove SEQ`.",
+                 `phiguard ledger verify` and an entry with `phiguard ledger prove SEQ`; \
+                 offline, verify a bundle the installation exports (`phiguard ledger export \
+                 --out DIR`) with `phiguard ledger verify --bundle DIR --key KEY`.",
                 checkpoint.origin, checkpoint.size, checkpoint.root,
             );
         }

@@ -106,7 +106,9 @@ pub fn render(assessment: &Assessment) -> String {
     }
     match &assessment.checkpoint {
         Some(checkpoint) => text.push_str(&format!(
-            "\nEvidence: ledger {} at size {} (root {}); verify with `phiguard ledger verify`.",
+            "\nEvidence: ledger {} at size {} (root {}); verify with `phiguard ledger verify`, \
+             or offline: `phiguard ledger export --out DIR`, then `phiguard ledger verify \
+             --bundle DIR --key KEY` on another machine.",
             Escaped(&checkpoint.origin),
             checkpoint.size,
             checkpoint.root

@@ -560,6 +560,40 @@ fn the_checkpoint_and_verification_commands_are_given() {
 }
 
 #[test]
+fn the_auditors_offline_path_is_explained_step_by_step() {
+    let page = html::render(&assessment(true));
+    let evidence = &page[page.find("<section id=\"evidence\"").unwrap()..];
+    let offline = &evidence[evidence.find("id=\"offline-h\"").expect("an offline part")..];
+    let steps = [
+        "phiguard ledger key &gt; clinic.verifier\n",
+        "phiguard ledger export --out ./evidence\n",
+        "phiguard ledger verify --bundle ./evidence --key clinic.verifier\n",
+        "diff checkpoint.note ./evidence/checkpoints/44.note\n",
+        "phiguard ledger verify --bundle ./evidence --key clinic.verifier --checkpoint \
+         cosigned.note --witness-key witness.vkey\n",
+    ];
+    let at: Vec<usize> = steps
+        .iter()
+        .map(|step| {
+            offline
+                .find(step)
+                .unwrap_or_else(|| panic!("{step:?} missing"))
+        })
+        .collect();
+    assert!(at.is_sorted(), "steps out of order");
+    // A cited entry checks against the bundle with no phiguard at all.
+    assert!(
+        offline.contains("sed -n &#39;8p&#39; ./evidence/entries.jsonl"),
+        "{offline}"
+    );
+    let text = phiguard_assess::terminal::render(&assessment(true));
+    assert!(
+        text.contains("`phiguard ledger export --out DIR`, then `phiguard ledger verify --bundle DIR --key KEY`"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_report_without_checkpoint_says_so_prominently() {
     let page = html::render(&assessment(false));
     let evidence = &page[page.find("<section id=\"evidence\"").unwrap()..];

@@ -965,3 +965,42 @@ fn csv_lists_every_control_for_a_spreadsheet_without_formulas() {
         .unwrap();
     assert!(backup.contains(&format!(",{rank},")), "{backup}");
 }
+
+#[test]
+fn the_auditor_follows_the_report_offline_from_a_bundle() {
+    let (dir, home) = new_home();
+    let assessment = assess(&home, &[], 0);
+    let checkpoint = &assessment["checkpoint"];
+    let size = checkpoint["size"].as_u64().unwrap();
+    // The operator's part.
+    let out = phiguard(&home).args(["ledger", "key"]).assert().success();
+    let key = dir.path().join("clinic.verifier");
+    std::fs::write(&key, &out.get_output().stdout).unwrap();
+    let bundle = dir.path().join("evidence");
+    phiguard(&home)
+        .args(["ledger", "export", "--out"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    // The auditor's, with no home at all.
+    let nowhere = dir.path().join("no-home");
+    phiguard(&nowhere)
+        .args(["ledger", "verify", "--bundle"])
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success();
+    assert!(!nowhere.exists());
+    let note = std::fs::read_to_string(bundle.join(format!("checkpoints/{size}.note"))).unwrap();
+    assert_eq!(note, checkpoint["note"].as_str().unwrap());
+    // The assessment's own entry, by its line, hashes to the leaf the report cites.
+    let seq = assessment["evidence"]["seq"].as_u64().unwrap();
+    let entries = std::fs::read_to_string(bundle.join("entries.jsonl")).unwrap();
+    let line = entries.lines().nth(usize::try_from(seq).unwrap()).unwrap();
+    let mut leaf = vec![0u8];
+    leaf.extend_from_slice(line.as_bytes());
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &leaf);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(assessment["evidence"]["leaf_hash"], hex);
+}
