@@ -947,8 +947,9 @@ fn evidence(assessment: &Assessment, out: &mut String) {
     );
     match checkpoint {
         Some(checkpoint) => out.push_str(&format!(
-            "# Prove that entry SEQ is in the tree of {size} entries signed above; the proof's\n\
-             # leaf hash must match the evidence index below and its root the checkpoint's:\n\
+            "# Prove that entry SEQ is in the tree of {size} entries signed above: it checks\n\
+             # the proof against the checkpoint's root and signature and prints the verdict;\n\
+             # the leaf it names must be the one in the evidence index below:\n\
              phiguard ledger prove SEQ --size {size}\n",
             size = checkpoint.size
         )),
