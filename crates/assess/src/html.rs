@@ -762,13 +762,18 @@ fn control_row(control: &ControlResult, out: &mut String) {
     };
     out.push_str(&format!(
         "<tr id=\"{}\"{class}><th scope=\"row\"><span class=\"mono\">{}</span><br>\
-         <span class=\"control-name\">{}</span><br>{} <span class=\"req\">{}</span></th>\
+         <span class=\"control-name\">{}</span><br>{} <span class=\"req\">{}{}</span></th>\
          <td>{}</td><td>{}.",
         anchor(&control.id),
         escape(&control.cite),
         escape(&control.name),
         requirement_label(control.requirement),
         kind_label(control.kind),
+        if control.protects_ephi {
+            " · protects ePHI"
+        } else {
+            ""
+        },
         badge(control.status),
         inline_code(&capitalised(&escape(&control.basis))),
     ));
@@ -776,6 +781,28 @@ fn control_row(control: &ControlResult, out: &mut String) {
         let attention: Vec<&Finding> = control.attention.iter().collect();
         findings_list(&attention, out);
     }
+    // What it asks, and (unless it is met) every step the assessment gives for it, folded: the
+    // page holds all the JSON holds.
+    out.push_str(&format!(
+        "<details class=\"small\"><summary>What it asks{}</summary><p>{}</p>",
+        if control.remediation.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", and {}",
+                plural(control.remediation.len(), "step", "steps")
+            )
+        },
+        inline_code(&escape(&control.summary))
+    ));
+    if !control.remediation.is_empty() {
+        out.push_str("<ol>");
+        for step in &control.remediation {
+            out.push_str(&format!("<li>{}</li>", inline_code(&escape(step))));
+        }
+        out.push_str("</ol>");
+    }
+    out.push_str("</details>");
     out.push_str(&format!("</td><td>{}", owner(control)));
     if let Some(responsibility) = control.responsibility {
         out.push_str(&format!(

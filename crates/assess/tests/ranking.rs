@@ -374,3 +374,61 @@ fn the_json_ranks_problems_as_the_views_do() {
     assert_eq!(json["controls"].as_array().unwrap().len(), 5);
     assert_eq!(json["installation"], "clinic");
 }
+
+/// Text as the page shows it: escaped, then each pair of backticks a `<code>` span.
+fn as_html(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
+    if escaped.matches('`').count() % 2 == 1 {
+        return escaped;
+    }
+    escaped
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_html_holds_every_text_the_json_holds() {
+    let assessment = assessment();
+    let page = html::render(&assessment);
+    let json = serde_json::to_value(&assessment).unwrap();
+    let mut texts: Vec<String> = Vec::new();
+    for control in json["controls"].as_array().unwrap() {
+        for key in ["cite", "name", "summary"] {
+            texts.push(control[key].as_str().unwrap().to_owned());
+        }
+        for step in control["remediation"].as_array().unwrap() {
+            texts.push(step.as_str().unwrap().to_owned());
+        }
+        for finding in control["attention"].as_array().unwrap() {
+            for key in ["subject", "message"] {
+                texts.push(finding[key].as_str().unwrap().to_owned());
+            }
+        }
+        for check in control["checks"].as_array().unwrap() {
+            texts.push(check["check"].as_str().unwrap().to_owned());
+        }
+    }
+    for problem in json["problems"].as_array().unwrap() {
+        texts.push(format!("consequence {}", problem["consequence"]));
+    }
+    assert!(texts.len() > 80, "{} texts", texts.len());
+    for text in texts {
+        assert!(
+            page.contains(&as_html(&text)),
+            "{text:?} is not in the page"
+        );
+    }
+}
