@@ -28,7 +28,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
-use phiguard_core::{Finding, Severity, Status};
+use phiguard_core::{Finding, Severity};
 use serde::{Serialize, Serializer};
 
 use crate::catalog::Requirement;
@@ -44,9 +44,9 @@ pub struct Problem<'a> {
     pub check: Option<&'a str>,
     /// The severity of the worst finding; `None` without a finding.
     pub severity: Option<Severity>,
-    /// Whether an affected control is required (or a standard).
+    /// Whether the affected control that weighs most is required (or a standard).
     pub required: bool,
-    /// Whether an affected control protects ePHI directly.
+    /// Whether the affected control that weighs most protects ePHI directly.
     pub protects_ephi: bool,
     /// severity × requirement × ePHI, as the module documentation defines them.
     pub consequence: u32,
@@ -257,22 +257,21 @@ pub fn rank(controls: &[ControlResult]) -> Vec<Problem<'_>> {
 /// first.
 fn weigh(problem: &mut Problem) {
     problem.severity = problem.findings.iter().map(|f| f.severity).max();
-    problem.required = problem.controls.iter().any(|c| is_required(c));
-    problem.protects_ephi = problem.controls.iter().any(|c| c.protects_ephi);
-    let weight = problem
-        .controls
-        .iter()
-        .map(|c| control_weight(c))
-        .max()
-        .unwrap_or(1);
-    problem.consequence = severity_weight(problem.severity) * weight;
-    problem.findings.sort_by_key(|f| {
-        (
-            !f.status.is_failing(),
-            f.status == Status::Warn,
-            Reverse(f.severity),
-        )
+    // The factors of the control that weighs most (the first of the heaviest, in the
+    // regulation's order), so the weighting shown is the one that ranks.
+    let heaviest = problem.controls.iter().copied().reduce(|heaviest, c| {
+        if control_weight(c) > control_weight(heaviest) {
+            c
+        } else {
+            heaviest
+        }
     });
+    problem.required = heaviest.is_some_and(is_required);
+    problem.protects_ephi = heaviest.is_some_and(|c| c.protects_ephi);
+    problem.consequence = severity_weight(problem.severity) * heaviest.map_or(1, control_weight);
+    problem
+        .findings
+        .sort_by_key(|f| (!f.status.is_failing(), Reverse(f.severity)));
 }
 
 /// Whether two findings say the same thing about the same subject (one finding reaches every

@@ -9,7 +9,7 @@
 use jiff::civil::{Date, date};
 use phiguard_assess::catalog::{Catalog, Control, ControlKind, Family, Profile, Requirement};
 use phiguard_assess::evaluate::{Inputs, evaluate};
-use phiguard_assess::{Assessment, html, terminal};
+use phiguard_assess::{Assessment, html, ranking, terminal};
 use phiguard_core::{CheckMeta, EvidenceRef, Finding, Severity, Status};
 
 const TODAY: Date = date(2026, 12, 7);
@@ -430,5 +430,46 @@ fn the_html_holds_every_text_the_json_holds() {
             page.contains(&as_html(&text)),
             "{text:?} is not in the page"
         );
+    }
+}
+
+#[test]
+fn the_weighting_shown_is_the_one_that_ranks() {
+    // The BAA finding reaches a required control that governs and an addressable one that
+    // protects ePHI: the heavier of the two (both weigh 2) is the first in the regulation's
+    // order, and the problem shows its factors.
+    let mut catalog = catalog();
+    for control in &mut catalog.controls {
+        if control.id == "164.308(b)(3)" {
+            control.protects_ephi = false;
+        }
+        if control.id == "164.314(a)(2)(i)" {
+            control.requirement = Requirement::Addressable;
+        }
+    }
+    let inputs = Inputs {
+        findings: findings(),
+        ..Inputs::default()
+    };
+    let controls = evaluate(&catalog, Profile::Hipaa, &inputs, TODAY);
+    let assessment = Assessment::new(
+        Profile::Hipaa,
+        "clinic".into(),
+        "2026-12-07T12:00:00Z".parse().unwrap(),
+        TODAY,
+        controls,
+    );
+    let problems = assessment.problems();
+    let baa = problems
+        .iter()
+        .find(|p| p.check == Some("register.vendor.baa"))
+        .unwrap();
+    assert_eq!(baa.consequence, 32);
+    assert_eq!(baa.weighting(), "critical · required");
+    for problem in &problems {
+        let factors = ranking::severity_weight(problem.severity)
+            * if problem.required { 2 } else { 1 }
+            * if problem.protects_ephi { 2 } else { 1 };
+        assert_eq!(problem.consequence, factors, "{}", problem.headline());
     }
 }
