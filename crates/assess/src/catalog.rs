@@ -175,6 +175,14 @@ pub struct Control {
     /// empty when every organisation owes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owed_by: Vec<OrganizationRole>,
+    /// Whether the safeguard acts on ePHI itself or on access to it (access control, audit of
+    /// the systems holding it, integrity, authentication, transmission, encryption, backup
+    /// copies, the media it is on, the vendors that hold it), rather than on the governance
+    /// around it (policies, training, evaluation, documentation). A failure of such a control
+    /// exposes ePHI directly, so it weighs double in the ranking of what to fix
+    /// ([`crate::ranking`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub protects_ephi: bool,
 }
 
 fn delegable_by_default() -> bool {
@@ -183,6 +191,10 @@ fn delegable_by_default() -> bool {
 
 fn is_true(value: &bool) -> bool {
     *value
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Control {

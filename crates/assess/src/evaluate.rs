@@ -20,6 +20,8 @@ use phiguard_register::{Snapshot, Stored};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Control, ControlKind, Family, Profile, Requirement};
+use crate::history::SincePrevious;
+use crate::ranking::{self, Problem};
 use crate::sources;
 
 /// Where a control stands.
@@ -42,6 +44,13 @@ impl ControlStatus {
         ControlStatus::NotApplicable,
     ];
 
+    /// The status [`ControlStatus::as_str`] names, or its JSON name (`not-met`).
+    pub fn parse(text: &str) -> Option<ControlStatus> {
+        ControlStatus::ALL
+            .into_iter()
+            .find(|status| text == status.as_str() || text.replace('-', " ") == status.as_str())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ControlStatus::Met => "met",
@@ -63,6 +72,21 @@ pub struct LedgerCheckpoint {
     pub root: String,
     /// The signed note itself.
     pub note: String,
+}
+
+/// Someone's sign-off of an assessment: who reviewed it and stands behind it, when, and which
+/// recorded assessment it is for, itself recorded in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignOff {
+    /// The name (and role) given with `--sign-off`.
+    pub by: String,
+    /// The operating-system account that recorded it, as the ledger entry's source names it.
+    pub account: Option<String>,
+    pub at: jiff::Timestamp,
+    /// The ledger entry of the assessment signed off.
+    pub assessment: EvidenceRef,
+    /// The ledger entry of the sign-off itself.
+    pub evidence: EvidenceRef,
 }
 
 /// Everything an assessment is computed from.
@@ -110,6 +134,9 @@ pub struct ControlResult {
     pub basis: String,
     /// Whether a provider can carry it for the organisation (the catalog's `delegable`).
     pub delegable: bool,
+    /// Whether it protects ePHI directly (the catalog's `protects_ephi`), which weighs in the
+    /// ranking of what to fix.
+    pub protects_ephi: bool,
     /// Who answers for it, from the responsibility matrix.
     pub owner: Option<String>,
     pub responsibility: Option<Responsibility>,
@@ -162,14 +189,25 @@ impl Tally {
 }
 
 /// The status of every control of a profile.
+///
+/// Its JSON form is its fields and `problems`, the ranking of what to fix
+/// ([`Assessment::problems`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(remote = "Self")]
 pub struct Assessment {
+    /// Sample data (`phiguard demo`'s made-up clinic), not an assessment of a real
+    /// organisation: every view says so in its title and header, so a screenshot or a copy
+    /// cannot pass for a real assessment.
+    pub sample: bool,
     pub profile: Profile,
     /// The installation assessed.
     pub installation: String,
     pub assessed_at: jiff::Timestamp,
     pub today: Date,
     pub phiguard_version: String,
+    /// The organisation's name, from phiguard.toml (`[organization] name`); `None` when not
+    /// stated.
+    pub organization_name: Option<String>,
     /// The organisation's role under HIPAA, from phiguard.toml; `None` when not stated.
     pub role: Option<OrganizationRole>,
     /// What the assessment covers, as the organisation states it (for a hybrid entity, its
@@ -186,39 +224,156 @@ pub struct Assessment {
     pub evidence: Option<EvidenceRef>,
     /// The checkpoint the evidence can be verified against, once signed.
     pub checkpoint: Option<LedgerCheckpoint>,
+    /// Who signed the assessment off, when asked to (`phiguard assess --sign-off NAME`).
+    pub sign_off: Option<SignOff>,
+    /// What changed since the previous assessment recorded in the ledger; `None` when there is
+    /// none.
+    pub since_previous: Option<SincePrevious>,
 }
 
+impl Serialize for Assessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            #[serde(flatten, serialize_with = "fields")]
+            assessment: &'a Assessment,
+            problems: Vec<Problem<'a>>,
+        }
+        fn fields<S: serde::Serializer>(
+            assessment: &&Assessment,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            Assessment::serialize(assessment, serializer)
+        }
+        Json {
+            assessment: self,
+            problems: self.problems(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The sentence every view of a sample assessment shows under its header.
+pub const SAMPLE_DATA_NOTICE: &str = "This report is sample data: `phiguard demo` made up the \
+    clinic, its records and its findings to show what a report looks like. It is not an \
+    assessment of any real organisation.";
+
 impl Assessment {
-    /// Who was assessed, in a phrase: "a covered entity", or that the role is not stated.
+    /// An assessment of `controls` (in catalog order) with their counts, and nothing else
+    /// known yet: no role, scope, notes, ledger entry or checkpoint.
+    pub fn new(
+        profile: Profile,
+        installation: String,
+        assessed_at: jiff::Timestamp,
+        today: Date,
+        controls: Vec<ControlResult>,
+    ) -> Assessment {
+        let (summary, families) = tally(&controls);
+        Assessment {
+            sample: false,
+            profile,
+            installation,
+            assessed_at,
+            today,
+            phiguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+            organization_name: None,
+            role: None,
+            scope: None,
+            summary,
+            families,
+            controls,
+            notes: Vec::new(),
+            evidence: None,
+            checkpoint: None,
+            sign_off: None,
+            since_previous: None,
+        }
+    }
+
+    /// What the title of every view of a sample assessment ends with (": sample data, not a
+    /// real assessment"); nothing for a real one.
+    pub fn sample_mark(&self) -> &'static str {
+        if self.sample {
+            ": sample data, not a real assessment"
+        } else {
+            ""
+        }
+    }
+
+    /// What to fix, worst first: one ranking for every view ([`crate::ranking`]).
+    pub fn problems(&self) -> Vec<Problem<'_>> {
+        ranking::rank(&self.controls)
+    }
+
+    /// Who was assessed, in a phrase: "Riverside Clinic, a covered entity; scope: EHR
+    /// platform", each part that is not stated saying so and where to state it.
     pub fn organization(&self) -> String {
-        let role = match self.role {
+        let scope = match &self.scope {
+            Some(scope) => format!("scope: {scope}"),
+            None => format!("scope {}", self.scope_label()),
+        };
+        let name = self
+            .organization_name
+            .as_deref()
+            .unwrap_or("organisation not named ([organization] name in phiguard.toml)");
+        format!("{name}, {}; {scope}", self.role_label())
+    }
+
+    /// The organisation's name, or that it is not named and where to name it.
+    pub fn organization_label(&self) -> &str {
+        self.organization_name
+            .as_deref()
+            .unwrap_or("not named ([organization] name in phiguard.toml)")
+    }
+
+    /// The organisation's role ("a covered entity"), or that it is not stated.
+    pub fn role_label(&self) -> String {
+        match self.role {
             Some(role) => format!("a {}", role.title()),
             None => "role not stated ([organization] role in phiguard.toml), so every \
                      obligation is assessed"
                 .to_owned(),
-        };
-        match &self.scope {
-            Some(scope) => format!("{role}; scope: {scope}"),
-            None => role,
         }
     }
 
-    /// The controls that are not met or partial, worst first (required before addressable,
-    /// then by the severity of their worst finding).
+    /// What was assessed, for titles: "Riverside Clinic (installation clinic-main)", or the
+    /// installation alone when the organisation is not named.
+    pub fn subject(&self) -> String {
+        match &self.organization_name {
+            Some(name) => format!("{name} (installation {})", self.installation),
+            None => self.installation.clone(),
+        }
+    }
+
+    /// What the assessment covers, or that it is not stated and where to state it.
+    pub fn scope_label(&self) -> &str {
+        self.scope
+            .as_deref()
+            .unwrap_or("not stated ([organization] scope in phiguard.toml)")
+    }
+
+    /// The controls that are not met or partial, in the order of the first problem that names
+    /// each ([`Assessment::problems`]).
     pub fn failures(&self) -> Vec<&ControlResult> {
-        let mut failing: Vec<&ControlResult> = self
-            .controls
-            .iter()
-            .filter(|c| matches!(c.status, ControlStatus::NotMet | ControlStatus::Partial))
-            .collect();
-        failing.sort_by_key(|c| {
-            let worst = c.attention.iter().map(|f| f.severity).max();
-            (
-                c.status,
-                c.requirement != Requirement::Required,
-                std::cmp::Reverse(worst),
-            )
-        });
+        let mut failing: Vec<&ControlResult> = Vec::new();
+        for problem in self.problems() {
+            for control in problem.controls {
+                if !failing.iter().any(|c| std::ptr::eq(*c, control)) {
+                    failing.push(control);
+                }
+            }
+        }
+        // A standard failing only through its specifications has no problem of its own: it
+        // follows them.
+        for control in &self.controls {
+            if matches!(
+                control.status,
+                ControlStatus::NotMet | ControlStatus::Partial
+            ) && !failing.iter().any(|c| std::ptr::eq(*c, control))
+            {
+                failing.push(control);
+            }
+        }
         failing
     }
 }
@@ -309,6 +464,7 @@ fn own_result(
         status: ControlStatus::Unknown,
         basis: String::new(),
         delegable: control.delegable,
+        protects_ephi: control.protects_ephi,
         owner: row.and_then(|r| r.record.owner.clone()),
         responsibility,
         checks: Vec::new(),

@@ -19,7 +19,10 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::evaluate::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint};
+use crate::evaluate::{
+    Assessment, ControlResult, ControlStatus, LedgerCheckpoint, SAMPLE_DATA_NOTICE,
+};
+use crate::ranking::Problem;
 
 /// The OSCAL version the documents conform to.
 pub const OSCAL_VERSION: &str = "1.1.2";
@@ -65,7 +68,7 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
             .cloned()
             .into_iter()
             .collect::<Vec<_>>();
-        findings.push(finding(control, token, &related, None, &mut uuids));
+        findings.push(finding(control, token, &related, &[], &mut uuids));
         observations.extend(observation);
     }
 
@@ -74,9 +77,10 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
     result.insert(
         "title".into(),
         format!(
-            "HIPAA assessment of {} ({} profile)",
-            md_escape(&assessment.installation),
-            assessment.profile.as_str()
+            "HIPAA assessment of {} ({} profile){}",
+            md_escape(&assessment.subject()),
+            assessment.profile.as_str(),
+            assessment.sample_mark()
         )
         .into(),
     );
@@ -110,16 +114,19 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
             .map(|(uuid, checkpoint)| checkpoint_resource(checkpoint, uuid)),
     );
 
+    let document_uuid = uuids.next();
+    let metadata = metadata(
+        assessment,
+        format!(
+            "phiguard HIPAA assessment results: {}",
+            md_escape(&assessment.subject())
+        ),
+        &mut uuids,
+    );
     json!({
         "assessment-results": {
-            "uuid": uuids.next(),
-            "metadata": metadata(
-                assessment,
-                format!(
-                    "phiguard HIPAA assessment results: {}",
-                    md_escape(&assessment.installation)
-                ),
-            ),
+            "uuid": document_uuid,
+            "metadata": metadata,
             "import-ap": {
                 "href": format!("#{plan_uuid}"),
                 "remarks": "phiguard keeps no separate assessment plan: its catalog is the plan (see the back-matter resource).",
@@ -130,16 +137,18 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
     })
 }
 
-/// An OSCAL plan of action and milestones: one item per control that is not met or partial,
-/// in the order of [`Assessment::failures`] (not met before partial, required before
-/// addressable, then by the worst finding), which the `priority` prop numbers from 1.
+/// An OSCAL plan of action and milestones: one item per problem of [`Assessment::problems`], in
+/// its order (by consequence: severity × required × protects ePHI, see [`crate::ranking`]),
+/// which the `priority` prop numbers from 1.
 ///
-/// Each item carries the basis and the remediation in its description, props for the control,
-/// its owner (`unassigned` when the responsibility matrix names none, so the gap is visible)
-/// and its priority, and refers to the finding, observation and risk that explain it. OSCAL
-/// resolves those references within the document, so the POA&M carries its own findings,
-/// observations and risks for the failing controls; each risk holds the planned remediation
-/// as OSCAL expects (`remediations`, lifecycle `planned`).
+/// Each item carries the problem in its title, the findings, affected controls and remediation
+/// in its description, and props for its priority, consequence, severity, check, every control
+/// it affects and their owners (`unassigned` when the responsibility matrix names none, so the
+/// gap is visible). It refers to the findings and observations of those controls and to its
+/// risk. OSCAL resolves those references within the document, so the POA&M carries its own
+/// findings and observations, one per failing control (whatever number of problems name it,
+/// each finding relating to all their risks), and one risk per problem holding the planned
+/// remediation as OSCAL expects (`remediations`, lifecycle `planned`).
 ///
 /// OSCAL wants either an imported system security plan or a `system-id`; phiguard has no SSP,
 /// so the installation's name is the system id, in phiguard's namespace.
@@ -151,60 +160,75 @@ pub fn poam(assessment: &Assessment) -> Value {
     let mut uuids = Uuids::new(assessment);
     let at = timestamp(assessment);
     let tokens = control_tokens(&assessment.controls);
-    // `failures` borrows from `controls`, so a failing control is found by address: it gets the
-    // same token as in the assessment results, also where a colliding token was made unique.
-    let token_of = |control: &ControlResult| {
-        assessment
+    let problems = assessment.problems();
+    let risk_uuids: Vec<String> = problems.iter().map(|_| uuids.next()).collect();
+
+    // One observation and finding per failing control, in the order problems first name them.
+    let mut observations = Vec::new();
+    let mut findings = Vec::new();
+    // By control index: its observation's uuid (if it has evidence) and its finding's uuid.
+    let mut of_control: Vec<Option<(Option<Value>, Value)>> = vec![None; assessment.controls.len()];
+    for problem in &problems {
+        for control in &problem.controls {
+            let Some(index) = index_of(assessment, control) else {
+                continue;
+            };
+            if of_control.get(index).is_some_and(Option::is_some) {
+                continue;
+            }
+            let observation = observation(control, &at, &mut uuids);
+            let observation_uuid = observation.as_ref().and_then(|o| o.get("uuid")).cloned();
+            let related: Vec<Value> = observation_uuid.iter().cloned().collect();
+            let risks: Vec<&str> = problems
+                .iter()
+                .zip(&risk_uuids)
+                .filter(|(p, _)| p.controls.iter().any(|c| std::ptr::eq(*c, *control)))
+                .map(|(_, uuid)| uuid.as_str())
+                .collect();
+            let token = tokens
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| control_token(&control.id));
+            let finding = finding(control, &token, &related, &risks, &mut uuids);
+            let finding_uuid = finding.get("uuid").cloned().unwrap_or(Value::Null);
+            findings.push(finding);
+            observations.extend(observation);
+            if let Some(slot) = of_control.get_mut(index) {
+                *slot = Some((observation_uuid, finding_uuid));
+            }
+        }
+    }
+
+    let mut risks = Vec::new();
+    let mut items = Vec::new();
+    for (problem, risk_uuid) in problems.iter().zip(&risk_uuids) {
+        let related: Vec<&(Option<Value>, Value)> = problem
             .controls
             .iter()
-            .position(|c| std::ptr::eq(c, control))
-            .and_then(|i| tokens.get(i))
-            .cloned()
-            .unwrap_or_else(|| control_token(&control.id))
-    };
-
-    let mut observations = Vec::new();
-    let mut risks = Vec::new();
-    let mut findings = Vec::new();
-    let mut items = Vec::new();
-    for (rank, control) in assessment.failures().into_iter().enumerate() {
-        let observation = observation(control, &at, &mut uuids);
-        let observation_uuid = observation.as_ref().and_then(|o| o.get("uuid")).cloned();
-        let related: Vec<Value> = observation_uuid.iter().cloned().collect();
-        let risk_uuid = uuids.next();
-        risks.push(risk(control, &risk_uuid, &related, &mut uuids));
-        let finding = finding(
-            control,
-            &token_of(control),
-            &related,
-            Some(&risk_uuid),
-            &mut uuids,
-        );
-        let finding_uuid = finding.get("uuid").cloned().unwrap_or(Value::Null);
-        findings.push(finding);
-        observations.extend(observation);
+            .filter_map(|control| index_of(assessment, control))
+            .filter_map(|index| of_control.get(index).and_then(Option::as_ref))
+            .collect();
+        let related_observations: Vec<Value> = related
+            .iter()
+            .filter_map(|(observation, _)| observation.clone())
+            .map(|uuid| json!({ "observation-uuid": uuid }))
+            .collect();
+        risks.push(risk(problem, risk_uuid, &related_observations, &mut uuids));
 
         let mut item = Map::new();
         item.insert("uuid".into(), uuids.next().into());
-        item.insert("title".into(), finding_title(control).into());
-        item.insert("description".into(), poam_description(control).into());
-        let mut props = control_props(control);
-        props.push(prop(
-            "owner",
-            control.owner.as_deref().unwrap_or("unassigned"),
-        ));
-        props.push(prop("priority", &(rank + 1).to_string()));
-        item.insert("props".into(), Value::Array(props));
-        item.insert(
-            "related-findings".into(),
-            json!([{ "finding-uuid": finding_uuid }]),
+        item.insert("title".into(), md_escape(&problem.headline()).into());
+        item.insert("description".into(), poam_description(problem).into());
+        item.insert("props".into(), Value::Array(problem_props(problem)));
+        insert_list(
+            &mut item,
+            "related-findings",
+            related
+                .iter()
+                .map(|(_, finding)| json!({ "finding-uuid": finding }))
+                .collect(),
         );
-        if let Some(uuid) = observation_uuid {
-            item.insert(
-                "related-observations".into(),
-                json!([{ "observation-uuid": uuid }]),
-            );
-        }
+        insert_list(&mut item, "related-observations", related_observations);
         item.insert("related-risks".into(), json!([{ "risk-uuid": risk_uuid }]));
         items.push(Value::Object(item));
     }
@@ -227,8 +251,9 @@ pub fn poam(assessment: &Assessment) -> Value {
             assessment,
             format!(
                 "phiguard HIPAA plan of action and milestones: {}",
-                md_escape(&assessment.installation)
+                md_escape(&assessment.subject())
             ),
+            &mut uuids,
         ),
     );
     root.insert(
@@ -247,6 +272,34 @@ pub fn poam(assessment: &Assessment) -> Value {
         );
     }
     json!({ "plan-of-action-and-milestones": Value::Object(root) })
+}
+
+/// The position of `control` in the assessment: problems borrow from its controls, so it is
+/// found by address, and gets the same token as in the assessment results, also where a
+/// colliding token was made unique.
+fn index_of(assessment: &Assessment, control: &ControlResult) -> Option<usize> {
+    assessment
+        .controls
+        .iter()
+        .position(|c| std::ptr::eq(c, control))
+}
+
+/// A POA&M item's props: its place in the ranking and why, and the controls it affects with
+/// their owners.
+fn problem_props(problem: &Problem) -> Vec<Value> {
+    let mut props = vec![
+        prop("priority", &problem.rank.to_string()),
+        prop("consequence", &problem.consequence.to_string()),
+    ];
+    props.extend(problem.severity.map(|s| prop("severity", s.as_str())));
+    props.extend(problem.check.map(|check| prop("check", check)));
+    props.extend(problem.controls.iter().map(|c| prop("control-id", &c.id)));
+    let owners = problem.owners();
+    if owners.is_empty() || problem.controls.iter().any(|c| c.owner.is_none()) {
+        props.push(prop("owner", "unassigned"));
+    }
+    props.extend(owners.into_iter().map(|owner| prop("owner", owner)));
+    props
 }
 
 /// The OSCAL token for a control id: `hipaa-` and the id in lower case, with each paragraph of a
@@ -289,20 +342,42 @@ fn control_tokens(controls: &[ControlResult]) -> Vec<String> {
         .collect()
 }
 
-/// The document metadata shared by both models.
-fn metadata(assessment: &Assessment, title: String) -> Value {
+/// The document metadata shared by both models, naming the organisation as a party when it is
+/// named. The title of a sample assessment says so, and so do a `sample-data` prop a tool can
+/// filter on and the remarks.
+fn metadata(assessment: &Assessment, title: String, uuids: &mut Uuids) -> Value {
     let at = timestamp(assessment);
-    json!({
-        "title": title,
-        "last-modified": at,
-        "version": at,
-        "oscal-version": OSCAL_VERSION,
-        "props": [
-            prop("installation", &assessment.installation),
-            prop("profile", assessment.profile.as_str()),
-            prop("phiguard-version", &assessment.phiguard_version),
-        ],
-    })
+    let mut props = vec![
+        prop("installation", &assessment.installation),
+        prop("profile", assessment.profile.as_str()),
+        prop("phiguard-version", &assessment.phiguard_version),
+    ];
+    if assessment.sample {
+        props.push(prop("sample-data", "true"));
+    }
+    let mut metadata = Map::new();
+    metadata.insert(
+        "title".into(),
+        format!("{title}{}", assessment.sample_mark()).into(),
+    );
+    metadata.insert("last-modified".into(), at.clone().into());
+    metadata.insert("version".into(), at.into());
+    metadata.insert("oscal-version".into(), OSCAL_VERSION.into());
+    metadata.insert("props".into(), Value::Array(props));
+    if let Some(name) = &assessment.organization_name {
+        // The organisation assessed, as OSCAL names parties.
+        metadata.insert(
+            "parties".into(),
+            json!([{ "uuid": uuids.next(), "type": "organization", "name": name }]),
+        );
+    }
+    if assessment.sample {
+        metadata.insert(
+            "remarks".into(),
+            md_escape_keep_code(SAMPLE_DATA_NOTICE).into(),
+        );
+    }
+    Value::Object(metadata)
 }
 
 /// The result's props: what was assessed, and where its evidence can be verified.
@@ -313,12 +388,33 @@ fn result_props(assessment: &Assessment) -> Vec<Value> {
         prop("phiguard-version", &assessment.phiguard_version),
         prop("assessed-on", &assessment.today.to_string()),
     ];
+    if assessment.sample {
+        props.push(prop("sample-data", "true"));
+    }
+    if let Some(name) = &assessment.organization_name {
+        props.push(prop("organization-name", name));
+    }
     if let Some(role) = assessment.role {
         props.push(prop("organization-role", role.as_str()));
+    }
+    if let Some(scope) = &assessment.scope {
+        props.push(prop("scope", scope));
     }
     if let Some(evidence) = &assessment.evidence {
         props.push(prop("assessment-ledger-seq", &evidence.seq.to_string()));
         props.push(prop("assessment-leaf-hash", &evidence.leaf_hash_hex()));
+    }
+    if let Some(sign_off) = &assessment.sign_off {
+        props.push(prop("signed-off-by", &sign_off.by));
+        props.push(prop("signed-off-at", &sign_off.at.to_string()));
+        props.push(prop(
+            "sign-off-ledger-seq",
+            &sign_off.evidence.seq.to_string(),
+        ));
+        props.push(prop(
+            "sign-off-leaf-hash",
+            &sign_off.evidence.leaf_hash_hex(),
+        ));
     }
     if let Some(checkpoint) = &assessment.checkpoint {
         props.push(prop("ledger-origin", &checkpoint.origin));
@@ -351,7 +447,9 @@ fn result_description(assessment: &Assessment) -> String {
                 text,
                 "\n\nEvery cited `#ledger-entry-SEQ` is an entry of the ledger `{}`; the signed \
                  checkpoint (size {}, root `{}`) is in the back matter. Verify the ledger with \
-                 `phiguard ledger verify` and an entry with `phiguard ledger prove SEQ`.",
+                 `phiguard ledger verify` and an entry with `phiguard ledger prove SEQ`; \
+                 offline, verify a bundle the installation exports (`phiguard ledger export \
+                 --out DIR`) with `phiguard ledger verify --bundle DIR --key KEY`.",
                 checkpoint.origin, checkpoint.size, checkpoint.root,
             );
         }
@@ -483,7 +581,7 @@ fn finding(
     control: &ControlResult,
     token: &str,
     observations: &[Value],
-    risk: Option<&str>,
+    risks: &[&str],
     uuids: &mut Uuids,
 ) -> Value {
     let (state, reason) = objective_state(control.status);
@@ -515,9 +613,14 @@ fn finding(
             .map(|uuid| json!({ "observation-uuid": uuid }))
             .collect(),
     );
-    if let Some(risk) = risk {
-        finding.insert("related-risks".into(), json!([{ "risk-uuid": risk }]));
-    }
+    insert_list(
+        &mut finding,
+        "related-risks",
+        risks
+            .iter()
+            .map(|uuid| json!({ "risk-uuid": uuid }))
+            .collect(),
+    );
     Value::Object(finding)
 }
 
@@ -575,20 +678,47 @@ fn finding_description(control: &ControlResult) -> String {
     text
 }
 
-/// A POA&M item's description: the basis and the remediation.
-fn poam_description(control: &ControlResult) -> String {
+/// A POA&M item's description: what was found, what it leaves failing, and what to do.
+fn poam_description(problem: &Problem) -> String {
     let mut text = format!(
-        "{} is {}: {}.",
-        md_escape(&control.cite),
-        control.status.as_str(),
-        md_escape(&control.basis)
+        "Ranked {} by consequence {} ({}).",
+        problem.rank,
+        problem.consequence,
+        problem.weighting()
     );
-    if control.remediation.is_empty() {
+    if !problem.findings.is_empty() {
+        text.push_str("\n\nFindings:\n");
+        for finding in &problem.findings {
+            let _ = write!(
+                text,
+                "\n- {} ({}) on {}: {}",
+                finding.status,
+                finding.severity,
+                code(&finding.subject),
+                md_escape_keep_code(&finding.message),
+            );
+        }
+    }
+    text.push_str("\n\nControls it leaves failing:\n");
+    for control in &problem.controls {
+        let _ = write!(
+            text,
+            "\n- {} {}: {}, {}",
+            md_escape(&control.cite),
+            md_escape(&control.name),
+            control.status.as_str(),
+            md_escape(&control.basis)
+        );
+    }
+    if problem.remediation.is_empty() {
         text.push_str(
-            "\n\nNo remediation is recorded: review the findings in the related observation.",
+            "\n\nNo remediation is recorded: review the findings in the related observations.",
         );
     } else {
-        push_remediation(&mut text, control);
+        text.push_str("\n\nRemediation:\n");
+        for step in &problem.remediation {
+            let _ = write!(text, "\n- {}", md_escape_keep_code(step));
+        }
     }
     text
 }
@@ -603,60 +733,57 @@ fn push_remediation(text: &mut String, control: &ControlResult) {
     }
 }
 
-/// The risk a failing control leaves open, with its remediation planned.
-fn risk(control: &ControlResult, uuid: &str, observations: &[Value], uuids: &mut Uuids) -> Value {
+/// The risk a problem leaves open, with its remediation planned.
+fn risk(problem: &Problem, uuid: &str, observations: &[Value], uuids: &mut Uuids) -> Value {
     let mut remediation = String::new();
-    if control.remediation.is_empty() {
-        remediation.push_str("Review the findings of the control and decide how to meet it.");
+    if problem.remediation.is_empty() {
+        remediation.push_str("Review the findings of the controls and decide how to meet them.");
     } else {
-        for (i, step) in control.remediation.iter().enumerate() {
+        for (i, step) in problem.remediation.iter().enumerate() {
             if i > 0 {
                 remediation.push('\n');
             }
             let _ = write!(remediation, "- {}", md_escape_keep_code(step));
         }
     }
+    let cites: Vec<String> = problem
+        .controls
+        .iter()
+        .map(|c| format!("{} ({})", md_escape(&c.cite), c.status.as_str()))
+        .collect();
     let mut risk = Map::new();
     risk.insert("uuid".into(), uuid.into());
+    risk.insert("title".into(), md_escape(&problem.headline()).into());
     risk.insert(
-        "title".into(),
+        "description".into(),
         format!(
-            "{} is {}",
-            md_escape(&control.cite),
-            control.status.as_str()
+            "{}: consequence {} ({}).",
+            md_escape(&problem.headline()),
+            problem.consequence,
+            problem.weighting()
         )
         .into(),
     );
-    risk.insert("description".into(), md_escape(&control.basis).into());
     risk.insert(
         "statement".into(),
         format!(
-            "Until it is remedied, {} stays {}: {}",
-            md_escape(&control.cite),
-            control.status.as_str(),
-            md_escape(&control.summary)
+            "Until it is remedied, these controls stay failing: {}.",
+            cites.join(", ")
         )
         .into(),
     );
-    risk.insert("props".into(), Value::Array(control_props(control)));
+    risk.insert("props".into(), Value::Array(problem_props(problem)));
     risk.insert("status".into(), "open".into());
     risk.insert(
         "remediations".into(),
         json!([{
             "uuid": uuids.next(),
             "lifecycle": "planned",
-            "title": format!("Remediate {}", md_escape(&control.cite)),
+            "title": format!("Remediate: {}", md_escape(&problem.headline())),
             "description": remediation,
         }]),
     );
-    insert_list(
-        &mut risk,
-        "related-observations",
-        observations
-            .iter()
-            .map(|uuid| json!({ "observation-uuid": uuid }))
-            .collect(),
-    );
+    insert_list(&mut risk, "related-observations", observations.to_vec());
     Value::Object(risk)
 }
 

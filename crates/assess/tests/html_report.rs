@@ -17,13 +17,15 @@ use phiguard_assess::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint
 use phiguard_core::{EvidenceRef, Finding, Severity, Status};
 use phiguard_register::records::Responsibility;
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 8] = [
     "summary",
     "failures",
+    "changes",
     "controls",
     "remediation",
     "evidence",
     "notes",
+    "sign-off",
 ];
 
 /// Text an attacker (or an unlucky file name) could put into a finding.
@@ -91,6 +93,7 @@ fn control(
         status,
         basis: basis.into(),
         delegable: true,
+        protects_ephi: id.starts_with("164.312"),
         owner: None,
         responsibility: None,
         checks: Vec::new(),
@@ -286,18 +289,10 @@ fn assessment(with_checkpoint: bool) -> Assessment {
     let controls = vec![
         risk, training, facility, access, unique, logoff, encryption, audit, notify, inventory,
     ];
-    let (summary, families) = tally(&controls);
     Assessment {
-        profile: Profile::Proposed2025,
-        installation: "clinic-main <Riverside & Co>".into(),
-        assessed_at: "2026-11-28T10:00:00Z".parse().unwrap(),
-        today: date(2026, 11, 28),
         phiguard_version: "0.1.0".into(),
         role: Some(phiguard_core::OrganizationRole::CoveredEntity),
         scope: Some("EHR platform <in> the cloud".into()),
-        summary,
-        families,
-        controls,
         notes: vec![format!("host checks skipped: not run as root ({HOSTILE})")],
         evidence: Some(entry(44)),
         checkpoint: with_checkpoint.then(|| LedgerCheckpoint {
@@ -308,6 +303,13 @@ fn assessment(with_checkpoint: bool) -> Assessment {
                    — clinic-main.phiguard AAAAAQ<sig>&\"'\n"
                 .into(),
         }),
+        ..Assessment::new(
+            Profile::Proposed2025,
+            "clinic-main <Riverside & Co>".into(),
+            "2026-11-28T10:00:00Z".parse().unwrap(),
+            date(2026, 11, 28),
+            controls,
+        )
     }
 }
 
@@ -352,9 +354,28 @@ fn every_section_and_every_control_is_present() {
     assert!(positions.is_sorted(), "sections out of order");
     // Who was assessed, with the scope escaped like any text the user writes.
     assert!(
-        page.contains("<dd>a covered entity; scope: EHR platform &lt;in&gt; the cloud</dd>"),
-        "organisation missing"
+        page.contains("<dt>Role</dt><dd>a covered entity</dd>"),
+        "role missing"
     );
+    assert!(
+        page.contains("<dt>Scope</dt><dd>EHR platform &lt;in&gt; the cloud</dd>"),
+        "scope missing"
+    );
+    assert!(
+        page.contains(
+            "<dt>Organisation</dt><dd>not named ([organization] name in phiguard.toml)</dd>"
+        ),
+        "an unnamed organisation says so"
+    );
+    let named = html::render(&Assessment {
+        organization_name: Some("Riverside <Clinic>".into()),
+        ..assessment.clone()
+    });
+    assert!(named.contains("<dt>Organisation</dt><dd>Riverside &lt;Clinic&gt;</dd>"));
+    assert!(named.contains(
+        "<title>HIPAA assessment: Riverside &lt;Clinic&gt; (installation clinic-main \
+         &lt;Riverside &amp; Co&gt;), 2026-11-28</title>"
+    ));
 
     let controls_section = &page[page.find("<section id=\"controls\"").unwrap()
         ..page.find("<section id=\"remediation\"").unwrap()];
@@ -413,21 +434,29 @@ fn failures_and_plan_put_the_worst_and_required_first() {
         &page[start..start + page[start..].find("</section>").unwrap()]
     };
     let failures = section("failures");
-    let order: Vec<usize> = assessment
-        .failures()
-        .iter()
-        .map(|c| failures.find(&c.cite).unwrap_or_else(|| panic!("{}", c.id)))
-        .collect();
-    assert!(order.is_sorted(), "top failures not worst first");
+    let plan = section("remediation");
+    // Both lists hold the problems in the ranking's order, each named by its headline.
+    let problems = assessment.problems();
+    assert_eq!(problems.len(), 3);
+    for list in [failures, plan] {
+        let order: Vec<usize> = problems
+            .iter()
+            .map(|p| {
+                let headline = p.headline().replace('&', "&amp;");
+                list.find(&headline)
+                    .unwrap_or_else(|| panic!("{headline} missing"))
+            })
+            .collect();
+        assert!(order.is_sorted(), "not worst first: {order:?}");
+    }
     assert!(failures.contains("Give each person their own account &amp; remove the shared one."));
 
-    let plan = section("remediation");
     let unique = plan.find("Unique user identification").unwrap();
     let training = plan.find("Security awareness and training").unwrap();
     let encryption = plan.find("Encryption and decryption").unwrap();
     assert!(unique < training && unique < encryption, "required first");
     assert!(plan.contains("Encrypt /dev/sdb1 with LUKS."));
-    assert!(plan.contains("Dana (CISO)"), "owners");
+    assert!(plan.contains("Mallory &lt;script&gt;"), "owners");
     assert!(plan.contains("Controls without evidence (3)"));
     assert!(plan.contains("phiguard attest 164.404"));
     // Met and not applicable controls need no plan.
@@ -490,10 +519,13 @@ fn nothing_is_loaded_from_outside() {
         }
         assert!(!tag.contains(" on"), "event handler attribute: {tag}");
     }
-    // The only URL is the one that came from the input, shown as text.
-    assert_eq!(
-        lower.matches("http:").count() + lower.matches("https:").count(),
-        1
+    // The only URL is the one that came from the input, shown as text (wherever its finding
+    // is listed).
+    assert_eq!(lower.matches("http:").count(), 0);
+    assert!(
+        lower
+            .match_indices("https:")
+            .all(|(at, _)| lower[at..].starts_with(HOSTILE_URL))
     );
     assert!(page.contains(&format!("see {HOSTILE_URL} &lt;script&gt;")));
     assert!(page.contains(
@@ -525,6 +557,40 @@ fn the_checkpoint_and_verification_commands_are_given() {
     }
     assert!(evidence.contains("1 cited entry is not covered by a signed checkpoint"));
     assert!(page.contains("signed, 44 entries"));
+}
+
+#[test]
+fn the_auditors_offline_path_is_explained_step_by_step() {
+    let page = html::render(&assessment(true));
+    let evidence = &page[page.find("<section id=\"evidence\"").unwrap()..];
+    let offline = &evidence[evidence.find("id=\"offline-h\"").expect("an offline part")..];
+    let steps = [
+        "phiguard ledger key &gt; clinic.verifier\n",
+        "phiguard ledger export --out ./evidence\n",
+        "phiguard ledger verify --bundle ./evidence --key clinic.verifier\n",
+        "diff checkpoint.note ./evidence/checkpoints/44.note\n",
+        "phiguard ledger verify --bundle ./evidence --key clinic.verifier --checkpoint \
+         cosigned.note --witness-key witness.vkey\n",
+    ];
+    let at: Vec<usize> = steps
+        .iter()
+        .map(|step| {
+            offline
+                .find(step)
+                .unwrap_or_else(|| panic!("{step:?} missing"))
+        })
+        .collect();
+    assert!(at.is_sorted(), "steps out of order");
+    // A cited entry checks against the bundle with no phiguard at all.
+    assert!(
+        offline.contains("sed -n &#39;8p&#39; ./evidence/entries.jsonl"),
+        "{offline}"
+    );
+    let text = phiguard_assess::terminal::render(&assessment(true));
+    assert!(
+        text.contains("`phiguard ledger export --out DIR`, then `phiguard ledger verify --bundle DIR --key KEY`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -571,6 +637,82 @@ fn an_empty_or_all_met_assessment_reads_right() {
     for id in SECTIONS {
         assert!(page.contains(&format!("<section id=\"{id}\"")), "{id}");
     }
+}
+
+#[test]
+fn sample_data_says_so_in_the_title_the_header_and_every_other_view() {
+    let sample = Assessment {
+        sample: true,
+        ..assessment(true)
+    };
+    let page = html::render(&sample);
+    let title = &page[page.find("<title>").unwrap()..page.find("</title>").unwrap()];
+    assert!(
+        title.ends_with(": sample data, not a real assessment"),
+        "{title}"
+    );
+    let header = &page[page.find("<header").unwrap()..page.find("</header>").unwrap()];
+    assert!(
+        header.contains("<h1>HIPAA compliance assessment: sample data, not a real assessment</h1>")
+    );
+    assert!(header.contains("<p class=\"sample\" role=\"note\">This report is sample data: <code>phiguard demo</code> made up the clinic"));
+
+    let text = phiguard_assess::terminal::render(&sample);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.ends_with(": sample data, not a real assessment"),
+        "{first}"
+    );
+    let json = serde_json::to_value(&sample).unwrap();
+    assert_eq!(json["sample"], true);
+
+    // A real assessment says nothing of the kind.
+    let real = assessment(true);
+    assert!(!html::render(&real).contains("sample data"));
+    assert!(!phiguard_assess::terminal::render(&real).contains("sample data"));
+    assert_eq!(serde_json::to_value(&real).unwrap()["sample"], false);
+}
+
+#[test]
+fn a_sign_off_is_a_block_of_its_own_with_its_ledger_entries() {
+    let unsigned = html::render(&assessment(true));
+    let block = &unsigned[unsigned.find("<section id=\"sign-off\"").unwrap()..];
+    assert!(block.contains("<strong>Not signed off.</strong>"));
+    assert!(block.contains("<code>phiguard assess --sign-off NAME</code>"));
+    assert!(unsigned.contains("<dt>Signed off</dt><dd><strong>not signed off</strong>"));
+
+    let signed = Assessment {
+        sign_off: Some(phiguard_assess::SignOff {
+            by: format!("Dana {HOSTILE}"),
+            account: Some("dana".into()),
+            at: "2026-11-28T11:00:00Z".parse().unwrap(),
+            assessment: entry(44),
+            evidence: entry(45),
+        }),
+        ..assessment(true)
+    };
+    let page = html::render(&signed);
+    let block = &page[page.find("<section id=\"sign-off\"").unwrap()..];
+    assert!(block.contains("<dt>Signed off by</dt><dd><strong>Dana &lt;script&gt;"));
+    assert!(block.contains("2026-11-28 11:00:00 UTC"));
+    assert!(block.contains("the account <code>dana</code>"));
+    assert!(block.contains(
+        "ledger entry <a href=\"#entry-45\">45</a>, for the assessment recorded as ledger \
+         entry <a href=\"#entry-44\">44</a>"
+    ));
+    // Both entries are in the evidence index, so the links land.
+    assert!(page.contains("<tr id=\"entry-45\">"));
+    assert!(page.contains("<tr id=\"entry-44\">"));
+    assert!(page.contains("<dt>Signed off</dt><dd>by Dana &lt;script&gt;"));
+    let text = phiguard_assess::terminal::render(&signed);
+    assert!(
+        text.contains(
+            "Signed off by Dana <script>alert(1)</script>\"'><img src=x onerror=alert(2)> on \
+         2026-11-28 11:00 UTC from the account dana (ledger entry 45, for the assessment \
+         recorded as entry 44)."
+        ),
+        "{text}"
+    );
 }
 
 /// What one Chromium run printed.

@@ -45,6 +45,7 @@ fn control(id: &str, status: ControlStatus) -> ControlResult {
         status,
         basis: format!("why {id} is {}", status.as_str()),
         delegable: true,
+        protects_ephi: false,
         owner: None,
         responsibility: None,
         checks: Vec::new(),
@@ -153,18 +154,10 @@ fn assessment() -> Assessment {
         not_applicable,
         proposed,
     ];
-    let (summary, families) = tally(&controls);
     Assessment {
-        profile: Profile::Proposed2025,
-        installation: "clinic_main".into(),
-        assessed_at: "2026-03-02T14:05:06.5Z".parse().unwrap(),
-        today: date(2026, 3, 2),
         phiguard_version: "0.1.0".into(),
         role: Some(phiguard_core::OrganizationRole::CoveredEntity),
         scope: Some("EHR platform <in> the cloud".into()),
-        summary,
-        families,
-        controls,
         notes: vec!["no FIM baseline: run `phiguard fim init`".into()],
         evidence: Some(evidence(12)),
         checkpoint: Some(LedgerCheckpoint {
@@ -173,6 +166,13 @@ fn assessment() -> Assessment {
             root: "q1vXo8Xy3n0nW3C6Rk6f1a2b3c4d5e6f7g8h9i0jklm=".into(),
             note: NOTE.into(),
         }),
+        ..Assessment::new(
+            Profile::Proposed2025,
+            "clinic_main".into(),
+            "2026-03-02T14:05:06.5Z".parse().unwrap(),
+            date(2026, 3, 2),
+            controls,
+        )
     }
 }
 
@@ -640,10 +640,85 @@ fn colliding_tokens_are_made_unique() {
     assert_eq!(targets.len(), 2);
 }
 
+#[test]
+fn sample_data_says_so_in_every_title_and_a_prop() {
+    let real = assessment();
+    let sample = Assessment {
+        sample: true,
+        ..assessment()
+    };
+    let results = round_trip(&assessment_results(&sample));
+    let plan = round_trip(&poam(&sample));
+    for metadata in [
+        &results["assessment-results"]["metadata"],
+        &plan["plan-of-action-and-milestones"]["metadata"],
+    ] {
+        assert!(
+            metadata["title"]
+                .as_str()
+                .unwrap()
+                .ends_with(": sample data, not a real assessment"),
+            "{metadata:#}"
+        );
+        assert_eq!(props_of(metadata)["sample-data"], "true");
+        assert!(
+            metadata["remarks"]
+                .as_str()
+                .unwrap()
+                .contains("sample data")
+        );
+    }
+    let result = &results["assessment-results"]["results"][0];
+    assert!(result["title"].as_str().unwrap().contains("sample data"));
+    assert_eq!(props_of(result)["sample-data"], "true");
+    // A real assessment carries neither.
+    let results = assessment_results(&real);
+    let metadata = &results["assessment-results"]["metadata"];
+    assert!(!metadata["title"].as_str().unwrap().contains("sample"));
+    assert!(!props_of(metadata).contains_key("sample-data"));
+    assert!(metadata.get("remarks").is_none());
+}
+
+#[test]
+fn a_named_organisation_is_a_party_and_in_the_titles() {
+    let named = Assessment {
+        organization_name: Some("Riverside Clinic".into()),
+        ..assessment()
+    };
+    for document in [
+        round_trip(&assessment_results(&named))["assessment-results"].clone(),
+        round_trip(&poam(&named))["plan-of-action-and-milestones"].clone(),
+    ] {
+        let metadata = &document["metadata"];
+        assert!(
+            metadata["title"]
+                .as_str()
+                .unwrap()
+                .ends_with(": Riverside Clinic (installation clinic_main)"),
+            "{metadata:#}"
+        );
+        let parties = metadata["parties"].as_array().unwrap();
+        assert_eq!(parties.len(), 1);
+        assert_eq!(parties[0]["type"], "organization");
+        assert_eq!(parties[0]["name"], "Riverside Clinic");
+        assert!(is_uuid_v4(parties[0]["uuid"].as_str().unwrap()));
+    }
+    let results = assessment_results(&named);
+    let props = props_of(&results["assessment-results"]["results"][0]);
+    assert_eq!(props["organization-name"], "Riverside Clinic");
+    assert_eq!(props["scope"], "EHR platform <in> the cloud");
+    let unnamed = assessment_results(&assessment());
+    assert!(
+        unnamed["assessment-results"]["metadata"]
+            .get("parties")
+            .is_none()
+    );
+}
+
 // --- POA&M -------------------------------------------------------------------------------
 
 #[test]
-fn poam_lists_only_failing_controls_worst_first() {
+fn poam_lists_one_item_per_problem_by_consequence() {
     let assessment = assessment();
     let document = round_trip(&poam(&assessment));
     assert_oscal_basics(&document);
@@ -663,30 +738,30 @@ fn poam_lists_only_failing_controls_worst_first() {
     // No SSP to import, so the system is named.
     assert_eq!(plan["system-id"]["id"], "clinic_main");
 
-    let failures = assessment.failures();
+    // One item per problem, in the ranking's order: the critical finding on an addressable
+    // control (16 × 1) ties with the high ones on a required control (8 × 2) and wins on
+    // severity; the proposed item fails without a finding (1 × 2). The standard fails only
+    // through its specification, whose item names it.
+    let problems = assessment.problems();
     let items = plan["poam-items"].as_array().unwrap();
-    let item_controls: Vec<&str> = items
+    let item_controls: Vec<Vec<String>> = items
         .iter()
         .map(|i| {
             i["props"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|p| p["name"] == "control-id")
-                .unwrap()["value"]
-                .as_str()
-                .unwrap()
+                .filter(|p| p["name"] == "control-id")
+                .map(|p| p["value"].as_str().unwrap().to_owned())
+                .collect()
         })
         .collect();
-    let expected: Vec<&str> = failures.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(item_controls, expected);
     assert_eq!(
-        expected,
+        item_controls,
         [
-            "164.308(a)(1)(ii)(A)",
-            "proposed-2025.asset-inventory",
-            "164.312(a)(2)(iv)",
-            "164.308(a)(1)",
+            vec!["164.312(a)(2)(iv)"],
+            vec!["164.308(a)(1)(ii)(A)"],
+            vec!["proposed-2025.asset-inventory"],
         ]
     );
 
@@ -696,25 +771,25 @@ fn poam_lists_only_failing_controls_worst_first() {
         .iter()
         .map(|f| (f["uuid"].as_str().unwrap(), f))
         .collect();
-    assert_eq!(findings.len(), failures.len());
-    for (rank, (item, control)) in items.iter().zip(&failures).enumerate() {
+    assert_eq!(findings.len(), 3, "one finding per failing control named");
+    for (item, problem) in items.iter().zip(&problems) {
         let props = props_of(item);
-        assert_eq!(props["priority"], (rank + 1).to_string());
+        assert_eq!(props["priority"], problem.rank.to_string());
+        assert_eq!(props["consequence"], problem.consequence.to_string());
+        let control = problem.controls[0];
         assert_eq!(
             props["owner"],
             control.owner.as_deref().unwrap_or("unassigned")
         );
-        assert_eq!(props["status"], super_status(control.status));
-        assert!(matches!(
-            control.status,
-            ControlStatus::NotMet | ControlStatus::Partial
-        ));
-        assert!(item["title"].as_str().unwrap().contains(&control.cite));
-        // Markdown escapes aside, the basis and every remediation step are in the description.
+        // Markdown escapes aside, every finding, every control's basis and every step is in
+        // the description.
         let description = item["description"].as_str().unwrap().replace('\\', "");
+        for finding in &problem.findings {
+            assert!(description.contains(&finding.subject), "{description}");
+        }
         assert!(description.contains(&control.basis), "{description}");
-        for step in &control.remediation {
-            assert!(description.contains(step.as_str()), "{description}");
+        for step in &problem.remediation {
+            assert!(description.contains(step), "{description}");
         }
         let finding_uuid = item["related-findings"][0]["finding-uuid"]
             .as_str()
@@ -722,11 +797,13 @@ fn poam_lists_only_failing_controls_worst_first() {
         let finding = findings[finding_uuid];
         assert_eq!(finding["target"]["target-id"], control_token(&control.id));
         assert_eq!(finding["target"]["status"]["state"], "not-satisfied");
+        assert_eq!(props_of(finding)["status"], super_status(control.status));
         assert_eq!(
             item.get("related-observations").is_some(),
             !control.evidence.is_empty()
         );
-        assert!(item["related-risks"][0]["risk-uuid"].is_string());
+        let risk = item["related-risks"][0]["risk-uuid"].as_str().unwrap();
+        assert_eq!(finding["related-risks"][0]["risk-uuid"], risk);
     }
 }
 
@@ -825,7 +902,23 @@ fn trestle_accepts_both_documents() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
-    for (name, assessment) in [("failing", assessment()), ("passing", passing_assessment())] {
+    let sample = Assessment {
+        sample: true,
+        organization_name: Some("Riverside Clinic".into()),
+        sign_off: Some(phiguard_assess::SignOff {
+            by: "Dana Ruiz, Security Officer".into(),
+            account: Some("dana".into()),
+            at: "2026-03-02T15:00:00Z".parse().unwrap(),
+            assessment: evidence(12),
+            evidence: evidence(13),
+        }),
+        ..assessment()
+    };
+    for (name, assessment) in [
+        ("failing", assessment()),
+        ("passing", passing_assessment()),
+        ("sample", sample),
+    ] {
         for (kind, document) in [
             ("ar", assessment_results(&assessment)),
             ("poam", poam(&assessment)),

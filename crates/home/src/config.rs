@@ -53,6 +53,9 @@ impl Default for LedgerConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OrganizationConfig {
+    /// The organisation's name, as every report names it (the legal or trading name an auditor
+    /// knows it by).
+    pub name: Option<String>,
     /// `covered_entity`, `business_associate` or `both`; unset, every obligation is assessed.
     pub role: Option<OrganizationRole>,
     /// What the assessment covers, in a sentence: the systems, sites or (for a hybrid entity,
@@ -264,6 +267,8 @@ impl Config {
 name = {name}
 
 [organization]
+# The organisation's name, as every report names it.
+# name = "Riverside Clinic"
 # Your role under HIPAA: "covered_entity" (a health plan, clearinghouse or provider),
 # "business_associate" (you handle PHI for covered entities) or "both". It decides which
 # breach-notification obligations are yours (a business associate owes 45 CFR 164.410, a
@@ -435,6 +440,21 @@ mod tests {
         );
         let config = Config::parse(&Config::commented_template("c", None), Path::new("t")).unwrap();
         assert_eq!(config.organization, OrganizationConfig::default());
+    }
+
+    #[test]
+    fn the_organisation_is_named_in_its_own_key() {
+        let text = Config::commented_template("clinic", None).replacen(
+            "# name = \"Riverside Clinic\"",
+            "name = \"Riverside Clinic\"",
+            1,
+        );
+        let config = Config::parse(&text, Path::new("t")).unwrap();
+        assert_eq!(
+            config.organization.name.as_deref(),
+            Some("Riverside Clinic")
+        );
+        assert_eq!(config.installation.name, "clinic");
     }
 
     #[test]

@@ -672,11 +672,21 @@ pub enum LedgerCommand {
     )]
     Checkpoint,
 
-    /// Prove that an entry is in the ledger (inclusion proof, JSON)
+    /// Prove that an entry is in the ledger: a verdict checked against the signed checkpoint (the inclusion proof with --json)
     #[command(
         after_help = "Without --size the proof is against the newest signed checkpoint that \
-                            covers the entry, so it can be checked against a signature.\n\n\
-                            Examples:\n  phiguard ledger prove 41\n  phiguard ledger prove 41 --size 1000"
+                            covers the entry. The proof is checked as a verifier would: the \
+                            entry's text hashes to its leaf, the audit path leads from the leaf \
+                            to the root, and the checkpoint of that size is signed over that root \
+                            by this installation's ledger key. It prints the verdict (\"entry 41 \
+                            is included in the checkpoint of size 1,000, root …, signed by …\"), \
+                            or with --json the proof and the signed checkpoint, for checking \
+                            elsewhere; exit 1 when the proof does not hold. A size no checkpoint \
+                            signed proves inclusion in that tree, and says that no signature \
+                            vouches for its root. Offline, an auditor verifies an exported bundle \
+                            instead (`phiguard ledger verify --bundle DIR --key KEY`).\n\n\
+                            Examples:\n  phiguard ledger prove 41\n  phiguard ledger prove 41 --size 1000\n  \
+                            phiguard ledger prove 41 --json > proof.json"
     )]
     Prove {
         /// Sequence number of the entry

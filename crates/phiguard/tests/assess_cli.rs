@@ -32,6 +32,7 @@ fn control<'a>(assessment: &'a Value, id: &str) -> &'a Value {
 fn an_empty_installation_is_never_met_and_its_report_names_a_verifiable_checkpoint() {
     let (_dir, home) = new_home();
     let assessment = assess(&home, &[], 0);
+    assert_eq!(assessment["sample"], false);
     let controls = assessment["controls"].as_array().unwrap();
     assert!(controls.len() >= 65, "{} controls", controls.len());
     let administrative: Vec<&Value> = controls
@@ -188,6 +189,7 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
         .success();
     let assessment = json(&out.get_output().stdout);
     assert!(html.exists());
+    assert_eq!(assessment["sample"], true, "the demo is sample data");
     // Fabrikam Billing touches PHI without a BAA.
     let baa = control(&assessment, "164.308(b)(3)");
     assert_ne!(baa["status"], "met", "{baa:#}");
@@ -235,7 +237,8 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
         "Carried by Northwind Cloud under BAA northwind-2025",
         "no BAA with Adatum Vault is in force",
         "no provider can carry it for you",
-        "a covered entity; scope: Riverside Clinic",
+        "<dt>Role</dt><dd>a covered entity</dd>",
+        "<dt>Scope</dt><dd>Riverside Clinic, sample data seeded by <code>phiguard demo</code></dd>",
     ] {
         assert!(page.contains(text), "{text:?} missing from the report");
     }
@@ -652,4 +655,420 @@ fn a_relaxed_regulatory_limit_in_the_config_is_refused_naming_key_and_citation()
         "{}",
         stderr_of(&out)
     );
+}
+
+/// The DOM headless Chromium builds from `page` (its `--dump-dom`), with its own profile under
+/// `dir`; a browser that hangs for a minute is killed and fails the test.
+fn rendered_dom(browser: &Path, dir: &Path, page: &Path) -> String {
+    let profile = dir.join("chromium-profile");
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut dom).map(|_| dom)
+    });
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium hung for 60 s rendering {}", page.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    reader.join().unwrap().unwrap()
+}
+
+/// The text between `open` and the next `close` in `text`.
+fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
+    let start = text
+        .find(open)
+        .unwrap_or_else(|| panic!("no {open} in:\n{text}"))
+        + open.len();
+    let end = text[start..].find(close).unwrap() + start;
+    &text[start..end]
+}
+
+#[test]
+fn the_demo_report_says_sample_data_in_its_title_and_header_in_a_browser() {
+    let Some(browser) = phiguard_testkit::chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("demo");
+    let html = dir.path().join("demo.html");
+    let out = phiguard(&home)
+        .args(["demo", "--html"])
+        .arg(&html)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.lines().next().unwrap().contains("sample data"),
+        "{text}"
+    );
+
+    let dom = rendered_dom(&browser, dir.path(), &html);
+    let title = between(&dom, "<title>", "</title>");
+    assert!(title.contains("sample data"), "title: {title}");
+    let header = between(&dom, "<header class=\"top\">", "</header>");
+    assert!(header.contains("sample data"), "header: {header}");
+}
+
+/// `home`'s phiguard.toml with `[organization]` `name` and `scope` set.
+fn name_the_organization(home: &Path, name: &str, scope: &str) {
+    let config = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "[organization]\n",
+        &format!("[organization]\nname = \"{name}\"\nscope = \"{scope}\"\n"),
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+}
+
+#[test]
+fn every_report_names_the_organisation_and_its_scope() {
+    let (dir, home) = new_home();
+    // Unstated, every view says what is missing and where to state it.
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("Organisation: not named ([organization] name in phiguard.toml)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scope: not stated ([organization] scope in phiguard.toml)"),
+        "{text}"
+    );
+
+    name_the_organization(&home, "Riverside Clinic", "EHR platform in AWS us-east-1");
+    let html = dir.path().join("report.html");
+    let oscal = dir.path().join("results.json");
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host", "--html"])
+        .arg(&html)
+        .arg("--oscal")
+        .arg(&oscal)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("Organisation: Riverside Clinic, role not stated"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scope: EHR platform in AWS us-east-1\n"),
+        "{text}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    let title = between(&page, "<title>", "</title>");
+    assert!(title.contains("Riverside Clinic"), "{title}");
+    let header = between(&page, "<header class=\"top\">", "</header>");
+    assert!(header.contains("Riverside Clinic"), "{header}");
+    assert!(page.contains("<dd>EHR platform in AWS us-east-1</dd>"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&oscal).unwrap()).unwrap();
+    let metadata = &results["assessment-results"]["metadata"];
+    assert!(
+        metadata["title"]
+            .as_str()
+            .unwrap()
+            .contains("Riverside Clinic")
+    );
+    assert_eq!(metadata["parties"][0]["name"], "Riverside Clinic");
+    assert_eq!(metadata["parties"][0]["type"], "organization");
+    let assessment = assess(&home, &[], 0);
+    assert_eq!(assessment["organization_name"], "Riverside Clinic");
+    assert_eq!(assessment["scope"], "EHR platform in AWS us-east-1");
+}
+
+#[test]
+fn a_sign_off_is_recorded_in_the_ledger_and_shown_in_every_view() {
+    let (dir, home) = new_home();
+    let html = dir.path().join("report.html");
+    let oscal = dir.path().join("results.json");
+    let out = phiguard(&home)
+        .args(["--json", "assess", "--skip", "host"])
+        .args(["--sign-off", "Dana Ruiz, Security Officer", "--html"])
+        .arg(&html)
+        .arg("--oscal")
+        .arg(&oscal)
+        .assert()
+        .success();
+    let assessment = json(&out.get_output().stdout);
+    let sign_off = &assessment["sign_off"];
+    assert_eq!(sign_off["by"], "Dana Ruiz, Security Officer");
+    assert_eq!(sign_off["assessment"], assessment["evidence"]);
+    let seq = sign_off["evidence"]["seq"].as_u64().unwrap();
+    assert!(seq > assessment["evidence"]["seq"].as_u64().unwrap());
+    // The checkpoint the report names covers the sign-off.
+    assert!(seq < assessment["checkpoint"]["size"].as_u64().unwrap());
+    // In the ledger: who, when, and which assessment.
+    let out = phiguard(&home)
+        .args(["--json", "ledger", "show", &seq.to_string()])
+        .assert()
+        .success();
+    let entry = &json(&out.get_output().stdout)[0]["entry"];
+    assert_eq!(entry["kind"], "assess.sign_off");
+    assert_eq!(entry["body"]["by"], "Dana Ruiz, Security Officer");
+    assert_eq!(entry["body"]["assessment"], assessment["evidence"]);
+
+    let page = std::fs::read_to_string(&html).unwrap();
+    let section = between(&page, "<section id=\"sign-off\"", "</section>");
+    assert!(section.contains("Dana Ruiz, Security Officer"), "{section}");
+    assert!(section.contains(&format!("ledger entry <a href=\"#entry-{seq}\">{seq}</a>")));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&oscal).unwrap()).unwrap();
+    let props = results["assessment-results"]["results"][0]["props"].to_string();
+    assert!(props.contains("Dana Ruiz, Security Officer"), "{props}");
+
+    // On the terminal, signed or not.
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host", "--sign-off", "Lee Chen"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("Signed off by Lee Chen on "), "{text}");
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("Not signed off"), "{text}");
+
+    // A sign-off needs a name.
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host", "--sign-off", "  "])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&out).contains("--sign-off"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn each_assessment_says_what_changed_since_the_previous_one() {
+    let (dir, home) = new_home();
+    let first = assess(&home, &[], 0);
+    assert!(
+        first["since_previous"].is_null(),
+        "{:#}",
+        first["since_previous"]
+    );
+    let out = phiguard(&home)
+        .args(["assess", "--skip", "host"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("Since the previous assessment ("), "{text}");
+    assert!(text.contains("nothing changed"), "{text}");
+    // Compared with the newest earlier result: the text run's, not the first.
+    let second = assess(&home, &[], 0);
+    let previous = second["since_previous"]["previous"]["seq"]
+        .as_u64()
+        .unwrap();
+    assert!(previous > first["evidence"]["seq"].as_u64().unwrap());
+    assert!(previous < second["evidence"]["seq"].as_u64().unwrap());
+
+    // A vendor with PHI and no BAA, and an attested control.
+    phiguard(&home)
+        .args([
+            "register",
+            "vendor",
+            "add",
+            "acme",
+            "--name",
+            "Acme",
+            "--touches-phi",
+        ])
+        .assert()
+        .success();
+    phiguard(&home)
+        .args([
+            "attest",
+            "164.310(b)",
+            "--by",
+            "Dana",
+            "--statement",
+            "policy in force",
+        ])
+        .assert()
+        .success();
+    let html = dir.path().join("report.html");
+    let third = assess(&home, &["--html", html.to_str().unwrap()], 0);
+    let since = &third["since_previous"];
+    assert_eq!(since["previous"], second["evidence"]);
+    assert_eq!(since["findings_compared"], true);
+    let changed = since["changed"].as_array().unwrap();
+    let workstation = changed
+        .iter()
+        .find(|c| c["id"] == "164.310(b)")
+        .unwrap_or_else(|| panic!("{since:#}"));
+    assert_eq!(workstation["from"], "unknown");
+    assert_eq!(workstation["to"], "met");
+    let new = since["new_findings"].as_array().unwrap();
+    assert!(
+        new.iter()
+            .any(|f| f["check"] == "register.vendor.baa" && f["subject"] == "vendor acme"),
+        "{since:#}"
+    );
+    assert!(since["resolved_findings"].as_array().unwrap().is_empty());
+    let page = std::fs::read_to_string(&html).unwrap();
+    let section = between(&page, "<section id=\"changes\"", "</section>");
+    assert!(section.contains("Workstation use"), "{section}");
+    assert!(section.contains("vendor acme"), "{section}");
+
+    // The vendor leaves the register: its finding is resolved.
+    phiguard(&home)
+        .args(["register", "vendor", "remove", "acme"])
+        .assert()
+        .success();
+    let fourth = assess(&home, &[], 0);
+    let resolved = fourth["since_previous"]["resolved_findings"]
+        .as_array()
+        .unwrap();
+    assert!(
+        resolved
+            .iter()
+            .any(|f| f["check"] == "register.vendor.baa" && f["subject"] == "vendor acme"),
+        "{:#}",
+        fourth["since_previous"]
+    );
+}
+
+#[test]
+fn the_previous_assessment_is_found_behind_thousands_of_newer_entries() {
+    let (_dir, home) = new_home();
+    let first = assess(&home, &[], 0);
+    // PHI access events and the like, recorded between two assessments.
+    let lines: String = (0..4200).map(|n| format!("{{\"n\":{n}}}\n")).collect();
+    phiguard(&home)
+        .args(["ledger", "append", "--kind", "ops.event", "--lines"])
+        .write_stdin(lines)
+        .assert()
+        .success();
+    let second = assess(&home, &[], 0);
+    assert_eq!(second["since_previous"]["previous"], first["evidence"]);
+    assert_eq!(second["since_previous"]["changed"], serde_json::json!([]));
+}
+
+#[test]
+fn csv_lists_every_control_for_a_spreadsheet_without_formulas() {
+    let (dir, home) = new_home();
+    // An owner typed by someone who knows spreadsheets run what starts with `=`.
+    phiguard(&home)
+        .args([
+            "register",
+            "responsibility",
+            "add",
+            "164.312(b)",
+            "--responsibility",
+            "customer",
+            "--owner",
+            "=HYPERLINK(\"https://evil.example\",\"Dana\")",
+        ])
+        .assert()
+        .success();
+    let csv = dir.path().join("controls.csv");
+    let assessment = assess(&home, &["--csv", csv.to_str().unwrap()], 0);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut rows = text.lines();
+    assert_eq!(
+        rows.next().unwrap(),
+        "control,cite,name,family,kind,requirement,protects_ephi,status,basis,owner,\
+         responsibility,failing_findings,rank,first_fix,evidence"
+    );
+    assert_eq!(
+        rows.count(),
+        assessment["controls"].as_array().unwrap().len(),
+        "one row per control"
+    );
+    let audit = text
+        .lines()
+        .find(|line| line.starts_with("164.312(b),"))
+        .unwrap();
+    assert!(
+        audit.contains(",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Dana\"\")\",customer,"),
+        "{audit}"
+    );
+    assert!(audit.contains(",required,true,"), "{audit}");
+    // A control with a problem names its rank in the report.
+    let backup = text
+        .lines()
+        .find(|line| line.starts_with("164.308(a)(7)(ii)(A),"))
+        .unwrap();
+    assert!(backup.contains(",not met,"), "{backup}");
+    let problems = assessment["problems"].as_array().unwrap();
+    let rank = problems
+        .iter()
+        .find(|p| {
+            p["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "164.308(a)(7)(ii)(A)")
+        })
+        .unwrap()["rank"]
+        .as_u64()
+        .unwrap();
+    assert!(backup.contains(&format!(",{rank},")), "{backup}");
+}
+
+#[test]
+fn the_auditor_follows_the_report_offline_from_a_bundle() {
+    let (dir, home) = new_home();
+    let assessment = assess(&home, &[], 0);
+    let checkpoint = &assessment["checkpoint"];
+    let size = checkpoint["size"].as_u64().unwrap();
+    // The operator's part.
+    let out = phiguard(&home).args(["ledger", "key"]).assert().success();
+    let key = dir.path().join("clinic.verifier");
+    std::fs::write(&key, &out.get_output().stdout).unwrap();
+    let bundle = dir.path().join("evidence");
+    phiguard(&home)
+        .args(["ledger", "export", "--out"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    // The auditor's, with no home at all.
+    let nowhere = dir.path().join("no-home");
+    phiguard(&nowhere)
+        .args(["ledger", "verify", "--bundle"])
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success();
+    assert!(!nowhere.exists());
+    let note = std::fs::read_to_string(bundle.join(format!("checkpoints/{size}.note"))).unwrap();
+    assert_eq!(note, checkpoint["note"].as_str().unwrap());
+    // The assessment's own entry, by its line, hashes to the leaf the report cites.
+    let seq = assessment["evidence"]["seq"].as_u64().unwrap();
+    let entries = std::fs::read_to_string(bundle.join("entries.jsonl")).unwrap();
+    let line = entries.lines().nth(usize::try_from(seq).unwrap()).unwrap();
+    let mut leaf = vec![0u8];
+    leaf.extend_from_slice(line.as_bytes());
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &leaf);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(assessment["evidence"]["leaf_hash"], hex);
 }

@@ -310,3 +310,68 @@ fn appends_acknowledged_before_a_kill_survive_it() {
         );
     }
 }
+
+fn text_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code);
+    String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+}
+
+#[test]
+fn prove_gives_a_verdict_checked_against_the_signed_checkpoint() {
+    let (_tmp, home) = new_home();
+    append_numbered(&home, 1000);
+    let checkpoint = json_of(phiguard(&home).args(["ledger", "checkpoint"]));
+    assert_eq!(checkpoint["size"], 1000);
+    let key = text_of(phiguard(&home).args(["ledger", "key"]), 0);
+    // name+id+base64: the name and id the signature line names.
+    let parts: Vec<&str> = key.trim().splitn(3, '+').collect();
+    let key_name = format!("{}+{}", parts[0], parts[1]);
+
+    let verdict = text_of(phiguard(&home).args(["ledger", "prove", "42"]), 0);
+    assert_eq!(
+        verdict.lines().next().unwrap(),
+        format!(
+            "entry 42 is included in the checkpoint of size 1,000, root {}, signed by {key_name}",
+            checkpoint["root"].as_str().unwrap()
+        ),
+        "{verdict}"
+    );
+    // The proof itself, for machines, as before.
+    let proof = json_of(phiguard(&home).args(["ledger", "prove", "42"]));
+    assert_eq!(proof["seq"], 42);
+    assert_eq!(proof["size"], 1000);
+    assert_eq!(proof["root"], checkpoint["root"]);
+    assert_eq!(proof["leaf_hash"], shown_leaf(&home, 42));
+    assert_eq!(proof["proof"].as_array().unwrap().len(), 10);
+    assert_eq!(proof["checkpoint"], checkpoint["note"]);
+
+    // A size no checkpoint signed: included, but nothing vouches for that root.
+    let unsigned = text_of(
+        phiguard(&home).args(["ledger", "prove", "42", "--size", "500"]),
+        0,
+    );
+    assert!(
+        unsigned.contains("entry 42 is included in the tree of size 500, root ")
+            && unsigned.contains("no signed checkpoint covers that size"),
+        "{unsigned}"
+    );
+
+    // An entry altered in the database no longer hashes to its leaf.
+    sqlite_exec(
+        &home,
+        "UPDATE ledger_entries SET entry = REPLACE(entry, '\"n\":42', '\"n\":43') WHERE seq = 42",
+    );
+    let altered = text_of(phiguard(&home).args(["ledger", "prove", "42"]), 1);
+    assert!(altered.starts_with("ENTRY 42 IS NOT PROVED"), "{altered}");
+    assert!(altered.contains("does not hash to the leaf"), "{altered}");
+
+    // A checkpoint whose signature was altered (a few of its base64 characters) fails it.
+    sqlite_exec(
+        &home,
+        "UPDATE ledger_checkpoints SET note = substr(note, 1, length(note) - 10) || 'AAAAAAA' \
+         || substr(note, length(note) - 2) WHERE size = 1000",
+    );
+    let forged = text_of(phiguard(&home).args(["ledger", "prove", "7"]), 1);
+    assert!(forged.starts_with("ENTRY 7 IS NOT PROVED"), "{forged}");
+    assert!(forged.contains("signature"), "{forged}");
+}

@@ -38,6 +38,9 @@ pub struct AssessArgs {
     /// Also write OSCAL 1.1 assessment results to FILE, and a plan of action and milestones beside it (FILE.poam.json)
     #[arg(long, value_name = "FILE")]
     pub oscal: Option<PathBuf>,
+    /// Also write every control as CSV to FILE, for spreadsheets (status, owner, rank, first fix, evidence; a cell a spreadsheet would run as a formula starts with ')
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
     /// hipaa (the rules in force), or proposed-2025 to add the January 2025 proposed rule's items
     #[arg(long, default_value = "hipaa", value_name = "PROFILE")]
     pub profile: Profile,
@@ -50,10 +53,25 @@ pub struct AssessArgs {
     /// Exit 1 when a control is at this status or worse [default: exit 0 whenever the assessment completes]
     #[arg(long, value_name = "STATUS")]
     pub fail_on: Option<FailOn>,
+    /// Sign the assessment off as NAME (your name and role): who, when and which assessment are recorded in the ledger and shown in every view of the report
+    #[arg(long, value_name = "NAME", value_parser = signer)]
+    pub sign_off: Option<String>,
     /// The file system the host checks read instead of this machine's `/`: the demo's sample
     /// host. Not a flag: `phiguard assess` always assesses the machine it runs on.
     #[arg(skip)]
     pub root: Option<PathBuf>,
+}
+
+/// A name to sign off with: not blank, one line (it is shown in every report).
+fn signer(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err("give the name (and role) of the person who signs off, e.g. --sign-off \"Dana Ruiz, Security Officer\"".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the name must be one line of text, without control characters".into());
+    }
+    Ok(name.to_owned())
 }
 
 #[derive(Debug, Args)]

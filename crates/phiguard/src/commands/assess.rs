@@ -6,8 +6,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use phiguard_assess::evaluate::tally;
+use phiguard_assess::history;
 use phiguard_assess::sources::{self, FimOutcome};
-use phiguard_assess::{Assessment, Catalog, ControlStatus, Inputs, LedgerCheckpoint, evaluate};
+use phiguard_assess::{
+    Assessment, Catalog, ControlStatus, Inputs, LedgerCheckpoint, SignOff, evaluate,
+};
+use phiguard_core::EvidenceRef;
 use phiguard_host::Area;
 use phiguard_register::Change;
 use serde::Serialize;
@@ -21,6 +25,15 @@ use crate::output::Output;
 pub async fn run(global: &GlobalArgs, args: &AssessArgs, out: &Output) -> anyhow::Result<Outcome> {
     Session::run(global, out, async |session| {
         let assessment = assess(session, args).await?;
+        if let Some(path) = &args.csv {
+            let mut csv = Vec::new();
+            phiguard_assess::spreadsheet::write(&assessment, &mut csv)?;
+            write_file(path, &csv)?;
+            out.note(&format!(
+                "Wrote every control as CSV to {}.",
+                path.display()
+            ));
+        }
         report(
             &assessment,
             args.html.as_deref(),
@@ -162,11 +175,13 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
     let controls = evaluate(&catalog, args.profile, &inputs, day);
     let (summary, families) = tally(&controls);
     let mut assessment = Assessment {
+        sample: false,
         profile: args.profile,
         installation: installation.home.config().installation.name.clone(),
         assessed_at: started_at,
         today: day,
         phiguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+        organization_name: config.organization.name.clone(),
         role: config.organization.role,
         scope: config.organization.scope.clone(),
         summary,
@@ -175,27 +190,59 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         notes: inputs.notes,
         evidence: None,
         checkpoint: None,
+        sign_off: None,
+        since_previous: None,
     };
 
-    // The statuses go into the ledger, then a checkpoint over everything this run recorded,
-    // so the report can name a signed tree that holds all the evidence it cites.
-    let statuses: serde_json::Map<String, serde_json::Value> = assessment
-        .controls
-        .iter()
-        .map(|c| (c.id.clone(), c.status.as_str().into()))
-        .collect();
+    // What changed since the previous result (read before this run's is recorded), then this
+    // result into the ledger, then a checkpoint over everything this run recorded, so the
+    // report can name a signed tree that holds all the evidence it cites.
+    let previous = previous_assessment(&installation.ledger())
+        .await?
+        .map(|found| {
+            let (entry, evidence) = found?;
+            let recorded = history::read(&evidence.body)
+                .map_err(|why| format!("ledger entry {}: {why}", entry.seq))?;
+            Ok::<_, String>(history::compare(
+                &recorded,
+                entry,
+                evidence.time,
+                &assessment,
+            ))
+        });
+    match previous {
+        Some(Ok(since)) => assessment.since_previous = Some(since),
+        Some(Err(why)) => assessment.notes.push(format!(
+            "the previous assessment cannot be read, so nothing is compared with it: {why}"
+        )),
+        None => {}
+    }
     assessment.evidence = Some(
         installation
-            .record(
-                "assess.result",
-                serde_json::json!({
-                    "profile": assessment.profile,
-                    "summary": assessment.summary,
-                    "controls": statuses,
-                }),
-            )
+            .record(history::RESULT_KIND, history::record(&assessment))
             .await?,
     );
+    if let (Some(by), Some(recorded)) = (&args.sign_off, assessment.evidence) {
+        let at = jiff::Timestamp::now();
+        let evidence = installation
+            .record(
+                history::SIGN_OFF_KIND,
+                serde_json::json!({
+                    "by": by,
+                    "assessment": recorded,
+                    "profile": assessment.profile,
+                    "summary": assessment.summary,
+                }),
+            )
+            .await?;
+        assessment.sign_off = Some(SignOff {
+            by: by.clone(),
+            account: crate::installation::local_source().actor,
+            at,
+            assessment: recorded,
+            evidence,
+        });
+    }
     let checkpoint = installation.ledger().checkpoint(&signer).await?;
     assessment.checkpoint = Some(LedgerCheckpoint {
         origin: checkpoint.origin,
@@ -204,6 +251,48 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         note: checkpoint.note,
     });
     Ok(assessment)
+}
+
+/// Entries read at once from the end of the ledger when looking for the previous assessment.
+const RECENT_ENTRIES: u64 = 4096;
+
+/// The newest assessment result in `ledger`, with its entry, or why it cannot be decoded:
+/// among the newest entries first (where it is, unless much was recorded since), then one entry
+/// at a time further back.
+async fn previous_assessment(
+    ledger: &phiguard_ledger::Ledger,
+) -> anyhow::Result<Option<Result<(EvidenceRef, phiguard_core::Evidence), String>>> {
+    // Canonical JSON writes the kind exactly so; the match is confirmed by decoding.
+    let marker = format!("\"kind\":\"{}\"", history::RESULT_KIND);
+    let read = |stored: &phiguard_ledger::StoredEntry| {
+        if !stored.entry.contains(&marker) {
+            return None;
+        }
+        let entry = EvidenceRef {
+            seq: stored.seq,
+            leaf_hash: stored.leaf_hash,
+        };
+        match phiguard_ledger::entry::decode(&stored.entry) {
+            Ok(evidence) if evidence.kind == history::RESULT_KIND => Some(Ok((entry, evidence))),
+            Ok(_) => None,
+            Err(error) => Some(Err(format!(
+                "ledger entry {} cannot be decoded: {error}",
+                stored.seq
+            ))),
+        }
+    };
+    let recent = ledger.tail(RECENT_ENTRIES).await?;
+    if let Some(found) = recent.iter().rev().find_map(read) {
+        return Ok(Some(found));
+    }
+    let mut seq = recent.first().map_or(0, |stored| stored.seq);
+    while seq > 0 {
+        seq -= 1;
+        if let Some(found) = ledger.get(seq).await?.as_ref().and_then(read) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
 }
 
 /// Marks `checks` as not run, with why; the first reason for a check stands, and the reason

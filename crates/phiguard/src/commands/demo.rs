@@ -118,13 +118,16 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
         let assess_args = AssessArgs {
             html: args.html.clone(),
             oscal: None,
+            csv: None,
             profile: phiguard_assess::Profile::Hipaa,
             skip: Vec::new(),
             system: Some(SAMPLE_SYSTEM.into()),
             fail_on: None,
             root: Some(session.installation.home.dir().join(HOST_TREE)),
+            sign_off: None,
         };
-        let assessment = assess::assess(session, &assess_args).await?;
+        let mut assessment = assess::assess(session, &assess_args).await?;
+        assessment.sample = true;
         assess::report(&assessment, args.html.as_deref(), None, out)?;
         out.note(&format!(
             "This is sample data, of a sample host, kept in {} apart from any real home. Explore \

@@ -2,7 +2,8 @@
 
 use anyhow::{Context, bail};
 use phiguard_core::{Evidence, hex};
-use phiguard_ledger::note::{CosignerKey, VerifierKey};
+use phiguard_ledger::merkle;
+use phiguard_ledger::note::{CosignerKey, VerifierKey, open_checkpoint};
 use phiguard_ledger::witness::{self, read_text_file};
 use phiguard_ledger::{
     Anchor, ConsistencyProof, Ledger, StoredEntry, Tamper, VerifyReport, bundle, entry,
@@ -65,10 +66,7 @@ pub async fn run(
             out.result(&checkpoint, || checkpoint.note.clone());
             Outcome::Ok
         }
-        LedgerCommand::Prove { seq, size } => {
-            prove(&ledger, *seq, *size, out).await?;
-            Outcome::Ok
-        }
+        LedgerCommand::Prove { seq, size } => prove(&installation, *seq, *size, out).await?,
         LedgerCommand::Consistency { old, new } => {
             let proof = ledger.consistency_proof(*old, *new).await?;
             // A proof is for machines; the text form is the same JSON.
@@ -447,7 +445,18 @@ fn evidence_of(kind: &str, body: &str) -> anyhow::Result<Evidence> {
     })
 }
 
-async fn prove(ledger: &Ledger, seq: u64, size: Option<u64>, out: &Output) -> anyhow::Result<()> {
+/// Proves entry `seq` is in the tree of `size` entries (by default the newest signed
+/// checkpoint that covers it) and checks the proof as a verifier would: the entry's text hashes
+/// to the proof's leaf, the audit path leads from that leaf to the root, and the checkpoint at
+/// that size is signed by this installation's ledger key over that root. People get the
+/// verdict, machines the proof (`--json`, unchanged); exit 1 when it does not hold.
+async fn prove(
+    installation: &Installation,
+    seq: u64,
+    size: Option<u64>,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let ledger = installation.ledger();
     let latest = ledger.latest_checkpoint().await?;
     let size = match (size, &latest) {
         (Some(size), _) => size,
@@ -462,6 +471,11 @@ async fn prove(ledger: &Ledger, seq: u64, size: Option<u64>, out: &Output) -> an
         bail!("entry {seq} is not in a tree of {size} entries; prove against a larger --size");
     }
     let proof = ledger.inclusion_proof(seq, size).await?;
+    let entry = ledger.get(seq).await?.with_context(|| {
+        format!("there is no entry {seq}; `phiguard ledger tail` shows the newest")
+    })?;
+    let key = installation.ledger_signing_key()?.verifier();
+    let verdict = proof_verdict(&proof, &entry, checkpoint.as_ref(), &key);
     #[derive(Serialize)]
     struct ProofWithCheckpoint<'a> {
         #[serde(flatten)]
@@ -473,8 +487,90 @@ async fn prove(ledger: &Ledger, seq: u64, size: Option<u64>, out: &Output) -> an
         proof: &proof,
         checkpoint: checkpoint.as_ref().map(|c| c.note.as_str()),
     };
-    out.result(&value, || to_json(&value));
-    Ok(())
+    out.result(&value, || match &verdict {
+        Ok(text) => text.clone(),
+        Err(problem) => format!("ENTRY {seq} IS NOT PROVED: {problem}"),
+    });
+    Ok(if verdict.is_ok() {
+        Outcome::Ok
+    } else {
+        Outcome::FailingFindings
+    })
+}
+
+/// What a proof shows, in a sentence, or what is wrong with it.
+fn proof_verdict(
+    proof: &phiguard_ledger::InclusionProof,
+    entry: &StoredEntry,
+    checkpoint: Option<&phiguard_ledger::SignedCheckpoint>,
+    key: &VerifierKey,
+) -> Result<String, String> {
+    let (seq, size) = (proof.seq, proof.size);
+    let root = hex::encode(&proof.root);
+    if merkle::leaf_hash(entry.entry.as_bytes()) != proof.leaf_hash {
+        return Err(format!(
+            "the text of entry {seq} does not hash to the leaf the tree holds for it: the entry \
+             was altered after it was recorded; run `phiguard ledger verify`"
+        ));
+    }
+    merkle::verify_inclusion(seq, size, &proof.leaf_hash, &proof.proof, &proof.root).map_err(
+        |problem| {
+            format!(
+                "the audit path does not lead from its leaf to the root {root} of the tree of \
+                 size {}: {problem}; run `phiguard ledger verify`",
+                thousands(size)
+            )
+        },
+    )?;
+    let Some(checkpoint) = checkpoint else {
+        return Ok(format!(
+            "entry {seq} is included in the tree of size {}, root {root}, but no signed \
+             checkpoint covers that size, so no signature vouches for that root; sign one with \
+             `phiguard ledger checkpoint` and prove against it",
+            thousands(size)
+        ));
+    };
+    let signed = open_checkpoint(&checkpoint.note, key).map_err(|problem| {
+        format!(
+            "the checkpoint of size {} does not verify with this installation's key {}+{:08x}: \
+             its signature is not valid ({problem})",
+            thousands(size),
+            key.name(),
+            key.key_id()
+        )
+    })?;
+    if signed.size != size || signed.root != proof.root {
+        return Err(format!(
+            "the signed checkpoint stored for size {} says size {} and root {}, not the root \
+             {root} the tree has; run `phiguard ledger verify`",
+            thousands(size),
+            thousands(signed.size),
+            hex::encode(&signed.root)
+        ));
+    }
+    Ok(format!(
+        "entry {seq} is included in the checkpoint of size {}, root {root}, signed by {}+{:08x}\n\
+         (leaf {}; the audit path of {} hashes leads from it to that root; `--json` prints \
+         the proof)",
+        thousands(size),
+        key.name(),
+        key.key_id(),
+        hex::encode(&proof.leaf_hash),
+        proof.proof.len()
+    ))
+}
+
+/// `1000` as `1,000`, for sizes people read.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn print_entries(entries: &[StoredEntry], out: &Output) {

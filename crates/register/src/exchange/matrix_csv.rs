@@ -382,7 +382,7 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// Text for a cell a spreadsheet will open: a leading `'` makes a formula-like value plain
 /// text. A value that already starts with `'` gets one more, so [`unguard`] restores every
 /// value exactly and the export still round-trips.
-fn guard(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn guard(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(FORMULA_STARTS) || text.starts_with('\'') {
         format!("'{text}").into()
     } else {
