@@ -8,9 +8,7 @@ use anyhow::Context;
 use phiguard_assess::evaluate::tally;
 use phiguard_assess::history;
 use phiguard_assess::sources::{self, FimOutcome};
-use phiguard_assess::{
-    Assessment, Catalog, ControlStatus, Inputs, LedgerCheckpoint, SignOff, evaluate,
-};
+use phiguard_assess::{Assessment, ControlStatus, Inputs, LedgerCheckpoint, SignOff, evaluate};
 use phiguard_core::EvidenceRef;
 use phiguard_host::Area;
 use phiguard_register::Change;
@@ -18,7 +16,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{AssessArgs, AssessSource, AttestArgs, FailOn, FimScanArgs, GlobalArgs};
-use crate::commands::register::{Session, change_source, document, today};
+use crate::commands::register::{Session, builtin_catalog, change_source, document, today};
 use crate::commands::{fim, host};
 use crate::output::Output;
 
@@ -70,7 +68,7 @@ pub async fn run(global: &GlobalArgs, args: &AssessArgs, out: &Output) -> anyhow
 pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<Assessment> {
     let installation = session.installation;
     let out = session.out;
-    let catalog = Catalog::builtin().context("the built-in HIPAA catalog is damaged")?;
+    let catalog = builtin_catalog()?;
     let started_at = jiff::Timestamp::now();
     let day = today();
     let config = installation.home.config();
@@ -415,7 +413,7 @@ pub async fn attest(
     args: &AttestArgs,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let catalog = Catalog::builtin().context("the built-in HIPAA catalog is damaged")?;
+    let catalog = builtin_catalog()?;
     // A citation typed with its prefix (`45 CFR § 164.310(b)`) names the same control.
     let wanted = args
         .control
