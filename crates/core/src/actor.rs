@@ -3,7 +3,7 @@
 //!
 //! A name given on the command line (`--actor 'Dana Ruiz, Security Officer'`) is a claim anyone
 //! can make, and so is `$USER`; the account's user id is not. The ledger's `source.actor` holds
-//! both in one string (docs/formats/ledger.md §2.1):
+//! both in one string (docs/formats/ledger.md, Entries › Fields):
 //!
 //! ```text
 //! Dana Ruiz, Security Officer [os: dana uid 1000]
