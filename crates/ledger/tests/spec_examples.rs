@@ -455,13 +455,15 @@ fn shown_field(block: &str, label: &str) -> String {
         .to_owned()
 }
 
-fn key_block(name: &str, seed: &str, signature_type: u8, public_label: &str) -> String {
+/// The key block of the document: `labels` name the key ID and the public key string.
+fn key_block(name: &str, seed: &str, signature_type: u8, labels: [&str; 2]) -> String {
     let derived = derive(name, seed, signature_type);
+    let [id_label, public_label] = labels;
     format!(
         "name          {name}\n\
          seed          {seed}\n\
          public key    {}\n\
-         key ID        {}\n\
+         {id_label:<14}{}\n\
          private key   {}\n\
          {public_label:<14}{}\n",
         hex::encode(&derived.public),
@@ -484,7 +486,7 @@ fn checkpoint(size: u64, root: Hash) -> Checkpoint {
 fn the_example_log_key_signs_the_documented_checkpoints() {
     let block = documented(
         "log-key",
-        &key_block(LOG_NAME, LOG_SEED, 0x01, "verifier key"),
+        &key_block(LOG_NAME, LOG_SEED, 0x01, ["key ID", "verifier key"]),
     );
     let key = log_key();
     let verifier = VerifierKey::parse(&shown_field(&block, "verifier key")).unwrap();
@@ -529,7 +531,12 @@ fn verifier_public() -> [u8; 32] {
 fn the_example_witness_cosigns_the_documented_checkpoint() {
     let block = documented(
         "witness-key",
-        &key_block(WITNESS_NAME, WITNESS_SEED, 0x04, "cosigner key"),
+        &key_block(
+            WITNESS_NAME,
+            WITNESS_SEED,
+            0x04,
+            ["cosigner ID", "cosigner key"],
+        ),
     );
     let witness = witness_key();
     let cosigner = CosignerKey::parse(&shown_field(&block, "cosigner key")).unwrap();
