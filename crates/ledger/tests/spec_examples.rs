@@ -10,6 +10,8 @@
 //! that produced them. Signatures are Ed25519, which is deterministic: fixed seeds give fixed
 //! notes.
 //!
+//! The worked example of the stored tree hashes in `docs/operations/ledger.md` is checked too.
+//!
 //! Only the ledger's parts without a database are used: `entry`, `merkle`, `note` and
 //! `bundle`'s offline verifier.
 
@@ -626,4 +628,41 @@ fn every_example_in_the_document_is_checked_here() {
         found, checked,
         "every `<!-- example: NAME -->` block of docs/formats/ledger.md is checked by a test here"
     );
+}
+
+/// The worked example of the stored tree hashes in `docs/operations/ledger.md`: which hashes
+/// the append of each entry of the example tree stores, at which index.
+#[test]
+fn the_stored_hashes_table_of_the_operations_document_is_what_appends_store() {
+    let operations = include_str!("../../../docs/operations/ledger.md");
+    let mut frontier = Frontier::empty();
+    let mut table = String::new();
+    for (seq, leaf) in (0u64..).zip(tree_leaves()) {
+        let stored = frontier.append(leaf);
+        let cells: Vec<String> = stored
+            .iter()
+            .enumerate()
+            .map(|(k, (index, hash))| {
+                assert_eq!(*index, merkle::stored_hash_count(seq) + k as u64);
+                let what = if k == 0 {
+                    format!("leaf {seq}")
+                } else {
+                    format!("[{},{})", seq + 1 - (1 << k), seq + 1)
+                };
+                format!("{index}: {what} `{}`", &h(hash)[..8])
+            })
+            .collect();
+        table.push_str(&format!(
+            "| {seq} | {} | {} | {} |\n",
+            seq.trailing_ones(),
+            32 * stored.len(),
+            cells.join("; ")
+        ));
+    }
+    assert!(
+        operations.contains(&table),
+        "docs/operations/ledger.md does not show the stored hashes as appends store them; the \
+         table's rows should read:\n{table}"
+    );
+    assert_eq!(merkle::stored_hash_count(8), 15);
 }
