@@ -11,24 +11,27 @@
 //! - [`note`]: signed notes, keys and checkpoints.
 //! - [`entry`]: the canonical entry encoding.
 //! - [`Ledger`]: the log in the database: appends (group-committed), reads, proofs,
-//!   checkpoints, verification and export.
+//!   checkpoints, verification and export. Behind the `log` feature (on by default), the
+//!   only part that needs a database: without it the crate is the pure format (entries,
+//!   tree, notes, bundles and their verification), for tools and fuzzers that never open one.
 //! - [`bundle`]: the offline export format and its verifier.
 
 pub mod bundle;
 pub mod entry;
+#[cfg(feature = "log")]
 mod log;
 pub mod merkle;
 pub mod note;
+mod proof;
 mod verify;
 pub mod witness;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use log::{
-    ConsistencyProof, InclusionProof, Ledger, PendingAppend, SignedCheckpoint, StoredEntry,
-    append_in_transaction,
-};
+#[cfg(feature = "log")]
+pub use log::{Ledger, PendingAppend, SignedCheckpoint, StoredEntry, append_in_transaction};
+pub use proof::{ConsistencyProof, InclusionProof};
 pub use verify::{Tamper, VerifyReport};
 pub use witness::{Anchor, CheckpointFile};
 
@@ -37,6 +40,7 @@ pub enum LedgerError {
     #[error("the entry cannot be recorded: {reason}")]
     BadEntry { reason: String },
 
+    #[cfg(feature = "log")]
     #[error("a ledger database operation failed while {doing}")]
     Database {
         doing: &'static str,
@@ -44,12 +48,14 @@ pub enum LedgerError {
         source: sqlx::Error,
     },
 
+    #[cfg(feature = "log")]
     #[error(transparent)]
     Store(#[from] phiguard_store::StoreError),
 
     #[error("the ledger append failed")]
     AppendFailed(#[source] Arc<LedgerError>),
 
+    #[cfg(feature = "log")]
     #[error(
         "the database did not confirm the commit of ledger entries, so they may or may not be stored; check with `phiguard ledger tail` before appending them again"
     )]

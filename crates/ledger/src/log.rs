@@ -7,6 +7,9 @@
 //! commit. Writers in other processes or on other servers are sequenced by the store's ledger
 //! write lock, so sequence numbers never collide and the tree never forks.
 
+mod export;
+mod verify;
+
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -20,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::merkle::{self, Frontier, Hash, StoredHashes};
 use crate::note::{Checkpoint, SigningKey, VerifierKey};
 use crate::witness::{Anchor, CheckpointFile};
-use crate::{LedgerError, entry};
+use crate::{ConsistencyProof, InclusionProof, LedgerError, entry};
 
 /// How long the writer keeps its connection without appends to write.
 const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_millis(20);
@@ -91,32 +94,6 @@ pub struct SignedCheckpoint {
     /// The whole signed note (C2SP signed-note text).
     pub note: String,
     pub created_at: String,
-}
-
-/// Proof that entry `seq` is in the tree of `size` entries with root `root`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InclusionProof {
-    pub seq: u64,
-    pub size: u64,
-    #[serde(with = "hex")]
-    pub leaf_hash: Hash,
-    #[serde(with = "hex")]
-    pub root: Hash,
-    #[serde(with = "hex::list")]
-    pub proof: Vec<Hash>,
-}
-
-/// Proof that the tree of `old_size` entries is a prefix of the tree of `new_size` entries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ConsistencyProof {
-    pub old_size: u64,
-    pub new_size: u64,
-    #[serde(with = "hex")]
-    pub old_root: Hash,
-    #[serde(with = "hex")]
-    pub new_root: Hash,
-    #[serde(with = "hex::list")]
-    pub proof: Vec<Hash>,
 }
 
 impl Ledger {
