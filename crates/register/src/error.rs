@@ -63,6 +63,7 @@ pub enum RegisterError {
         source: std::io::Error,
     },
 
+    #[cfg(feature = "store")]
     #[error("a register database operation failed while {doing}")]
     Database {
         doing: &'static str,
@@ -70,6 +71,7 @@ pub enum RegisterError {
         source: sqlx::Error,
     },
 
+    #[cfg(feature = "store")]
     #[error(
         "the database did not confirm the register change, so it may or may not be stored; check with `phiguard register history` before making it again"
     )]
@@ -86,9 +88,11 @@ pub enum RegisterError {
     )]
     Corrupt { what: String },
 
+    #[cfg(feature = "store")]
     #[error(transparent)]
     Store(#[from] phiguard_store::StoreError),
 
+    #[cfg(feature = "store")]
     #[error(transparent)]
     Ledger(#[from] phiguard_ledger::LedgerError),
 }
@@ -126,6 +130,7 @@ fn tampered(records: &[Tampered]) -> String {
     text
 }
 
+#[cfg(feature = "store")]
 pub(crate) fn db(doing: &'static str) -> impl FnOnce(sqlx::Error) -> RegisterError {
     move |source| RegisterError::Database { doing, source }
 }

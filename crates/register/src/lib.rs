@@ -8,6 +8,8 @@
 //! - [`plan`] and [`Register`]: changes checked as a set, then written in one transaction with
 //!   the ledger entries that record them, so every create, update and delete is in the
 //!   tamper-evident ledger with who made it, when, and the record before and after.
+//!   [`Register`], the register in the database, is behind the `store` feature (on by
+//!   default); everything else here builds without a database.
 //! - [`checks`]: the rules, as checks whose findings cite the ledger entries of the records
 //!   they judged.
 //! - [`exchange`]: the register as YAML files (kept in git) and the responsibility matrix as
@@ -19,9 +21,11 @@ mod error;
 pub mod exchange;
 mod kinds;
 pub mod records;
+#[cfg(feature = "store")]
 mod store;
 
 pub use change::{Action, Change, Planned, plan};
 pub use error::{FileProblem, Problem, RegisterError};
 pub use kinds::{AnyRecord, Kind, Snapshot, Stored, Tampered};
+#[cfg(feature = "store")]
 pub use store::{Applied, CHANGE_EVIDENCE_KIND, HistoryEntry, Register};
