@@ -48,7 +48,8 @@ pub enum StoreError {
     Corrupt { what: String },
 }
 
-/// Wraps a driver error with what phiguard was doing at the time.
-pub(crate) fn query_error(doing: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+/// Wraps a driver error with what phiguard was doing at the time; for the crates that run
+/// their own queries on [`crate::Store::pool`] too.
+pub fn query_error(doing: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { doing, source }
 }

@@ -8,9 +8,8 @@
 mod error;
 mod findings;
 mod migrate;
-mod pending_updates;
 mod sql;
-mod timestamp;
+pub mod timestamp;
 mod url;
 mod write_lock;
 
@@ -19,14 +18,12 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
-pub use error::StoreError;
+pub use error::{StoreError, query_error};
 pub use findings::{CheckRun, StoredCheckRun};
 pub use migrate::SCHEMA_VERSION;
 pub use sql::{MAX_ROWS_PER_INSERT, insert_chunks};
 pub use url::{Backend, DatabaseUrl};
 pub use write_lock::WriteLock;
-
-use error::query_error;
 
 /// How to reach the database; the defaults match `phiguard.toml`'s.
 #[derive(Debug, Clone)]

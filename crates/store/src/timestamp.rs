@@ -2,17 +2,19 @@
 //!
 //! Both databases store the same text, it reads well in `sqlite3` or `psql`, and because the
 //! width is fixed, text order is time order (a variable-width fraction would sort
-//! `…:00Z` after `…:00.5Z`).
+//! `…:00Z` after `…:00.5Z`). Public for the crates that keep their own records in the schema.
 
 use jiff::Timestamp;
 
 use crate::StoreError;
 
-pub(crate) fn encode(time: Timestamp) -> String {
+/// The text stored for `time`.
+pub fn encode(time: Timestamp) -> String {
     time.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-pub(crate) fn decode(text: &str) -> Result<Timestamp, StoreError> {
+/// The time stored as `text`; any other text is a corrupt record.
+pub fn decode(text: &str) -> Result<Timestamp, StoreError> {
     text.parse().map_err(|e| StoreError::Corrupt {
         what: format!("timestamp {text:?} is not RFC 3339 ({e})"),
     })

@@ -58,7 +58,6 @@ phiguard_testkit::on_both_databases!(
     a_rejected_run_stores_nothing,
     a_corrupt_row_is_reported_not_panicked_on,
     both_databases_have_the_same_tables_and_columns,
-    pending_updates_keep_their_first_sighting_until_they_are_gone,
 );
 
 fn time(text: &str) -> Timestamp {
@@ -414,53 +413,4 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_full_sync() {
     assert_eq!(pragma("foreign_keys").await, "1");
     assert_eq!(pragma("synchronous").await, "2", "2 is FULL");
     assert_eq!(pragma("busy_timeout").await, "1234");
-}
-
-async fn pending_updates_keep_their_first_sighting_until_they_are_gone(db: TestDb) {
-    let store = db.open().await.unwrap();
-    let update = |package: &str, version: &str| (package.to_owned(), version.to_owned());
-    let monday = time("2026-11-23T08:00:00Z");
-    let friday = time("2026-11-27T08:00:00Z");
-    let sunday = time("2026-11-29T08:00:00Z");
-
-    let seen = store
-        .observe_pending_updates("db-01", monday, &[update("openssl", "3.0.16-1")])
-        .await
-        .unwrap();
-    assert_eq!(seen[&update("openssl", "3.0.16-1")], monday);
-
-    // Still pending on Friday: Monday stays its first sighting. A new one starts its clock.
-    let seen = store
-        .observe_pending_updates(
-            "db-01",
-            friday,
-            &[update("openssl", "3.0.16-1"), update("curl", "8.5.0-2")],
-        )
-        .await
-        .unwrap();
-    assert_eq!(seen[&update("openssl", "3.0.16-1")], monday);
-    assert_eq!(seen[&update("curl", "8.5.0-2")], friday);
-    // Another host's history is its own.
-    let other = store
-        .observe_pending_updates("web-01", friday, &[update("openssl", "3.0.16-1")])
-        .await
-        .unwrap();
-    assert_eq!(other[&update("openssl", "3.0.16-1")], friday);
-
-    // openssl installed; if the same version shows up again later, its clock restarts.
-    store
-        .observe_pending_updates("db-01", friday, &[update("curl", "8.5.0-2")])
-        .await
-        .unwrap();
-    let seen = store
-        .observe_pending_updates(
-            "db-01",
-            sunday,
-            &[update("openssl", "3.0.16-1"), update("curl", "8.5.0-2")],
-        )
-        .await
-        .unwrap();
-    assert_eq!(seen[&update("openssl", "3.0.16-1")], sunday);
-    assert_eq!(seen[&update("curl", "8.5.0-2")], friday);
-    assert_eq!(seen.len(), 2);
 }

@@ -1,27 +1,37 @@
-//! When each pending update was first seen on a host, so its age survives between runs.
+//! When each pending update was first seen on a host, kept in the store so its age survives
+//! between runs: the clock the patch checks judge an update's wait by.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use phiguard_store::{Store, StoreError, query_error, timestamp};
 use sqlx::Row;
 
-use crate::error::query_error;
-use crate::{Store, StoreError, timestamp};
-
-impl Store {
+/// The first sightings of pending updates, as the store keeps them (its `pending_updates`
+/// table).
+pub trait FirstSeen {
     /// Records that exactly `pending` (package, candidate version) are pending on `host` as
     /// of `now`, and returns when each was first seen. Updates seen before keep their first
     /// time; new ones get `now`; the rows of updates no longer pending are dropped, so an
     /// update that comes back later starts a new clock. One transaction: a failed run leaves
     /// the earlier record as it was.
-    pub async fn observe_pending_updates(
+    fn observe_pending_updates(
+        &self,
+        host: &str,
+        now: Timestamp,
+        pending: &[(String, String)],
+    ) -> impl Future<Output = Result<BTreeMap<(String, String), Timestamp>, StoreError>> + Send;
+}
+
+impl FirstSeen for Store {
+    async fn observe_pending_updates(
         &self,
         host: &str,
         now: Timestamp,
         pending: &[(String, String)],
     ) -> Result<BTreeMap<(String, String), Timestamp>, StoreError> {
         let doing = "recording pending updates";
-        let mut tx = self.pool.begin().await.map_err(query_error(doing))?;
+        let mut tx = self.pool().begin().await.map_err(query_error(doing))?;
         let rows =
             sqlx::query("SELECT package, version, first_seen FROM pending_updates WHERE host = $1")
                 .bind(host)

@@ -4,11 +4,13 @@
 //! HIPAA asks for protection from malicious software and for reducing risks to a reasonable
 //! level (164.308(a)(5)(ii)(B), 164.308(a)(1)(ii)(B)); the 2025 proposed rule makes it
 //! concrete: critical patches within 15 days, high within 30. An update's clock starts when
-//! phiguard first saw it pending (kept in the store between runs), since package lists do
-//! not say when a version was published.
+//! phiguard first saw it pending (kept in the store between runs, [`FirstSeen`], behind the
+//! `store` feature), since package lists do not say when a version was published.
 
 #[doc(hidden)]
 pub mod apk;
+#[cfg(feature = "store")]
+mod first_seen;
 mod survey;
 
 use std::sync::Arc;
@@ -18,6 +20,8 @@ use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding, Severit
 
 use crate::{FnCheck, PerRun, Settings, meta};
 
+#[cfg(feature = "store")]
+pub use first_seen::FirstSeen;
 pub use survey::{ListState, PackageSystem, PendingUpdate, Survey, survey};
 
 /// Package lists older than this may be missing updates published since.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use phiguard_core::spelling::count;
 use phiguard_core::{CheckContext, Escaped, Finding};
+use phiguard_host::patches::FirstSeen;
 use phiguard_host::{Area, Settings};
 use serde::Serialize;
 
