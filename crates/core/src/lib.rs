@@ -29,7 +29,9 @@ pub mod spelling;
 pub mod terminal;
 
 pub use actor::{Actor, ActorError, OsAccount};
-pub use check::{Check, CheckContext, CheckError, CheckMeta, FnCheck, Registry, RegistryError};
+pub use check::{
+    Check, CheckContext, CheckError, CheckMeta, FnCheck, Progress, Registry, RegistryError,
+};
 pub use check_id::{CheckId, CheckIdError, CheckIdErrorKind};
 pub use control::{ControlId, ControlIdError, ControlIdErrorKind};
 pub use evidence::{Evidence, Source};
