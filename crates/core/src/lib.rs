@@ -35,7 +35,7 @@ pub use check::{
 pub use check_id::{CheckId, CheckIdError, CheckIdErrorKind};
 pub use control::{ControlId, ControlIdError, ControlIdErrorKind};
 pub use evidence::{Evidence, Source};
-pub use finding::{EvidenceRef, Finding, ParseStatusError, Status};
+pub use finding::{EvidenceRef, Finding, ParseStatusError, Status, StatusCounts};
 pub use hex::HexError;
 pub use role::OrganizationRole;
 pub use severity::{ParseSeverityError, Severity};
