@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use phiguard_core::{EvidenceRef, Finding, OrganizationRole, Status};
+use phiguard_core::{EvidenceRef, Finding, OrganizationRole, Status, StatusCounts};
 use phiguard_register::records::{Responsibility, ResponsibilityRecord};
 use phiguard_register::{Snapshot, Stored};
 use serde::Serialize;
@@ -107,15 +107,31 @@ pub struct Inputs {
     pub notes: Vec<String>,
 }
 
-/// How many findings of one status a check produced for a control.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// How many findings of each status a check produced for a control.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckTally {
     pub check: String,
-    pub pass: usize,
-    pub fail: usize,
-    pub warn: usize,
-    pub error: usize,
-    pub not_applicable: usize,
+    pub counts: StatusCounts,
+}
+
+impl Serialize for CheckTally {
+    /// `{"check": …, "pass": …}`: the counts beside the check's name, with `error` before
+    /// `not_applicable` as reports have always written them.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut fields = serializer.serialize_struct("CheckTally", 6)?;
+        fields.serialize_field("check", &self.check)?;
+        for status in [
+            Status::Pass,
+            Status::Fail,
+            Status::Warn,
+            Status::Error,
+            Status::NotApplicable,
+        ] {
+            fields.serialize_field(status.as_str(), &self.counts.get(status))?;
+        }
+        fields.end()
+    }
 }
 
 /// One control's result.
@@ -536,20 +552,10 @@ fn own_result(
         }
         let mut tally = CheckTally {
             check: check.clone(),
-            pass: 0,
-            fail: 0,
-            warn: 0,
-            error: 0,
-            not_applicable: 0,
+            counts: StatusCounts::default(),
         };
         for finding in findings {
-            match finding.status {
-                Status::Pass => tally.pass += 1,
-                Status::Fail => tally.fail += 1,
-                Status::Warn => tally.warn += 1,
-                Status::Error => tally.error += 1,
-                Status::NotApplicable => tally.not_applicable += 1,
-            }
+            tally.counts.add(finding.status);
             if finding.status != Status::NotApplicable {
                 result.evidence.extend(finding.evidence.iter().copied());
             }
@@ -563,10 +569,10 @@ fn own_result(
             }
         }
         if !VOUCH_FOR_EVIDENCE_ONLY.contains(&check.as_str()) {
-            pass += tally.pass;
+            pass += tally.counts.pass;
         }
-        fail += tally.fail + tally.error;
-        warn += tally.warn;
+        fail += tally.counts.fail + tally.counts.error;
+        warn += tally.counts.warn;
         result.checks.push(tally);
     }
     for (check, why) in &silent {
@@ -703,11 +709,7 @@ fn inherited(
         .extend(chain.finding.evidence.iter().copied());
     result.checks.push(CheckTally {
         check: sources::MATRIX_INHERITANCE.to_owned(),
-        pass: usize::from(chain.finding.status == Status::Pass),
-        fail: 0,
-        warn: usize::from(chain.finding.status == Status::Warn),
-        error: 0,
-        not_applicable: 0,
+        counts: StatusCounts::of([chain.finding.status]),
     });
     let status = match chain.links {
         sources::Links::All => ControlStatus::Met,
@@ -815,4 +817,21 @@ pub fn tally(results: &[ControlResult]) -> (Tally, Vec<(Family, Tally)>) {
             .add(result.status);
     }
     (overall, families.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_tally_keeps_its_json_shape() {
+        let tally = CheckTally {
+            check: "host.ssh".into(),
+            counts: StatusCounts::of([Status::Pass, Status::Error, Status::NotApplicable]),
+        };
+        assert_eq!(
+            serde_json::to_string(&tally).unwrap(),
+            r#"{"check":"host.ssh","pass":1,"fail":0,"warn":0,"error":1,"not_applicable":1}"#
+        );
+    }
 }

@@ -829,11 +829,11 @@ fn control_row(control: &ControlResult, out: &mut String) {
     }
     for check in &control.checks {
         let counts: Vec<String> = [
-            (check.pass, "pass"),
-            (check.fail, "fail"),
-            (check.warn, "warn"),
-            (check.error, "error"),
-            (check.not_applicable, "n/a"),
+            (check.counts.pass, "pass"),
+            (check.counts.fail, "fail"),
+            (check.counts.warn, "warn"),
+            (check.counts.error, "error"),
+            (check.counts.not_applicable, "n/a"),
         ]
         .into_iter()
         .filter(|(count, _)| *count > 0)

@@ -546,11 +546,11 @@ fn observation_description(control: &ControlResult, tested: bool) -> String {
     let mut text = String::from("Findings of the checks mapped to this control:\n");
     for tally in &control.checks {
         let counts = [
-            (tally.pass, "pass"),
-            (tally.fail, "fail"),
-            (tally.warn, "warn"),
-            (tally.error, "error"),
-            (tally.not_applicable, "not applicable"),
+            (tally.counts.pass, "pass"),
+            (tally.counts.fail, "fail"),
+            (tally.counts.warn, "warn"),
+            (tally.counts.error, "error"),
+            (tally.counts.not_applicable, "not applicable"),
         ]
         .iter()
         .filter(|(n, _)| *n > 0)

@@ -14,7 +14,7 @@ use jiff::civil::date;
 use phiguard_assess::catalog::{ControlKind, Family, Profile, Requirement};
 use phiguard_assess::evaluate::{CheckTally, Tally, tally};
 use phiguard_assess::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint, html};
-use phiguard_core::{EvidenceRef, Finding, Severity, Status};
+use phiguard_core::{EvidenceRef, Finding, Severity, Status, StatusCounts};
 use phiguard_register::records::Responsibility;
 
 const SECTIONS: [&str; 8] = [
@@ -62,11 +62,12 @@ fn finding(
 fn check_tally(check: &str, pass: usize, fail: usize, warn: usize) -> CheckTally {
     CheckTally {
         check: check.into(),
-        pass,
-        fail,
-        warn,
-        error: 0,
-        not_applicable: 0,
+        counts: StatusCounts {
+            pass,
+            fail,
+            warn,
+            ..StatusCounts::default()
+        },
     }
 }
 

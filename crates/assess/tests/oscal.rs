@@ -19,7 +19,7 @@ use phiguard_assess::{
     Assessment, ControlKind, ControlResult, ControlStatus, Family, LedgerCheckpoint, Profile,
     Requirement,
 };
-use phiguard_core::{EvidenceRef, Finding, Severity, Status};
+use phiguard_core::{EvidenceRef, Finding, Severity, Status, StatusCounts};
 use phiguard_register::records::Responsibility;
 use serde_json::Value;
 
@@ -59,11 +59,12 @@ fn control(id: &str, status: ControlStatus) -> ControlResult {
 fn check_tally(check: &str, pass: usize, fail: usize) -> CheckTally {
     CheckTally {
         check: check.into(),
-        pass,
-        fail,
-        warn: 0,
-        error: 0,
-        not_applicable: 0,
+        counts: StatusCounts {
+            pass,
+            fail,
+            warn: 0,
+            ..StatusCounts::default()
+        },
     }
 }
 

@@ -177,19 +177,66 @@ impl Registry {
     /// [`Status::Error`] (which fails the run), its id as subject and the error as message:
     /// one broken check must not hide the results of the others, nor pass silently.
     pub fn run_all(&self, ctx: &CheckContext, filter: impl Fn(&CheckMeta) -> bool) -> Vec<Finding> {
+        self.run_with_progress(ctx, filter, |_| {})
+    }
+
+    /// [`Registry::run_all`], telling `progress` where the run is: before each selected check
+    /// runs ([`Progress::Starting`]) and after it ran, panicked or failed
+    /// ([`Progress::Finished`], with its findings). Each check runs once, so a progress bar
+    /// costs nothing but the calls.
+    pub fn run_with_progress(
+        &self,
+        ctx: &CheckContext,
+        filter: impl Fn(&CheckMeta) -> bool,
+        mut progress: impl FnMut(Progress<'_>),
+    ) -> Vec<Finding> {
+        let selected: Vec<&dyn Check> = self.iter().filter(|c| filter(c.meta())).collect();
+        let total = selected.len();
         let mut findings = Vec::new();
-        for check in self.iter().filter(|c| filter(c.meta())) {
+        for (done, check) in selected.into_iter().enumerate() {
             let meta = check.meta();
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| check.run(ctx)))
-                .unwrap_or_else(|payload| Err(CheckError::new(panic_message(&*payload))));
-            match outcome {
-                Ok(mut found) => findings.append(&mut found),
-                Err(err) => {
-                    findings.push(meta.finding(Status::Error, meta.id.as_str(), err.message))
-                }
-            }
+            progress(Progress::Starting { meta, done, total });
+            let first = findings.len();
+            findings.append(&mut run_isolated(check, ctx));
+            progress(Progress::Finished {
+                meta,
+                findings: &findings[first..],
+                done: done + 1,
+                total,
+            });
         }
         findings
+    }
+}
+
+/// Where a run of checks is, as [`Registry::run_with_progress`] reports it. `total` is the
+/// number of checks selected; `done` how many of them have run.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// `meta`'s check is about to run.
+    Starting {
+        meta: &'a CheckMeta,
+        done: usize,
+        total: usize,
+    },
+    /// `meta`'s check has run; `findings` are its own (one error finding if it failed or
+    /// panicked).
+    Finished {
+        meta: &'a CheckMeta,
+        findings: &'a [Finding],
+        done: usize,
+        total: usize,
+    },
+}
+
+/// Runs one check; an error or a panic becomes its one error finding.
+fn run_isolated(check: &dyn Check, ctx: &CheckContext) -> Vec<Finding> {
+    let meta = check.meta();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| check.run(ctx)))
+        .unwrap_or_else(|payload| Err(CheckError::new(panic_message(&*payload))));
+    match outcome {
+        Ok(found) => found,
+        Err(err) => vec![meta.finding(Status::Error, meta.id.as_str(), err.message)],
     }
 }
 
@@ -405,6 +452,65 @@ mod tests {
             4,
             "host.broken, host.panics, and two from host.zeta"
         );
+    }
+
+    /// What a progress callback saw, one line per call.
+    fn progress_of(
+        r: &Registry,
+        filter: impl Fn(&CheckMeta) -> bool,
+    ) -> (Vec<Finding>, Vec<String>) {
+        let mut seen = Vec::new();
+        let findings = r.run_with_progress(&ctx(), filter, |progress| {
+            seen.push(match progress {
+                Progress::Starting { meta, done, total } => {
+                    format!("starting {} {done}/{total}", meta.id)
+                }
+                Progress::Finished {
+                    meta,
+                    findings,
+                    done,
+                    total,
+                } => {
+                    let statuses: Vec<&str> = findings.iter().map(|f| f.status.as_str()).collect();
+                    format!("finished {} {done}/{total} {}", meta.id, statuses.join(","))
+                }
+            });
+        });
+        (findings, seen)
+    }
+
+    #[test]
+    fn progress_is_reported_once_per_check_in_order_with_its_own_findings() {
+        let mut r = registry();
+        r.register(Fixed::boxed("host.panics", Severity::High))
+            .unwrap();
+        let (findings, seen) = progress_of(&r, |_| true);
+        assert_eq!(
+            seen,
+            [
+                "starting fim.alpha 0/4",
+                "finished fim.alpha 1/4 pass,fail",
+                "starting host.broken 1/4",
+                "finished host.broken 2/4 error",
+                "starting host.panics 2/4",
+                "finished host.panics 3/4 error",
+                "starting host.zeta 3/4",
+                "finished host.zeta 4/4 pass,fail",
+            ]
+        );
+        assert_eq!(findings, r.run_all(&ctx(), |_| true));
+    }
+
+    #[test]
+    fn progress_counts_only_the_checks_selected() {
+        let (findings, seen) = progress_of(&registry(), |m| m.id.as_str() == "host.zeta");
+        assert_eq!(
+            seen,
+            ["starting host.zeta 0/1", "finished host.zeta 1/1 pass,fail"]
+        );
+        assert_eq!(findings.len(), 2);
+        let (findings, seen) = progress_of(&registry(), |_| false);
+        assert!(findings.is_empty() && seen.is_empty());
     }
 
     #[test]

@@ -72,6 +72,68 @@ impl FromStr for Status {
     }
 }
 
+/// How many findings (or anything else with a [`Status`]) have each status: the one tally
+/// that check runs, assessments and their views count with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub not_applicable: usize,
+    pub error: usize,
+}
+
+impl StatusCounts {
+    /// The counts of `statuses`.
+    pub fn of(statuses: impl IntoIterator<Item = Status>) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        for status in statuses {
+            counts.add(status);
+        }
+        counts
+    }
+
+    /// The counts of the findings' statuses.
+    pub fn of_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> StatusCounts {
+        StatusCounts::of(findings.into_iter().map(|f| f.status))
+    }
+
+    pub fn add(&mut self, status: Status) {
+        *self.slot(status) += 1;
+    }
+
+    pub fn get(&self, status: Status) -> usize {
+        match status {
+            Status::Pass => self.pass,
+            Status::Fail => self.fail,
+            Status::Warn => self.warn,
+            Status::NotApplicable => self.not_applicable,
+            Status::Error => self.error,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        Status::ALL.iter().map(|&status| self.get(status)).sum()
+    }
+
+    /// Each status with its count, in report order ([`Status::ALL`]).
+    pub fn iter(&self) -> impl Iterator<Item = (Status, usize)> + '_ {
+        Status::ALL
+            .into_iter()
+            .map(|status| (status, self.get(status)))
+    }
+
+    fn slot(&mut self, status: Status) -> &mut usize {
+        match status {
+            Status::Pass => &mut self.pass,
+            Status::Fail => &mut self.fail,
+            Status::Warn => &mut self.warn,
+            Status::NotApplicable => &mut self.not_applicable,
+            Status::Error => &mut self.error,
+        }
+    }
+}
+
 /// A string that names no status.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("unknown status \"{0}\"; expected one of pass, fail, warn, not_applicable, error")]
@@ -115,6 +177,43 @@ pub struct Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_counts_count_each_status_apart() {
+        use Status::*;
+        let counts = StatusCounts::of([Pass, Fail, Pass, Error, NotApplicable, Pass, Warn, Error]);
+        assert_eq!(
+            counts,
+            StatusCounts {
+                pass: 3,
+                fail: 1,
+                warn: 1,
+                not_applicable: 1,
+                error: 2,
+            }
+        );
+        assert_eq!(counts.total(), 8);
+        let listed: Vec<(Status, usize)> = counts.iter().collect();
+        assert_eq!(
+            listed,
+            [
+                (Pass, 3),
+                (Fail, 1),
+                (Warn, 1),
+                (NotApplicable, 1),
+                (Error, 2)
+            ]
+        );
+        assert_eq!(StatusCounts::of([]).total(), 0);
+        assert_eq!(
+            StatusCounts::of_findings(&[finding(), finding()]).get(finding().status),
+            2
+        );
+        assert_eq!(
+            serde_json::to_string(&counts).unwrap(),
+            r#"{"pass":3,"fail":1,"warn":1,"not_applicable":1,"error":2}"#
+        );
+    }
 
     #[test]
     fn only_fail_and_error_are_failing() {

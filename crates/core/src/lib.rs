@@ -29,11 +29,13 @@ pub mod spelling;
 pub mod terminal;
 
 pub use actor::{Actor, ActorError, OsAccount};
-pub use check::{Check, CheckContext, CheckError, CheckMeta, FnCheck, Registry, RegistryError};
+pub use check::{
+    Check, CheckContext, CheckError, CheckMeta, FnCheck, Progress, Registry, RegistryError,
+};
 pub use check_id::{CheckId, CheckIdError, CheckIdErrorKind};
 pub use control::{ControlId, ControlIdError, ControlIdErrorKind};
 pub use evidence::{Evidence, Source};
-pub use finding::{EvidenceRef, Finding, ParseStatusError, Status};
+pub use finding::{EvidenceRef, Finding, ParseStatusError, Status, StatusCounts};
 pub use hex::HexError;
 pub use role::OrganizationRole;
 pub use severity::{ParseSeverityError, Severity};

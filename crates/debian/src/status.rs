@@ -99,21 +99,97 @@ pub fn parse_status(
 /// Whether a `Status:` value (`want flag state`) says the package's files are on disk:
 /// any well-formed status whose state is not `not-installed` or `config-files`.
 pub fn files_on_disk(status: &[u8]) -> bool {
-    let words: Vec<&[u8]> = status
-        .split(u8::is_ascii_whitespace)
-        .filter(|w| !w.is_empty())
-        .collect();
-    match words.as_slice() {
-        [_want, _flag, state] => matches!(
-            *state,
-            b"installed"
-                | b"unpacked"
-                | b"half-configured"
-                | b"half-installed"
-                | b"triggers-awaited"
-                | b"triggers-pending"
-        ),
-        _ => false,
+    DpkgStatus::parse(status).is_some_and(|status| status.files_on_disk())
+}
+
+/// dpkg's `Status:` field, `want flag state` (`install ok installed`), as every reader of the
+/// dpkg database in phiguard reads it. It answers the two questions they ask of it, which
+/// differ on purpose: whether the package's files are on disk at its version
+/// ([`DpkgStatus::files_on_disk`], what patching needs), and whether dpkg finished installing
+/// it and nobody asked to remove it ([`DpkgStatus::fully_installed`], what file integrity
+/// monitoring needs before it trusts the checksums dpkg recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DpkgStatus<'a> {
+    /// What the administrator asked for: `install`, `hold`, `deinstall`, `purge`, `unknown`.
+    pub want: &'a [u8],
+    /// `ok`, or `reinstreq` when the package is broken and must be reinstalled.
+    pub flag: &'a [u8],
+    pub state: State,
+}
+
+/// The `state` word of a [`DpkgStatus`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    NotInstalled,
+    ConfigFiles,
+    HalfInstalled,
+    Unpacked,
+    HalfConfigured,
+    TriggersAwaited,
+    TriggersPending,
+    Installed,
+}
+
+impl State {
+    /// Every state, in dpkg's order from absent to installed.
+    pub const ALL: [State; 8] = [
+        State::NotInstalled,
+        State::ConfigFiles,
+        State::HalfInstalled,
+        State::Unpacked,
+        State::HalfConfigured,
+        State::TriggersAwaited,
+        State::TriggersPending,
+        State::Installed,
+    ];
+
+    /// The word as dpkg writes it: `half-installed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::NotInstalled => "not-installed",
+            State::ConfigFiles => "config-files",
+            State::HalfInstalled => "half-installed",
+            State::Unpacked => "unpacked",
+            State::HalfConfigured => "half-configured",
+            State::TriggersAwaited => "triggers-awaited",
+            State::TriggersPending => "triggers-pending",
+            State::Installed => "installed",
+        }
+    }
+}
+
+impl<'a> DpkgStatus<'a> {
+    /// Three words separated by whitespace, the third a state dpkg knows; `None` otherwise.
+    pub fn parse(field: &'a [u8]) -> Option<DpkgStatus<'a>> {
+        let mut words = field
+            .split(u8::is_ascii_whitespace)
+            .filter(|w| !w.is_empty());
+        let (Some(want), Some(flag), Some(state), None) =
+            (words.next(), words.next(), words.next(), words.next())
+        else {
+            return None;
+        };
+        let state = State::ALL
+            .into_iter()
+            .find(|known| known.as_str().as_bytes() == state)?;
+        Some(DpkgStatus { want, flag, state })
+    }
+
+    /// Whether files of the package, at the version its stanza names, are on disk where an
+    /// attacker could exploit them: every state but `not-installed` and `config-files`,
+    /// whatever was asked for (an interrupted upgrade leaves files of that version behind, and
+    /// `deinstall` only marks a package for removal).
+    pub fn files_on_disk(&self) -> bool {
+        !matches!(self.state, State::NotInstalled | State::ConfigFiles)
+    }
+
+    /// Whether dpkg finished installing the package and nobody asked to remove it
+    /// (`install ok installed` or `hold ok installed`), so its files are what it shipped and
+    /// the checksums it recorded can vouch for them.
+    pub fn fully_installed(&self) -> bool {
+        matches!(self.want, b"install" | b"hold")
+            && self.flag == b"ok"
+            && self.state == State::Installed
     }
 }
 
@@ -199,6 +275,48 @@ pub fn status_d_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_state_answers_both_questions() {
+        // (status, files on disk, fully installed)
+        let table: [(&str, bool, bool); 13] = [
+            ("install ok installed", true, true),
+            ("hold ok installed", true, true),
+            ("deinstall ok installed", true, false),
+            ("install reinstreq installed", true, false),
+            ("install ok triggers-pending", true, false),
+            ("install ok triggers-awaited", true, false),
+            ("install ok half-configured", true, false),
+            ("install ok unpacked", true, false),
+            ("install reinstreq half-installed", true, false),
+            ("deinstall ok config-files", false, false),
+            ("purge ok not-installed", false, false),
+            ("install ok", false, false),
+            ("install ok installed extra", false, false),
+        ];
+        for (field, on_disk, installed) in table {
+            let parsed = DpkgStatus::parse(field.as_bytes());
+            assert_eq!(files_on_disk(field.as_bytes()), on_disk, "{field}");
+            assert_eq!(
+                parsed.is_some_and(|s| s.fully_installed()),
+                installed,
+                "{field}"
+            );
+        }
+        assert_eq!(
+            DpkgStatus::parse(b"  hold\tok   unpacked\n"),
+            Some(DpkgStatus {
+                want: b"hold",
+                flag: b"ok",
+                state: State::Unpacked
+            })
+        );
+        assert_eq!(DpkgStatus::parse(b"install ok installing"), None);
+        for state in State::ALL {
+            let field = format!("install ok {}", state.as_str());
+            assert_eq!(DpkgStatus::parse(field.as_bytes()).unwrap().state, state);
+        }
+    }
 
     #[test]
     fn states_with_files_on_disk() {

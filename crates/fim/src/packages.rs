@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use md5::{Digest, Md5};
 use phiguard_debian::deb822::{self, Stanza};
+use phiguard_debian::status::DpkgStatus;
 use rustix::fs::{Mode, OFlags};
 
 /// At most this many malformed lines are kept with their place; all are counted.
@@ -447,7 +448,8 @@ impl Loader {
             ));
         };
         let installed = match stanza.get("Status") {
-            Some(status) => is_installed(status),
+            // Only a package dpkg finished installing vouches for its files' checksums.
+            Some(status) => DpkgStatus::parse(status).is_some_and(|s| s.fully_installed()),
             // Distroless stanzas are `dpkg-deb --field` output: installed, without Status.
             None => matches!(source, Source::StatusD { .. }),
         };
@@ -649,21 +651,6 @@ fn status_error(path: &Path, line: usize, reason: &str) -> PackageError {
         line,
         reason: reason.to_owned(),
     }
-}
-
-/// `want ok installed` with want `install` or `hold`: dpkg finished installing the package
-/// and nobody asked to remove it, so its files are what it shipped.
-fn is_installed(status: &[u8]) -> bool {
-    let mut words = status
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|w| !w.is_empty());
-    let want = words.next();
-    let flag = words.next();
-    let state = words.next();
-    matches!(want, Some(b"install" | b"hold"))
-        && flag == Some(b"ok".as_slice())
-        && state == Some(b"installed".as_slice())
-        && words.next().is_none()
 }
 
 /// `dir/<base><suffix>`, with `base` taken as raw bytes (package names are ASCII, but a

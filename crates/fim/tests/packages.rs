@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
 use md5::{Digest, Md5};
+use phiguard_debian::status::DpkgStatus;
 use phiguard_fim::packages::{PackageError, PackageIndex, md5_file};
 use proptest::prelude::*;
 
@@ -201,6 +202,71 @@ Version: 0.1
 
 fn load(root: &Path) -> PackageIndex {
     PackageIndex::load(root).unwrap().expect("a dpkg database")
+}
+
+/// Every `Status:` dpkg writes, and a few it would refuse: FIM and the patch checks read it
+/// through the one parser in phiguard-debian, and a package FIM trusts is one the patch checks
+/// see on disk.
+#[test]
+fn each_dpkg_state_is_read_the_same_way_as_phiguard_debian_reads_it() {
+    let statuses = [
+        "install ok installed",
+        "hold ok installed",
+        "deinstall ok installed",
+        "install reinstreq installed",
+        "install ok triggers-pending",
+        "install ok triggers-awaited",
+        "install ok half-configured",
+        "install ok unpacked",
+        "install reinstreq half-installed",
+        "deinstall ok config-files",
+        "purge ok not-installed",
+        "install ok installing",
+        "install installed",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let dpkg = dir.path().join("var/lib/dpkg");
+    let mut status_file = String::new();
+    for (n, status) in statuses.iter().enumerate() {
+        status_file.push_str(&format!(
+            "Package: p{n}\nStatus: {status}\nArchitecture: amd64\nVersion: 1.0\n\n"
+        ));
+        let sums = format!("{}  usr/bin/p{n}\n", hex(md5_of(LS)));
+        write(&dpkg.join(format!("info/p{n}.md5sums")), sums.as_bytes());
+    }
+    write(&dpkg.join("status"), status_file.as_bytes());
+
+    let index = load(dir.path());
+    let on_disk: Vec<String> = phiguard_debian::status::installed(dir.path())
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    for (n, status) in statuses.iter().enumerate() {
+        let parsed = DpkgStatus::parse(status.as_bytes());
+        let trusted = index.owner(format!("/usr/bin/p{n}").as_bytes()).is_some();
+        let listed = on_disk.contains(&format!("p{n}"));
+        assert_eq!(
+            trusted,
+            parsed.is_some_and(|s| s.fully_installed()),
+            "FIM on `{status}`"
+        );
+        assert_eq!(
+            listed,
+            parsed.is_some_and(|s| s.files_on_disk()),
+            "phiguard-debian on `{status}`"
+        );
+        assert!(
+            !trusted || listed,
+            "FIM trusts `{status}`, which is not on disk"
+        );
+    }
+    assert_eq!(
+        index.stats().packages,
+        2,
+        "install and hold, both ok installed"
+    );
 }
 
 #[test]

@@ -63,26 +63,31 @@ pub struct OrganizationConfig {
     pub scope: Option<String>,
 }
 
-/// Thresholds of the register checks (`phiguard register check`).
+/// Thresholds of the register checks (`phiguard register check`): the one definition of them
+/// and of their defaults, which the register's checks take as their settings
+/// (`phiguard_register::checks::Settings`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegisterConfig {
-    /// Days before a BAA's expiry that it starts to warn.
+    /// How long before a BAA ends its renewal is flagged, in days: long enough to negotiate a
+    /// new one.
     pub baa_expiry_warning_days: u32,
-    /// Longest breach-notice window a BAA may give the vendor, in days (164.410: 60).
+    /// The longest breach-notice window a BAA may give the vendor, in days; 45 CFR 164.410
+    /// allows a business associate at most 60 days from discovery.
     pub max_breach_notice_days: u32,
-    /// Days before training falls due that it starts to warn.
+    /// How long before a training completion lapses it is flagged, in days.
     pub training_due_warning_days: u32,
-    /// Days between access reviews of a system.
+    /// How often each system's access grants must be reviewed, in days.
     pub review_interval_days: u32,
-    /// Months within which a successful restore test must have been recorded.
+    /// How recent a successful restore test must be, in months.
     pub restore_test_months: u32,
-    /// Longest acceptable restore, in hours (72 in the 2025 proposed rule).
+    /// The longest a restore may take, in hours; 72 in the 2025 proposed rule
+    /// (164.308(a)(13)).
     pub max_restore_hours: f64,
-    /// Lowest availability target a provider's SLA may state without a warning, in percent.
+    /// The lowest availability target a provider's SLA may state without a warning, in percent.
     pub min_availability_percent: f64,
-    /// Years records must be kept, which a provider's backup retention must cover
-    /// (164.316(b)(2)(i): 6).
+    /// How many years records must be kept, which a provider's backup retention must cover;
+    /// 45 CFR 164.316(b)(2)(i) requires 6.
     pub record_retention_years: u32,
 }
 

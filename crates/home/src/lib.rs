@@ -23,7 +23,7 @@ pub use location::{
     HOME_ENV, HomeSource, LEGACY_HOME, Location, NoDataDirectory, SYSTEM_HOME, Surroundings,
     XDG_NAME, locate,
 };
-pub use pending_file::PendingFile;
+pub use pending_file::{PendingFile, Readers, write_atomically};
 pub use permissions::{
     Guarded, UnsafeHomeReason, UnsafePath, check_database_files, check_metadata, check_path,
     replace_private_file, write_private_file_new,

@@ -8,6 +8,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::HomeError;
+use crate::pending_file::{Readers, write_atomically};
 
 /// What a checked path is to phiguard: it decides who may own, write and read it, and how a
 /// refusal explains itself.
@@ -298,28 +299,11 @@ pub fn write_private_file_new(path: &Path, contents: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-/// Replaces a private (0600) file atomically: the new contents go to a temporary file beside
-/// it, reach the disk, and only then take its name. A crash leaves the old file or the new
-/// one, never a mix, which matters for a file such as the keyring that nothing may damage.
+/// Replaces a private (0600) file atomically ([`write_atomically`]). A crash leaves the old
+/// file or the new one, never a mix, which matters for a file such as the keyring that nothing
+/// may damage.
 pub fn replace_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::other("the path names no file"))?;
-    let mut temporary = name.to_os_string();
-    temporary.push(format!(".{}.tmp", std::process::id()));
-    let temporary = dir.join(temporary);
-    let _ = fs::remove_file(&temporary);
-    let written =
-        write_private_file_new(&temporary, contents).and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written?;
-    fs::File::open(dir)?.sync_all()
+    write_atomically(path, contents, Readers::Owner)
 }
 
 /// Creates an empty 0600 file unless one exists already.

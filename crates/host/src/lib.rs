@@ -7,6 +7,7 @@
 //! themselves skipped when the root is not `/` ([`live_only`]).
 
 pub mod access;
+mod config_file;
 pub mod encryption;
 pub mod firewall;
 pub mod logging;

@@ -16,11 +16,11 @@
 //!
 //! Either becomes an [`Anchor`] that verification holds the tree against.
 
-use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use phiguard_home::{Readers, write_atomically};
 use serde::Serialize;
 
 use crate::LedgerError;
@@ -107,49 +107,16 @@ impl CheckpointFile {
     }
 
     /// Replaces the note kept, atomically: a reader sees the old note or the new one, and
-    /// after a crash the file holds one of them whole (written to a private temporary file
-    /// beside it, flushed, renamed over it, and the directory flushed).
+    /// after a crash the file holds one of them whole ([`write_atomically`], private to the
+    /// home's owner).
     pub fn write(&self, note: &str) -> Result<(), LedgerError> {
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| LedgerError::Io {
-                action,
-                path,
+        write_atomically(&self.path, note.as_bytes(), Readers::Owner).map_err(|source| {
+            LedgerError::Io {
+                action: "write",
+                path: self.path.clone(),
                 source,
             }
-        };
-        let dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&temp)
-            .map_err(io("write", &temp))?;
-        let written = file
-            .write_all(note.as_bytes())
-            .and_then(|()| file.sync_all());
-        if let Err(source) = written {
-            let _ = fs::remove_file(&temp);
-            return Err(io("write", &temp)(source));
-        }
-        if let Err(source) = fs::rename(&temp, &self.path) {
-            let _ = fs::remove_file(&temp);
-            return Err(io("replace", &self.path)(source));
-        }
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io("flush", dir))
+        })
     }
 }
 
@@ -276,6 +243,7 @@ pub fn read_text_file(path: &Path, limit: u64, what: &str) -> Result<String, Led
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::fs;
 
     #[test]
     fn a_checkpoint_file_is_replaced_whole_and_private() {

@@ -770,6 +770,32 @@ fn export_writes_every_kind_with_a_header_and_reads_back() {
 }
 
 #[test]
+fn exported_files_are_as_readable_as_any_file_the_user_makes() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    // The umask is the process's; a file made the ordinary way shows what it allows.
+    let reference = dir.path().join("reference");
+    std::fs::write(&reference, b"").unwrap();
+    let target = dir.path().join("register");
+    for path in yaml::export(&register(), &target).unwrap() {
+        assert_eq!(mode(&path), mode(&reference), "{}", path.display());
+    }
+}
+
+#[test]
+fn an_export_that_cannot_replace_a_file_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("register");
+    // A directory where a kind's file should go cannot be replaced by the file.
+    std::fs::create_dir_all(target.join("vendors.yaml")).unwrap();
+    let err = yaml::export(&register(), &target).unwrap_err();
+    assert!(err.to_string().contains("vendors.yaml"), "{err}");
+    assert!(target.join("vendors.yaml").is_dir());
+}
+
+#[test]
 fn hand_written_values_keep_what_was_typed() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -15,13 +15,13 @@ pub mod ssh;
 pub mod sshd;
 pub mod sudoers;
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use phiguard_core::{Check, CheckMeta, Finding, Status};
+use phiguard_core::{Check, Status};
 
+pub use crate::config_file::ConfigError;
 use crate::{PerRun, Settings};
 
 pub fn checks(settings: &Settings) -> Vec<Box<dyn Check>> {
@@ -37,54 +37,6 @@ pub fn checks(settings: &Settings) -> Vec<Box<dyn Check>> {
 /// sshd's configuration as the SSH checks and the logoff check judge it: loaded once per
 /// run (on a live host that is one `sshd -T`, not one per check).
 pub(crate) type SharedSshd = Arc<PerRun<Result<Option<sshd::Sshd>, ConfigError>>>;
-
-/// Why a configuration file could not be judged: which file, which line, what is wrong with it.
-/// It never quotes the line, since some of these files hold secrets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub path: PathBuf,
-    /// 1-based; `None` when the whole file is the problem (unreadable, missing include).
-    pub line: Option<usize>,
-    pub reason: String,
-}
-
-impl ConfigError {
-    pub fn at(path: &Path, line: usize, reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            path: path.to_path_buf(),
-            line: Some(line),
-            reason: reason.into(),
-        }
-    }
-
-    pub fn file(path: &Path, reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            path: path.to_path_buf(),
-            line: None,
-            reason: reason.into(),
-        }
-    }
-
-    /// The error finding of `meta` for this problem, with the file as its subject.
-    pub(crate) fn finding(&self, meta: &CheckMeta) -> Finding {
-        meta.finding(
-            Status::Error,
-            self.path.display().to_string(),
-            format!("could not judge this: {self}"),
-        )
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{} line {line}: {}", self.path.display(), self.reason),
-            None => write!(f, "{}: {}", self.path.display(), self.reason),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 /// Reads a configuration file as text; `Ok(None)` when it does not exist, which callers
 /// usually turn into "not applicable". Bytes that are not UTF-8 (a Latin-1 GECOS field, say)

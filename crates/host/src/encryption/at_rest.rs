@@ -24,7 +24,8 @@ use phiguard_core::{Check, CheckMeta, Finding, Severity, Status};
 use self::block::{Backing, Sysfs, Verdict};
 use self::mountinfo::Mount;
 use self::swaps::SwapKind;
-use crate::logging::{Malformed, Problem, settle};
+use crate::config_file::ConfigError;
+use crate::logging::{Problem, settle};
 use crate::{FnCheck, Settings, live_only, meta};
 
 pub fn checks(settings: &Settings) -> Vec<Box<dyn Check>> {
@@ -112,7 +113,8 @@ impl Kernel {
     fn table<T>(&self, system_path: &str, parse: TableParser<T>) -> Result<T, Problem> {
         let path = self.path(system_path);
         let bytes = std::fs::read(&path).map_err(|e| Problem::io(&path, &e))?;
-        parse(&bytes).map_err(|(line, problem)| Problem::from(Malformed::new(&path, line, problem)))
+        parse(&bytes)
+            .map_err(|(line, problem)| Problem::from(ConfigError::at(&path, line, problem)))
     }
 
     fn mounts(&self) -> Result<Vec<Mount>, Problem> {

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use phiguard_core::{CheckContext, CheckMeta, Finding, Severity, Status};
 
-use super::{Malformed, Problem, files_ending_with, read_text, systemd};
+use super::{Problem, files_ending_with, read_text, systemd};
+use crate::config_file::ConfigError;
 
 pub(super) fn meta() -> CheckMeta {
     crate::meta(
@@ -48,7 +49,7 @@ pub(super) fn judge(meta: &CheckMeta, ctx: &CheckContext) -> Result<Finding, Pro
             continue;
         };
         let forwards = rsyslog_forwards(&text)
-            .map_err(|(line, problem)| Malformed::new(&path, line, problem))?;
+            .map_err(|(line, problem)| ConfigError::at(&path, line, problem))?;
         destinations.extend(forwards.into_iter().map(|f| {
             format!(
                 "rsyslog sends to {} over {} ({} line {})",

@@ -6,8 +6,9 @@
 
 use phiguard_core::{CheckContext, CheckMeta, Finding, Severity, Status};
 
+use super::Problem;
 use super::systemd::{self, Assignment};
-use super::{Malformed, Problem};
+use crate::config_file::ConfigError;
 
 pub(super) fn meta() -> CheckMeta {
     crate::meta(
@@ -69,7 +70,7 @@ pub(super) fn judge(meta: &CheckMeta, ctx: &CheckContext) -> Result<Finding, Pro
     let (storage, origin) = match &assignment {
         Some(a) => {
             let storage = Storage::parse(&a.value).ok_or_else(|| {
-                Malformed::new(
+                ConfigError::at(
                     &a.path,
                     a.line,
                     format!(

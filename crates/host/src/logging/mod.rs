@@ -15,8 +15,9 @@ pub mod systemd;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding, Status};
+use phiguard_core::{Check, CheckContext, CheckError, CheckMeta, Finding};
 
+use crate::config_file::ConfigError;
 use crate::{FnCheck, Settings};
 
 pub fn checks(_settings: &Settings) -> Vec<Box<dyn Check>> {
@@ -27,51 +28,18 @@ pub fn checks(_settings: &Settings) -> Vec<Box<dyn Check>> {
     ]
 }
 
-/// A line of a file that phiguard could not make sense of. It becomes an error finding that
-/// names the file and line, because guessing what a broken configuration means would turn a
-/// typo into a pass or a fail that nobody can trace.
+/// Why a check could not reach a verdict: a file it could not read, or one it could not parse.
 ///
 /// Used by the encryption checks too, for the kernel's own tables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Malformed {
-    pub(crate) path: PathBuf,
-    /// 1-based, as editors count.
-    pub(crate) line: usize,
-    pub(crate) problem: String,
-}
-
-impl Malformed {
-    pub(crate) fn new(path: &Path, line: usize, problem: impl Into<String>) -> Malformed {
-        Malformed {
-            path: path.to_owned(),
-            line,
-            problem: problem.into(),
-        }
-    }
-
-    pub(crate) fn finding(&self, meta: &CheckMeta) -> Finding {
-        meta.finding(
-            Status::Error,
-            self.path.display().to_string(),
-            format!(
-                "{} line {}: {}; fix the line (or report a phiguard bug if it is valid) and run the check again",
-                self.path.display(),
-                self.line,
-                self.problem
-            ),
-        )
-    }
-}
-
-/// Why a check could not reach a verdict: a file it could not read, or one it could not parse.
 #[derive(Debug)]
 pub(crate) enum Problem {
     Io(CheckError),
-    Malformed(Malformed),
+    /// A line phiguard could not make sense of.
+    Malformed(ConfigError),
 }
 
-impl From<Malformed> for Problem {
-    fn from(m: Malformed) -> Problem {
+impl From<ConfigError> for Problem {
+    fn from(m: ConfigError) -> Problem {
         Problem::Malformed(m)
     }
 }
@@ -90,7 +58,7 @@ pub(crate) fn settle(
 ) -> Result<Vec<Finding>, CheckError> {
     match outcome {
         Ok(findings) => Ok(findings),
-        Err(Problem::Malformed(m)) => Ok(vec![m.finding(meta)]),
+        Err(Problem::Malformed(m)) => Ok(vec![m.fix_the_line_finding(meta)]),
         Err(Problem::Io(err)) => Err(err),
     }
 }
@@ -115,11 +83,11 @@ pub(crate) fn read_text(path: &Path) -> Result<Option<String>, Problem> {
     }
 }
 
-pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Malformed> {
+pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, ConfigError> {
     String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
         let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
-        Malformed::new(path, line, "the line is not valid UTF-8")
+        ConfigError::at(path, line, "the line is not valid UTF-8")
     })
 }
 

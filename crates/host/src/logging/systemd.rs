@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use phiguard_core::CheckContext;
 
-use super::{Malformed, Problem, files_ending_with, read_text};
+use super::{Problem, files_ending_with, read_text};
+use crate::config_file::ConfigError;
 
 /// Where systemd looks for `journald.conf` and its `journald.conf.d/` drop-ins, most important
 /// first (systemd.syntax(7)): a file in `/etc` overrides one of the same name in `/usr/lib`.
@@ -60,7 +61,9 @@ pub(super) fn setting(
         let Some(text) = read_text(&path)? else {
             continue;
         };
-        for entry in parse(&text).map_err(|(line, problem)| Malformed::new(&path, line, problem))? {
+        for entry in
+            parse(&text).map_err(|(line, problem)| ConfigError::at(&path, line, problem))?
+        {
             if entry.section == section && entry.key == key {
                 // An empty assignment puts the default back (systemd.syntax(7)).
                 current = (!entry.value.is_empty()).then(|| Assignment {

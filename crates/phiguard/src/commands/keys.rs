@@ -215,25 +215,18 @@ fn rewrap_file(keyring: &Keyring, path: &Path) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let mode = std::fs::metadata(path)?.permissions().mode();
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".phiguard-")
-        .suffix(".partial")
-        .tempfile_in(dir)?;
+    // Created private, then given the original's mode once complete.
+    let rewrapped = phiguard_home::PendingFile::create(path)?;
     {
         let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
-        let mut writer = std::io::BufWriter::with_capacity(1 << 20, temporary.as_file_mut());
+        let mut writer = std::io::BufWriter::with_capacity(1 << 20, rewrapped.file());
         phiguard_crypto::rewrap_stream(keyring, recipients, input, &mut writer)?;
         std::io::Write::flush(&mut writer)?;
     }
-    temporary
-        .as_file()
+    rewrapped
+        .file()
         .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
-    temporary.as_file().sync_all()?;
-    temporary.persist(path).map_err(|e| e.error)?;
+    rewrapped.persist(true)?;
     Ok(true)
 }
 

@@ -30,43 +30,10 @@ use phiguard_core::{
 
 use crate::{Kind, Snapshot, Stored};
 
-/// Thresholds, from phiguard.toml's `[register]` section.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    /// How long before a BAA ends its renewal is flagged: long enough to negotiate a new one.
-    pub baa_expiry_warning_days: u32,
-    /// The longest breach-notice window a BAA may give the vendor; 45 CFR 164.410 allows a
-    /// business associate at most 60 days from discovery.
-    pub max_breach_notice_days: u32,
-    /// How long before a training completion lapses it is flagged.
-    pub training_due_warning_days: u32,
-    /// How often each system's access grants must be reviewed.
-    pub review_interval_days: u32,
-    /// How recent a successful restore test must be.
-    pub restore_test_months: u32,
-    /// The longest a restore may take; 72 hours in the 2025 proposed rule (164.308(a)(13)).
-    pub max_restore_hours: f64,
-    /// The lowest availability target a provider's SLA may state without a warning, in percent.
-    pub min_availability_percent: f64,
-    /// How many years records must be kept, which a provider's backup retention must cover;
-    /// 45 CFR 164.316(b)(2)(i) requires 6.
-    pub record_retention_years: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            baa_expiry_warning_days: 60,
-            max_breach_notice_days: 60,
-            training_due_warning_days: 30,
-            review_interval_days: 90,
-            restore_test_months: 12,
-            max_restore_hours: 72.0,
-            min_availability_percent: 99.0,
-            record_retention_years: 6,
-        }
-    }
-}
+/// Thresholds of the register checks. They are phiguard.toml's `[register]` section itself, so
+/// the defaults a check applies and the defaults a configuration without that section gets are
+/// one and the same.
+pub use phiguard_home::RegisterConfig as Settings;
 
 /// Every register check, judging `snapshot`.
 ///
@@ -206,4 +173,54 @@ fn vendor_name<'s>(snapshot: &'s Snapshot, vendor: &'s str) -> &'s str {
         .vendors
         .get(vendor)
         .map_or(vendor, |v| v.record.name.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::Settings;
+
+    /// The thresholds the checks apply when phiguard.toml says nothing, pinned: changing one
+    /// changes what every installation without a `[register]` section is judged by.
+    fn documented_defaults() -> Settings {
+        Settings {
+            baa_expiry_warning_days: 60,
+            max_breach_notice_days: 60,
+            training_due_warning_days: 30,
+            review_interval_days: 90,
+            restore_test_months: 12,
+            max_restore_hours: 72.0,
+            min_availability_percent: 99.0,
+            record_retention_years: 6,
+        }
+    }
+
+    #[test]
+    fn a_configuration_without_the_register_section_gets_exactly_the_checks_defaults() {
+        let text = "[installation]\nname = \"clinic\"\n";
+        let config = phiguard_home::Config::parse(text, Path::new("phiguard.toml")).unwrap();
+        assert_eq!(config.register, Settings::default());
+        assert_eq!(Settings::default(), documented_defaults());
+    }
+
+    #[test]
+    fn a_partial_register_section_keeps_the_defaults_of_the_keys_it_leaves_out() {
+        let text = "[installation]\nname = \"clinic\"\n\n[register]\nreview_interval_days = 30\n";
+        let config = phiguard_home::Config::parse(text, Path::new("phiguard.toml")).unwrap();
+        assert_eq!(
+            config.register,
+            Settings {
+                review_interval_days: 30,
+                ..documented_defaults()
+            }
+        );
+    }
+
+    #[test]
+    fn an_unknown_register_key_is_refused_rather_than_ignored() {
+        let text = "[installation]\nname = \"clinic\"\n\n[register]\nreview_days = 30\n";
+        let err = phiguard_home::Config::parse(text, Path::new("phiguard.toml")).unwrap_err();
+        assert!(err.to_string().contains("review_days"), "{err}");
+    }
 }

@@ -8,8 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use phiguard_home::{Readers, write_atomically};
 
 use super::node::{self, DecodeError, Node, NodeDeserializer, Value};
 use super::{read_limited, utf8_text};
@@ -20,8 +21,8 @@ use crate::{AnyRecord, Change, FileProblem, Kind, RegisterError, Snapshot};
 /// Every kind gets a file, an empty list when it has no records, so importing the directory
 /// back reproduces the register exactly (an absent file would leave its kind alone instead).
 /// Records are in id order so that two exports of the same register are identical and a diff
-/// shows only what changed. Each file is written to a temporary file beside it and renamed
-/// over it, so a crash or a full disk leaves the old file or the new one, never half of one.
+/// shows only what changed. Each file is replaced atomically ([`write_atomically`]), so a
+/// crash or a full disk leaves the old file or the new one, never half of one.
 /// Returns the paths written, in [`Kind::ALL`] order.
 pub fn export(snapshot: &Snapshot, dir: &Path) -> Result<Vec<PathBuf>, RegisterError> {
     fs::create_dir_all(dir).map_err(|source| RegisterError::Io {
@@ -33,13 +34,15 @@ pub fn export(snapshot: &Snapshot, dir: &Path) -> Result<Vec<PathBuf>, RegisterE
     for &kind in Kind::ALL {
         let path = dir.join(kind.file_name());
         let text = render(kind, &snapshot.records(kind))?;
-        write_atomically(&path, text.as_bytes())?;
+        // Readable as any file the user makes: these files are meant to be shared and reviewed.
+        write_atomically(&path, text.as_bytes(), Readers::Umask).map_err(|source| {
+            RegisterError::Io {
+                action: "write",
+                path: path.clone(),
+                source,
+            }
+        })?;
         written.push(path);
-    }
-    // Make the renames themselves durable. Not every platform can sync a directory, and the
-    // files are already complete, so a failure here is not worth failing the export for.
-    if let Ok(handle) = fs::File::open(dir) {
-        handle.sync_all().ok();
     }
     Ok(written)
 }
@@ -66,53 +69,6 @@ pub fn render(kind: Kind, records: &[AnyRecord]) -> Result<String, RegisterError
 /// Decodes one record of `kind`.
 fn decode(kind: Kind, node: &Node) -> Result<AnyRecord, DecodeError> {
     AnyRecord::deserialize(kind, NodeDeserializer(node))
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory (so the rename
-/// cannot cross file systems), synced before the rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RegisterError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let io = |action, path: &Path| {
-        let path = path.to_owned();
-        move |source| RegisterError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    // A leftover from a crashed export has the same name only if it had the same process id;
-    // try a few names rather than overwrite a file this process did not create.
-    let mut attempt = 0u32;
-    let (temp, mut file) = loop {
-        let temp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-        {
-            Ok(file) => break (temp, file),
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(error) => return Err(io("create", &temp)(error)),
-        }
-    };
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(io("write", &temp))
-        .and_then(|()| {
-            drop(file);
-            fs::rename(&temp, path).map_err(io("replace", path))
-        });
-    if result.is_err() {
-        fs::remove_file(&temp).ok();
-    }
-    result
 }
 
 /// Records read from a directory of register files, with where each came from.
