@@ -1,18 +1,19 @@
 //! `#[derive(Form)]`: a register record type describes its own fields for the command line
 //! and for drafting, so each field is defined once, on the record.
 //!
-//! The derive reads each field's type (optional, list, and what it holds), its doc comment
-//! (the help) and `#[serde(default)]` (not required), with `#[field(...)]` for what a type
-//! cannot say, and `#[record(...)]` on the struct for the kind's help and examples. It
-//! generates `phiguard_register::draft::Described`, whose `RecordForm` is documented there.
+//! The derive reads each field's type (optional, list, and what it holds: text, a date, a
+//! yes or no, a number, a `Document`, or else an enum read by `FromStr` and listed by
+//! `phiguard_register::draft::Choices`), its doc comment (the help) and `#[serde(default)]`
+//! (not required), with `#[field(...)]` for what a type cannot say, and `#[record(...)]` on
+//! the struct for the kind's help and examples. It generates
+//! `phiguard_register::draft::Described`, whose `RecordForm` is documented there.
 //!
 //! Field options: `id` (the field is the record's id; else the field named `id`), `skip`,
-//! `optional` (not required though serde does not default it here: a list the serde shape
-//! of another type defaults),
-//! `flag = "phi-use"`, `value_name = "USE"`, `help = "…"` (instead of the doc comment),
-//! `refers = Vendor` (the kind it names by id), `digest` (a file of which only the SHA-256 is
-//! kept), `default = today` or `default = policy.version` (that field of the record another
-//! field names).
+//! `optional` (not required, though serde does not default it on this type: a list that the
+//! serde shape of another type defaults), `flag = "phi-use"`, `value_name = "USE"`,
+//! `help = "…"` (instead of the doc comment), `refers = Vendor` (the kind it names by id),
+//! `digest` (a file of which only the SHA-256 is kept), `default = today` or
+//! `default = policy.version` (that field of the record another field names).
 //!
 //! Struct options: `about`, `example_id`, `add`, `update`, `see_also = "…"`, and
 //! `default_id(system, date)` (the id `Self::default_id(…)` makes from those fields when
@@ -297,7 +298,13 @@ fn field_spec(field: &Field) -> syn::Result<Tokens> {
         (false, "f64" | "f32" | "u16" | "u32" | "u64" | "i32" | "i64") => {
             (quote!(Number), quote!(#inner), "")
         }
+        // Any other type is an enum, read by its `FromStr` and listed by its `Choices`.
         _ => (quote!(Choice), quote!(#inner), ""),
+    };
+    let choices = if value.to_string() == "Choice" {
+        quote!(::phiguard_register::draft::choices_of::<#inner>)
+    } else {
+        quote!(::phiguard_register::draft::no_choices)
     };
     let flag = field
         .options
@@ -353,6 +360,7 @@ fn field_spec(field: &Field) -> syn::Result<Tokens> {
             value_name: #value_name,
             value: ::phiguard_register::draft::ValueKind::#value,
             parse: ::phiguard_register::draft::parse_as::<#parse>,
+            choices: #choices,
             list: #list,
             required: #required,
             default: #default,

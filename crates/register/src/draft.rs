@@ -68,6 +68,8 @@ pub struct FieldSpec {
     pub value_name: &'static str,
     pub value: ValueKind,
     pub parse: Parse,
+    /// The words a [`ValueKind::Choice`] takes, as stored; empty for other kinds.
+    pub choices: fn() -> Vec<String>,
     /// A list, given by repeating the flag.
     pub list: bool,
     /// A record cannot be added without it (and it cannot be unset).
@@ -87,7 +89,8 @@ pub enum ValueKind {
     /// Yes or no: the flag alone means yes, `--flag false` no.
     Bool,
     Number,
-    /// One of a fixed set of words; the field's parser says which when it refuses one.
+    /// One of a fixed set of words ([`FieldSpec::choices`]); the field's parser also takes
+    /// the spellings people use, and says which words it takes when it refuses one.
     Choice,
     /// A file given by its path and recorded as a [`Document`](crate::records::Document):
     /// its path and SHA-256.
@@ -113,6 +116,27 @@ pub enum FieldDefault {
         via: &'static str,
         field: &'static str,
     },
+}
+
+/// An enum a field takes one of: every value, named as it is stored.
+pub trait Choices: Serialize + Sized + 'static {
+    fn all() -> &'static [Self];
+}
+
+/// The words of a [`Choices`] enum, as stored.
+pub fn choices_of<T: Choices>() -> Vec<String> {
+    T::all()
+        .iter()
+        .filter_map(|choice| match serde_json::to_value(choice) {
+            Ok(Value::String(name)) => Some(name),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The choices of a field that is not a choice.
+pub fn no_choices() -> Vec<String> {
+    Vec::new()
 }
 
 /// A record type described for drafting, by `#[derive(Form)]`.
@@ -520,5 +544,32 @@ mod tests {
         let digest = Kind::Completion.form().field("evidence").unwrap();
         assert_eq!(digest.name, "evidence_sha256");
         assert_eq!(digest.value, ValueKind::Digest);
+    }
+
+    #[test]
+    fn every_choice_is_accepted_and_named_in_its_help() {
+        let mut seen = 0;
+        for kind in Kind::ALL {
+            for field in kind.form().fields {
+                let choices = (field.choices)();
+                assert_eq!(
+                    field.value == ValueKind::Choice,
+                    !choices.is_empty(),
+                    "{kind} {}",
+                    field.name
+                );
+                for choice in choices {
+                    seen += 1;
+                    assert_eq!((field.parse)(&choice), Ok(Value::String(choice.clone())));
+                    assert!(
+                        field.help.contains(&choice),
+                        "the help of --{} of a {kind} does not name {choice:?}: {:?}",
+                        field.flag,
+                        field.help
+                    );
+                }
+            }
+        }
+        assert!(seen >= 19, "{seen}");
     }
 }

@@ -10,7 +10,7 @@ use super::{
     Document, Record, add_months, id_problems, require_document, require_order, require_text,
 };
 use crate::Kind;
-use crate::draft::Form;
+use crate::draft::{Choices, Form};
 
 /// How long a report counts after the end of the period it covers. Auditors examine a period
 /// and vendors publish a new report about once a year, so a report older than that describes
@@ -63,6 +63,12 @@ impl AssuranceKind {
             AssuranceKind::Fedramp => "FedRAMP",
             AssuranceKind::Other => "assurance",
         }
+    }
+}
+
+impl Choices for AssuranceKind {
+    fn all() -> &'static [AssuranceKind] {
+        &AssuranceKind::ALL
     }
 }
 

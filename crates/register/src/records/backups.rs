@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Record, id_problems, require_text};
 use crate::Kind;
-use crate::draft::Form;
+use crate::draft::{Choices, Form};
 
 /// What a provider promises: availability, recovery objectives, backups, incident notice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Form)]
@@ -102,6 +102,12 @@ impl Record for Sla {
 pub enum RestoreResult {
     Success,
     Failure,
+}
+
+impl Choices for RestoreResult {
+    fn all() -> &'static [RestoreResult] {
+        &[RestoreResult::Success, RestoreResult::Failure]
+    }
 }
 
 impl std::str::FromStr for RestoreResult {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Record, id_problems};
 use crate::Kind;
-use crate::draft::Form;
+use crate::draft::{Choices, Form};
 
 /// Who carries a control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,6 +43,12 @@ impl Responsibility {
     /// Whether a provider does (part of) the work, and so a vendor carries it.
     pub fn involves_provider(self) -> bool {
         matches!(self, Responsibility::Provider | Responsibility::Shared)
+    }
+}
+
+impl Choices for Responsibility {
+    fn all() -> &'static [Responsibility] {
+        &Responsibility::ALL
     }
 }
 

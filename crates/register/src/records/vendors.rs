@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Record, id_problems, require_document, require_order, require_text};
 use crate::Kind;
-use crate::draft::Form;
+use crate::draft::{Choices, Form};
 
 /// What a vendor does with PHI, in the words of the definition of a business associate
 /// (45 CFR 160.103): any one of them makes it one.
@@ -33,6 +33,12 @@ impl PhiUse {
             PhiUse::Maintains => "maintains",
             PhiUse::Transmits => "transmits",
         }
+    }
+}
+
+impl Choices for PhiUse {
+    fn all() -> &'static [PhiUse] {
+        &PhiUse::ALL
     }
 }
 
@@ -187,6 +193,12 @@ impl BaaStatus {
             BaaStatus::Expired => "expired",
             BaaStatus::Terminated => "terminated",
         }
+    }
+}
+
+impl Choices for BaaStatus {
+    fn all() -> &'static [BaaStatus] {
+        &BaaStatus::ALL
     }
 }
 
