@@ -289,17 +289,32 @@ fn type_name(ty: &Type) -> String {
 fn field_spec(field: &Field) -> syn::Result<Tokens> {
     let name = field.name.to_string();
     let inner = &field.inner;
+    let draft = quote!(::phiguard_register::draft);
     let (value, parse, placeholder) = match (field.options.digest, type_name(inner).as_str()) {
-        (true, _) => (quote!(Digest), quote!(::std::string::String), "FILE"),
-        (false, "Document") => (quote!(Document), quote!(::std::string::String), "FILE"),
-        (false, "String") => (quote!(Text), quote!(#inner), ""),
-        (false, "Date") => (quote!(Date), quote!(#inner), "YYYY-MM-DD"),
-        (false, "bool") => (quote!(Bool), quote!(#inner), "BOOL"),
-        (false, "f64" | "f32" | "u16" | "u32" | "u64" | "i32" | "i64") => {
-            (quote!(Number), quote!(#inner), "")
+        // Files are read by the caller; their path is text until then.
+        (true, _) => (
+            quote!(Digest),
+            quote!(#draft::parse_as::<::std::string::String>),
+            "FILE",
+        ),
+        (false, "Document") => (
+            quote!(Document),
+            quote!(#draft::parse_as::<::std::string::String>),
+            "FILE",
+        ),
+        (false, "String") => (
+            quote!(Text),
+            quote!(#draft::parse_as::<::std::string::String>),
+            "",
+        ),
+        (false, "Date") => (quote!(Date), quote!(#draft::parse_day), "YYYY-MM-DD"),
+        (false, "bool") => (quote!(Bool), quote!(#draft::parse_as::<bool>), "BOOL"),
+        (false, "f64" | "f32") => (quote!(Number), quote!(#draft::parse_decimal::<#inner>), ""),
+        (false, "u16" | "u32" | "u64") => {
+            (quote!(Number), quote!(#draft::parse_whole::<#inner>), "")
         }
         // Any other type is an enum, read by its `FromStr` and listed by its `Choices`.
-        _ => (quote!(Choice), quote!(#inner), ""),
+        _ => (quote!(Choice), quote!(#draft::parse_as::<#inner>), ""),
     };
     let choices = if value.to_string() == "Choice" {
         quote!(::phiguard_register::draft::choices_of::<#inner>)
@@ -359,7 +374,7 @@ fn field_spec(field: &Field) -> syn::Result<Tokens> {
             help: #help,
             value_name: #value_name,
             value: ::phiguard_register::draft::ValueKind::#value,
-            parse: ::phiguard_register::draft::parse_as::<#parse>,
+            parse: #parse,
             choices: #choices,
             list: #list,
             required: #required,

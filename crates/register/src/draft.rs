@@ -316,6 +316,42 @@ where
     serde_json::to_value(value).map_err(|error| error.to_string())
 }
 
+/// A calendar day, `YYYY-MM-DD`.
+pub fn parse_day(text: &str) -> Result<Value, String> {
+    let day: Date = text
+        .trim()
+        .parse()
+        .map_err(|error| format!("{text:?} is not a day; give it as YYYY-MM-DD ({error})"))?;
+    Ok(Value::String(day.to_string()))
+}
+
+/// A number that may have a fraction, such as 99.95; not NaN or infinite, which JSON cannot
+/// hold.
+pub fn parse_decimal<T>(text: &str) -> Result<Value, String>
+where
+    T: std::str::FromStr + Serialize + Into<f64> + Copy,
+{
+    match text.trim().parse::<T>() {
+        Ok(number) if number.into().is_finite() => {
+            serde_json::to_value(number).map_err(|error| error.to_string())
+        }
+        _ => Err(format!(
+            "{text:?} is not a number; give one such as 4 or 99.95"
+        )),
+    }
+}
+
+/// A whole number, 0 or more.
+pub fn parse_whole<T>(text: &str) -> Result<Value, String>
+where
+    T: std::str::FromStr + Serialize,
+{
+    let number = text.trim().parse::<T>().map_err(|_| {
+        format!("{text:?} is not a whole number, 0 or more, that phiguard can hold")
+    })?;
+    serde_json::to_value(number).map_err(|error| error.to_string())
+}
+
 /// The value of field `name` in `values` as a `T`, for making ids from fields.
 pub fn value_of<T: DeserializeOwned>(values: &Values, name: &str) -> Option<T> {
     serde_json::from_value(values.get(name)?.clone()).ok()
@@ -536,6 +572,28 @@ mod tests {
         let date = Kind::Baa.form().field("--signed").unwrap();
         assert_eq!(date.value, ValueKind::Date);
         assert!((date.parse)("2026-13-01").is_err());
+        let error = (date.parse)("tomorrow").unwrap_err();
+        assert!(
+            error.starts_with("\"tomorrow\" is not a day; give it as YYYY-MM-DD"),
+            "{error}"
+        );
+        let hours = Kind::Sla.form().field("rto").unwrap();
+        assert_eq!(hours.value, ValueKind::Number);
+        assert_eq!((hours.parse)("4.5").unwrap(), json!(4.5));
+        for refused in ["NaN", "inf", "four"] {
+            let error = (hours.parse)(refused).unwrap_err();
+            assert!(
+                error.contains("is not a number; give one such as"),
+                "{error}"
+            );
+        }
+        let days = Kind::Sla.form().field("retention").unwrap();
+        assert_eq!((days.parse)("2192").unwrap(), json!(2192));
+        let error = (days.parse)("6.5").unwrap_err();
+        assert!(
+            error.contains("is not a whole number, 0 or more"),
+            "{error}"
+        );
         let uses = Kind::Vendor.form().field("phi-use").unwrap();
         assert!(uses.list);
         assert_eq!((uses.parse)("stores").unwrap(), json!("maintains"));
