@@ -153,17 +153,6 @@ impl RecordForm {
         })
     }
 
-    /// "a vendor", "an acknowledgment".
-    fn with_article(&self) -> String {
-        let name = self.kind.name();
-        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-            "an"
-        } else {
-            "a"
-        };
-        format!("{article} {name}")
-    }
-
     /// The record from `values`, once every required field is there.
     fn record(&self, values: Values) -> Result<AnyRecord, DraftError> {
         if let Some(missing) = self
@@ -173,7 +162,7 @@ impl RecordForm {
         {
             return Err(DraftError::Missing {
                 flag: missing.flag,
-                kind: self.with_article(),
+                kind: self.kind,
             });
         }
         AnyRecord::from_json(self.kind, Value::Object(values)).map_err(|error| {
@@ -190,8 +179,8 @@ impl RecordForm {
 pub enum DraftError {
     #[error("give the new {kind} an id: `phiguard register {kind} add ID …`")]
     NoId { kind: Kind },
-    #[error("--{flag} is required to add {kind}")]
-    Missing { flag: &'static str, kind: String },
+    #[error("--{flag} is required to add {}", with_article(*kind))]
+    Missing { flag: &'static str, kind: Kind },
     #[error("the {kind} is not valid: {detail}")]
     Invalid { kind: Kind, detail: String },
     #[error(
@@ -204,6 +193,17 @@ pub enum DraftError {
         #[source]
         cause: Box<DraftError>,
     },
+}
+
+/// "a vendor", "an acknowledgment".
+fn with_article(kind: Kind) -> String {
+    let name = kind.name();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 /// The id a record of `kind` is stored under: citations are the matrix's ids, so

@@ -92,12 +92,13 @@ impl GivenFields {
                             _ => serde_json::to_value(document)?,
                         });
                     }
-                    match (field.list, documents.pop()) {
-                        (false, Some(document)) => document,
-                        (false, None) => continue,
-                        (true, last) => {
-                            documents.extend(last);
-                            Value::Array(documents)
+                    if field.list {
+                        Value::Array(documents)
+                    } else {
+                        // A flag given twice keeps its last value, as clap does.
+                        match documents.pop() {
+                            Some(document) => document,
+                            None => continue,
                         }
                     }
                 }
@@ -325,4 +326,90 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use clap::FromArgMatches;
+    use serde_json::json;
+
+    use super::*;
+    use crate::cli::{Cli, Command as Top, RegisterCommand};
+
+    fn parsed(line: &str) -> Result<RecordCommand, clap::Error> {
+        let words = std::iter::once("phiguard").chain(line.split_whitespace());
+        let matches = crate::cli::command().try_get_matches_from(words)?;
+        match Cli::from_arg_matches(&matches)?.command {
+            Top::Register(RegisterCommand::Record(command)) => Ok(command),
+            other => panic!("not a record command: {other:?}"),
+        }
+    }
+
+    fn hashed(path: &Path) -> anyhow::Result<Document> {
+        Ok(Document {
+            path: path.display().to_string(),
+            sha256: "ab".repeat(32),
+        })
+    }
+
+    #[test]
+    fn flags_become_typed_values_of_the_kind_named() {
+        let command = parsed(
+            "register vendor add acme --name Acme --touches-phi --phi-use stores \
+             --phi-use transmits --actor Dana",
+        )
+        .unwrap();
+        assert_eq!(command.kind, Kind::Vendor);
+        let RecordAction::Add { id, fields, change } = command.action else {
+            panic!("not add")
+        };
+        assert_eq!(id.as_deref(), Some("acme"));
+        assert_eq!(change.actor.as_deref(), Some("Dana"));
+        assert_eq!(
+            Value::Object(fields.values(hashed).unwrap()),
+            json!({"name": "Acme", "touches_phi": true, "phi_uses": ["maintains", "transmits"]})
+        );
+
+        let command = parsed(
+            "register completion update a.c.2026-01-01 --evidence cert.pdf --date 2026-01-02 \
+             --unset evidence",
+        )
+        .unwrap();
+        let RecordAction::Update { fields, unset, .. } = command.action else {
+            panic!("not update")
+        };
+        assert_eq!(unset, ["evidence"]);
+        assert_eq!(
+            Value::Object(fields.values(hashed).unwrap()),
+            json!({"completed": "2026-01-02", "evidence_sha256": "ab".repeat(32)})
+        );
+        let command = parsed("register baa update b --document baa.pdf").unwrap();
+        let RecordAction::Update { fields, .. } = command.action else {
+            panic!("not update")
+        };
+        assert_eq!(
+            fields.values(hashed).unwrap()["document"],
+            json!({"path": "baa.pdf", "sha256": "ab".repeat(32)})
+        );
+    }
+
+    #[test]
+    fn a_value_is_refused_where_it_is_typed_naming_its_flag() {
+        let error = parsed("register baa add b --vendor v --status sined").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("'--status <STATUS>'"), "{text}");
+        assert!(
+            text.contains("use draft, signed, expired or terminated"),
+            "{text}"
+        );
+        let error = parsed("register sla add s --vendor v --rto NaN").unwrap_err();
+        assert!(error.to_string().contains("'--rto <HOURS>'"), "{error}");
+        // A yes-or-no field a record cannot leave unsaid is required by `add` only.
+        let error = parsed("register person add al --name Al").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::MissingRequiredArgument);
+        assert!(error.to_string().contains("--phi-access"), "{error}");
+        assert!(parsed("register person update al --name Al").is_ok());
+    }
 }
