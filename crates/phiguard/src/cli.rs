@@ -7,15 +7,16 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 mod assess;
 #[cfg(test)]
 mod commands_in_text;
+mod record_args;
 mod register;
 
 pub use assess::*;
 pub use register::*;
 
-/// The command-line definition, with what derive cannot express added: each register kind's
-/// own help and examples, and every example folded to fit 80 columns.
+/// The command-line definition, with every example folded to fit 80 columns (each register
+/// kind's help and examples come from its record type, see `record_args`).
 pub fn command() -> clap::Command {
-    with_folded_examples(Cli::command().mut_subcommand("register", register::with_kind_help))
+    with_folded_examples(Cli::command())
 }
 
 /// Widest example line: an 80-column terminal shows it whole, so clap never wraps it.

@@ -7,6 +7,7 @@ use std::fmt;
 use phiguard_core::EvidenceRef;
 use serde::{Deserialize, Serialize};
 
+use crate::draft::{Described, RecordForm};
 use crate::records::*;
 
 /// A record together with the ledger entry that recorded its current state (absent for a
@@ -44,6 +45,11 @@ macro_rules! kinds {
             /// What people call the records, in a sentence: "business associate agreements".
             pub fn title(self) -> &'static str {
                 match self { $( Kind::$variant => $title, )* }
+            }
+
+            /// The kind's fields, id and help, as its record type describes them.
+            pub fn form(self) -> &'static RecordForm {
+                match self { $( Kind::$variant => <$ty as Described>::form(), )* }
             }
         }
 

@@ -5,6 +5,8 @@
 //!
 //! - [`records`]: one type per kind of record, each with its own validation.
 //! - [`Kind`], [`AnyRecord`], [`Snapshot`]: the list of kinds, and the register in memory.
+//! - [`draft`]: each kind's fields described on its record type, and records drafted from
+//!   values given field by field (the command line's flags).
 //! - [`plan`] and [`Register`]: changes checked as a set, then written in one transaction with
 //!   the ledger entries that record them, so every create, update and delete is in the
 //!   tamper-evident ledger with who made it, when, and the record before and after.
@@ -15,8 +17,12 @@
 //! - [`exchange`]: the register as YAML files (kept in git) and the responsibility matrix as
 //!   CSV (as providers publish it).
 
+// The derive in `draft` names this crate by its name, as every other crate does.
+extern crate self as phiguard_register;
+
 mod change;
 pub mod checks;
+pub mod draft;
 mod error;
 pub mod exchange;
 mod kinds;

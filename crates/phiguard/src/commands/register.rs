@@ -10,8 +10,9 @@ use jiff::civil::Date;
 use phiguard_core::ControlId;
 use phiguard_core::spelling::count;
 use phiguard_core::{CheckContext, Source};
+use phiguard_register::draft::{self, canonical_id};
 use phiguard_register::exchange::matrix_csv;
-use phiguard_register::records::{Document, Record, ResponsibilityRecord, Review};
+use phiguard_register::records::{Document, Record, ResponsibilityRecord};
 use phiguard_register::{
     AnyRecord, Applied, Change, Kind, Planned, Problem, Register, RegisterError, Snapshot,
 };
@@ -19,12 +20,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::Outcome;
-use crate::cli::{
-    AcknowledgmentFields, AssuranceFields, AttestationFields, BaaFields, ChangeArgs,
-    CompletionFields, CourseFields, GlobalArgs, GrantFields, PersonFields, PolicyFields,
-    RecordCommand, RegisterCommand, ResponsibilityFields, RestoreTestFields, ReviewFields,
-    SlaFields, VendorFields,
-};
+use crate::cli::{ChangeArgs, GlobalArgs, RecordAction, RecordCommand, RegisterCommand};
 use crate::commands::check_run::{self, Summary};
 use crate::installation::{Installation, Purpose};
 use crate::output::Output;
@@ -36,20 +32,7 @@ pub async fn run(
 ) -> anyhow::Result<Outcome> {
     let purpose = purpose(command);
     Session::run_for(global, out, purpose, async |session| match command {
-        RegisterCommand::Vendor(c) => session.records(c).await,
-        RegisterCommand::Baa(c) => session.records(c).await,
-        RegisterCommand::Assurance(c) => session.records(c).await,
-        RegisterCommand::Sla(c) => session.records(c).await,
-        RegisterCommand::RestoreTest(c) => session.records(c).await,
-        RegisterCommand::Responsibility(c) => session.records(c).await,
-        RegisterCommand::Person(c) => session.records(c).await,
-        RegisterCommand::Course(c) => session.records(c).await,
-        RegisterCommand::Completion(c) => session.records(c).await,
-        RegisterCommand::Policy(c) => session.records(c).await,
-        RegisterCommand::Acknowledgment(c) => session.records(c).await,
-        RegisterCommand::Grant(c) => session.records(c).await,
-        RegisterCommand::Review(c) => session.records(c).await,
-        RegisterCommand::Attestation(c) => session.records(c).await,
+        RegisterCommand::Record(c) => session.records(c).await,
         RegisterCommand::History { kind, id } => session.history(*kind, id).await,
         RegisterCommand::Export { dir } => session.export(dir).await,
         RegisterCommand::Import {
@@ -67,32 +50,19 @@ pub async fn run(
 /// record that must already be there.
 fn purpose(command: &RegisterCommand) -> Purpose {
     match command {
-        RegisterCommand::Vendor(c) => c.purpose(),
-        RegisterCommand::Baa(c) => c.purpose(),
-        RegisterCommand::Assurance(c) => c.purpose(),
-        RegisterCommand::Sla(c) => c.purpose(),
-        RegisterCommand::RestoreTest(c) => c.purpose(),
-        RegisterCommand::Responsibility(c) => c.purpose(),
-        RegisterCommand::Person(c) => c.purpose(),
-        RegisterCommand::Course(c) => c.purpose(),
-        RegisterCommand::Completion(c) => c.purpose(),
-        RegisterCommand::Policy(c) => c.purpose(),
-        RegisterCommand::Acknowledgment(c) => c.purpose(),
-        RegisterCommand::Grant(c) => c.purpose(),
-        RegisterCommand::Review(c) => c.purpose(),
-        RegisterCommand::Attestation(c) => c.purpose(),
+        RegisterCommand::Record(c) => c.purpose(),
         RegisterCommand::History { .. } | RegisterCommand::Export { .. } => Purpose::Read,
         RegisterCommand::Import { dry_run: true, .. } => Purpose::Read,
         RegisterCommand::Import { .. } | RegisterCommand::Check => Purpose::Record,
     }
 }
 
-impl<F: clap::Args> RecordCommand<F> {
+impl RecordCommand {
     fn purpose(&self) -> Purpose {
-        match self {
-            RecordCommand::Add { .. } => Purpose::Record,
-            RecordCommand::List | RecordCommand::Show { .. } => Purpose::Read,
-            RecordCommand::Update { .. } | RecordCommand::Remove { .. } => Purpose::Amend,
+        match self.action {
+            RecordAction::Add { .. } => Purpose::Record,
+            RecordAction::List | RecordAction::Show { .. } => Purpose::Read,
+            RecordAction::Update { .. } | RecordAction::Remove { .. } => Purpose::Amend,
         }
     }
 }
@@ -119,223 +89,6 @@ pub fn change_source(change: &ChangeArgs) -> Source {
     }
 }
 
-/// A kind's flags, as the `add` and `update` of its records understand them.
-pub trait RecordFields: clap::Args + Serialize {
-    const KIND: Kind;
-
-    /// The id `add` uses when none is given; `None` makes the id required.
-    fn default_id(&self, _snapshot: &Snapshot, _today: Date) -> Option<String> {
-        None
-    }
-
-    /// Fields computed rather than given: files hashed, and `add`'s defaults.
-    fn computed(
-        &self,
-        _adding: bool,
-        _snapshot: &Snapshot,
-        _today: Date,
-    ) -> anyhow::Result<Map<String, Value>> {
-        Ok(Map::new())
-    }
-}
-
-impl RecordFields for VendorFields {
-    const KIND: Kind = Kind::Vendor;
-}
-
-impl RecordFields for BaaFields {
-    const KIND: Kind = Kind::Baa;
-
-    fn computed(&self, _: bool, _: &Snapshot, _: Date) -> anyhow::Result<Map<String, Value>> {
-        hashed("document", self.document.as_deref())
-    }
-}
-
-impl RecordFields for AssuranceFields {
-    const KIND: Kind = Kind::Assurance;
-
-    fn computed(&self, _: bool, _: &Snapshot, _: Date) -> anyhow::Result<Map<String, Value>> {
-        hashed("document", self.document.as_deref())
-    }
-}
-
-impl RecordFields for SlaFields {
-    const KIND: Kind = Kind::Sla;
-}
-
-impl RecordFields for RestoreTestFields {
-    const KIND: Kind = Kind::RestoreTest;
-
-    fn default_id(&self, _: &Snapshot, today: Date) -> Option<String> {
-        let system = self.system.as_deref()?;
-        Some(phiguard_register::records::RestoreTest::default_id(
-            system,
-            self.date.unwrap_or(today),
-        ))
-    }
-
-    fn computed(
-        &self,
-        adding: bool,
-        _: &Snapshot,
-        today: Date,
-    ) -> anyhow::Result<Map<String, Value>> {
-        Ok(default_date(adding && self.date.is_none(), "date", today))
-    }
-}
-
-impl RecordFields for ResponsibilityFields {
-    const KIND: Kind = Kind::Responsibility;
-}
-
-impl RecordFields for PersonFields {
-    const KIND: Kind = Kind::Person;
-}
-
-impl RecordFields for CourseFields {
-    const KIND: Kind = Kind::Course;
-}
-
-impl RecordFields for CompletionFields {
-    const KIND: Kind = Kind::Completion;
-
-    fn default_id(&self, _: &Snapshot, today: Date) -> Option<String> {
-        Some(phiguard_register::records::Completion::default_id(
-            self.person.as_deref()?,
-            self.course.as_deref()?,
-            self.completed.unwrap_or(today),
-        ))
-    }
-
-    fn computed(
-        &self,
-        adding: bool,
-        _: &Snapshot,
-        today: Date,
-    ) -> anyhow::Result<Map<String, Value>> {
-        let mut fields = default_date(adding && self.completed.is_none(), "completed", today);
-        if let Some(path) = &self.evidence {
-            fields.insert("evidence_sha256".into(), document(path)?.sha256.into());
-        }
-        Ok(fields)
-    }
-}
-
-impl RecordFields for PolicyFields {
-    const KIND: Kind = Kind::Policy;
-}
-
-impl AcknowledgmentFields {
-    /// The version acknowledged: the one given, else the policy's current one.
-    fn version_in(&self, snapshot: &Snapshot) -> Option<String> {
-        self.version.clone().or_else(|| {
-            let policy = self.policy.as_deref()?;
-            Some(snapshot.policies.get(policy)?.record.version.clone())
-        })
-    }
-}
-
-impl RecordFields for AcknowledgmentFields {
-    const KIND: Kind = Kind::Acknowledgment;
-
-    fn default_id(&self, snapshot: &Snapshot, _: Date) -> Option<String> {
-        Some(phiguard_register::records::Acknowledgment::default_id(
-            self.person.as_deref()?,
-            self.policy.as_deref()?,
-            &self.version_in(snapshot)?,
-        ))
-    }
-
-    fn computed(
-        &self,
-        adding: bool,
-        snapshot: &Snapshot,
-        today: Date,
-    ) -> anyhow::Result<Map<String, Value>> {
-        let mut fields = default_date(adding && self.acknowledged.is_none(), "acknowledged", today);
-        if adding
-            && self.version.is_none()
-            && let Some(version) = self.version_in(snapshot)
-        {
-            fields.insert("version".into(), version.into());
-        }
-        Ok(fields)
-    }
-}
-
-impl RecordFields for GrantFields {
-    const KIND: Kind = Kind::Grant;
-
-    fn computed(
-        &self,
-        adding: bool,
-        _: &Snapshot,
-        today: Date,
-    ) -> anyhow::Result<Map<String, Value>> {
-        Ok(default_date(
-            adding && self.granted.is_none(),
-            "granted",
-            today,
-        ))
-    }
-}
-
-impl RecordFields for ReviewFields {
-    const KIND: Kind = Kind::Review;
-
-    fn default_id(&self, _: &Snapshot, today: Date) -> Option<String> {
-        Some(Review::default_id(
-            self.system.as_deref()?,
-            self.started.unwrap_or(today),
-        ))
-    }
-
-    fn computed(
-        &self,
-        adding: bool,
-        _: &Snapshot,
-        today: Date,
-    ) -> anyhow::Result<Map<String, Value>> {
-        Ok(default_date(
-            adding && self.started.is_none(),
-            "started",
-            today,
-        ))
-    }
-}
-
-impl RecordFields for AttestationFields {
-    const KIND: Kind = Kind::Attestation;
-
-    fn computed(
-        &self,
-        adding: bool,
-        _: &Snapshot,
-        today: Date,
-    ) -> anyhow::Result<Map<String, Value>> {
-        let mut fields = default_date(adding && self.date.is_none(), "date", today);
-        fields.extend(hashed("evidence", self.evidence.as_deref())?);
-        Ok(fields)
-    }
-}
-
-fn default_date(wanted: bool, field: &str, today: Date) -> Map<String, Value> {
-    let mut fields = Map::new();
-    if wanted {
-        fields.insert(field.into(), today.to_string().into());
-    }
-    fields
-}
-
-/// The record field `field` set to the [`document`] at `path`, when one is given.
-fn hashed(field: &str, path: Option<&Path>) -> anyhow::Result<Map<String, Value>> {
-    let mut fields = Map::new();
-    if let Some(path) = path {
-        fields.insert(field.into(), serde_json::to_value(document(path)?)?);
-    }
-    Ok(fields)
-}
-
 /// A file kept as evidence, by its path and SHA-256.
 pub fn document(path: &Path) -> anyhow::Result<Document> {
     use std::io::Read;
@@ -357,61 +110,6 @@ pub fn document(path: &Path) -> anyhow::Result<Document> {
         path: absolute.display().to_string(),
         sha256: phiguard_core::hex::encode(context.finish().as_ref()),
     })
-}
-
-/// The flag that sets a record field, for messages: clap names each argument after the
-/// field it fills, so the definition is the one source.
-fn flag_for<F: clap::Args>(field: &str) -> String {
-    let command = F::augment_args(clap::Command::new("fields"));
-    command
-        .get_arguments()
-        .find(|arg| arg.get_id() == field)
-        .and_then(|arg| arg.get_long())
-        .map_or_else(|| format!("`{field}`"), |long| format!("--{long}"))
-}
-
-/// The record field `--unset NAME` means: a field name or its flag's name.
-fn field_for<F: clap::Args>(name: &str) -> Option<String> {
-    let wanted = name.trim().trim_start_matches("--");
-    let command = F::augment_args(clap::Command::new("fields"));
-    command
-        .get_arguments()
-        .find(|arg| {
-            arg.get_id() == wanted
-                || arg.get_id().as_str() == wanted.replace('-', "_")
-                || arg.get_long() == Some(wanted)
-        })
-        .map(|arg| arg.get_id().to_string())
-}
-
-/// Builds the record from JSON, turning serde's wording into the flags people type.
-fn record_from<F: RecordFields>(value: Value) -> anyhow::Result<AnyRecord> {
-    AnyRecord::from_json(F::KIND, value).map_err(|error| {
-        let text = error.to_string();
-        let message = match text
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            Some(field) => format!(
-                "{} is required to add {}",
-                flag_for::<F>(field),
-                with_article(F::KIND)
-            ),
-            None => format!("the {} is not valid: {text}", F::KIND),
-        };
-        anyhow::anyhow!(message)
-    })
-}
-
-/// "a vendor", "an acknowledgment".
-fn with_article(kind: Kind) -> String {
-    let name = kind.name();
-    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {name}")
 }
 
 #[derive(Debug, Serialize)]
@@ -456,34 +154,16 @@ impl Session<'_> {
         Ok(outcome)
     }
 
-    async fn records<F: RecordFields>(
-        &self,
-        command: &RecordCommand<F>,
-    ) -> anyhow::Result<Outcome> {
-        let kind = F::KIND;
-        match command {
-            RecordCommand::Add { id, fields, change } => {
+    async fn records(&self, command: &RecordCommand) -> anyhow::Result<Outcome> {
+        let kind = command.kind;
+        match &command.action {
+            RecordAction::Add { id, fields, change } => {
                 let snapshot = self.register.snapshot().await?;
-                let today = today();
-                let id = match id.clone().or_else(|| fields.default_id(&snapshot, today)) {
-                    Some(id) => id,
-                    None => anyhow::bail!(
-                        "give the new {kind} an id: `phiguard register {kind} add ID …`"
-                    ),
-                };
-                let mut value = Map::new();
-                let id_field = if matches!(kind, Kind::Responsibility | Kind::Attestation) {
-                    "control"
-                } else {
-                    "id"
-                };
-                value.insert(id_field.into(), id.into());
-                merge(&mut value, serde_json::to_value(fields)?);
-                value.extend(fields.computed(true, &snapshot, today)?);
-                let record = record_from::<F>(Value::Object(value))?;
+                let values = fields.values(document)?;
+                let record = draft::new_record(kind, id.as_deref(), values, &snapshot, today())?;
                 self.apply(&[Change::Create(record)], change).await
             }
-            RecordCommand::List => {
+            RecordAction::List => {
                 let snapshot = self.register.snapshot().await?;
                 let listed: Vec<Listed> = snapshot
                     .records(kind)
@@ -516,7 +196,7 @@ impl Session<'_> {
                 });
                 Ok(Outcome::Ok)
             }
-            RecordCommand::Show { id } => {
+            RecordAction::Show { id } => {
                 let snapshot = self.register.snapshot().await?;
                 let id = canonical_id(kind, id);
                 let record = snapshot
@@ -543,7 +223,7 @@ impl Session<'_> {
                 });
                 Ok(Outcome::Ok)
             }
-            RecordCommand::Update {
+            RecordAction::Update {
                 id,
                 fields,
                 unset,
@@ -557,27 +237,10 @@ impl Session<'_> {
                         kind,
                         id: id.clone(),
                     })?;
-                let Value::Object(mut value) = record.to_json() else {
-                    anyhow::bail!("the stored {kind} {id:?} is not a JSON object");
-                };
-                merge(&mut value, serde_json::to_value(fields)?);
-                value.extend(fields.computed(false, &snapshot, today())?);
-                for name in unset {
-                    let field = field_for::<F>(name).ok_or_else(|| {
-                        anyhow::anyhow!("a {kind} has no field {name:?} to unset; `phiguard register {kind} update --help` lists them")
-                    })?;
-                    value.remove(&field);
-                }
-                let changed = record_from::<F>(Value::Object(value)).map_err(|error| {
-                    if unset.is_empty() {
-                        error
-                    } else {
-                        error.context(format!("a required field of the {kind} cannot be unset"))
-                    }
-                })?;
+                let changed = draft::updated_record(&record, fields.values(document)?, unset)?;
                 self.apply(&[Change::Update(changed)], change).await
             }
-            RecordCommand::Remove { id, change } => {
+            RecordAction::Remove { id, change } => {
                 let id = canonical_id(kind, id);
                 self.apply(&[Change::Delete { kind, id }], change).await
             }
@@ -813,23 +476,6 @@ pub fn check_settings(
         max_restore_hours: config.max_restore_hours,
         min_availability_percent: config.min_availability_percent,
         record_retention_years: config.record_retention_years,
-    }
-}
-
-/// Citations are the matrix's ids: `45 CFR § 164.312(b)` and `164.312(b)` name one record.
-fn canonical_id(kind: Kind, id: &str) -> String {
-    if kind == Kind::Responsibility
-        && let Ok(control) = id.parse::<phiguard_core::ControlId>()
-    {
-        return control.to_string();
-    }
-    id.to_owned()
-}
-
-/// Sets every field `patch` has; lists given replace lists stored.
-fn merge(value: &mut Map<String, Value>, patch: Value) {
-    if let Value::Object(patch) = patch {
-        value.extend(patch);
     }
 }
 

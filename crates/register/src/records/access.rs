@@ -6,26 +6,46 @@ use serde::{Deserialize, Serialize};
 
 use super::{Record, id_problems, require_order, require_text};
 use crate::Kind;
+use crate::draft::Form;
 
 /// Access to one system given to one person, until it is revoked or expires.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Form)]
 #[serde(deny_unknown_fields)]
+#[record(
+    about = "Access to one system given to one person, with approver and expiry (45 CFR 164.308(a)(4)).",
+    example_id = "alice-ehr",
+    add = "phiguard register grant add alice-ehr --person alice --system ehr-prod --role clinician --account alice --approver 'Dana (CISO)' --justification 'patient care' --expires 2027-06-30",
+    update = "phiguard register grant update alice-ehr --expires 2027-12-31"
+)]
 pub struct Grant {
     pub id: String,
+    /// The person's id.
+    #[field(refers = Person)]
     pub person: String,
     /// The system: a host name, an application, a cloud account.
     pub system: String,
+    /// The role or permission set given on the system.
     pub role: String,
     /// The login name on that system, when it has one; the host checks match shell accounts
     /// against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[field(
+        help = "Their login name on the system (matched against shell accounts by `host check`)"
+    )]
     pub account: Option<String>,
+    /// Who approved the access.
     pub approver: String,
+    /// Why their work needs it (minimum necessary, 45 CFR 164.514(d)).
     pub justification: String,
+    /// The day access was given.
+    #[field(default = today, help = "The day access was given [default for add: today]")]
     pub granted: Date,
+    /// The last day of access; none means until revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<Date>,
+    /// Set by `phiguard access revoke`, not a flag of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[field(skip)]
     pub revoked: Option<Revocation>,
 }
 
@@ -105,18 +125,37 @@ pub struct ReviewDecision {
 }
 
 /// A review campaign of every active grant on one system.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Form)]
 #[serde(deny_unknown_fields)]
+#[record(
+    about = "An access review campaign of one system; usually made with `phiguard access review start`.",
+    example_id = "ehr-prod.2026-11-28",
+    add = "phiguard register review add ehr-prod.2026-11-28 --system ehr-prod --grant alice-ehr --grant bob-ehr",
+    update = "phiguard register review update ehr-prod.2026-11-28 --closed 2026-12-05",
+    see_also = "`phiguard access review`",
+    default_id(system, started)
+)]
 pub struct Review {
     pub id: String,
+    /// The system reviewed.
     pub system: String,
+    /// The day the campaign started.
+    #[field(default = today, help = "The day the campaign started [default for add: today]")]
     pub started: Date,
     /// The grants in scope: every grant active on the system when the campaign started.
+    #[field(
+        flag = "grant",
+        value_name = "GRANT",
+        help = "A grant in scope (repeatable)"
+    )]
     pub grants: Vec<String>,
+    /// Recorded by `phiguard access review decide`, not a flag of its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[field(skip)]
     pub decisions: Vec<ReviewDecision>,
     /// When every grant had a decision and the campaign was closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[field(help = "The day the campaign was closed, every grant decided")]
     pub closed: Option<Date>,
 }
 

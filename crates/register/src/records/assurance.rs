@@ -10,6 +10,7 @@ use super::{
     Document, Record, add_months, id_problems, require_document, require_order, require_text,
 };
 use crate::Kind;
+use crate::draft::{Choices, Form};
 
 /// How long a report counts after the end of the period it covers. Auditors examine a period
 /// and vendors publish a new report about once a year, so a report older than that describes
@@ -65,6 +66,12 @@ impl AssuranceKind {
     }
 }
 
+impl Choices for AssuranceKind {
+    fn all() -> &'static [AssuranceKind] {
+        &AssuranceKind::ALL
+    }
+}
+
 impl std::str::FromStr for AssuranceKind {
     type Err = String;
 
@@ -93,24 +100,37 @@ impl std::str::FromStr for AssuranceKind {
 }
 
 /// One report on one vendor, by the auditor that issued it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Form)]
 #[serde(deny_unknown_fields)]
+#[record(
+    about = "An independent auditor's report on a vendor's controls (SOC 2 Type II, HITRUST r2, ISO 27001, FedRAMP); it counts for 12 months after its period ends.",
+    example_id = "acme-cloud-soc2-2026",
+    add = "phiguard register assurance add acme-cloud-soc2-2026 --vendor acme-cloud --kind soc2-type2 --period-start 2025-10-01 --period-end 2026-09-30 --issuer 'Example & Partners LLP' --scope 'object storage, us-east' --document acme-soc2.pdf",
+    update = "phiguard register assurance update acme-cloud-soc2-2026 --scope 'object storage and backups, all regions'"
+)]
 pub struct AssuranceReport {
     pub id: String,
+    /// The vendor's id.
+    #[field(refers = Vendor)]
     pub vendor: String,
+    /// soc2-type2, hitrust-r2, iso27001, fedramp or other.
     pub kind: AssuranceKind,
     /// The first day of the period the auditor examined.
     pub period_start: Date,
     /// The last day of that period; the report counts for [`ASSURANCE_VALID_MONTHS`] after it.
+    #[field(help = "The last day of that period; the report counts for 12 months after it")]
     pub period_end: Date,
     /// Who issued it: the audit firm, the certification body, the 3PAO.
+    #[field(help = "Who issued it: the audit firm, certification body or 3PAO")]
     pub issuer: String,
     /// What it covers: services, regions, systems. A report that does not cover the service
     /// used is no evidence for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[field(help = "What it covers: services, regions, systems")]
     pub scope: Option<String>,
     /// The report itself, by its SHA-256.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[field(help = "The report; its SHA-256 is recorded")]
     pub document: Option<Document>,
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Record, id_problems};
 use crate::Kind;
+use crate::draft::{Choices, Form};
 
 /// Who carries a control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,6 +46,12 @@ impl Responsibility {
     }
 }
 
+impl Choices for Responsibility {
+    fn all() -> &'static [Responsibility] {
+        &Responsibility::ALL
+    }
+}
+
 impl std::str::FromStr for Responsibility {
     type Err = String;
 
@@ -64,21 +71,42 @@ impl std::str::FromStr for Responsibility {
 }
 
 /// One row of the matrix; its id is the control's citation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Form)]
 #[serde(from = "MatrixRow", into = "MatrixRow")]
+#[record(
+    about = "Who carries one HIPAA control: the provider (name the vendor with --vendor), you, or both; its id is the citation.",
+    example_id = "164.312(a)(2)(iv)",
+    add = "phiguard register responsibility add '164.312(a)(2)(iv)' --responsibility shared --owner 'Platform team' --vendor acme-cloud",
+    update = "phiguard register responsibility update '164.312(a)(2)(iv)' --owner 'Dana (CISO)' --evidence https://wiki.example/kms",
+    see_also = "`phiguard matrix`"
+)]
 pub struct ResponsibilityRecord {
     /// The control, `164.312(a)(2)(iv)`: the record's id, so it never changes.
+    #[field(id)]
     control: ControlId,
+    /// provider, customer, shared or not-applicable.
     pub responsibility: Responsibility,
     /// The person or team in the organisation who answers for it.
+    #[field(help = "The person or team who answers for the control")]
     pub owner: Option<String>,
     /// The vendor (its register id) that carries the control, for a provider or shared row:
     /// what lets the control's inheritance be traced to a BAA and an assurance report.
+    #[field(
+        refers = Vendor,
+        help = "The vendor's id, for a provider or shared control: who carries it"
+    )]
     pub vendor: Option<String>,
+    /// How the control is carried, or why it does not apply.
     pub notes: Option<String>,
     /// Links to the evidence: the provider's attestation, a runbook, a ledger entry.
+    #[field(
+        optional,
+        value_name = "LINK",
+        help = "A link to evidence (repeatable)"
+    )]
     pub evidence: Vec<String>,
     /// The text of `control`, kept so `id()` can lend it.
+    #[field(skip)]
     id: String,
 }
 
