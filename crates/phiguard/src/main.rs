@@ -3,7 +3,6 @@
 
 mod cli;
 mod commands;
-mod installation;
 mod keys;
 mod output;
 

@@ -102,6 +102,13 @@ impl Output {
     }
 }
 
+/// The app's notices are notes.
+impl phiguard_app::Notices for Output {
+    fn note(&self, text: &str) {
+        Output::note(self, text);
+    }
+}
+
 /// Human text for a terminal: its lines as they are, and within each line every control
 /// character escaped, so no text from outside that a command forgot to escape can move the
 /// cursor, clear the screen or retitle the window. Fields from outside are escaped where they

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::Outcome;
 use crate::cli::{AccessCommand, GlobalArgs, ReviewCommand};
 use crate::commands::register::{Session, change_source, today};
-use crate::installation::Purpose;
+use phiguard_app::installation::Purpose;
 use crate::output::Output;
 
 pub async fn run(

@@ -235,7 +235,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
             .await?;
         assessment.sign_off = Some(SignOff {
             by: by.clone(),
-            account: crate::installation::local_source().actor,
+            account: phiguard_app::installation::local_source().actor,
             at,
             assessment: recorded,
             evidence,

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{FimCommand, FimScanArgs, GlobalArgs};
-use crate::installation::{Installation, Purpose};
+use phiguard_app::installation::{Installation, Purpose};
 use crate::output::Output;
 use phiguard_core::spelling::count;
 
@@ -35,7 +35,7 @@ pub async fn run(
             Purpose::Amend
         }
     };
-    let installation = Installation::open(global, purpose, out).await?;
+    let installation = Installation::open(&super::options(global), purpose, out).await?;
     let outcome = match command {
         FimCommand::Init(args) => {
             refuse_a_second_initial_baseline(&installation, args).await?;
@@ -241,7 +241,7 @@ pub async fn take_baseline(
         .filter(|_| paths == Paths::OrThePreviousBaselines);
     let (rules, algorithm, scope) = rules_of(installation, args, previous_paths)?;
     let scanned = scan(&rules, algorithm, out).await?;
-    let actor = crate::installation::actor(actor);
+    let actor = phiguard_app::installation::actor(actor);
     let accepted = previous
         .as_ref()
         .map(|(_, entries)| phiguard_fim::compare(&rules, entries, &scanned, &|_, _| None).summary);
@@ -520,7 +520,7 @@ async fn watch(
     ));
     let quiet = Duration::from_millis(debounce_ms.max(1));
     let silent = Output::new(out.is_json(), true);
-    let mut pacer = crate::installation::CheckpointPacer::default();
+    let mut pacer = phiguard_app::installation::CheckpointPacer::default();
     loop {
         let (batch, returned) = tokio::task::spawn_blocking(move || {
             let batch = watcher.next_batch(quiet, quiet * 20);

@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, HostCheckArgs, HostCommand, HostPatchArgs};
-use crate::commands::check_run::{self, Summary};
-use crate::installation::{Installation, Purpose};
+use crate::commands::check_run;
+use phiguard_app::check_run::Summary;
+use phiguard_app::installation::{Installation, Purpose};
 use crate::output::Output;
 
 pub async fn run(
@@ -22,7 +23,7 @@ pub async fn run(
     out: &Output,
 ) -> anyhow::Result<Outcome> {
     // Both record what they found or did.
-    let installation = Installation::open(global, Purpose::Record, out).await?;
+    let installation = Installation::open(&super::options(global), Purpose::Record, out).await?;
     let outcome = match command {
         HostCommand::Check(args) => check(&installation, args, out).await,
         HostCommand::Patch(args) => patch(&installation, args, out).await,
@@ -84,7 +85,7 @@ pub struct HostRun {
     pub root: std::path::PathBuf,
     /// How many checks ran.
     pub checks: usize,
-    pub recorded: check_run::RecordedRun,
+    pub recorded: phiguard_app::check_run::RecordedRun,
 }
 
 /// Runs the host checks of `areas` on `root` (`/` for this machine), with the register's
@@ -109,7 +110,7 @@ pub async fn run_checks(
     let live = ctx.is_live();
     // An image is its own subject: its pending updates are not this machine's.
     let host = if live {
-        crate::installation::local_source()
+        phiguard_app::installation::local_source()
             .host
             .unwrap_or_else(|| "localhost".into())
     } else {
@@ -196,10 +197,10 @@ pub async fn run_checks(
         "areas".into(),
         areas.iter().map(|a| a.name()).collect::<Vec<_>>().into(),
     );
-    let recorded = check_run::record(
+    let recorded = phiguard_app::check_run::record(
         installation,
         "host.check",
-        check_run::run(started_at, Some(host.clone()), root.display().to_string()),
+        phiguard_app::check_run::run(started_at, Some(host.clone()), root.display().to_string()),
         context,
         findings,
     )

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, InitArgs};
-use crate::installation::{self, Installation};
+use phiguard_app::installation::{self, Installation};
 use crate::output::Output;
 
 #[derive(Debug, Serialize)]
@@ -33,7 +33,7 @@ struct InitResult {
 }
 
 pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let dir = installation::locate(global, out)?.dir;
+    let dir = installation::locate(&super::options(global), out)?.dir;
     let existed = phiguard_home::Home::exists(&dir);
     let database_existed = dir.join(phiguard_home::DATABASE_FILE).exists();
     let role = match args.role {
@@ -41,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
         None if out.is_interactive() && !existed => ask_role()?,
         None => None,
     };
-    let installation = Installation::create(global, args.name.as_deref(), role, out).await?;
+    let installation = Installation::create(&super::options(global), args.name.as_deref(), role, out).await?;
     let home = &installation.home;
     // Completes a home an earlier version made without keys for `seal`; a passphrase or
     // PKCS#11 root is chosen with `keys init` beforehand.
@@ -68,7 +68,7 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
         source: installation.home_source.name(),
         created: !existed,
         added,
-        keyring: crate::keys::keyring_path(home).display().to_string(),
+        keyring: phiguard_app::keys::keyring_path(home).display().to_string(),
         config: home.config_path().display().to_string(),
         keys: home.keys_dir().display().to_string(),
         installation_name: home.config().installation.name.clone(),

@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, KeyProvider, KeysCommand, KeysInitArgs};
-use crate::installation::{Installation, Purpose};
-use crate::keys::{self, NewRoot};
+use phiguard_app::installation::{Installation, Purpose};
+use crate::keys;
+use phiguard_app::keys::NewRoot;
 use crate::output::Output;
 
 pub async fn run(
@@ -22,7 +23,7 @@ pub async fn run(
     match command {
         KeysCommand::Init(args) => init(global, args, out).await,
         KeysCommand::List => {
-            let keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
+            let keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let summary = keyring.summary();
             out.result(&summary, || {
                 let mut text = format!(
@@ -43,7 +44,7 @@ pub async fn run(
             Ok(Outcome::Ok)
         }
         KeysCommand::Rotate => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
+            let mut keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let version = keyring.rotate()?;
             record(
                 global,
@@ -58,7 +59,7 @@ pub async fn run(
             Ok(Outcome::Ok)
         }
         KeysCommand::Retire { version } => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
+            let mut keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let changed = keyring.retire_through(*version)?;
             let minimum = keyring.summary().min_decrypt_version;
             if changed {
@@ -75,7 +76,7 @@ pub async fn run(
         }
         KeysCommand::Rewrap { files } => rewrap(global, files, out).await,
         KeysCommand::BreakGlass { out: file, note } => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
+            let mut keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let secret = BreakGlassSecret::generate()?;
             let public = secret.public().map_err(anyhow::Error::msg)?;
             let text = zeroize::Zeroizing::new(format!(
@@ -104,8 +105,8 @@ pub async fn run(
 async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow::Result<Outcome> {
     // A new home gets no keyring of its own here: this command makes it, with the root key
     // chosen.
-    let installation = Installation::create_without_keyring(global, out).await?;
-    let path = keys::keyring_path(&installation.home);
+    let installation = Installation::create_without_keyring(&super::options(global), out).await?;
+    let path = phiguard_app::keys::keyring_path(&installation.home);
     anyhow::ensure!(
         path.symlink_metadata().is_err(),
         "a keyring already exists at {}; its keys open everything sealed so far, so it is never replaced",
@@ -125,7 +126,7 @@ async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow:
                 .context("--pkcs11-token is required")?,
         },
     };
-    let keyring = keys::create_keyring(&installation.home, &root)?;
+    let keyring = phiguard_app::keys::create_keyring(&installation.home, &root, &keys::Terminal)?;
     let summary = keyring.summary();
     installation
         .record(
@@ -160,7 +161,7 @@ async fn rewrap(
     files: &[std::path::PathBuf],
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
+    let keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
     let mut results = Vec::new();
     for file in files {
         let (outcome, error) = match rewrap_file(&keyring, file) {
@@ -244,7 +245,7 @@ async fn record(
     kind: &str,
     body: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let installation = Installation::open(global, Purpose::Amend, out).await?;
+    let installation = Installation::open(&super::options(global), Purpose::Amend, out).await?;
     installation
         .record(kind, body)
         .await

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{AppendArgs, GlobalArgs, LedgerCommand, VerifyArgs, WitnessCommand};
-use crate::installation::{
+use phiguard_app::installation::{
     CheckpointPacer, Existing, Installation, Purpose, local_source, read_ledger_key, witness_file,
 };
 use crate::output::Output;
@@ -44,7 +44,7 @@ pub async fn run(
         _ => {}
     }
 
-    let installation = Installation::open(global, purpose(command), out).await?;
+    let installation = Installation::open(&super::options(global), purpose(command), out).await?;
     let ledger = installation.ledger();
     let outcome = match command {
         LedgerCommand::Append(args) => append(&installation, args, out).await?,
@@ -141,7 +141,7 @@ async fn verify_database(
         Some(key) => parse_verifier(key),
         None => Ok(read_ledger_key(home)?.verifier()),
     };
-    let location = crate::installation::locate(global, out)?;
+    let location = phiguard_app::installation::locate(&super::options(global), out)?;
     if !phiguard_home::Home::exists(&location.dir) {
         bail!(
             "{}\nAn exported bundle verifies without a home: `phiguard ledger verify --bundle DIR \
@@ -149,7 +149,7 @@ async fn verify_database(
             location.missing()
         );
     }
-    let installation = match Installation::open_existing(global, out).await? {
+    let installation = match Installation::open_existing(&super::options(global), out).await? {
         Existing::Open(installation) => installation,
         Existing::NoDatabase { home, database } => {
             let key = key_of(&home)?;
@@ -229,7 +229,7 @@ fn witness(
     command: &WitnessCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let key = crate::installation::witness_signing_key(&installation.home)?;
+    let key = phiguard_app::installation::witness_signing_key(&installation.home)?;
     match command {
         WitnessCommand::Key => {
             let cosigner = key.cosigner().to_string();
@@ -258,7 +258,7 @@ fn witness(
                     })
                 })
                 .transpose()?;
-            let kept = crate::installation::witnessed_log(&installation.home, &log_key)?;
+            let kept = phiguard_app::installation::witnessed_log(&installation.home, &log_key)?;
             let last = kept.read()?;
             let now = u64::try_from(jiff::Timestamp::now().as_second()).unwrap_or(0);
             match witness::cosign(&note, &log_key, last.as_deref(), proof.as_ref(), &key, now) {

@@ -10,7 +10,7 @@ use phiguard_register::{AnyRecord, Change};
 use crate::Outcome;
 use crate::cli::{GlobalArgs, MatrixCommand};
 use crate::commands::register::{Session, builtin_catalog, known_controls};
-use crate::installation::Purpose;
+use phiguard_app::installation::Purpose;
 use crate::output::Output;
 
 pub async fn run(

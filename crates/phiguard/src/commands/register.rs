@@ -25,8 +25,9 @@ use crate::cli::{
     RecordCommand, RegisterCommand, ResponsibilityFields, RestoreTestFields, ReviewFields,
     SlaFields, VendorFields,
 };
-use crate::commands::check_run::{self, Summary};
-use crate::installation::{Installation, Purpose};
+use crate::commands::check_run;
+use phiguard_app::check_run::Summary;
+use phiguard_app::installation::{Installation, Purpose};
 use crate::output::Output;
 
 pub async fn run(
@@ -97,26 +98,19 @@ impl<F: clap::Args> RecordCommand<F> {
     }
 }
 
-/// What a register command works with.
+/// What a register command works with: the app's session, and where to report.
 pub struct Session<'a> {
+    pub app: &'a phiguard_app::Session,
     pub installation: &'a Installation,
     pub register: &'a Register,
     pub out: &'a Output,
 }
 
-/// Today, as the register's checks count days.
-pub fn today() -> Date {
-    phiguard_register::records::utc_day(jiff::Timestamp::now())
-}
+pub use phiguard_app::session::today;
 
 /// Who a change is recorded as made by: the OS account, after the name `--actor` states.
-/// Records kept by people name no host.
 pub fn change_source(change: &ChangeArgs) -> Source {
-    Source {
-        host: None,
-        agent: crate::installation::local_source().agent,
-        actor: Some(crate::installation::actor(change.actor.as_deref())),
-    }
+    phiguard_app::session::change_source(change.actor.as_deref())
 }
 
 /// A kind's flags, as the `add` and `update` of its records understand them.
@@ -442,18 +436,17 @@ impl Session<'_> {
         purpose: Purpose,
         work: impl AsyncFnOnce(&Session<'_>) -> anyhow::Result<Outcome>,
     ) -> anyhow::Result<Outcome> {
-        let installation = Installation::open(global, purpose, out).await?;
-        let register = Register::new(installation.store.clone());
-        let outcome = work(&Session {
-            installation: &installation,
-            register: &register,
-            out,
+        let options = super::options(global);
+        phiguard_app::Session::run(&options, purpose, out, async |app| {
+            work(&Session {
+                app,
+                installation: &app.installation,
+                register: &app.register,
+                out,
+            })
+            .await
         })
-        .await;
-        let closed = installation.close().await;
-        let outcome = outcome?;
-        closed?;
-        Ok(outcome)
+        .await
     }
 
     async fn records<F: RecordFields>(
@@ -758,7 +751,7 @@ impl Session<'_> {
     /// both run them through here.
     pub async fn run_checks(
         &self,
-    ) -> anyhow::Result<(usize, check_run::RecordedRun, Arc<Snapshot>)> {
+    ) -> anyhow::Result<(usize, phiguard_app::check_run::RecordedRun, Arc<Snapshot>)> {
         let started_at = jiff::Timestamp::now();
         // Read as the ledger recorded it, so that records changed behind phiguard's back fail
         // register.integrity instead of stopping the run, and no other check judges them.
@@ -772,10 +765,10 @@ impl Session<'_> {
         let findings = registry.run_all(&ctx, |_| true);
         let mut context = Map::new();
         context.insert("records".into(), snapshot.len().into());
-        let recorded = check_run::record(
+        let recorded = phiguard_app::check_run::record(
             self.installation,
             "register.check",
-            check_run::run(started_at, None, "register".into()),
+            phiguard_app::check_run::run(started_at, None, "register".into()),
             context,
             findings,
         )

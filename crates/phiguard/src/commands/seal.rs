@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, SealArgs, UnsealArgs};
-use crate::installation::{Installation, Purpose};
+use phiguard_app::installation::{Installation, Purpose};
 use crate::keys;
 use crate::output::Output;
 
@@ -513,13 +513,13 @@ pub async fn seal(global: &GlobalArgs, args: &SealArgs, out: &Output) -> anyhow:
     }
     destination.check(&args.input)?;
     // The ledger first: a seal that could not be recorded does not happen.
-    let installation = Installation::open(global, Purpose::Amend, out).await?;
+    let installation = Installation::open(&super::options(global), Purpose::Amend, out).await?;
     let observer = Observer::new();
     let mut sealed_file = None;
     let mut plain_file = None;
     let mut result = None;
     let attempt = (|| -> anyhow::Result<Sink> {
-        let keyring = keys::open_keyring(&installation.home)?;
+        let keyring = phiguard_app::keys::open_keyring(&installation.home, &keys::Terminal)?;
         let pseudonyms = keyring.pseudonymizer()?;
         sealed_file = path_pseudonym(Some(&pseudonyms), destination.path())?;
         plain_file = path_pseudonym(Some(&pseudonyms), Some(&args.input))?;
@@ -637,7 +637,7 @@ pub async fn unseal(
     };
     destination.check(&args.input)?;
     // The ledger first: access to PHI that could not be recorded does not happen.
-    let installation = match Installation::open(global, Purpose::Amend, out).await {
+    let installation = match Installation::open(&super::options(global), Purpose::Amend, out).await {
         Ok(installation) => installation,
         Err(e) if args.break_glass.is_some() => {
             return Err(e.context(
@@ -664,7 +664,7 @@ pub async fn unseal(
                 (Box::new(key), None)
             }
             None => {
-                let keyring = keys::open_keyring(&installation.home)?;
+                let keyring = phiguard_app::keys::open_keyring(&installation.home, &keys::Terminal)?;
                 let pseudonyms = keyring.pseudonymizer()?;
                 (Box::new(keyring), Some(pseudonyms))
             }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::GlobalArgs;
-use crate::installation::{Installation, Purpose};
+use phiguard_app::installation::{Installation, Purpose};
 use crate::output::Output;
 
 #[derive(Debug, Serialize)]
@@ -35,7 +35,7 @@ struct DatabaseStatus {
 }
 
 pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, Purpose::Read, out).await?;
+    let installation = Installation::open(&super::options(global), Purpose::Read, out).await?;
     let status = Status {
         version: env!("CARGO_PKG_VERSION"),
         installation_name: installation.home.config().installation.name.clone(),

@@ -1,0 +1,59 @@
+//! phiguard's operations, as the command line, a server, agents and a scheduler all call
+//! them: the installation an operation works on ([`installation`]), the session that holds it
+//! open with its register ([`session`]), and one module per thing a user can ask for. Each
+//! operation takes a typed request and returns a typed result; it draws nothing and parses no
+//! arguments. What a person should hear while it runs (a home created, a step begun, a
+//! warning) goes to the caller's [`Notices`]; long work reports through a progress callback.
+
+pub mod check_run;
+pub mod installation;
+pub mod keys;
+pub mod session;
+
+pub use installation::{Installation, Purpose};
+pub use session::Session;
+
+/// Where an operation finds its installation: what `--home` and `--database` (or their
+/// environment variables) say on the command line, or a server's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The home directory; `None` looks where phiguard looks by default (see
+    /// `phiguard_home::locate`).
+    pub home: Option<std::path::PathBuf>,
+    /// The database URL, instead of the one the home's phiguard.toml names.
+    pub database: Option<String>,
+}
+
+/// Where an operation sends what a person should be told while it runs: a home it created,
+/// the step it begins, a warning about what it recorded. The command line prints these on
+/// stderr; a server may log them or return them.
+pub trait Notices: Sync {
+    fn note(&self, text: &str);
+}
+
+/// Notices nobody reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Notices for Silent {
+    fn note(&self, _: &str) {}
+}
+
+/// Notices collected, in order: for tests, and for callers that return them with the result.
+#[derive(Debug, Default)]
+pub struct Collected(std::sync::Mutex<Vec<String>>);
+
+impl Collected {
+    /// The notices so far.
+    pub fn notes(&self) -> Vec<String> {
+        self.0.lock().map(|notes| notes.clone()).unwrap_or_default()
+    }
+}
+
+impl Notices for Collected {
+    fn note(&self, text: &str) {
+        if let Ok(mut notes) = self.0.lock() {
+            notes.push(text.to_owned());
+        }
+    }
+}
