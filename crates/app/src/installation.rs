@@ -101,7 +101,10 @@ pub fn locate(options: &Options, notices: &dyn Notices) -> anyhow::Result<Locati
 
 /// The home, which must exist already: for commands that read what is there, or need keys
 /// only an existing home has. Creates nothing.
-pub fn existing_home(options: &Options, notices: &dyn Notices) -> anyhow::Result<(Home, HomeSource)> {
+pub fn existing_home(
+    options: &Options,
+    notices: &dyn Notices,
+) -> anyhow::Result<(Home, HomeSource)> {
     let location = locate(options, notices)?;
     if !Home::exists(&location.dir) {
         anyhow::bail!("{}", location.missing());
@@ -235,7 +238,10 @@ impl Installation {
     /// Opens an installation that must exist already, creating nothing: not the home, not
     /// the database, not a key. For commands that judge what is there (`ledger verify`), so
     /// that a deleted database is reported rather than silently replaced by an empty one.
-    pub async fn open_existing(options: &Options, notices: &dyn Notices) -> anyhow::Result<Existing> {
+    pub async fn open_existing(
+        options: &Options,
+        notices: &dyn Notices,
+    ) -> anyhow::Result<Existing> {
         let (home, home_source) = existing_home(options, notices)?;
         let url = database_url(options, &home)?;
         if let Some(path) = url.sqlite_path() {

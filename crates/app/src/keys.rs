@@ -115,4 +115,3 @@ fn resolve(home: &Home, file: &str) -> PathBuf {
         home.keys_dir().join(path)
     }
 }
-

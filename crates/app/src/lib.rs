@@ -5,9 +5,14 @@
 //! arguments. What a person should hear while it runs (a home created, a step begun, a
 //! warning) goes to the caller's [`Notices`]; long work reports through a progress callback.
 
+pub mod access;
+pub mod assess;
 pub mod check_run;
+pub mod fim;
+pub mod host;
 pub mod installation;
 pub mod keys;
+pub mod register;
 pub mod session;
 
 pub use installation::{Installation, Purpose};
@@ -56,4 +61,33 @@ impl Notices for Collected {
             notes.push(text.to_owned());
         }
     }
+}
+
+/// Progress of long work (hashing files, running checks), for a caller that shows it, as a bar
+/// on a terminal. Each piece of work is begun, advanced, and ended.
+pub trait Progress: Send + Sync {
+    /// Work described as `what` begins, of `total` steps (0 while unknown).
+    fn begin(&self, what: &'static str, total: u64);
+    /// What is being worked on now.
+    fn working_on(&self, item: &str);
+    /// `done` of `total` steps are done (`total` 0 while unknown).
+    fn advance(&self, done: u64, total: u64);
+    /// The work is over.
+    fn end(&self);
+}
+
+/// Progress nobody watches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unwatched;
+
+impl Progress for Unwatched {
+    fn begin(&self, _: &'static str, _: u64) {}
+    fn working_on(&self, _: &str) {}
+    fn advance(&self, _: u64, _: u64) {}
+    fn end(&self) {}
+}
+
+/// A time for people: UTC, to the second (`2026-11-28 10:00:00 UTC`), as messages name it.
+pub fn time_for_people(time: jiff::Timestamp) -> String {
+    time.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }

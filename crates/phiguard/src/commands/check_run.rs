@@ -25,7 +25,11 @@ pub fn counts(summary: &Summary) -> String {
             None => text,
         }
     });
-    format!("{}: {}", count(summary.total(), "finding"), counts.join(", "))
+    format!(
+        "{}: {}",
+        count(summary.total(), "finding"),
+        counts.join(", ")
+    )
 }
 
 /// The closing lines of a check command: what ran (`42 host checks on db1 (/)`) and where it

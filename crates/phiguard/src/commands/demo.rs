@@ -16,7 +16,7 @@ use phiguard_register::records::*;
 use phiguard_register::{AnyRecord, Change};
 
 use crate::Outcome;
-use crate::cli::{AssessArgs, DemoArgs, FimScanArgs, GlobalArgs};
+use crate::cli::{AssessArgs, DemoArgs, GlobalArgs};
 use crate::commands::assess;
 use crate::commands::register::{Session, today};
 use crate::output::Output;
@@ -91,18 +91,13 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, out: &Output) -> anyhow::
             .register
             .apply(&changes, &source, jiff::Timestamp::now())
             .await?;
-        let scan = FimScanArgs {
-            paths: Vec::new(),
-            one_file_system: false,
-            algorithm: None,
-        };
-        crate::commands::fim::take_baseline(
+        phiguard_app::fim::take_baseline(
             session.installation,
-            &scan,
+            &phiguard_app::fim::ScanRequest::default(),
             "sample clinic, as installed",
             Some("phiguard demo"),
-            crate::commands::fim::Paths::Given,
-            out,
+            phiguard_app::fim::Paths::Given,
+            out.bars().as_ref(),
         )
         .await?;
         // Someone edits a configuration file after the baseline: the assessment must notice.

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, InitArgs};
-use phiguard_app::installation::{self, Installation};
 use crate::output::Output;
+use phiguard_app::installation::{self, Installation};
 
 #[derive(Debug, Serialize)]
 struct InitResult {
@@ -41,7 +41,8 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
         None if out.is_interactive() && !existed => ask_role()?,
         None => None,
     };
-    let installation = Installation::create(&super::options(global), args.name.as_deref(), role, out).await?;
+    let installation =
+        Installation::create(&super::options(global), args.name.as_deref(), role, out).await?;
     let home = &installation.home;
     // Completes a home an earlier version made without keys for `seal`; a passphrase or
     // PKCS#11 root is chosen with `keys init` beforehand.

@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, KeyProvider, KeysCommand, KeysInitArgs};
-use phiguard_app::installation::{Installation, Purpose};
 use crate::keys;
-use phiguard_app::keys::NewRoot;
 use crate::output::Output;
+use phiguard_app::installation::{Installation, Purpose};
+use phiguard_app::keys::NewRoot;
 
 pub async fn run(
     global: &GlobalArgs,
@@ -23,7 +23,8 @@ pub async fn run(
     match command {
         KeysCommand::Init(args) => init(global, args, out).await,
         KeysCommand::List => {
-            let keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
+            let keyring =
+                phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let summary = keyring.summary();
             out.result(&summary, || {
                 let mut text = format!(
@@ -44,7 +45,8 @@ pub async fn run(
             Ok(Outcome::Ok)
         }
         KeysCommand::Rotate => {
-            let mut keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
+            let mut keyring =
+                phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let version = keyring.rotate()?;
             record(
                 global,
@@ -59,7 +61,8 @@ pub async fn run(
             Ok(Outcome::Ok)
         }
         KeysCommand::Retire { version } => {
-            let mut keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
+            let mut keyring =
+                phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let changed = keyring.retire_through(*version)?;
             let minimum = keyring.summary().min_decrypt_version;
             if changed {
@@ -76,7 +79,8 @@ pub async fn run(
         }
         KeysCommand::Rewrap { files } => rewrap(global, files, out).await,
         KeysCommand::BreakGlass { out: file, note } => {
-            let mut keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
+            let mut keyring =
+                phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
             let secret = BreakGlassSecret::generate()?;
             let public = secret.public().map_err(anyhow::Error::msg)?;
             let text = zeroize::Zeroizing::new(format!(
@@ -161,7 +165,8 @@ async fn rewrap(
     files: &[std::path::PathBuf],
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
+    let keyring =
+        phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
     let mut results = Vec::new();
     for file in files {
         let (outcome, error) = match rewrap_file(&keyring, file) {

@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{AppendArgs, GlobalArgs, LedgerCommand, VerifyArgs, WitnessCommand};
+use crate::output::Output;
 use phiguard_app::installation::{
     CheckpointPacer, Existing, Installation, Purpose, local_source, read_ledger_key, witness_file,
 };
-use crate::output::Output;
 
 pub async fn run(
     global: &GlobalArgs,

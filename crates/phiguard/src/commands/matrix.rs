@@ -9,9 +9,10 @@ use phiguard_register::{AnyRecord, Change};
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, MatrixCommand};
-use crate::commands::register::{Session, builtin_catalog, known_controls};
-use phiguard_app::installation::Purpose;
+use crate::commands::register::Session;
 use crate::output::Output;
+use phiguard_app::installation::Purpose;
+use phiguard_app::session::{builtin_catalog, known_controls};
 
 pub async fn run(
     global: &GlobalArgs,
@@ -36,7 +37,7 @@ pub async fn run(
                 out.note(&note);
             }
             if *dry_run {
-                session.vet(&changes)??;
+                phiguard_app::register::vet(&changes, out)??;
                 let planned = phiguard_register::plan(&current, &changes)?.0;
                 out.result(&planned, || {
                     if planned.is_empty() {

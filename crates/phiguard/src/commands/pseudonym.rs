@@ -17,7 +17,8 @@ struct PseudonymResult<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: &PseudonymArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let keyring = phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
+    let keyring =
+        phiguard_app::keys::open_keyring(&keys::open_home(global, out)?, &keys::Terminal)?;
     let pseudonymizer = keyring.pseudonymizer()?;
     let one = |value: &str, line: Option<usize>| -> anyhow::Result<()> {
         let pseudonym = pseudonymizer

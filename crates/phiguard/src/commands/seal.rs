@@ -18,9 +18,9 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, SealArgs, UnsealArgs};
-use phiguard_app::installation::{Installation, Purpose};
 use crate::keys;
 use crate::output::Output;
+use phiguard_app::installation::{Installation, Purpose};
 
 /// The suffix `seal` adds and `unseal` removes.
 const SUFFIX: &str = "phg";
@@ -637,7 +637,8 @@ pub async fn unseal(
     };
     destination.check(&args.input)?;
     // The ledger first: access to PHI that could not be recorded does not happen.
-    let installation = match Installation::open(&super::options(global), Purpose::Amend, out).await {
+    let installation = match Installation::open(&super::options(global), Purpose::Amend, out).await
+    {
         Ok(installation) => installation,
         Err(e) if args.break_glass.is_some() => {
             return Err(e.context(
@@ -664,7 +665,8 @@ pub async fn unseal(
                 (Box::new(key), None)
             }
             None => {
-                let keyring = phiguard_app::keys::open_keyring(&installation.home, &keys::Terminal)?;
+                let keyring =
+                    phiguard_app::keys::open_keyring(&installation.home, &keys::Terminal)?;
                 let pseudonyms = keyring.pseudonymizer()?;
                 (Box::new(keyring), Some(pseudonyms))
             }

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::GlobalArgs;
-use phiguard_app::installation::{Installation, Purpose};
 use crate::output::Output;
+use phiguard_app::installation::{Installation, Purpose};
 
 #[derive(Debug, Serialize)]
 struct Status {
