@@ -8,10 +8,12 @@
 pub mod access;
 pub mod assess;
 pub mod check_run;
+pub mod demo;
 pub mod fim;
 pub mod host;
 pub mod installation;
 pub mod keys;
+pub mod matrix;
 pub mod register;
 pub mod session;
 

@@ -30,7 +30,7 @@ pub struct Listed {
 }
 
 /// The records of `kind` in `snapshot`.
-pub fn listed(snapshot: &Snapshot, kind: Kind) -> Vec<Listed> {
+fn listed(snapshot: &Snapshot, kind: Kind) -> Vec<Listed> {
     snapshot
         .records(kind)
         .into_iter()

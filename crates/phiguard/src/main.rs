@@ -71,3 +71,16 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Access(command) => commands::access::run(&cli.global, command, out).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (duplicate flags, bad defaults, conflicting names) over
+    /// every command, as declared and as the binary builds it.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+        super::cli::command().debug_assert();
+    }
+}

@@ -24,7 +24,7 @@ use crate::cli::{
 use crate::commands::check_run;
 use crate::output::Output;
 use phiguard_app::check_run::Summary;
-use phiguard_app::installation::{Installation, Purpose};
+use phiguard_app::installation::Purpose;
 
 pub async fn run(
     global: &GlobalArgs,
@@ -97,7 +97,6 @@ impl<F: clap::Args> RecordCommand<F> {
 /// What a register command works with: the app's session, and where to report.
 pub struct Session<'a> {
     pub app: &'a phiguard_app::Session,
-    pub installation: &'a Installation,
     pub register: &'a Register,
     pub out: &'a Output,
 }
@@ -406,7 +405,6 @@ impl Session<'_> {
         phiguard_app::Session::run(&options, purpose, out, async |app| {
             work(&Session {
                 app,
-                installation: &app.installation,
                 register: &app.register,
                 out,
             })
@@ -443,8 +441,7 @@ impl Session<'_> {
                 self.apply(&[Change::Create(record)], change).await
             }
             RecordCommand::List => {
-                let snapshot = self.register.snapshot().await?;
-                let listed = register::listed(&snapshot, kind);
+                let listed = register::list(self.app, kind).await?;
                 self.out.result(&listed, || {
                     if listed.is_empty() {
                         return format!(
