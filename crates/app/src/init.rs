@@ -108,7 +108,7 @@ async fn describe(
         database: installation.database_path_or_url(),
         schema_version: installation.store.schema_version().await?,
         ledger_verifier_key: installation.ledger_signing_key()?.verifier().to_string(),
-        found: installation.home_source.describe(),
+        found: installation.home_source.describe().to_owned(),
         created_config: installation.created.created_config,
     })
 }

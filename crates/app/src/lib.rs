@@ -11,11 +11,13 @@ pub mod check_run;
 pub mod demo;
 pub mod fim;
 pub mod host;
+pub mod init;
 pub mod installation;
 pub mod keys;
 pub mod matrix;
 pub mod register;
 pub mod session;
+pub mod status;
 
 pub use installation::{Installation, Purpose};
 pub use session::Session;

@@ -43,7 +43,7 @@ pub async fn status(installation: &Installation) -> anyhow::Result<Status> {
         home: HomeStatus {
             path: installation.home.dir().display().to_string(),
             source: installation.home_source.name(),
-            found: installation.home_source.describe(),
+            found: installation.home_source.describe().to_owned(),
             config: installation.home.config_path().display().to_string(),
         },
         database: DatabaseStatus {

@@ -554,3 +554,97 @@ async fn operations_run_on_postgresql_too() {
     assert!(assessment.checkpoint.is_some());
     session.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_seeds_an_empty_home_and_assesses_it_and_refuses_a_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = phiguard_app::demo::options(&options(&dir.path().join("demo"))).unwrap();
+    assert_eq!(
+        options.home.as_deref(),
+        Some(dir.path().join("demo").as_path())
+    );
+    let notices = Collected::default();
+    let seeded = phiguard_app::demo::seed(&options, &notices, Arc::new(Unwatched))
+        .await
+        .unwrap();
+    assert!(seeded.assessment.sample);
+    assert!(seeded.assessment.checkpoint.is_some());
+    assert!(
+        notices
+            .notes()
+            .iter()
+            .any(|n| n == "Seeding the sample clinic…"),
+        "{:?}",
+        notices.notes()
+    );
+    // The file changed after the baseline is what the assessment's FIM finding is about.
+    assert!(
+        !seeded
+            .assessment
+            .notes
+            .iter()
+            .any(|note| note.contains("no file integrity baseline")),
+        "{:?}",
+        seeded.assessment.notes
+    );
+
+    let session = Session::open(&options, Purpose::Read, &Silent)
+        .await
+        .unwrap();
+    assert!(
+        !phiguard_app::register::list(&session, Kind::Vendor)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let review = phiguard_app::register::list(&session, Kind::Grant)
+        .await
+        .unwrap();
+    assert!(!review.is_empty());
+    session.close().await.unwrap();
+
+    let again = phiguard_app::demo::seed(&options, &Silent, Arc::new(Unwatched))
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .to_string()
+            .contains("the demo only seeds an empty home"),
+        "{again}"
+    );
+}
+
+#[tokio::test]
+async fn init_makes_a_home_complete_and_status_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = options(&dir.path().join("home"));
+    assert!(!phiguard_app::init::home_exists(&options, &Silent).unwrap());
+    let request = phiguard_app::init::InitRequest {
+        name: Some("clinic one".into()),
+        role: None,
+    };
+    let created = phiguard_app::init::init(&options, &request, &Silent)
+        .await
+        .unwrap();
+    assert!(created.created && created.created_config);
+    assert_eq!(created.installation_name, "clinic one");
+    assert!(
+        created.ledger_verifier_key.starts_with("clinic-one+"),
+        "{}",
+        created.ledger_verifier_key
+    );
+    let again = phiguard_app::init::init(&options, &request, &Silent)
+        .await
+        .unwrap();
+    assert!(!again.created && !again.created_config && again.added.is_empty());
+
+    let session = Session::open(&options, Purpose::Read, &Silent)
+        .await
+        .unwrap();
+    let status = phiguard_app::status::status(&session.installation)
+        .await
+        .unwrap();
+    assert_eq!(status.installation_name, "clinic one");
+    assert_eq!(status.counts.check_runs, 0);
+    session.close().await.unwrap();
+}
