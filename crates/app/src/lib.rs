@@ -13,6 +13,7 @@ pub mod fim;
 pub mod host;
 pub mod init;
 pub mod installation;
+pub mod key_management;
 pub mod keys;
 pub mod matrix;
 pub mod register;

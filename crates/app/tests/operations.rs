@@ -648,3 +648,75 @@ async fn init_makes_a_home_complete_and_status_reads_it() {
     assert_eq!(status.counts.check_runs, 0);
     session.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn key_changes_are_recorded_and_a_keyring_is_never_replaced() {
+    use phiguard_app::key_management as keys;
+    struct NoSecrets;
+    impl phiguard_app::keys::Secrets for NoSecrets {
+        fn secret(
+            &self,
+            what: phiguard_crypto::RootSecret,
+            _: bool,
+        ) -> anyhow::Result<zeroize::Zeroizing<String>> {
+            anyhow::bail!("no {what:?} here")
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let options = options(&dir.path().join("home"));
+    let created = keys::init(
+        &options,
+        Ok(phiguard_app::keys::NewRoot::File),
+        &NoSecrets,
+        &Silent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.summary.provider, "file");
+    // Said before what is wrong with the root asked for.
+    let again = keys::init(
+        &options,
+        Err(anyhow::anyhow!("bad root")),
+        &NoSecrets,
+        &Silent,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        again.to_string().contains("a keyring already exists"),
+        "{again}"
+    );
+
+    assert_eq!(
+        keys::rotate(&options, &NoSecrets, &Silent).await.unwrap(),
+        2
+    );
+    let retired = keys::retire(&options, 1, &NoSecrets, &Silent)
+        .await
+        .unwrap();
+    assert!(retired.changed);
+    assert_eq!(retired.min_decrypt_version, 2);
+    assert!(
+        !keys::retire(&options, 1, &NoSecrets, &Silent)
+            .await
+            .unwrap()
+            .changed
+    );
+    let summary = keys::list(&options, &NoSecrets, &Silent).unwrap();
+    assert_eq!(summary.current_version, 2);
+
+    let session = Session::open(&options, Purpose::Read, &Silent)
+        .await
+        .unwrap();
+    let kinds: Vec<String> = session
+        .installation
+        .ledger()
+        .tail(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|stored| phiguard_ledger::entry::decode(&stored.entry).unwrap().kind)
+        .collect();
+    assert_eq!(kinds, ["keys.created", "keys.rotated", "keys.retired"]);
+    session.close().await.unwrap();
+}
