@@ -15,6 +15,7 @@ pub mod init;
 pub mod installation;
 pub mod key_management;
 pub mod keys;
+pub mod ledger;
 pub mod matrix;
 pub mod register;
 pub mod session;

@@ -720,3 +720,61 @@ async fn key_changes_are_recorded_and_a_keyring_is_never_replaced() {
     assert_eq!(kinds, ["keys.created", "keys.rotated", "keys.retired"]);
     session.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn appended_evidence_is_proved_and_the_ledger_verifies() {
+    use phiguard_app::ledger::{self, Body, VerifyRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let session = new_session(&dir).await;
+    let installation = &session.installation;
+    let refused = ledger::append(installation, "Bad Kind", &Body::Text("{}".into()))
+        .await
+        .unwrap_err();
+    assert!(!refused.to_string().is_empty());
+    let not_json = ledger::append(installation, "backup.run", &Body::Text("nope".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        not_json.to_string().contains("give a JSON value"),
+        "{not_json}"
+    );
+    let appended = ledger::append(
+        installation,
+        "backup.run",
+        &Body::Text(r#"{"ok":true}"#.into()),
+    )
+    .await
+    .unwrap();
+    let key = installation.ledger_signing_key().unwrap();
+    installation.ledger().checkpoint(&key).await.unwrap();
+    let proved = ledger::prove(installation, appended.seq, None)
+        .await
+        .unwrap();
+    assert!(proved.checkpoint.is_some());
+    let verdict = proved.verdict.unwrap();
+    assert!(
+        verdict.contains("is included in the checkpoint"),
+        "{verdict}"
+    );
+    session.close().await.unwrap();
+
+    let options = options(&dir.path().join("home"));
+    let verdict = ledger::verify_database(&options, &VerifyRequest::default(), &Silent, &Unwatched)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(verdict.entries > appended.seq);
+    let nowhere = phiguard_app::Options {
+        home: Some(dir.path().join("nowhere")),
+        database: None,
+    };
+    let missing = ledger::verify_database(&nowhere, &VerifyRequest::default(), &Silent, &Unwatched)
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("An exported bundle verifies without a home"),
+        "{missing}"
+    );
+}
