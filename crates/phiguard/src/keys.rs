@@ -5,7 +5,6 @@ use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use phiguard_crypto::RootSecret;
-use phiguard_home::Home;
 use zeroize::Zeroizing;
 
 /// Secrets from the environment, else asked on the terminal.
@@ -67,12 +66,4 @@ fn prompt(text: &str) -> anyhow::Result<Zeroizing<String>> {
     read?;
     let trimmed = Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned());
     Ok(trimmed)
-}
-
-/// The existing home, for commands that need its keys but not its database.
-pub fn open_home(
-    global: &crate::cli::GlobalArgs,
-    out: &crate::output::Output,
-) -> anyhow::Result<Home> {
-    Ok(phiguard_app::installation::existing_home(&crate::commands::options(global), out)?.0)
 }
