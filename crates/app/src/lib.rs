@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod assess;
+pub mod attest;
 pub mod check_run;
 pub mod demo;
 pub mod fim;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::date;
-use phiguard_app::assess::{AssessRequest, AttestRequest, Source};
+use phiguard_app::assess::{AssessRequest, Source};
+use phiguard_app::attest::AttestRequest;
 use phiguard_app::{Collected, Options, Purpose, Session, Silent, Unwatched};
 use phiguard_assess::Profile;
 use phiguard_register::records::{Decision, Grant, Person, Vendor};
@@ -269,9 +270,9 @@ async fn an_attestation_is_recorded_against_a_control_of_the_catalog() {
         evidence: Some(plan),
         date: Some(date(2026, 3, 1)),
     };
-    let pending = phiguard_app::assess::attestation(&request).unwrap();
+    let pending = phiguard_app::attest::attestation(&request).unwrap();
     let session = new_session(&dir).await;
-    let attested = phiguard_app::assess::attest(&session, &pending, &actor())
+    let attested = phiguard_app::attest::attest(&session, &pending, &actor())
         .await
         .unwrap();
     assert_eq!(attested.control, "164.310(b)");
@@ -289,15 +290,15 @@ async fn an_attestation_is_recorded_against_a_control_of_the_catalog() {
         control: "164.999(z)".into(),
         ..request.clone()
     };
-    let refused = phiguard_app::assess::attestation(&unknown).unwrap_err();
+    let refused = phiguard_app::attest::attestation(&unknown).unwrap_err();
     assert!(refused.to_string().contains("not a control of the catalog"));
-    let blank = phiguard_app::assess::attestation(&AttestRequest {
+    let blank = phiguard_app::attest::attestation(&AttestRequest {
         by: " ".into(),
         ..request
     })
     .unwrap();
     assert!(
-        phiguard_app::assess::attest(&session, &blank, &actor())
+        phiguard_app::attest::attest(&session, &blank, &actor())
             .await
             .is_err()
     );

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use phiguard_app::assess::{AssessRequest, AttestRequest, Source};
+use phiguard_app::assess::{AssessRequest, Source};
+use phiguard_app::attest::AttestRequest;
 use phiguard_assess::{Assessment, ControlStatus};
 
 use crate::Outcome;
@@ -136,7 +137,7 @@ pub async fn attest(
     args: &AttestArgs,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let pending = phiguard_app::assess::attestation(&AttestRequest {
+    let pending = phiguard_app::attest::attestation(&AttestRequest {
         control: args.control.clone(),
         by: args.by.clone(),
         statement: args.statement.clone(),
@@ -145,7 +146,7 @@ pub async fn attest(
     })?;
     Session::run(global, out, async |session| {
         let source = change_source(&args.change);
-        let attested = phiguard_app::assess::attest(session.app, &pending, &source).await?;
+        let attested = phiguard_app::attest::attest(session.app, &pending, &source).await?;
         out.result(&attested, || {
             format!(
                 "Attested {} {} until {} (ledger entry {}).",
