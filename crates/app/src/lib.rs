@@ -19,6 +19,7 @@ pub mod keys;
 pub mod ledger;
 pub mod matrix;
 pub mod register;
+pub mod seal;
 pub mod session;
 pub mod status;
 

@@ -779,3 +779,34 @@ async fn appended_evidence_is_proved_and_the_ledger_verifies() {
         "{missing}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_seal_is_recorded_with_its_reason_and_what_passed() {
+    use phiguard_app::seal::{Access, Observer, finish_attempt};
+    let dir = tempfile::tempdir().unwrap();
+    let session = new_session(&dir).await;
+    let observer = Observer::new();
+    std::io::Write::write_all(&mut observer.wrap(Vec::new()), b"not sealed data").unwrap();
+    let sealed = observer.finish();
+    assert_eq!(sealed.bytes, 15);
+    assert!(sealed.header.is_none());
+    let attempt: anyhow::Result<()> = Err(anyhow::anyhow!("disk full"));
+    let access = Access::new("sealed", &sealed);
+    let error = finish_attempt(
+        &session.installation,
+        "crypto.seal",
+        access,
+        "failed",
+        attempt,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.to_string(), "disk full");
+    let last = session.installation.ledger().tail(1).await.unwrap();
+    let evidence = phiguard_ledger::entry::decode(&last[0].entry).unwrap();
+    assert_eq!(evidence.kind, "crypto.seal");
+    assert_eq!(evidence.body["outcome"], "failed");
+    assert_eq!(evidence.body["reason"], "disk full");
+    assert_eq!(evidence.body["sealed_bytes"], 15);
+    session.close().await.unwrap();
+}
