@@ -116,6 +116,11 @@ impl StatusCounts {
         Status::ALL.iter().map(|&status| self.get(status)).sum()
     }
 
+    /// Whether any failed or could not be judged.
+    pub fn has_failing(&self) -> bool {
+        self.fail + self.error > 0
+    }
+
     /// Each status with its count, in report order ([`Status::ALL`]).
     pub fn iter(&self) -> impl Iterator<Item = (Status, usize)> + '_ {
         Status::ALL

@@ -3,7 +3,6 @@
 
 mod cli;
 mod commands;
-mod installation;
 mod keys;
 mod output;
 
@@ -70,5 +69,18 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Register(command) => commands::register::run(&cli.global, command, out).await,
         Command::Matrix(command) => commands::matrix::run(&cli.global, command, out).await,
         Command::Access(command) => commands::access::run(&cli.global, command, out).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (duplicate flags, bad defaults, conflicting names) over
+    /// every command, as declared and as the binary builds it.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+        super::cli::command().debug_assert();
     }
 }

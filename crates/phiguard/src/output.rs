@@ -102,6 +102,13 @@ impl Output {
     }
 }
 
+/// The app's notices are notes.
+impl phiguard_app::Notices for Output {
+    fn note(&self, text: &str) {
+        Output::note(self, text);
+    }
+}
+
 /// Human text for a terminal: its lines as they are, and within each line every control
 /// character escaped, so no text from outside that a command forgot to escape can move the
 /// cursor, clear the screen or retitle the window. Fields from outside are escaped where they
@@ -272,7 +279,61 @@ impl Output {
 /// A time for people: UTC, to the second (`2026-11-28 10:00:00 UTC`). JSON keeps the exact
 /// time.
 pub fn time(time: jiff::Timestamp) -> String {
-    time.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+    phiguard_app::time_for_people(time)
+}
+
+/// The app's progress as bars on stderr (see [`Output::progress`]), one per piece of work.
+#[derive(Debug)]
+pub struct Bars {
+    out: Output,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Output {
+    /// Progress reported by the app, drawn as [`Output::progress`] draws it.
+    pub fn bars(&self) -> std::sync::Arc<dyn phiguard_app::Progress> {
+        std::sync::Arc::new(Bars {
+            out: *self,
+            bar: std::sync::Mutex::new(None),
+        })
+    }
+}
+
+impl Bars {
+    fn with_bar(&self, f: impl FnOnce(&indicatif::ProgressBar)) {
+        if let Ok(bar) = self.bar.lock()
+            && let Some(bar) = bar.as_ref()
+        {
+            f(bar);
+        }
+    }
+}
+
+impl phiguard_app::Progress for Bars {
+    fn begin(&self, what: &'static str, total: u64) {
+        if let Ok(mut bar) = self.bar.lock() {
+            *bar = Some(self.out.progress(total, what));
+        }
+    }
+
+    fn working_on(&self, item: &str) {
+        self.with_bar(|bar| bar.set_message(item.to_owned()));
+    }
+
+    fn advance(&self, done: u64, total: u64) {
+        self.with_bar(|bar| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
+    }
+
+    fn end(&self) {
+        if let Ok(mut bar) = self.bar.lock()
+            && let Some(bar) = bar.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Width of a progress bar, in characters.

@@ -1,14 +1,13 @@
-//! `phiguard access`: review campaigns over the register's grants, and revocation.
+//! `phiguard access`: review campaigns over the register's grants, and revocation (see
+//! `phiguard_app::access`).
 
-use anyhow::Context;
-use phiguard_register::records::{Decision, Grant, Review, ReviewDecision, Revocation};
-use phiguard_register::{Change, RegisterError, Snapshot};
-use serde::Serialize;
+use phiguard_app::access::{DecideRequest, ReviewStatus, RevokeRequest};
+use phiguard_app::installation::Purpose;
+use phiguard_register::records::Grant;
 
 use crate::Outcome;
 use crate::cli::{AccessCommand, GlobalArgs, ReviewCommand};
-use crate::commands::register::{Session, change_source, today};
-use crate::installation::Purpose;
+use crate::commands::register::{Session, applied_text, change_source};
 use crate::output::Output;
 
 pub async fn run(
@@ -31,121 +30,36 @@ pub async fn run(
             date,
             change,
         } => {
-            let snapshot = session.register.snapshot().await?;
-            let mut revoked = active_grant(&snapshot, grant)?;
-            revoked.revoked = Some(Revocation {
-                date: date.unwrap_or_else(today),
+            let request = RevokeRequest {
+                grant: grant.clone(),
                 by: by.clone(),
                 reason: reason.clone(),
-            });
-            session
-                .apply(&[Change::Update(revoked.into())], change)
-                .await
+                date: *date,
+            };
+            let source = change_source(change);
+            let applied =
+                phiguard_app::access::revoke(session.app, &request, &source, session.out).await?;
+            session.out.result(&applied, || applied_text(&applied));
+            Ok(Outcome::Ok)
         }
     })
     .await
 }
 
-fn active_grant(snapshot: &Snapshot, id: &str) -> anyhow::Result<Grant> {
-    let grant = snapshot
-        .grants
-        .get(id)
-        .map(|stored| stored.record.clone())
-        .ok_or_else(|| RegisterError::Missing {
-            kind: phiguard_register::Kind::Grant,
-            id: id.to_owned(),
-        })?;
-    if let Some(revoked) = &grant.revoked {
-        anyhow::bail!(
-            "grant {id:?} was already revoked on {} by {}",
-            revoked.date,
-            revoked.by
-        );
-    }
-    Ok(grant)
-}
-
-fn review_of(snapshot: &Snapshot, id: &str) -> anyhow::Result<Review> {
-    Ok(snapshot
-        .reviews
-        .get(id)
-        .map(|stored| stored.record.clone())
-        .ok_or_else(|| RegisterError::Missing {
-            kind: phiguard_register::Kind::Review,
-            id: id.to_owned(),
-        })?)
-}
-
-#[derive(Debug, Serialize)]
-struct ReviewStatus<'a> {
-    review: &'a Review,
-    undecided: Vec<&'a str>,
-    /// The grants in scope as recorded now.
-    grants: Vec<&'a Grant>,
-}
-
 async fn reviews(session: &Session<'_>, command: &ReviewCommand) -> anyhow::Result<Outcome> {
-    let snapshot = session.register.snapshot().await?;
+    let (app, out) = (session.app, session.out);
     match command {
         ReviewCommand::Start { system, id, change } => {
-            let day = today();
-            if let Some(open) = snapshot
-                .reviews
-                .values()
-                .find(|r| &r.record.system == system && r.record.closed.is_none())
-            {
-                anyhow::bail!(
-                    "review {} of {system} is still open ({} grants undecided); finish it with \
-                     `phiguard access review decide` and `close` before starting another",
-                    open.record.id,
-                    open.record.undecided().len()
-                );
-            }
-            let grants: Vec<String> = snapshot
-                .grants
-                .values()
-                .filter(|g| &g.record.system == system && g.record.is_active_on(day))
-                .map(|g| g.record.id.clone())
-                .collect();
-            if grants.is_empty() {
-                anyhow::bail!(
-                    "no grant is active on {system:?}, so there is nothing to review; \
-                     `phiguard register grant list` shows the grants and their systems"
-                );
-            }
-            let review = Review {
-                id: id
-                    .clone()
-                    .unwrap_or_else(|| Review::default_id(system, day)),
-                system: system.clone(),
-                started: day,
-                grants,
-                decisions: Vec::new(),
-                closed: None,
-            };
-            let applied = session
-                .register
-                .apply(
-                    &[Change::Create(review.clone().into())],
-                    &change_source(change),
-                    jiff::Timestamp::now(),
-                )
-                .await?;
-            let evidence = applied.first().map(|a| a.evidence);
-            let status = ReviewStatus {
-                undecided: review.undecided(),
-                grants: review
-                    .grants
-                    .iter()
-                    .filter_map(|g| snapshot.grants.get(g).map(|s| &s.record))
-                    .collect(),
-                review: &review,
-            };
-            session.out.result(&status, || {
+            let source = change_source(change);
+            let started = phiguard_app::access::start(app, system, id.as_deref(), &source).await?;
+            let (status, review) = (&started.status, &started.status.review);
+            out.result(status, || {
                 let mut text = format!(
                     "Started review {} of {system}{}: {} active grants to decide.\n",
                     review.id,
-                    evidence.map_or_else(String::new, |e| format!(" (ledger entry {})", e.seq)),
+                    started
+                        .evidence
+                        .map_or_else(String::new, |e| format!(" (ledger entry {})", e.seq)),
                     status.grants.len()
                 );
                 text.push_str(&grant_table(&status.grants));
@@ -166,86 +80,32 @@ async fn reviews(session: &Session<'_>, command: &ReviewCommand) -> anyhow::Resu
             reviewer,
             change,
         } => {
-            let mut campaign = review_of(&snapshot, review)?;
-            anyhow::ensure!(
-                campaign.closed.is_none(),
-                "review {review} was closed on {}; start a new one to change a decision",
-                campaign.closed.map(|d| d.to_string()).unwrap_or_default()
-            );
-            anyhow::ensure!(
-                campaign.grants.contains(grant),
-                "grant {grant:?} is not in review {review}; its grants are {}",
-                campaign.grants.join(", ")
-            );
-            let source = change_source(change);
-            let reviewer = reviewer
-                .clone()
-                .or_else(|| source.actor.clone())
-                .context("say who decides with --reviewer")?;
-            let decision = ReviewCommand::decision(*keep);
-            let day = today();
-            // A second decision on the same grant replaces the first while the campaign is
-            // open; the ledger keeps both.
-            campaign.decisions.retain(|d| &d.grant != grant);
-            campaign.decisions.push(ReviewDecision {
+            let request = DecideRequest {
+                review: review.clone(),
                 grant: grant.clone(),
-                decision,
-                reviewer: reviewer.clone(),
+                decision: ReviewCommand::decision(*keep),
                 comment: comment.clone(),
-                date: day,
-            });
-            let mut changes = vec![Change::Update(campaign.clone().into())];
-            if decision == Decision::Revoke {
-                let mut revoked = active_grant(&snapshot, grant)?;
-                revoked.revoked = Some(Revocation {
-                    date: day,
-                    by: reviewer,
-                    reason: format!("access review {review}: {comment}"),
-                });
-                changes.push(Change::Update(revoked.into()));
-            }
-            session.apply(&changes, change).await?;
-            session.out.note(&format!(
+                reviewer: reviewer.clone(),
+            };
+            let source = change_source(change);
+            let decided = phiguard_app::access::decide(app, &request, &source, out).await?;
+            out.result(&decided.applied, || applied_text(&decided.applied));
+            out.note(&format!(
                 "{} of {} grants still undecided in review {review}.",
-                campaign.undecided().len(),
-                campaign.grants.len()
+                decided.undecided, decided.grants
             ));
             Ok(Outcome::Ok)
         }
         ReviewCommand::Close { review, change } => {
-            let mut campaign = review_of(&snapshot, review)?;
-            anyhow::ensure!(
-                campaign.closed.is_none(),
-                "review {review} is already closed"
-            );
-            let undecided = campaign.undecided();
-            anyhow::ensure!(
-                undecided.is_empty(),
-                "review {review} cannot close: grants {} have no decision yet",
-                undecided.join(", ")
-            );
-            campaign.closed = Some(today());
-            session
-                .apply(&[Change::Update(campaign.into())], change)
-                .await
+            let source = change_source(change);
+            let applied = phiguard_app::access::close(app, review, &source, out).await?;
+            out.result(&applied, || applied_text(&applied));
+            Ok(Outcome::Ok)
         }
         ReviewCommand::List { system } => {
-            let campaigns: Vec<ReviewStatus<'_>> = snapshot
-                .reviews
-                .values()
-                .map(|s| &s.record)
-                .filter(|r| system.as_ref().is_none_or(|s| &r.system == s))
-                .map(|review| ReviewStatus {
-                    undecided: review.undecided(),
-                    grants: review
-                        .grants
-                        .iter()
-                        .filter_map(|g| snapshot.grants.get(g).map(|s| &s.record))
-                        .collect(),
-                    review,
-                })
-                .collect();
-            session.out.result(&campaigns, || {
+            let campaigns: Vec<ReviewStatus> =
+                phiguard_app::access::list(app, system.as_deref()).await?;
+            out.result(&campaigns, || {
                 if campaigns.is_empty() {
                     return "No access reviews yet; start one with `phiguard access review start --system SYSTEM`.".into();
                 }
@@ -275,7 +135,7 @@ async fn reviews(session: &Session<'_>, command: &ReviewCommand) -> anyhow::Resu
     }
 }
 
-fn grant_table(grants: &[&Grant]) -> String {
+fn grant_table(grants: &[Grant]) -> String {
     grants
         .iter()
         .map(|g| {

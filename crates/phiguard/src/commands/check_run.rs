@@ -1,132 +1,51 @@
-//! What every command that runs checks does with the findings: record them in the ledger,
-//! store them as a check run, and show the ones that need attention.
+//! How every command that runs checks shows the findings: the ones that need attention, then
+//! what ran and where it is recorded (the app records and stores them).
 
 use std::collections::BTreeMap;
 
-use anyhow::Context;
-use jiff::Timestamp;
+use phiguard_core::StatusCounts;
 use phiguard_core::{Escaped, EvidenceRef, Finding, Status};
-use phiguard_store::CheckRun;
-use serde::Serialize;
 
-use crate::installation::Installation;
 use crate::output::{Tone, paint, status_word};
 use phiguard_core::spelling::count;
 
-#[derive(Debug, Default, Serialize)]
-pub struct Summary {
-    pub pass: usize,
-    pub fail: usize,
-    pub warn: usize,
-    pub not_applicable: usize,
-    pub error: usize,
-}
-
-impl Summary {
-    pub fn of(findings: &[Finding]) -> Summary {
-        let mut summary = Summary::default();
-        for finding in findings {
-            *match finding.status {
-                Status::Pass => &mut summary.pass,
-                Status::Fail => &mut summary.fail,
-                Status::Warn => &mut summary.warn,
-                Status::NotApplicable => &mut summary.not_applicable,
-                Status::Error => &mut summary.error,
-            } += 1;
+/// `12 findings: 10 pass, 1 fail, …`, each count that is not zero in its status's colour.
+pub fn counts(summary: &StatusCounts) -> String {
+    let counts = [
+        (Status::Pass, summary.pass),
+        (Status::Fail, summary.fail),
+        (Status::Warn, summary.warn),
+        (Status::NotApplicable, summary.not_applicable),
+        (Status::Error, summary.error),
+    ]
+    .map(|(status, count)| {
+        let text = format!("{count} {status}");
+        match Tone::of(status).filter(|_| count > 0) {
+            Some(tone) => paint(tone, text),
+            None => text,
         }
-        summary
-    }
-
-    pub fn total(&self) -> usize {
-        self.pass + self.fail + self.warn + self.not_applicable + self.error
-    }
-
-    /// `12 findings: 10 pass, 1 fail, …`, each count that is not zero in its status's colour.
-    pub fn counts(&self) -> String {
-        let counts = [
-            (Status::Pass, self.pass),
-            (Status::Fail, self.fail),
-            (Status::Warn, self.warn),
-            (Status::NotApplicable, self.not_applicable),
-            (Status::Error, self.error),
-        ]
-        .map(|(status, count)| {
-            let text = format!("{count} {status}");
-            match Tone::of(status).filter(|_| count > 0) {
-                Some(tone) => paint(tone, text),
-                None => text,
-            }
-        });
-        format!("{}: {}", count(self.total(), "finding"), counts.join(", "))
-    }
+    });
+    format!(
+        "{}: {}",
+        count(summary.total(), "finding"),
+        counts.join(", ")
+    )
 }
 
 /// The closing lines of a check command: what ran (`42 host checks on db1 (/)`) and where it
 /// is recorded, then what the checks found. Checks and findings are counted on lines of their
 /// own: one check can find many things (one per pending update, one per account).
-pub fn summary_lines(ran: &str, summary: &Summary, run_id: i64, evidence: EvidenceRef) -> String {
+pub fn summary_lines(
+    ran: &str,
+    summary: &StatusCounts,
+    run_id: i64,
+    evidence: EvidenceRef,
+) -> String {
     format!(
         "Ran {ran}; run {run_id}, ledger entry {}\n{}",
         evidence.seq,
-        summary.counts()
+        counts(summary)
     )
-}
-
-/// A run of checks as stored.
-#[derive(Debug)]
-pub struct RecordedRun {
-    pub run_id: i64,
-    /// The ledger entry that records the findings.
-    pub evidence: EvidenceRef,
-    /// The findings, each citing that entry too.
-    pub findings: Vec<Finding>,
-}
-
-/// Records `findings` in the ledger as `kind` (with `context`'s fields beside them), so a
-/// later edit of the stored run is detectable, then stores them as a check run whose every
-/// finding cites that ledger entry.
-pub async fn record(
-    installation: &Installation,
-    kind: &str,
-    run: CheckRun,
-    mut context: serde_json::Map<String, serde_json::Value>,
-    findings: Vec<Finding>,
-) -> anyhow::Result<RecordedRun> {
-    context.insert(
-        "summary".into(),
-        serde_json::to_value(Summary::of(&findings))?,
-    );
-    context.insert("findings".into(), serde_json::to_value(&findings)?);
-    let evidence = installation
-        .record(kind, serde_json::Value::Object(context))
-        .await?;
-    let findings: Vec<Finding> = findings
-        .into_iter()
-        .map(|mut finding| {
-            finding.evidence.push(evidence);
-            finding
-        })
-        .collect();
-    let run_id = installation
-        .store
-        .record_check_run(&run, &findings)
-        .await
-        .context("could not store the check run")?;
-    Ok(RecordedRun {
-        run_id,
-        evidence,
-        findings,
-    })
-}
-
-/// A run's identity for the store.
-pub fn run(started_at: Timestamp, host: Option<String>, root: String) -> CheckRun {
-    CheckRun {
-        started_at,
-        finished_at: Timestamp::now(),
-        host,
-        root,
-    }
 }
 
 /// Findings shown per check on a terminal; a host with a hundred pending updates would
@@ -220,8 +139,8 @@ mod tests {
 
     #[test]
     fn checks_and_findings_are_counted_apart_and_in_words() {
-        let summary = Summary::of(&[finding(Status::Pass)]);
-        let text = crate::output::terminal_lines(&summary.counts());
+        let summary = StatusCounts::of_findings(&[finding(Status::Pass)]);
+        let text = crate::output::terminal_lines(&counts(&summary));
         assert_eq!(
             text,
             "1 finding: 1 pass, 0 fail, 0 warn, 0 not applicable, 0 error"

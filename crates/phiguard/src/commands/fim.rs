@@ -1,26 +1,20 @@
-//! `phiguard fim init | check | update`: file integrity baselines and checks, with every
-//! baseline and check recorded in the ledger.
+//! `phiguard fim init | check | update | watch`: file integrity baselines and checks, with every
+//! baseline and check recorded in the ledger (see `phiguard_app::fim`).
 
-use std::collections::BTreeMap;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use phiguard_app::fim::{BaselineResult, ScanRequest};
+use phiguard_app::installation::{Installation, Purpose};
 use phiguard_core::Escaped;
-use phiguard_fim::packages::{PackageIndex, md5_file};
-use phiguard_fim::{
-    Algorithm, BaselinePaths, Explanation, Record, Report, RuleSet, Scan, ScanProgress,
-};
+use phiguard_core::spelling::count;
+use phiguard_fim::Report;
 use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{FimCommand, FimScanArgs, GlobalArgs};
-use crate::installation::{Installation, Purpose};
 use crate::output::Output;
-use phiguard_core::spelling::count;
 
 pub async fn run(
     global: &GlobalArgs,
@@ -35,32 +29,27 @@ pub async fn run(
             Purpose::Amend
         }
     };
-    let installation = Installation::open(global, purpose, out).await?;
+    let installation = Installation::open(&super::options(global), purpose, out).await?;
+    let bars = out.bars();
     let outcome = match command {
         FimCommand::Init(args) => {
-            refuse_a_second_initial_baseline(&installation, args).await?;
-            baseline(
-                &installation,
-                args,
-                "initial baseline",
-                None,
-                Paths::Given,
-                out,
-            )
-            .await
+            phiguard_app::fim::init(&installation, &request(args), bars.as_ref())
+                .await
+                .map(|result| show_baseline(&result, out))
         }
         FimCommand::Update {
             scan,
             reason,
             actor,
-        } => {
-            anyhow::ensure!(
-                !reason.trim().is_empty(),
-                "--reason must say why the changes are accepted"
-            );
-            let paths = Paths::OrThePreviousBaselines;
-            baseline(&installation, scan, reason, actor.as_deref(), paths, out).await
-        }
+        } => phiguard_app::fim::update(
+            &installation,
+            &request(scan),
+            reason,
+            actor.as_deref(),
+            bars.as_ref(),
+        )
+        .await
+        .map(|result| show_baseline(&result, out)),
         FimCommand::Check(args) => check(&installation, args, out).await,
         FimCommand::Watch { scan, debounce_ms } => {
             watch(&installation, scan, *debounce_ms, out).await
@@ -72,140 +61,16 @@ pub async fn run(
     Ok(outcome)
 }
 
-/// `fim init` starts monitoring; over an existing baseline it would silently accept every
-/// change since, with no reason recorded. That is `fim update --reason`'s job. Usage errors
-/// in the arguments are reported first.
-async fn refuse_a_second_initial_baseline(
-    installation: &Installation,
-    args: &FimScanArgs,
-) -> anyhow::Result<()> {
-    rules_of(installation, args, None)?;
-    if let Some((info, _)) = phiguard_fim::baseline::latest(&installation.store).await? {
-        anyhow::bail!(
-            "there is already a baseline (baseline {} of {}, taken {} by {}), and a new \
-             one would accept every change made since without saying why. Run `phiguard fim \
-             check` to see the changes, then `phiguard fim update --reason TEXT` to accept \
-             them with the reason recorded in the ledger",
-            info.id,
-            count(info.entries, "path"),
-            crate::output::time(info.created_at),
-            Escaped(&info.actor)
-        );
-    }
-    Ok(())
-}
-
-/// The rules and hash of a command: the paths it was given; else the paths the baseline it
-/// compares with was taken of (so `fim check` after `fim init /srv/ehr` checks /srv/ehr);
-/// else the configuration. Also returns the paths to record with a new baseline.
-fn rules_of(
-    installation: &Installation,
-    args: &FimScanArgs,
-    baseline: Option<&BaselinePaths>,
-) -> anyhow::Result<(RuleSet, Algorithm, Option<BaselinePaths>)> {
-    let config = &installation.home.config().fim;
-    let algorithm = Algorithm::parse(args.algorithm.as_deref().unwrap_or(&config.algorithm))
-        .map_err(anyhow::Error::msg)?;
-    // A path typed on the command line that does not exist would make a baseline of nothing,
-    // and every later check would pass.
-    for path in &args.paths {
-        std::fs::symlink_metadata(path)
-            .with_context(|| format!("{} cannot be monitored", path.display()))?;
-    }
-    let one_filesystem = args.one_file_system || config.one_filesystem;
-    let given = (!args.paths.is_empty()).then(|| BaselinePaths {
-        paths: args
-            .paths
-            .iter()
-            .map(|p| {
-                std::path::absolute(p)
-                    .unwrap_or_else(|_| p.clone())
-                    .display()
-                    .to_string()
-            })
-            .collect(),
-        one_filesystem,
-    });
-    let scope = given.or_else(|| baseline.cloned());
-    let rules = match &scope {
-        Some(scope) => {
-            let paths: Vec<std::path::PathBuf> = scope.paths.iter().map(Into::into).collect();
-            RuleSet::from_paths(&paths, scope.one_filesystem || args.one_file_system)
-                .map_err(anyhow::Error::msg)?
-        }
-        None => {
-            let mut rules = RuleSet::from_config(config).map_err(anyhow::Error::msg)?;
-            rules.one_filesystem |= args.one_file_system;
-            rules
-        }
-    };
-    Ok((rules, algorithm, scope))
-}
-
-fn describe(rules: &RuleSet) -> String {
-    rules
-        .rules
-        .iter()
-        .map(|rule| format!("{} [{}]", rule.root.display(), rule.attributes))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Scans on a blocking thread, with a progress bar of files hashed on a terminal.
-async fn scan(rules: &RuleSet, algorithm: Algorithm, out: &Output) -> anyhow::Result<Scan> {
-    let progress = Arc::new(ScanProgress::default());
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let task = {
-        let (rules, progress) = (rules.clone(), progress.clone());
-        tokio::task::spawn_blocking(move || {
-            phiguard_fim::scan(&rules, algorithm, threads, &progress)
-        })
-    };
-    let bar = out.progress(0, "hashing");
-    tokio::pin!(task);
-    loop {
-        tokio::select! {
-            done = &mut task => {
-                bar.finish_and_clear();
-                return done.context("the scan stopped unexpectedly");
-            }
-            () = tokio::time::sleep(Duration::from_millis(100)) => {
-                use std::sync::atomic::Ordering::Relaxed;
-                bar.set_length(progress.files_to_hash.load(Relaxed));
-                bar.set_position(progress.files_hashed.load(Relaxed));
-            }
-        }
+/// The scan the flags ask for.
+fn request(args: &FimScanArgs) -> ScanRequest {
+    ScanRequest {
+        paths: args.paths.clone(),
+        one_file_system: args.one_file_system,
+        algorithm: args.algorithm.clone(),
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct BaselineResult {
-    baseline: phiguard_fim::BaselineInfo,
-    warnings: Vec<phiguard_fim::ScanWarning>,
-    /// What this baseline accepted, compared with the one before it (none for the first).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    accepted: Option<phiguard_fim::Summary>,
-}
-
-/// Which paths a new baseline covers when none are given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paths {
-    /// The paths given, else the configured rules (`fim init`: a fresh start).
-    Given,
-    /// The paths given, else those of the previous baseline (`fim update` accepts changes to
-    /// what is already monitored).
-    OrThePreviousBaselines,
-}
-
-async fn baseline(
-    installation: &Installation,
-    args: &FimScanArgs,
-    reason: &str,
-    actor: Option<&str>,
-    paths: Paths,
-    out: &Output,
-) -> anyhow::Result<Outcome> {
-    let result = take_baseline(installation, args, reason, actor, paths, out).await?;
+fn show_baseline(result: &BaselineResult, out: &Output) -> Outcome {
     out.result(&result, || {
         let mut text = format!(
             "baseline {} of {} ({}), root hash {}",
@@ -222,59 +87,7 @@ async fn baseline(
         }
         text
     });
-    Ok(Outcome::Ok)
-}
-
-/// Scans, saves the result as the newest baseline and records it in the ledger.
-pub async fn take_baseline(
-    installation: &Installation,
-    args: &FimScanArgs,
-    reason: &str,
-    actor: Option<&str>,
-    paths: Paths,
-    out: &Output,
-) -> anyhow::Result<BaselineResult> {
-    let previous = phiguard_fim::baseline::latest(&installation.store).await?;
-    let previous_paths = previous
-        .as_ref()
-        .and_then(|(info, _)| info.paths.as_ref())
-        .filter(|_| paths == Paths::OrThePreviousBaselines);
-    let (rules, algorithm, scope) = rules_of(installation, args, previous_paths)?;
-    let scanned = scan(&rules, algorithm, out).await?;
-    let actor = crate::installation::actor(actor);
-    let accepted = previous
-        .as_ref()
-        .map(|(_, entries)| phiguard_fim::compare(&rules, entries, &scanned, &|_, _| None).summary);
-    let info = phiguard_fim::baseline::save(
-        &installation.store,
-        &actor,
-        reason,
-        algorithm.name(),
-        &describe(&rules),
-        scope.as_ref(),
-        &scanned.entries,
-    )
-    .await?;
-    installation
-        .record(
-            "fim.baseline",
-            serde_json::json!({
-                "baseline": info.id,
-                "entries": info.entries,
-                "root_hash": info.root_hash,
-                "algorithm": info.algorithm,
-                "rules": info.rules,
-                "reason": reason,
-                "actor": info.actor,
-                "accepted": accepted,
-            }),
-        )
-        .await?;
-    Ok(BaselineResult {
-        baseline: info,
-        warnings: scanned.warnings,
-        accepted,
-    })
+    Outcome::Ok
 }
 
 #[derive(Debug, Serialize)]
@@ -284,74 +97,12 @@ struct CheckResult<'a> {
     report: &'a Report,
 }
 
-/// Explains a new or changed file by a package: on Debian, when its content matches the MD5
-/// that dpkg recorded for a package installed or upgraded after the baseline was taken.
-/// Without dpkg, nothing is explained. dpkg's database is read on the first change to
-/// explain, so a check that finds nothing changed never pays for it.
-struct PackageExplainer {
-    baseline_taken: jiff::Timestamp,
-    index: std::cell::OnceCell<Result<Option<PackageIndex>, String>>,
-}
-
-impl PackageExplainer {
-    fn new(info: &phiguard_fim::BaselineInfo) -> PackageExplainer {
-        PackageExplainer {
-            baseline_taken: info.created_at,
-            index: std::cell::OnceCell::new(),
-        }
-    }
-
-    fn explain(&self, path: &[u8], _: &Record) -> Option<Explanation> {
-        let loaded = self
-            .index
-            .get_or_init(|| PackageIndex::load(Path::new("/")).map_err(|e| e.to_string()));
-        let index = loaded.as_ref().ok()?.as_ref()?;
-        // Only files a package lists are read again (for their MD5).
-        if index.owners(path).is_empty() {
-            return None;
-        }
-        let md5 = md5_file(Path::new(OsStr::from_bytes(path))).ok()?;
-        index
-            .explain(path, md5, self.baseline_taken)
-            .map(|file| Explanation {
-                package: file.package.to_owned(),
-                version: file.version.to_owned(),
-            })
-    }
-
-    /// Fails if dpkg's database was needed and could not be read: then changes a package
-    /// made would be reported as unexplained, and the report must not stand.
-    fn ensure_read(&self) -> anyhow::Result<()> {
-        match self.index.get() {
-            Some(Err(e)) => anyhow::bail!("could not read dpkg's database: {e}"),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// The newest baseline, which must exist and have been hashed with `algorithm`.
-fn baseline_to_compare(
-    newest: Option<(phiguard_fim::BaselineInfo, BTreeMap<Vec<u8>, Record>)>,
-    algorithm: Algorithm,
-) -> anyhow::Result<(phiguard_fim::BaselineInfo, BTreeMap<Vec<u8>, Record>)> {
-    let (info, entries) =
-        newest.context("there is no baseline yet: run `phiguard fim init` first")?;
-    anyhow::ensure!(
-        info.algorithm == algorithm.name(),
-        "the baseline was hashed with {}, not {}; use --algorithm {} or take a new baseline",
-        info.algorithm,
-        algorithm.name(),
-        info.algorithm
-    );
-    Ok((info, entries))
-}
-
 async fn check(
     installation: &Installation,
     args: &FimScanArgs,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let checked = run_check(installation, args, out)
+    let checked = phiguard_app::fim::check(installation, &request(args), out.bars().as_ref())
         .await?
         .context("there is no baseline yet: run `phiguard fim init` first")?;
     let (info, report) = (&checked.baseline, &checked.report);
@@ -365,65 +116,6 @@ async fn check(
     } else {
         Outcome::Ok
     })
-}
-
-/// A FIM check against the newest baseline, recorded in the ledger.
-pub struct FimCheck {
-    pub baseline: phiguard_fim::BaselineInfo,
-    /// The rules the files were compared under (the baseline's).
-    pub rules: RuleSet,
-    pub report: Report,
-    /// The ledger entry recording its summary.
-    pub evidence: phiguard_core::EvidenceRef,
-}
-
-/// Compares the files with the newest baseline and records the outcome; `None` when there is
-/// no baseline to compare with. `phiguard fim check` and `phiguard assess` both run it.
-pub async fn run_check(
-    installation: &Installation,
-    args: &FimScanArgs,
-    out: &Output,
-) -> anyhow::Result<Option<FimCheck>> {
-    let Some(newest) = phiguard_fim::baseline::latest(&installation.store).await? else {
-        return Ok(None);
-    };
-    let (rules, algorithm, _) = rules_of(installation, args, newest.0.paths.as_ref())?;
-    let (info, entries) = baseline_to_compare(Some(newest), algorithm)?;
-    // Compared under other rules, everything one set covers and the other does not would be
-    // reported as added or removed: a wall of false changes.
-    let wanted = describe(&rules);
-    anyhow::ensure!(
-        info.rules == wanted,
-        "the newest baseline was taken with other rules than this check's, so comparing them \
-         would report false changes.\n  baseline {}: {}\n  this check: {}\nCheck the same \
-         paths as the baseline (or none, to follow it), or take a new baseline with \
-         `phiguard fim update --reason TEXT`.",
-        info.id,
-        info.rules,
-        wanted
-    );
-    let explainer = PackageExplainer::new(&info);
-    let scanned = scan(&rules, algorithm, out).await?;
-    let report = phiguard_fim::compare(&rules, &entries, &scanned, &|path, record| {
-        explainer.explain(path, record)
-    });
-    explainer.ensure_read()?;
-    // The ledger gets the counts and a digest of the report, not the paths: names of files in
-    // ePHI directories can themselves identify patients.
-    let report_json = serde_json::to_vec(&report)?;
-    let digest = phiguard_core::hex::encode(&phiguard_fim::baseline::sha256(&report_json));
-    let evidence = installation
-        .record(
-            "fim.check",
-            serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
-        )
-        .await?;
-    Ok(Some(FimCheck {
-        baseline: info,
-        rules,
-        report,
-        evidence,
-    }))
 }
 
 fn human_report(info: &phiguard_fim::BaselineInfo, report: &Report) -> String {
@@ -492,13 +184,8 @@ async fn watch(
     debounce_ms: u64,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let newest = phiguard_fim::baseline::latest(&installation.store).await?;
-    let (rules, algorithm, _) = rules_of(
-        installation,
-        args,
-        newest.as_ref().and_then(|(info, _)| info.paths.as_ref()),
-    )?;
-    let (info, entries) = baseline_to_compare(newest, algorithm)?;
+    let watched = phiguard_app::fim::watched(installation, &request(args)).await?;
+    let (info, rules) = (&watched.baseline, &watched.rules);
     let mut watcher = {
         let rules = rules.clone();
         tokio::task::spawn_blocking(move || phiguard_fim::Watcher::new(&rules))
@@ -519,8 +206,7 @@ async fn watch(
         info.id
     ));
     let quiet = Duration::from_millis(debounce_ms.max(1));
-    let silent = Output::new(out.is_json(), true);
-    let mut pacer = crate::installation::CheckpointPacer::default();
+    let mut pacer = phiguard_app::installation::CheckpointPacer::default();
     loop {
         let (batch, returned) = tokio::task::spawn_blocking(move || {
             let batch = watcher.next_batch(quiet, quiet * 20);
@@ -538,13 +224,7 @@ async fn watch(
                 rules.narrowed_to(paths.iter().map(PathBuf::as_path))
             }
         };
-        let scanned = scan(&narrowed, algorithm, &silent).await?;
-        // dpkg's database is read again for each batch: an upgrade may be what just happened.
-        let explainer = PackageExplainer::new(&info);
-        let report = phiguard_fim::compare(&narrowed, &entries, &scanned, &|path, record| {
-            explainer.explain(path, record)
-        });
-        explainer.ensure_read()?;
+        let report = phiguard_app::fim::check_batch(installation, &watched, &narrowed).await?;
         if report.changes.is_empty() {
             continue;
         }
@@ -561,14 +241,6 @@ async fn watch(
             }
             stdout.flush()?;
         }
-        let digest = phiguard_core::hex::encode(&phiguard_fim::baseline::sha256(
-            &serde_json::to_vec(&report)?,
-        ));
-        installation.record(
-            "fim.watch",
-            serde_json::json!({ "baseline": info.id, "summary": report.summary, "report_sha256": digest }),
-        )
-        .await?;
         installation.checkpoint_when_due(&mut pacer, 1).await?;
     }
 }

@@ -1,95 +1,38 @@
 //! `phiguard init`: create the home, its configuration and its database.
 
+use phiguard_app::init::InitRequest;
 use phiguard_core::Escaped;
-use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, InitArgs};
-use crate::installation::{self, Installation};
 use crate::output::Output;
 
-#[derive(Debug, Serialize)]
-struct InitResult {
-    home: String,
-    /// How the home was found: flag, environment, system, xdg or legacy.
-    source: &'static str,
-    /// Whether this command created the home (false when it existed, even if something was
-    /// added to it).
-    created: bool,
-    /// What this command added to a home that existed: `ledger key`, `keyring`, `keys
-    /// directory`, `database`.
-    added: Vec<&'static str>,
-    config: String,
-    keys: String,
-    /// The encryption keyring (`phiguard keys list`).
-    keyring: String,
-    installation_name: String,
-    /// The organisation's role under HIPAA, when set.
-    role: Option<phiguard_core::OrganizationRole>,
-    database: String,
-    schema_version: i64,
-    /// The key that verifies this installation's signed ledger checkpoints.
-    ledger_verifier_key: String,
-}
-
 pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let dir = installation::locate(global, out)?.dir;
-    let existed = phiguard_home::Home::exists(&dir);
-    let database_existed = dir.join(phiguard_home::DATABASE_FILE).exists();
+    let options = super::options(global);
+    let existed = phiguard_app::init::home_exists(&options, out)?;
     let role = match args.role {
         Some(role) => Some(role),
         None if out.is_interactive() && !existed => ask_role()?,
         None => None,
     };
-    let installation = Installation::create(global, args.name.as_deref(), role, out).await?;
-    let home = &installation.home;
-    // Completes a home an earlier version made without keys for `seal`; a passphrase or
-    // PKCS#11 root is chosen with `keys init` beforehand.
-    let created_keyring = installation::ensure_keyring(home)?;
-    let mut added = Vec::new();
-    if existed {
-        let created = &installation.created;
-        for (was_added, what) in [
-            (created.created_keys_dir, "keys directory"),
-            (
-                !database_existed && home.database_path().exists(),
-                "database",
-            ),
-            (installation.created_ledger_key, "ledger key"),
-            (created_keyring, "keyring"),
-        ] {
-            if was_added {
-                added.push(what);
-            }
-        }
-    }
-    let result = InitResult {
-        home: home.dir().display().to_string(),
-        source: installation.home_source.name(),
-        created: !existed,
-        added,
-        keyring: crate::keys::keyring_path(home).display().to_string(),
-        config: home.config_path().display().to_string(),
-        keys: home.keys_dir().display().to_string(),
-        installation_name: home.config().installation.name.clone(),
-        role: home.config().organization.role,
-        database: installation.database_path_or_url(),
-        schema_version: installation.store.schema_version().await?,
-        ledger_verifier_key: installation.ledger_signing_key()?.verifier().to_string(),
+    let request = InitRequest {
+        name: args.name.clone(),
+        role,
     };
-    if args.name.is_some() && !installation.created.created_config {
+    let result = phiguard_app::init::init(&options, &request, out).await?;
+    if args.name.is_some() && !result.created_config {
         out.note(&format!(
             "note: {} already exists, so --name was not applied; edit installation.name there",
             result.config
         ));
     }
-    if args.role.is_some() && !installation.created.created_config {
+    if args.role.is_some() && !result.created_config {
         out.note(&format!(
             "note: {} already exists, so --role was not applied; set role under [organization] there",
             result.config
         ));
     }
-    if home.config().organization.role.is_none() {
+    if result.role.is_none() {
         out.note(&format!(
             "note: the organisation's role is not set, so every breach-notification obligation \
              is assessed; set role under [organization] in {}",
@@ -98,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
     }
     out.result(&result, || {
         let headline = if result.created {
-            format!("Created phiguard home at {} ({})", Escaped(&result.home), installation.home_source.describe())
+            format!("Created phiguard home at {} ({})", Escaped(&result.home), result.found)
         } else if result.added.is_empty() {
             format!("phiguard home at {} already existed and is complete; nothing was changed", Escaped(&result.home))
         } else {
@@ -119,7 +62,6 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> anyhow::
          Back up keys/ off this machine: without them, sealed data cannot be opened.\n\
          Next: phiguard assess --html report.html",
     );
-    installation.close().await?;
     Ok(Outcome::Ok)
 }
 

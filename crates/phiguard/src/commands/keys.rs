@@ -1,17 +1,14 @@
-//! `phiguard keys …`: create, list, rotate, retire, rewrap, and enroll break-glass keys.
-//! Every change to the keys is recorded in the ledger, for 164.312(b).
-
-use std::path::Path;
+//! `phiguard keys …`: create, list, rotate, retire, rewrap, and enroll break-glass keys (see
+//! `phiguard_app::key_management`). Every change to the keys is recorded in the ledger.
 
 use anyhow::Context;
+use phiguard_app::key_management as keys;
+use phiguard_app::keys::NewRoot;
 use phiguard_core::Escaped;
-use phiguard_crypto::{BreakGlassSecret, Keyring};
-use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, KeyProvider, KeysCommand, KeysInitArgs};
-use crate::installation::{Installation, Purpose};
-use crate::keys::{self, NewRoot};
+use crate::keys::Terminal;
 use crate::output::Output;
 
 pub async fn run(
@@ -19,11 +16,11 @@ pub async fn run(
     command: &KeysCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
+    let options = super::options(global);
     match command {
         KeysCommand::Init(args) => init(global, args, out).await,
         KeysCommand::List => {
-            let keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
-            let summary = keyring.summary();
+            let summary = keys::list(&options, &Terminal, out)?;
             out.result(&summary, || {
                 let mut text = format!(
                     "keyring {} (root key: {})\n  seals with version {}; opens versions {} and later\n",
@@ -43,29 +40,17 @@ pub async fn run(
             Ok(Outcome::Ok)
         }
         KeysCommand::Rotate => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
-            let version = keyring.rotate()?;
-            record(
-                global,
-                out,
-                "keys.rotated",
-                serde_json::json!({ "keyring": keyring.summary().id, "version": version }),
-            )
-            .await?;
+            let version = keys::rotate(&options, &Terminal, out).await?;
             out.result(&serde_json::json!({ "current_version": version }), || {
                 format!("key-encryption key version {version} now seals new data; rewrap older files with `phiguard keys rewrap`, then retire old versions")
             });
             Ok(Outcome::Ok)
         }
         KeysCommand::Retire { version } => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
-            let changed = keyring.retire_through(*version)?;
-            let minimum = keyring.summary().min_decrypt_version;
-            if changed {
-                record(global, out, "keys.retired", serde_json::json!({ "keyring": keyring.summary().id, "min_decrypt_version": minimum })).await?;
-            }
-            out.result(&serde_json::json!({ "min_decrypt_version": minimum, "changed": changed }), || {
-                if changed {
+            let retired = keys::retire(&options, *version, &Terminal, out).await?;
+            let minimum = retired.min_decrypt_version;
+            out.result(&retired, || {
+                if retired.changed {
                     format!("versions up to {version} are retired: data still wrapped under them no longer opens")
                 } else {
                     format!("versions up to {version} were already retired (this keyring opens versions {minimum} and later); nothing changed")
@@ -73,27 +58,33 @@ pub async fn run(
             });
             Ok(Outcome::Ok)
         }
-        KeysCommand::Rewrap { files } => rewrap(global, files, out).await,
+        KeysCommand::Rewrap { files } => {
+            let results = keys::rewrap(&options, files, &Terminal, out).await?;
+            out.result(&results, || {
+                results
+                    .iter()
+                    .map(|r| match &r.error {
+                        Some(e) => format!("{}: failed: {}", Escaped(&r.file), Escaped(e)),
+                        None => format!("{}: {}", Escaped(&r.file), r.outcome),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            let failed = results.iter().filter(|r| r.failed()).count();
+            anyhow::ensure!(
+                failed == 0,
+                "{failed} of {} files could not be rewrapped (see above); they are unchanged",
+                results.len()
+            );
+            Ok(Outcome::Ok)
+        }
         KeysCommand::BreakGlass { out: file, note } => {
-            let mut keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
-            let secret = BreakGlassSecret::generate()?;
-            let public = secret.public().map_err(anyhow::Error::msg)?;
-            let text = zeroize::Zeroizing::new(format!(
-                "# phiguard break-glass key for keyring {}, created {}\n# Keep it offline. Whoever holds it can open everything sealed for it.\n{}\n",
-                keyring.summary().id,
-                jiff::Timestamp::now(),
-                secret.to_text().as_str()
-            ));
-            phiguard_home::write_private_file_new(file, text.as_bytes()).with_context(|| {
-                format!("could not create {} (it must not exist)", file.display())
-            })?;
-            keyring.enroll_break_glass(public, note)?;
-            let id = phiguard_core::hex::encode(&secret.id());
-            record(global, out, "keys.break_glass_enrolled", serde_json::json!({ "keyring": keyring.summary().id, "break_glass_key": id, "note": note })).await?;
-            out.result(&serde_json::json!({ "break_glass_key": id, "file": file.display().to_string() }), || {
+            let enrolled = keys::break_glass(&options, file, note, &Terminal, out).await?;
+            out.result(&enrolled, || {
                 format!(
-                    "break-glass key {id} written to {} and enrolled.\nMove that file to offline storage now and delete it here; rewrap older files to cover them.",
-                    Escaped(&file.display().to_string())
+                    "break-glass key {} written to {} and enrolled.\nMove that file to offline storage now and delete it here; rewrap older files to cover them.",
+                    enrolled.break_glass_key,
+                    Escaped(&enrolled.file)
                 )
             });
             Ok(Outcome::Ok)
@@ -102,39 +93,25 @@ pub async fn run(
 }
 
 async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow::Result<Outcome> {
-    // A new home gets no keyring of its own here: this command makes it, with the root key
-    // chosen.
-    let installation = Installation::create_without_keyring(global, out).await?;
-    let path = keys::keyring_path(&installation.home);
-    anyhow::ensure!(
-        path.symlink_metadata().is_err(),
-        "a keyring already exists at {}; its keys open everything sealed so far, so it is never replaced",
-        path.display()
-    );
-    let root = match args.provider {
-        KeyProvider::File => NewRoot::File,
-        KeyProvider::Passphrase => NewRoot::Passphrase,
-        KeyProvider::Pkcs11 => NewRoot::Pkcs11 {
-            module: args
-                .pkcs11_module
-                .clone()
-                .context("--pkcs11-module is required")?,
-            token: args
-                .pkcs11_token
-                .clone()
-                .context("--pkcs11-token is required")?,
-        },
-    };
-    let keyring = keys::create_keyring(&installation.home, &root)?;
-    let summary = keyring.summary();
-    installation
-        .record(
-            "keys.created",
-            serde_json::json!({ "keyring": summary.id, "root_provider": summary.provider }),
-        )
-        .await?;
-    installation.close().await?;
-    out.result(&summary, || {
+    let root = (|| {
+        Ok(match args.provider {
+            KeyProvider::File => NewRoot::File,
+            KeyProvider::Passphrase => NewRoot::Passphrase,
+            KeyProvider::Pkcs11 => NewRoot::Pkcs11 {
+                module: args
+                    .pkcs11_module
+                    .clone()
+                    .context("--pkcs11-module is required")?,
+                token: args
+                    .pkcs11_token
+                    .clone()
+                    .context("--pkcs11-token is required")?,
+            },
+        })
+    })();
+    let created = keys::init(&super::options(global), root, &Terminal, out).await?;
+    let (summary, path) = (&created.summary, &created.path);
+    out.result(summary, || {
         format!(
             "created keyring {} at {} (root key: {})\nBack up keyring.json{}; without them nothing sealed here can be opened.",
             summary.id,
@@ -144,104 +121,4 @@ async fn init(global: &GlobalArgs, args: &KeysInitArgs, out: &Output) -> anyhow:
         )
     });
     Ok(Outcome::Ok)
-}
-
-#[derive(Debug, Serialize)]
-struct RewrapResult {
-    file: String,
-    /// `rewrapped`, `current` (nothing to do) or `failed`.
-    outcome: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-async fn rewrap(
-    global: &GlobalArgs,
-    files: &[std::path::PathBuf],
-    out: &Output,
-) -> anyhow::Result<Outcome> {
-    let keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
-    let mut results = Vec::new();
-    for file in files {
-        let (outcome, error) = match rewrap_file(&keyring, file) {
-            Ok(true) => ("rewrapped", None),
-            Ok(false) => ("current", None),
-            Err(e) => ("failed", Some(format!("{e:#}"))),
-        };
-        results.push(RewrapResult {
-            file: file.display().to_string(),
-            outcome,
-            error,
-        });
-    }
-    let rewrapped = results.iter().filter(|r| r.outcome == "rewrapped").count();
-    let failed = results.iter().filter(|r| r.outcome == "failed").count();
-    if rewrapped > 0 {
-        record(global, out, "keys.rewrapped", serde_json::json!({ "keyring": keyring.summary().id, "version": keyring.current_version(), "files": rewrapped })).await?;
-    }
-    out.result(&results, || {
-        results
-            .iter()
-            .map(|r| match &r.error {
-                Some(e) => format!("{}: failed: {}", Escaped(&r.file), Escaped(e)),
-                None => format!("{}: {}", Escaped(&r.file), r.outcome),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
-    anyhow::ensure!(
-        failed == 0,
-        "{failed} of {} files could not be rewrapped (see above); they are unchanged",
-        results.len()
-    );
-    Ok(Outcome::Ok)
-}
-
-/// Rewraps one file in place, atomically; `false` if it already is wrapped for the current
-/// version and break-glass keys.
-fn rewrap_file(keyring: &Keyring, path: &Path) -> anyhow::Result<bool> {
-    use std::os::unix::fs::PermissionsExt;
-    let header = phiguard_crypto::read_header(
-        std::fs::File::open(path).with_context(|| format!("could not open {}", path.display()))?,
-    )?;
-    let recipients = keyring.recipients();
-    let kek_current = header.stanzas.iter().any(|s| {
-        matches!(s, phiguard_crypto::format::Stanza::Kek { keyring: id, version, .. } if *id == keyring.id() && *version == keyring.current_version())
-    });
-    let break_glass_current = recipients.break_glass.iter().all(|b| {
-        header.stanzas.iter().any(|s| matches!(s, phiguard_crypto::format::Stanza::BreakGlass { key_id, .. } if *key_id == b.id))
-    });
-    if kek_current && break_glass_current {
-        return Ok(false);
-    }
-    let mode = std::fs::metadata(path)?.permissions().mode();
-    // Created private, then given the original's mode once complete.
-    let rewrapped = phiguard_home::PendingFile::create(path)?;
-    {
-        let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
-        let mut writer = std::io::BufWriter::with_capacity(1 << 20, rewrapped.file());
-        phiguard_crypto::rewrap_stream(keyring, recipients, input, &mut writer)?;
-        std::io::Write::flush(&mut writer)?;
-    }
-    rewrapped
-        .file()
-        .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
-    rewrapped.persist(true)?;
-    Ok(true)
-}
-
-/// Appends a key-management event to the ledger.
-async fn record(
-    global: &GlobalArgs,
-    out: &Output,
-    kind: &str,
-    body: serde_json::Value,
-) -> anyhow::Result<()> {
-    let installation = Installation::open(global, Purpose::Amend, out).await?;
-    installation
-        .record(kind, body)
-        .await
-        .context("the key change was made, but recording it in the ledger failed")?;
-    installation.close().await?;
-    Ok(())
 }

@@ -12,3 +12,12 @@ pub mod pseudonym;
 pub mod register;
 pub mod seal;
 pub mod status;
+
+/// Where the app finds the installation: `--home` and `--database` (or their environment
+/// variables).
+pub fn options(global: &crate::cli::GlobalArgs) -> phiguard_app::Options {
+    phiguard_app::Options {
+        home: global.home.clone(),
+        database: global.database.clone(),
+    }
+}

@@ -17,7 +17,11 @@ struct PseudonymResult<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: &PseudonymArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let keyring = keys::open_keyring(&keys::open_home(global, out)?)?;
+    let keyring = phiguard_app::key_management::keyring(
+        &crate::commands::options(global),
+        &keys::Terminal,
+        out,
+    )?;
     let pseudonymizer = keyring.pseudonymizer()?;
     let one = |value: &str, line: Option<usize>| -> anyhow::Result<()> {
         let pseudonym = pseudonymizer

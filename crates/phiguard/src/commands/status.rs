@@ -1,57 +1,15 @@
-//! `phiguard status`: where the data is and what it holds.
+//! `phiguard status`: where the data is and what it holds (see `phiguard_app::status`).
 
 use phiguard_core::Escaped;
-use phiguard_store::{Backend, Counts, SCHEMA_VERSION};
-use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::GlobalArgs;
-use crate::installation::{Installation, Purpose};
 use crate::output::Output;
-
-#[derive(Debug, Serialize)]
-struct Status {
-    version: &'static str,
-    installation_name: String,
-    home: HomeStatus,
-    database: DatabaseStatus,
-    counts: Counts,
-}
-
-#[derive(Debug, Serialize)]
-struct HomeStatus {
-    path: String,
-    source: &'static str,
-    config: String,
-}
-
-#[derive(Debug, Serialize)]
-struct DatabaseStatus {
-    backend: Backend,
-    /// The file or URL, with any password replaced by ***.
-    location: String,
-    schema_version: i64,
-    supported_schema_version: i64,
-}
+use phiguard_app::installation::{Installation, Purpose};
 
 pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(global, Purpose::Read, out).await?;
-    let status = Status {
-        version: env!("CARGO_PKG_VERSION"),
-        installation_name: installation.home.config().installation.name.clone(),
-        home: HomeStatus {
-            path: installation.home.dir().display().to_string(),
-            source: installation.home_source.name(),
-            config: installation.home.config_path().display().to_string(),
-        },
-        database: DatabaseStatus {
-            backend: installation.store.backend(),
-            location: installation.database_path_or_url(),
-            schema_version: installation.store.schema_version().await?,
-            supported_schema_version: SCHEMA_VERSION,
-        },
-        counts: installation.store.counts().await?,
-    };
+    let installation = Installation::open(&super::options(global), Purpose::Read, out).await?;
+    let status = phiguard_app::status::status(&installation).await?;
     out.result(&status, || {
         format!(
             "phiguard {version}  installation {name}\n\
@@ -64,7 +22,7 @@ pub async fn run(global: &GlobalArgs, out: &Output) -> anyhow::Result<Outcome> {
             version = status.version,
             name = Escaped(&status.installation_name),
             home = Escaped(&status.home.path),
-            source = installation.home_source.describe(),
+            source = status.home.found,
             config = Escaped(&status.home.config),
             backend = status.database.backend,
             location = Escaped(&status.database.location),

@@ -1,5 +1,5 @@
-//! The installation a command works on: its home (created, complete, by the commands that
-//! record evidence; required by the others) and its database.
+//! The installation an operation works on: its home (created, complete, by the operations
+//! that record evidence; required by the others) and its database.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,8 +13,7 @@ use phiguard_store::{DatabaseUrl, Store, StoreOptions};
 /// The ledger's checkpoint signing key, inside the home's `keys/`.
 pub const LEDGER_KEY_FILE: &str = "ledger.key";
 
-use crate::cli::GlobalArgs;
-use crate::output::Output;
+use crate::{Notices, Options};
 
 /// Whether a new home gets its keyring at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,19 +90,22 @@ pub fn witness_file(home: &Home) -> CheckpointFile {
 /// Where this command's home is: `--home`, else `$PHIGUARD_HOME`, else the packaged
 /// install's, else the XDG data directory (see `phiguard_home::locate`). An earlier version's
 /// `./.phiguard` in use, or lying unused, is pointed out once per command.
-pub fn locate(global: &GlobalArgs, out: &Output) -> anyhow::Result<Location> {
+pub fn locate(options: &Options, notices: &dyn Notices) -> anyhow::Result<Location> {
     static POINTED_OUT: std::sync::Once = std::sync::Once::new();
-    let location = phiguard_home::locate(&Surroundings::of_process(global.home.clone()))?;
+    let location = phiguard_home::locate(&Surroundings::of_process(options.home.clone()))?;
     if let Some(note) = location.legacy_note() {
-        POINTED_OUT.call_once(|| out.note(&note));
+        POINTED_OUT.call_once(|| notices.note(&note));
     }
     Ok(location)
 }
 
 /// The home, which must exist already: for commands that read what is there, or need keys
 /// only an existing home has. Creates nothing.
-pub fn existing_home(global: &GlobalArgs, out: &Output) -> anyhow::Result<(Home, HomeSource)> {
-    let location = locate(global, out)?;
+pub fn existing_home(
+    options: &Options,
+    notices: &dyn Notices,
+) -> anyhow::Result<(Home, HomeSource)> {
+    let location = locate(options, notices)?;
     if !Home::exists(&location.dir) {
         anyhow::bail!("{}", location.missing());
     }
@@ -141,12 +143,12 @@ impl Installation {
     /// amends needs a home that exists; one that records evidence creates a missing home
     /// complete and tells the user where), then opens (and migrates) its database.
     pub async fn open(
-        global: &GlobalArgs,
+        options: &Options,
         purpose: Purpose,
-        out: &Output,
+        notices: &dyn Notices,
     ) -> anyhow::Result<Installation> {
         match purpose {
-            Purpose::Read => match Installation::open_existing(global, out).await? {
+            Purpose::Read => match Installation::open_existing(options, notices).await? {
                 Existing::Open(installation) => Ok(installation),
                 Existing::NoDatabase { home, database } => anyhow::bail!(
                     "the home at {} has no database: {} is gone (deleted, or moved). Restore it \
@@ -158,11 +160,11 @@ impl Installation {
                 ),
             },
             Purpose::Amend => {
-                existing_home(global, out)?;
-                Installation::create(global, None, None, out).await
+                existing_home(options, notices)?;
+                Installation::create(options, None, None, notices).await
             }
             Purpose::Record => {
-                let installation = Installation::create(global, None, None, out).await?;
+                let installation = Installation::create(options, None, None, notices).await?;
                 if installation.created.created_config {
                     let home = &installation.home;
                     let found = if installation.home_source.is_given() {
@@ -170,7 +172,7 @@ impl Installation {
                     } else {
                         ", where every command finds it from any directory"
                     };
-                    out.note(&format!(
+                    notices.note(&format!(
                         "Created a phiguard home at {} ({}){found}. Back up its keys, in {}, \
                          off this machine.",
                         home.dir().display(),
@@ -188,35 +190,35 @@ impl Installation {
     /// keyring with a file root key, so that `seal` works at once. `name` and `role` go into
     /// a new configuration.
     pub async fn create(
-        global: &GlobalArgs,
+        options: &Options,
         name: Option<&str>,
         role: Option<phiguard_core::OrganizationRole>,
-        out: &Output,
+        notices: &dyn Notices,
     ) -> anyhow::Result<Installation> {
-        Installation::create_with(global, name, role, NewKeyring::FileRoot, out).await
+        Installation::create_with(options, name, role, NewKeyring::FileRoot, notices).await
     }
 
     /// As [`Installation::create`], leaving a new home without a keyring, for `keys init`,
     /// which makes one with the root key the user chose.
     pub async fn create_without_keyring(
-        global: &GlobalArgs,
-        out: &Output,
+        options: &Options,
+        notices: &dyn Notices,
     ) -> anyhow::Result<Installation> {
-        Installation::create_with(global, None, None, NewKeyring::Later, out).await
+        Installation::create_with(options, None, None, NewKeyring::Later, notices).await
     }
 
     async fn create_with(
-        global: &GlobalArgs,
+        options: &Options,
         name: Option<&str>,
         role: Option<phiguard_core::OrganizationRole>,
         keyring: NewKeyring,
-        out: &Output,
+        notices: &dyn Notices,
     ) -> anyhow::Result<Installation> {
-        let location = locate(global, out)?;
+        let location = locate(options, notices)?;
         let (dir, home_source) = (location.dir, location.source);
         let name = name.map_or_else(host_name, str::to_owned);
         let (home, created) = Home::init(&dir, &name, role)?;
-        let url = database_url(global, &home)?;
+        let url = database_url(options, &home)?;
         if let Some(path) = url.sqlite_path() {
             if path == home.database_path() {
                 home.ensure_private_database_file()?;
@@ -236,9 +238,12 @@ impl Installation {
     /// Opens an installation that must exist already, creating nothing: not the home, not
     /// the database, not a key. For commands that judge what is there (`ledger verify`), so
     /// that a deleted database is reported rather than silently replaced by an empty one.
-    pub async fn open_existing(global: &GlobalArgs, out: &Output) -> anyhow::Result<Existing> {
-        let (home, home_source) = existing_home(global, out)?;
-        let url = database_url(global, &home)?;
+    pub async fn open_existing(
+        options: &Options,
+        notices: &dyn Notices,
+    ) -> anyhow::Result<Existing> {
+        let (home, home_source) = existing_home(options, notices)?;
+        let url = database_url(options, &home)?;
         if let Some(path) = url.sqlite_path() {
             if !path.exists() {
                 let database = path.to_path_buf();
@@ -362,9 +367,9 @@ impl Installation {
 
 /// `--database` / `$PHIGUARD_DATABASE_URL`, else `database.url` in phiguard.toml, else the
 /// embedded SQLite file in the home.
-fn database_url(global: &GlobalArgs, home: &Home) -> anyhow::Result<DatabaseUrl> {
+fn database_url(options: &Options, home: &Home) -> anyhow::Result<DatabaseUrl> {
     let configured = &home.config().database.url;
-    let (text, origin) = match (&global.database, configured.trim()) {
+    let (text, origin) = match (&options.database, configured.trim()) {
         (Some(flag), _) if !flag.trim().is_empty() => (flag.as_str(), "--database"),
         (_, url) if !url.is_empty() => (url, "database.url in phiguard.toml"),
         _ => return Ok(DatabaseUrl::sqlite(home.database_path())),
@@ -406,7 +411,7 @@ pub fn ensure_keyring(home: &Home) -> anyhow::Result<bool> {
     if crate::keys::keyring_path(home).symlink_metadata().is_ok() {
         return Ok(false);
     }
-    crate::keys::create_keyring(home, &crate::keys::NewRoot::File)?;
+    crate::keys::create_file_keyring(home)?;
     Ok(true)
 }
 
@@ -469,7 +474,7 @@ pub fn witnessed_log(home: &Home, log_key: &VerifierKey) -> anyhow::Result<Check
 /// The witness key's file, inside the home's `keys/`.
 pub const WITNESS_KEY_FILE: &str = "witness.key";
 
-pub(crate) fn read_ledger_key(home: &Home) -> anyhow::Result<SigningKey> {
+pub fn read_ledger_key(home: &Home) -> anyhow::Result<SigningKey> {
     let path = home.keys_dir().join(LEDGER_KEY_FILE);
     if !path.exists() {
         anyhow::bail!(
