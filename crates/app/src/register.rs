@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use phiguard_core::{CheckContext, EvidenceRef, Finding, Source};
-use phiguard_register::draft::canonical_id;
+use phiguard_register::draft::{self, canonical_id};
 use phiguard_register::exchange::matrix_csv;
 use phiguard_register::records::{Document, Record, ResponsibilityRecord};
 use phiguard_register::{
@@ -52,19 +52,54 @@ pub async fn list(session: &Session, kind: Kind) -> anyhow::Result<Vec<Listed>> 
 /// The record of `kind` named `id` (a citation, for the matrix, in any of its spellings).
 pub async fn show(session: &Session, kind: Kind, id: &str) -> anyhow::Result<Listed> {
     let snapshot = session.register.snapshot().await?;
-    let id = canonical_id(kind, id);
-    let record = snapshot
-        .get(kind, &id)
-        .ok_or_else(|| RegisterError::Missing {
-            kind,
-            id: id.clone(),
-        })?;
+    let (id, record) = stored(&snapshot, kind, id)?;
     Ok(Listed {
         kind,
         evidence: snapshot.evidence_of(kind, &id),
         record: record.to_json(),
         id,
     })
+}
+
+/// The record of `kind` named `id` in `snapshot`, with its id as stored.
+fn stored(snapshot: &Snapshot, kind: Kind, id: &str) -> Result<(String, AnyRecord), RegisterError> {
+    let id = canonical_id(kind, id);
+    match snapshot.get(kind, &id) {
+        Some(record) => Ok((id, record)),
+        None => Err(RegisterError::Missing { kind, id }),
+    }
+}
+
+/// Adds a record of `kind` drafted from the `values` a person gave field by field (see
+/// [`draft`]): named `id`, or the id the kind makes from its fields.
+pub async fn add_drafted(
+    session: &Session,
+    kind: Kind,
+    id: Option<&str>,
+    values: draft::Values,
+    source: &Source,
+    notices: &dyn Notices,
+) -> anyhow::Result<Vec<Applied>> {
+    let snapshot = session.register.snapshot().await?;
+    let record = draft::new_record(kind, id, values, &snapshot, crate::session::today())?;
+    add(session, record, source, notices).await
+}
+
+/// Changes the record of `kind` named `id`: the `values` given replace its fields, and the
+/// fields named in `unset` are removed.
+pub async fn update_drafted(
+    session: &Session,
+    kind: Kind,
+    id: &str,
+    values: draft::Values,
+    unset: &[String],
+    source: &Source,
+    notices: &dyn Notices,
+) -> anyhow::Result<Vec<Applied>> {
+    let snapshot = session.register.snapshot().await?;
+    let (_, record) = stored(&snapshot, kind, id)?;
+    let changed = draft::updated_record(&record, values, unset)?;
+    update(session, changed, source, notices).await
 }
 
 /// Adds `record`, which must be new.

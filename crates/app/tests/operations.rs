@@ -101,6 +101,102 @@ async fn a_new_home_is_announced_and_made_complete() {
     );
 }
 
+/// Field values as a person gives them, by field name.
+fn values(fields: serde_json::Value) -> phiguard_register::draft::Values {
+    match fields {
+        serde_json::Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn records_drafted_from_field_values_are_checked_before_anything_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = new_session(&dir).await;
+    use phiguard_app::register::{add_drafted, list, show, update_drafted};
+
+    // A vendor without its required name is refused, naming the flag, and nothing is stored.
+    let refused = add_drafted(
+        &session,
+        Kind::Vendor,
+        Some("acme"),
+        values(serde_json::json!({ "touches_phi": true })),
+        &actor(),
+        &Silent,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        format!("{refused:#}").contains("--name is required to add a vendor"),
+        "{refused:#}"
+    );
+    assert!(list(&session, Kind::Vendor).await.unwrap().is_empty());
+
+    let added = add_drafted(
+        &session,
+        Kind::Vendor,
+        Some("acme"),
+        values(serde_json::json!({ "name": "Acme", "touches_phi": true })),
+        &actor(),
+        &Silent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(added[0].change.action, Action::Create);
+
+    // Unsetting a required field is refused and the record stays as it was.
+    let refused = update_drafted(
+        &session,
+        Kind::Vendor,
+        "acme",
+        values(serde_json::json!({})),
+        &["name".to_owned()],
+        &actor(),
+        &Silent,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        format!("{refused:#}").contains("a required field of the vendor cannot be unset"),
+        "{refused:#}"
+    );
+    assert_eq!(
+        show(&session, Kind::Vendor, "acme").await.unwrap().record["name"],
+        "Acme"
+    );
+
+    // An update of a record that is not there names it.
+    let missing = update_drafted(
+        &session,
+        Kind::Vendor,
+        "globex",
+        values(serde_json::json!({ "name": "Globex" })),
+        &[],
+        &actor(),
+        &Silent,
+    )
+    .await
+    .unwrap_err();
+    assert!(format!("{missing:#}").contains("globex"), "{missing:#}");
+
+    let updated = update_drafted(
+        &session,
+        Kind::Vendor,
+        "acme",
+        values(serde_json::json!({ "name": "Acme Corp" })),
+        &[],
+        &actor(),
+        &Silent,
+    )
+    .await
+    .unwrap();
+    assert!(updated[0].evidence.seq > added[0].evidence.seq);
+    let shown = show(&session, Kind::Vendor, "acme").await.unwrap();
+    assert_eq!(shown.record["name"], "Acme Corp");
+    assert_eq!(shown.record["touches_phi"], true);
+    session.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn register_changes_are_each_recorded_in_the_ledger() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,8 +6,7 @@ use std::path::Path;
 use phiguard_app::register::{self, document};
 use phiguard_core::Source;
 use phiguard_core::spelling::count;
-use phiguard_register::draft::{self, canonical_id};
-use phiguard_register::{Applied, Change, Kind, Planned, Register, RegisterError};
+use phiguard_register::{Applied, Kind, Planned};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -63,11 +62,8 @@ impl RecordCommand {
 /// What a register command works with: the app's session, and where to report.
 pub struct Session<'a> {
     pub app: &'a phiguard_app::Session,
-    pub register: &'a Register,
     pub out: &'a Output,
 }
-
-pub use phiguard_app::session::today;
 
 /// Who a change is recorded as made by: the OS account, after the name `--actor` states.
 pub fn change_source(change: &ChangeArgs) -> Source {
@@ -95,12 +91,7 @@ impl Session<'_> {
     ) -> anyhow::Result<Outcome> {
         let options = super::options(global);
         phiguard_app::Session::run(&options, purpose, out, async |app| {
-            work(&Session {
-                app,
-                register: &app.register,
-                out,
-            })
-            .await
+            work(&Session { app, out }).await
         })
         .await
     }
@@ -109,10 +100,12 @@ impl Session<'_> {
         let kind = command.kind;
         match &command.action {
             RecordAction::Add { id, fields, change } => {
-                let snapshot = self.register.snapshot().await?;
+                let source = change_source(change);
                 let values = fields.values(document)?;
-                let record = draft::new_record(kind, id.as_deref(), values, &snapshot, today())?;
-                self.apply(&[Change::Create(record)], change).await
+                let applied =
+                    register::add_drafted(self.app, kind, id.as_deref(), values, &source, self.out)
+                        .await?;
+                self.report(&applied)
             }
             RecordAction::List => {
                 let listed = register::list(self.app, kind).await?;
@@ -158,29 +151,24 @@ impl Session<'_> {
                 unset,
                 change,
             } => {
-                let snapshot = self.register.snapshot().await?;
-                let id = canonical_id(kind, id);
-                let record = snapshot
-                    .get(kind, &id)
-                    .ok_or_else(|| RegisterError::Missing {
-                        kind,
-                        id: id.clone(),
-                    })?;
-                let changed = draft::updated_record(&record, fields.values(document)?, unset)?;
-                self.apply(&[Change::Update(changed)], change).await
+                let source = change_source(change);
+                let values = fields.values(document)?;
+                let applied =
+                    register::update_drafted(self.app, kind, id, values, unset, &source, self.out)
+                        .await?;
+                self.report(&applied)
             }
             RecordAction::Remove { id, change } => {
-                let id = canonical_id(kind, id);
-                self.apply(&[Change::Delete { kind, id }], change).await
+                let source = change_source(change);
+                let applied = register::remove(self.app, kind, id, &source, self.out).await?;
+                self.report(&applied)
             }
         }
     }
 
-    /// Applies `changes` and reports each one with its ledger entry.
-    pub async fn apply(&self, changes: &[Change], change: &ChangeArgs) -> anyhow::Result<Outcome> {
-        let source = change_source(change);
-        let applied = register::apply(self.app, changes, &source, self.out).await?;
-        self.out.result(&applied, || applied_text(&applied));
+    /// Reports each change applied with its ledger entry.
+    fn report(&self, applied: &[Applied]) -> anyhow::Result<Outcome> {
+        self.out.result(&applied, || applied_text(applied));
         Ok(Outcome::Ok)
     }
 
