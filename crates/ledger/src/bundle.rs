@@ -4,7 +4,7 @@
 //! A bundle is a directory:
 //!
 //! ```text
-//! manifest.json        format name and version, origin, counts (informational)
+//! manifest.json        format name and version, counts, latest checkpoint (informational)
 //! entries.jsonl        entry 0, 1, 2, … one per line, each exactly the hashed bytes + "\n"
 //! checkpoints/N.note   the signed checkpoint at tree size N, as stored
 //! ```
