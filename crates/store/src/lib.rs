@@ -60,9 +60,32 @@ async fn prepare_connection(
             "PRAGMA busy_timeout = {busy_ms}; PRAGMA journal_mode = WAL; \
              PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
         );
-        conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+        // The busy timeout does not cover every lock these take: switching a new file to WAL
+        // while another process opens it too can fail at once with SQLITE_BUSY. Retried
+        // until the busy timeout has passed, as any other wait for the lock is.
+        let deadline = std::time::Instant::now() + Duration::from_millis(busy_ms as u64);
+        loop {
+            match conn.execute(sqlx::AssertSqlSafe(pragmas.clone())).await {
+                Ok(_) => break,
+                Err(error) if is_busy(&error) && std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
     Ok(())
+}
+
+/// Whether `error` is SQLite's SQLITE_BUSY (code 5, or one of its extended codes).
+fn is_busy(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(error) = error else {
+        return false;
+    };
+    error
+        .code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
 }
 
 /// A connection pool to phiguard's database, migrated to the current schema.
@@ -109,9 +132,21 @@ impl Store {
         // acquire timeout, which makes a wrong URL or a file that is not a database wait for
         // nothing before it reports a problem that retrying cannot fix.
         let probe = async {
-            let mut conn = AnyConnection::connect(&connection_url).await?;
-            prepare_connection(&mut conn, backend, busy_ms).await?;
-            conn.close().await
+            let started = std::time::Instant::now();
+            loop {
+                let attempt = async {
+                    let mut conn = AnyConnection::connect(&connection_url).await?;
+                    prepare_connection(&mut conn, backend, busy_ms).await?;
+                    conn.close().await
+                };
+                match attempt.await {
+                    // Another process holds the lock while it creates the same new file.
+                    Err(error) if is_busy(&error) && started.elapsed().as_millis() < busy_ms => {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    result => break result,
+                }
+            }
         };
         match tokio::time::timeout(options.connect_timeout, probe).await {
             Ok(result) => result.map_err(connect_error)?,

@@ -125,7 +125,7 @@ async fn reopening_keeps_data_and_applies_nothing_twice(db: TestDb) {
 
 async fn concurrent_first_opens_migrate_exactly_once(db: TestDb) {
     // Separate tasks on a multi-threaded runtime, so the opens really race.
-    let handles: Vec<_> = (0..4)
+    let handles: Vec<_> = (0..8)
         .map(|_| {
             let url = db.url.clone();
             tokio::spawn(async move { Store::open(&url, &StoreOptions::default()).await })
