@@ -344,7 +344,7 @@ impl Builder<'_> {
             return;
         }
         let who = format!(
-            "{count} {} residents are affected ({} residents call for it): notify the {}",
+            "{count} {} residents are affected ({}): notify the {}",
             state.name,
             regulator.threshold(),
             regulator.to

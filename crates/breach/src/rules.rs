@@ -185,12 +185,12 @@ impl RegulatorRule {
         self.at_least.is_none_or(|n| residents >= n) && self.more_than.is_none_or(|n| residents > n)
     }
 
-    /// "500 or more", "more than 1,000", or "any number".
+    /// "500 or more residents call for it", "more than 1000 …", "any number calls for it".
     pub fn threshold(&self) -> String {
         match (self.at_least, self.more_than) {
-            (Some(n), _) => format!("{n} or more"),
-            (None, Some(n)) => format!("more than {n}"),
-            (None, None) => "any number of".into(),
+            (Some(n), _) => format!("{n} or more residents call for it"),
+            (None, Some(n)) => format!("more than {n} residents call for it"),
+            (None, None) => "any number calls for it".into(),
         }
     }
 }
