@@ -489,8 +489,32 @@ pub fn plan(rules: &Rules, scenario: &Scenario, today: Date) -> Plan {
         return builder.plan;
     }
     match scenario.role {
-        Role::CoveredEntity => builder.covered_entity(),
-        Role::BusinessAssociate => builder.business_associate(),
+        Role::CoveredEntity => {
+            if let Some(window) = scenario.baa_window_days {
+                builder.note(
+                    Some(&federal.business_associate.citation),
+                    format!(
+                        "baa_window_days ({window}) is not used: it is a business associate's \
+                         window to tell the covered entity, and this scenario is a covered \
+                         entity's"
+                    ),
+                );
+            }
+            builder.covered_entity();
+        }
+        Role::BusinessAssociate => {
+            if let Some(count) = scenario.insufficient_contacts {
+                builder.note(
+                    Some(&federal.substitute_many.citation),
+                    format!(
+                        "insufficient_contacts ({count}) is not used: substitute notice is part of \
+                         the covered entity's notice to individuals, not the business \
+                         associate's"
+                    ),
+                );
+            }
+            builder.business_associate();
+        }
     }
     builder.plan.notices.sort_by(|a, b| {
         (a.due, a.recipient, &a.jurisdiction).cmp(&(b.due, b.recipient, &b.jurisdiction))

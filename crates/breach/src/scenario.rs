@@ -141,7 +141,10 @@ fn date(field: &str, text: &Spanned<String>) -> Result<Date, ScenarioError> {
 
 impl Scenario {
     /// Reads a plan file's YAML. Unknown fields, a date that is not YYYY-MM-DD, a state that is
-    /// not a postal code, and fields that do not fit the role are refused, each with its line.
+    /// not a postal code, and a law-enforcement delay of the wrong shape are refused, each with
+    /// its line. A field of the other role (`baa_window_days` for a covered entity,
+    /// `insufficient_contacts` for a business associate) is read, and the plan says it does not
+    /// apply, so the documented example with every field can be copied as it is.
     pub fn from_yaml(text: &str) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = serde_saphyr::from_str(text).map_err(|error| ScenarioError {
             line: error.location().map(|l| l.line()).filter(|&l| l > 0),
@@ -170,24 +173,6 @@ impl Scenario {
                 line,
                 "affected: give the number of residents affected in at least one state, such as \
                  {OH: 120}",
-            ));
-        }
-        if let Some(window) = &raw.baa_window_days
-            && raw.role != Role::BusinessAssociate
-        {
-            return Err(at(
-                window.referenced.line(),
-                "baa_window_days is the window in a business associate's BAA: it needs `role: \
-                 business_associate`",
-            ));
-        }
-        if let Some(count) = &raw.insufficient_contacts
-            && raw.role != Role::CoveredEntity
-        {
-            return Err(at(
-                count.referenced.line(),
-                "insufficient_contacts is about the covered entity's notice to individuals: it \
-                 needs `role: covered_entity`",
             ));
         }
         let law_enforcement_delay = match raw.law_enforcement_delay {

@@ -115,18 +115,34 @@ fn nobody_affected_is_refused() {
 }
 
 #[test]
-fn fields_of_the_other_role_are_refused() {
-    let message = refused(
+fn fields_of_the_other_role_are_read_and_said_not_to_apply() {
+    let rules = phiguard_breach::Rules::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let today = jiff::civil::date(2026, 3, 1);
+    let covered = Scenario::from_yaml(
         "role: covered_entity\ndiscovered: 2026-03-01\naffected: {OH: 1}\nbaa_window_days: 10\n",
-    );
-    assert!(message.starts_with("line 4: baa_window_days"), "{message}");
-    let message = refused(
-        "role: business_associate\ndiscovered: 2026-03-01\naffected: {OH: 1}\ninsufficient_contacts: 10\n",
-    );
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let plan = phiguard_breach::plan(&rules, &covered, today);
     assert!(
-        message.starts_with("line 4: insufficient_contacts"),
-        "{message}"
+        plan.notes
+            .iter()
+            .any(|n| n.text.starts_with("baa_window_days (10) is not used")),
+        "{plan:?}"
     );
+    // The covered entity's own clock is untouched by it: 60 days, 30 April.
+    assert_eq!(plan.notices[0].due, jiff::civil::date(2026, 4, 30));
+    let associate = Scenario::from_yaml(
+        "role: business_associate\ndiscovered: 2026-03-01\naffected: {OH: 1}\ninsufficient_contacts: 10\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let plan = phiguard_breach::plan(&rules, &associate, today);
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.text.starts_with("insufficient_contacts (10) is not used")),
+        "{plan:?}"
+    );
+    assert_eq!(plan.notices.len(), 1, "{plan:?}");
 }
 
 #[test]

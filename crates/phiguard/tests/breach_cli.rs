@@ -211,3 +211,31 @@ fn the_help_shows_the_file_and_an_example() {
         "{help}"
     );
 }
+
+#[test]
+fn the_file_shown_in_the_help_is_accepted_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let assert = phiguard(&home)
+        .args(["breach", "plan", "--help"])
+        .assert()
+        .success();
+    let help = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let yaml: String = help
+        .lines()
+        .skip_while(|line| !line.starts_with("The file"))
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .map(|line| format!("{}\n", line.trim_start()))
+        .collect();
+    assert!(yaml.starts_with("role: covered_entity"), "{help}");
+    let file = tmp.path().join("help.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    // It names an exclusion: no notice, and the note says why; the business associate's
+    // window is said not to apply to a covered entity.
+    let assert = plan(&home, &file, &["--json"]).success();
+    let value = json(&assert.get_output().stdout);
+    assert_eq!(value["notices"], serde_json::json!([]), "{yaml}");
+    let notes = value["notes"].to_string();
+    assert!(notes.contains("(1)(i)"), "{notes}");
+}

@@ -15,15 +15,17 @@ pub enum BreachCommand {
                       recorded and no home is needed: use it for drills and to check the \
                       clocks. A state rule marked (counsel review) has a point phiguard's data \
                       leaves open. Exits 2 when the file is missing or invalid.\n\n\
-                      The file:\n\
-                      \x20   role: covered_entity          # or business_associate\n\
+                      The file (comments say what is optional):\n\
+                      \x20   role: covered_entity       # or business_associate\n\
                       \x20   discovered: 2026-03-01\n\
-                      \x20   affected: {OH: 120, PA: 3}    # residents per state\n\
-                      \x20   secured: false                # true: the safe harbour, no notice\n\
-                      \x20   exclusion: unintentional_workforce   # optional; or inadvertent_disclosure, unable_to_retain\n\
-                      \x20   baa_window_days: 10           # optional, business associate only\n\
-                      \x20   law_enforcement_delay: {kind: oral, stated: 2026-03-05}   # optional; or {kind: written, until: DATE}\n\
-                      \x20   insufficient_contacts: 12     # optional: individuals without usable contact details\n\n\
+                      \x20   affected: {OH: 120, PA: 3} # residents per state\n\
+                      \x20   secured: false             # true: the safe harbour\n\
+                      \x20   # optional; or inadvertent_disclosure, unable_to_retain:\n\
+                      \x20   exclusion: unintentional_workforce\n\
+                      \x20   baa_window_days: 10        # business associate only\n\
+                      \x20   # optional; or {kind: written, until: YYYY-MM-DD}:\n\
+                      \x20   law_enforcement_delay: {kind: oral, stated: 2026-03-05}\n\
+                      \x20   insufficient_contacts: 12  # optional: no usable contact\n\n\
                       Examples:\n  phiguard breach plan drill.yaml\n  \
                       phiguard breach plan drill.yaml --json | jq '.notices[] | select(.recipient == \"hhs\")'\n  \
                       phiguard breach plan drill.yaml --today 2026-04-20"
