@@ -358,8 +358,8 @@ impl Builder<'_> {
             RegulatorDue::AfterHhs(clock) => (
                 clock.due(hhs_due),
                 format!(
-                    "{} after notifying HHS (HHS is due {hhs_due})",
-                    clock.describe().replace(" after discovery", "")
+                    "within {} (HHS is due {hhs_due})",
+                    clock.describe_after("notifying HHS")
                 ),
                 false,
             ),
@@ -375,6 +375,11 @@ impl Builder<'_> {
                     .into(),
                 true,
             ),
+        };
+        // A notice that follows HHS's moves with it; a clock of the state's own does not.
+        let delay_note = match regulator.due {
+            RegulatorDue::AfterHhs(_) => "",
+            _ => delay_note,
         };
         let reason = format!("{who}, {when}{applies}{delay_note}");
         self.push(

@@ -123,17 +123,28 @@ impl Clock {
         }
     }
 
-    /// "30 calendar days after determination", "15 business days (Monday to Friday; public
-    /// holidays not taken out) after detection".
+    /// "30 calendar days after discovery", "15 business days after detection (counted here
+    /// from discovery, …) (Monday to Friday counted; …)".
     pub fn describe(&self) -> String {
-        let from = self.from.unwrap_or(Start::Discovery).as_str();
+        let from = match self.from.unwrap_or(Start::Discovery) {
+            Start::Discovery => "discovery".to_owned(),
+            other => format!(
+                "{} (counted here from discovery, the earliest it can be)",
+                other.as_str()
+            ),
+        };
+        self.describe_after(&from)
+    }
+
+    /// The period after `event`: "5 business days after notifying HHS (Monday to Friday …)".
+    pub fn describe_after(&self, event: &str) -> String {
         match (self.calendar_days, self.business_days) {
             (_, Some(days)) => format!(
-                "{days} business days after {from} (Monday to Friday counted; public holidays \
+                "{days} business days after {event} (Monday to Friday counted; public holidays \
                  are not taken out, so the law may allow a day or more past this date)"
             ),
-            (Some(days), None) => format!("{days} calendar days after {from}"),
-            (None, None) => format!("on the day of {from}"),
+            (Some(days), None) => format!("{days} calendar days after {event}"),
+            (None, None) => format!("on the day of {event}"),
         }
     }
 

@@ -832,3 +832,28 @@ fn the_plan_as_json_has_the_documented_shape() {
         .unwrap_or_else(|| panic!("no media notice in {json}"));
     assert_eq!(media["jurisdiction"], "OH");
 }
+
+#[test]
+fn new_yorks_copy_to_its_attorney_general_follows_a_delayed_hhs_notice() {
+    // 600 New Yorkers: HHS at once, due 30 April, held by a written delay to 15 June (a
+    // Monday); the attorney general's copy is due 5 business days later, Monday 22 June.
+    // New York's own 30 days for residents (31 March) do not move.
+    let plan = plan_of(
+        "role: covered_entity\ndiscovered: 2026-03-01\naffected: {NY: 600}\nlaw_enforcement_delay: {kind: written, until: 2026-06-15}\n",
+    );
+    let due = |recipient: Recipient, jurisdiction: Option<&str>| {
+        plan.notices
+            .iter()
+            .find(|n| n.recipient == recipient && n.jurisdiction.as_deref() == jurisdiction)
+            .map(|n| n.due.to_string())
+    };
+    assert_eq!(due(Recipient::Hhs, None).as_deref(), Some("2026-06-15"));
+    assert_eq!(
+        due(Recipient::StateRegulator, Some("NY")).as_deref(),
+        Some("2026-06-22")
+    );
+    assert_eq!(
+        due(Recipient::Individuals, Some("NY")).as_deref(),
+        Some("2026-03-31")
+    );
+}
