@@ -8,6 +8,7 @@
 pub mod access;
 pub mod assess;
 pub mod attest;
+pub mod breach;
 pub mod check_run;
 pub mod demo;
 pub mod fim;

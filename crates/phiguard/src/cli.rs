@@ -5,12 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 mod assess;
+mod breach;
 #[cfg(test)]
 mod commands_in_text;
 mod record_args;
 mod register;
 
 pub use assess::*;
+pub use breach::*;
 pub use register::*;
 
 /// The command-line definition, with every example folded to fit 80 columns (each register
@@ -360,6 +362,13 @@ pub enum Command {
                       phiguard access revoke alice-ehr --by Dana --reason 'left the team'"
     )]
     Access(AccessCommand),
+
+    /// Breach notification: the plan of every notice a breach calls for, with its deadline
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard breach plan drill.yaml\n  phiguard breach plan drill.yaml --json"
+    )]
+    Breach(BreachCommand),
 
     /// Replace an identifier (MRN, name, SSN…) with this installation's pseudonym for it
     #[command(

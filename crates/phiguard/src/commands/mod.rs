@@ -1,5 +1,6 @@
 pub mod access;
 pub mod assess;
+pub mod breach;
 pub mod check_run;
 pub mod demo;
 pub mod fim;
