@@ -16,12 +16,15 @@ enum OnMissingHome {
     Starts,
     /// It needs a home that exists: run with these arguments, it must say there is none.
     Refuses(Vec<String>),
+    /// It never opens a home (it records nothing): run with these arguments, it must succeed
+    /// and create none.
+    Ignores(Vec<String>),
 }
 
 /// Every command's behaviour on a missing home, by its path. A command missing here fails
 /// the test, so a new one cannot be added without deciding.
 fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
-    use OnMissingHome::{Refuses, Starts};
+    use OnMissingHome::{Ignores, Refuses, Starts};
     let file = |name: &str| files.join(name).display().to_string();
     let run = |args: &[&str]| {
         let mut all: Vec<String> = path.iter().map(|s| s.to_string()).collect();
@@ -35,6 +38,12 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
         ["register", "check"] | ["register", _, "add"] => Some(Starts),
         // Without --dry-run they start a home; with it they only read (run below).
         ["register", "import"] | ["matrix", "import"] => Some(Starts),
+
+        ["breach", "plan"] => Some(Ignores(vec![
+            "breach".into(),
+            "plan".into(),
+            file("breach.yaml"),
+        ])),
 
         ["status"] => run(&[]),
         ["ledger", "show" | "prove"] => run(&["0"]),
@@ -67,9 +76,10 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
 }
 
 /// The commands that need a home, with the arguments to run each, checked against the whole
-/// command tree.
-fn commands_that_need_a_home(files: &Path) -> Vec<Vec<String>> {
+/// command tree; and those that never open one.
+fn commands_by_home(files: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let mut refusing = Vec::new();
+    let mut ignoring = Vec::new();
     for (path, help) in every_command() {
         if path.is_empty() || !common::subcommands_in(&help).is_empty() {
             continue; // not a command that runs
@@ -77,6 +87,7 @@ fn commands_that_need_a_home(files: &Path) -> Vec<Vec<String>> {
         let path: Vec<&str> = path.iter().map(String::as_str).collect();
         match on_missing_home(&path, files) {
             Some(OnMissingHome::Refuses(args)) => refusing.push(args),
+            Some(OnMissingHome::Ignores(args)) => ignoring.push(args),
             Some(OnMissingHome::Starts) => {}
             None => panic!(
                 "`phiguard {}` is not listed: decide whether it may start a home",
@@ -99,7 +110,7 @@ fn commands_that_need_a_home(files: &Path) -> Vec<Vec<String>> {
         csv,
         "--dry-run".into(),
     ]);
-    refusing
+    (refusing, ignoring)
 }
 
 /// Input files for the commands that take some, so that they reach the home.
@@ -108,6 +119,11 @@ fn files_in(dir: &Path) -> PathBuf {
     fs::write(dir.join("notes.txt"), b"chart").unwrap();
     fs::write(dir.join("notes.txt.phg"), b"not sealed").unwrap();
     fs::write(dir.join("matrix.csv"), b"control,responsibility\n").unwrap();
+    fs::write(
+        dir.join("breach.yaml"),
+        b"role: covered_entity\ndiscovered: 2026-03-01\naffected: {OH: 3}\nsecured: false\n",
+    )
+    .unwrap();
     dir.to_path_buf()
 }
 
@@ -123,7 +139,7 @@ fn every_command_that_needs_a_home_refuses_a_missing_one_and_creates_nothing() {
     let root = tmp.path();
     // Files beside the working directory, so the working directory stays empty.
     let files = files_in(&root.join("files"));
-    let commands = commands_that_need_a_home(&files);
+    let (commands, ignoring) = commands_by_home(&files);
     assert!(commands.len() > 60, "only {} commands", commands.len());
     let given = root.join("missing");
     let before = {
@@ -164,6 +180,17 @@ fn every_command_that_needs_a_home_refuses_a_missing_one_and_creates_nothing() {
         let init = format!("`phiguard --home {} init`", given.display());
         assert!(stderr.contains(&init), "{stderr}");
 
+        assert_eq!(
+            tree(root),
+            before,
+            "`phiguard {}` created files",
+            args.join(" ")
+        );
+    }
+    assert!(!ignoring.is_empty());
+    for args in &ignoring {
+        phiguard_finding_home(root).args(args).assert().success();
+        phiguard(&given).args(args).assert().success();
         assert_eq!(
             tree(root),
             before,
