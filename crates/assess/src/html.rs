@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 
+use phiguard_core::spelling::capitalised;
 use phiguard_core::{EvidenceRef, Finding, Severity};
 use phiguard_register::records::Responsibility;
 
@@ -1428,16 +1429,6 @@ fn inline_code(escaped: &str) -> String {
         }
     }
     out
-}
-
-/// The text with its first letter capitalised: bases are written as clauses ("3 failing and 1
-/// passing findings …") and shown as sentences.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use phiguard_core::spelling::capitalised;
 use serde_json::{Map, Value, json};
 
 use crate::evaluate::{
@@ -889,14 +890,6 @@ fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
 fn timestamp(assessment: &Assessment) -> String {
     // jiff prints RFC 3339 in UTC with a `Z`, which is what OSCAL's date-time-with-timezone wants.
     assessment.assessed_at.to_string()
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// OSCAL's prose fields are Markdown: text that comes from findings and records (paths,

@@ -44,9 +44,25 @@ pub fn count<N: Copy + std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &st
     format!("{n} {}", plural(n, noun))
 }
 
+/// `text` with its first letter in upper case: `capitalised("not met")` is `Not met`.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{count, fold, plural};
+    use super::{capitalised, count, fold, plural};
+
+    #[test]
+    fn capitalised_raises_only_the_first_letter() {
+        assert_eq!(capitalised("not met"), "Not met");
+        assert_eq!(capitalised("élan vital"), "Élan vital");
+        assert_eq!(capitalised(""), "");
+    }
 
     #[test]
     fn one_is_singular_and_every_other_count_plural() {

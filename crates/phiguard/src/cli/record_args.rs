@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::builder::{BoolValueParser, TypedValueParser, ValueParser};
 use clap::error::ErrorKind;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Subcommand};
+use phiguard_core::spelling::capitalised;
 use phiguard_register::Kind;
 use phiguard_register::draft::{FieldSpec, RecordForm, ValueKind, Values};
 use phiguard_register::records::Document;
@@ -318,14 +319,6 @@ fn field_arg(field: &'static FieldSpec, adding: bool) -> Arg {
             arg.value_parser(ValueParser::new(move |text: &str| (field.parse)(text)))
         }
     }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -43,8 +43,6 @@ fn plan_text(plan: &Plan) -> String {
         .notices
         .iter()
         .map(|notice| {
-            // A notice marked for counsel review says so in its reason.
-            let reason = notice.reason.clone();
             [
                 notice.recipient.as_str().to_owned(),
                 notice
@@ -54,7 +52,8 @@ fn plan_text(plan: &Plan) -> String {
                 notice.due.to_string(),
                 days_left(notice.days_left),
                 notice.citation.clone(),
-                reason,
+                // A notice marked for counsel review says so in its reason.
+                notice.reason.clone(),
             ]
         })
         .collect();
