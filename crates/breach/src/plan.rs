@@ -1,14 +1,14 @@
 //! The notification plan: every notice a scenario calls for, by the rules.
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::days::{add_calendar_days, annual_log_due};
 use crate::rules::{HipaaClause, RegulatorDue, Rules, StateRule};
 use crate::scenario::{Delay, Exclusion, Role, Scenario};
 
 /// Who is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
     Individuals,
@@ -20,6 +20,15 @@ pub enum Recipient {
 }
 
 impl Recipient {
+    pub const ALL: [Recipient; 6] = [
+        Recipient::Individuals,
+        Recipient::SubstituteNotice,
+        Recipient::Media,
+        Recipient::Hhs,
+        Recipient::CoveredEntity,
+        Recipient::StateRegulator,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Recipient::Individuals => "individuals",
@@ -29,6 +38,24 @@ impl Recipient {
             Recipient::CoveredEntity => "covered_entity",
             Recipient::StateRegulator => "state_regulator",
         }
+    }
+}
+
+impl std::str::FromStr for Recipient {
+    type Err = String;
+
+    /// The names `--json` prints, with `-` or `_`: `state-regulator`, `covered_entity`.
+    fn from_str(text: &str) -> Result<Recipient, String> {
+        let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
+        Recipient::ALL
+            .into_iter()
+            .find(|r| r.as_str() == wanted)
+            .ok_or_else(|| {
+                format!(
+                    "{text:?} is not a recipient of a breach notice; use individuals, \
+                     substitute_notice, media, hhs, covered_entity or state_regulator"
+                )
+            })
     }
 }
 

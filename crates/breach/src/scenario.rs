@@ -16,6 +16,31 @@ pub enum Role {
     BusinessAssociate,
 }
 
+impl Role {
+    pub const ALL: [Role; 2] = [Role::CoveredEntity, Role::BusinessAssociate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CoveredEntity => "covered_entity",
+            Role::BusinessAssociate => "business_associate",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Role, String> {
+        let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == wanted)
+            .ok_or_else(|| {
+                format!("{text:?} is not a role; use covered_entity or business_associate")
+            })
+    }
+}
+
 /// One of the three exclusions from the definition of breach (164.402).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +51,39 @@ pub enum Exclusion {
     InadvertentDisclosure,
     /// (1)(iii): the recipient could not reasonably have retained the PHI.
     UnableToRetain,
+}
+
+impl Exclusion {
+    pub const ALL: [Exclusion; 3] = [
+        Exclusion::UnintentionalWorkforce,
+        Exclusion::InadvertentDisclosure,
+        Exclusion::UnableToRetain,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exclusion::UnintentionalWorkforce => "unintentional_workforce",
+            Exclusion::InadvertentDisclosure => "inadvertent_disclosure",
+            Exclusion::UnableToRetain => "unable_to_retain",
+        }
+    }
+}
+
+impl std::str::FromStr for Exclusion {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Exclusion, String> {
+        let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
+        Exclusion::ALL
+            .into_iter()
+            .find(|e| e.as_str() == wanted)
+            .ok_or_else(|| {
+                format!(
+                    "{text:?} is not an exclusion of 45 CFR 164.402; use unintentional_workforce, \
+                     inadvertent_disclosure or unable_to_retain"
+                )
+            })
+    }
 }
 
 /// A law-enforcement official's statement that notice would impede an investigation (164.412).

@@ -2,7 +2,7 @@
 //! and for drafting, so each field is defined once, on the record.
 //!
 //! The derive reads each field's type (optional, list, and what it holds: text, a date, a
-//! yes or no, a number, a `Document`, or else an enum read by `FromStr` and listed by
+//! yes or no, a number, a moment (`jiff::Timestamp`), a `Document`, or else an enum read by `FromStr` and listed by
 //! `phiguard_register::draft::Choices`), its doc comment (the help) and `#[serde(default)]`
 //! (not required), with `#[field(...)]` for what a type cannot say, and `#[record(...)]` on
 //! the struct for the kind's help and examples. It generates
@@ -12,7 +12,8 @@
 //! `optional` (not required, though serde does not default it on this type: a list that the
 //! serde shape of another type defaults), `flag = "phi-use"`, `value_name = "USE"`,
 //! `help = "…"` (instead of the doc comment), `refers = Vendor` (the kind it names by id),
-//! `digest` (a file of which only the SHA-256 is kept), `default = today` or
+//! `digest` (a file of which only the SHA-256 is kept), `text` (a value typed in as text and
+//! read by the type's `FromStr`, such as `OH=120`), `default = today` or
 //! `default = policy.version` (that field of the record another field names).
 //!
 //! Struct options: `about`, `example_id`, `add`, `update`, `see_also = "…"`, and
@@ -50,6 +51,7 @@ struct FieldOptions {
     skip: bool,
     optional: bool,
     digest: bool,
+    text: bool,
     flag: Option<LitStr>,
     value_name: Option<LitStr>,
     help: Option<LitStr>,
@@ -219,6 +221,8 @@ fn field(field: &syn::Field) -> syn::Result<Field> {
                     options.optional = true;
                 } else if path.is_ident("digest") {
                     options.digest = true;
+                } else if path.is_ident("text") {
+                    options.text = true;
                 } else if path.is_ident("flag") {
                     options.flag = Some(meta.value()?.parse()?);
                 } else if path.is_ident("value_name") {
@@ -291,6 +295,8 @@ fn field_spec(field: &Field) -> syn::Result<Tokens> {
     let inner = &field.inner;
     let draft = quote!(::phiguard_register::draft);
     let (value, parse, placeholder) = match (field.options.digest, type_name(inner).as_str()) {
+        // A value typed in as text and read by the type's `FromStr`: `OH=120`.
+        _ if field.options.text => (quote!(Text), quote!(#draft::parse_as::<#inner>), ""),
         // Files are read by the caller; their path is text until then.
         (true, _) => (
             quote!(Digest),
@@ -308,6 +314,7 @@ fn field_spec(field: &Field) -> syn::Result<Tokens> {
             "",
         ),
         (false, "Date") => (quote!(Date), quote!(#draft::parse_day), "YYYY-MM-DD"),
+        (false, "Timestamp") => (quote!(Time), quote!(#draft::parse_time), "TIME"),
         (false, "bool") => (quote!(Bool), quote!(#draft::parse_as::<bool>), "BOOL"),
         (false, "f64" | "f32") => (quote!(Number), quote!(#draft::parse_decimal::<#inner>), ""),
         (false, "u16" | "u32" | "u64") => {
@@ -403,13 +410,22 @@ fn default_id(record: &Ident, names: &[Ident], fields: &[Field]) -> syn::Result<
             .ok_or_else(|| syn::Error::new_spanned(name, "no such field"))?;
         let inner = &field.inner;
         let key = name.to_string();
-        bindings.push(quote! {
-            let #name: #inner = ::phiguard_register::draft::value_of(values, #key)?;
-        });
-        arguments.push(if type_name(inner) == "String" {
-            quote!(&#name)
+        // An optional field is passed as an `Option` (`Option<&str>` for text); a required
+        // one must be given for the id to be made.
+        if field.optional {
+            bindings.push(quote! {
+                let #name: ::core::option::Option<#inner> =
+                    ::phiguard_register::draft::value_of(values, #key);
+            });
         } else {
-            quote!(#name)
+            bindings.push(quote! {
+                let #name: #inner = ::phiguard_register::draft::value_of(values, #key)?;
+            });
+        }
+        arguments.push(match (field.optional, type_name(inner) == "String") {
+            (true, true) => quote!(#name.as_deref()),
+            (false, true) => quote!(&#name),
+            (_, false) => quote!(#name),
         });
     }
     Ok(quote! {

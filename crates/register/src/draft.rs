@@ -86,6 +86,8 @@ pub enum ValueKind {
     Text,
     /// A calendar day, `YYYY-MM-DD`.
     Date,
+    /// A moment, `YYYY-MM-DDTHH:MM[:SS]` with `Z` or an offset; without one it is UTC.
+    Time,
     /// Yes or no: the flag alone means yes, `--flag false` no.
     Bool,
     Number,
@@ -323,6 +325,27 @@ pub fn parse_day(text: &str) -> Result<Value, String> {
         .parse()
         .map_err(|error| format!("{text:?} is not a day; give it as YYYY-MM-DD ({error})"))?;
     Ok(Value::String(day.to_string()))
+}
+
+/// A moment: RFC 3339 (`2026-03-01T14:30:00Z`, `2026-03-01T09:30-05:00`), or a date and time
+/// without an offset (`2026-03-01 14:30`), taken as UTC so that the same words mean the same
+/// moment on every machine. Stored as RFC 3339 in UTC.
+pub fn parse_time(text: &str) -> Result<Value, String> {
+    let trimmed = text.trim();
+    let moment = trimmed
+        .parse::<jiff::Timestamp>()
+        .or_else(|_| {
+            trimmed
+                .parse::<jiff::civil::DateTime>()
+                .and_then(|civil| jiff::tz::Offset::UTC.to_timestamp(civil))
+        })
+        .map_err(|_| {
+            format!(
+                "{text:?} is not a moment; give it as YYYY-MM-DDTHH:MM with Z or an offset \
+                 (2026-03-01T14:30Z, 2026-03-01T09:30-05:00); without one it is taken as UTC"
+            )
+        })?;
+    Ok(Value::String(moment.to_string()))
 }
 
 /// A number that may have a fraction, such as 99.95; not NaN or infinite, which JSON cannot

@@ -189,6 +189,10 @@ kinds! {
     Grant(Grant) = "grant", "grants.yaml", grants, "access grants";
     Review(Review) = "review", "reviews.yaml", reviews, "access reviews";
     Attestation(Attestation) = "attestation", "attestations.yaml", attestations, "attestations";
+    Incident(Incident) = "incident", "incidents.yaml", incidents, "security incidents";
+    IncidentEvent(IncidentEvent) = "incident-event", "incident-timeline.yaml", incident_events, "incident timeline entries";
+    BreachAssessment(BreachAssessment) = "breach-assessment", "breach-assessments.yaml", breach_assessments, "breach assessments";
+    BreachNotice(BreachNotice) = "breach-notice", "breach-notices.yaml", breach_notices, "breach notices";
 }
 
 impl fmt::Display for Kind {

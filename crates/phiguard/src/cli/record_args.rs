@@ -315,7 +315,11 @@ fn field_arg(field: &'static FieldSpec, adding: bool) -> Arg {
             }
         }
         ValueKind::Document | ValueKind::Digest => arg.value_parser(clap::value_parser!(PathBuf)),
-        ValueKind::Text | ValueKind::Date | ValueKind::Number | ValueKind::Choice => {
+        ValueKind::Text
+        | ValueKind::Date
+        | ValueKind::Time
+        | ValueKind::Number
+        | ValueKind::Choice => {
             arg.value_parser(ValueParser::new(move |text: &str| (field.parse)(text)))
         }
     }

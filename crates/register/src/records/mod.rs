@@ -5,6 +5,7 @@ mod access;
 mod assurance;
 mod attestation;
 mod backups;
+mod incidents;
 mod matrix;
 mod vendors;
 mod workforce;
@@ -17,6 +18,10 @@ pub use access::{Decision, Grant, Review, ReviewDecision, Revocation};
 pub use assurance::{ASSURANCE_VALID_MONTHS, AssuranceKind, AssuranceReport};
 pub use attestation::{ATTESTATION_VALID_MONTHS, Attestation};
 pub use backups::{RestoreResult, RestoreTest, Sla};
+pub use incidents::{
+    AffectedIndividual, BreachAssessment, BreachNotice, Conclusion, DelayKind, Incident,
+    IncidentEvent, IncidentSource, IncidentStatus, Phase, PhiKind, Risk, StateCount,
+};
 pub use matrix::{Responsibility, ResponsibilityRecord};
 pub use vendors::{Baa, BaaStatus, Document, PhiUse, Vendor};
 pub use workforce::{Acknowledgment, Completion, Course, Person, Policy};

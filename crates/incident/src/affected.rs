@@ -1,0 +1,1 @@
+//! Affected individuals read from a CSV file and pseudonymised as they are read.
