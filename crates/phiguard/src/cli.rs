@@ -8,11 +8,13 @@ mod assess;
 mod breach;
 #[cfg(test)]
 mod commands_in_text;
+mod incident;
 mod record_args;
 mod register;
 
 pub use assess::*;
 pub use breach::*;
+pub use incident::*;
 pub use register::*;
 
 /// The command-line definition, with every example folded to fit 80 columns (each register
@@ -363,10 +365,23 @@ pub enum Command {
     )]
     Access(AccessCommand),
 
-    /// Breach notification: the plan of every notice a breach calls for, with its deadline
+    /// Security incidents: report, timeline, and where each stands against its deadlines
     #[command(
         subcommand,
-        after_help = "Examples:\n  phiguard breach plan drill.yaml\n  phiguard breach plan drill.yaml --json"
+        after_help = "An incident is a register record (`phiguard register incident`); these \
+                      commands add the response timeline and show each incident whole.\n\n\
+                      Examples:\n  phiguard incident add 2026-03-lost-laptop --title 'Laptop stolen from a car' \
+                      --source workforce --reported-by 'Dr. Lee' --discovered 2026-03-01T09:30Z\n  \
+                      phiguard incident list\n  phiguard incident show 2026-03-lost-laptop"
+    )]
+    Incident(IncidentCommand),
+
+    /// Breach notification: assess an incident, import who it affects, its deadlines, plans
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard breach assess 2026-03-lost-laptop\n  \
+                      phiguard breach deadlines 2026-03-lost-laptop\n  \
+                      phiguard breach plan drill.yaml --json"
     )]
     Breach(BreachCommand),
 

@@ -69,7 +69,8 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Register(command) => commands::register::run(&cli.global, command, out).await,
         Command::Matrix(command) => commands::matrix::run(&cli.global, command, out).await,
         Command::Access(command) => commands::access::run(&cli.global, command, out).await,
-        Command::Breach(command) => commands::breach::run(command, out),
+        Command::Incident(command) => commands::incident::run(&cli.global, command, out).await,
+        Command::Breach(command) => commands::breach::run(&cli.global, command, out).await,
     }
 }
 

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 
+use super::ChangeArgs;
+use super::incident::{AssessmentForm, FormFields};
+
 #[derive(Debug, Subcommand)]
 pub enum BreachCommand {
     /// Compute every notice a breach scenario calls for, with due dates and citations; records nothing
@@ -31,6 +34,109 @@ pub enum BreachCommand {
                       phiguard breach plan drill.yaml --today 2026-04-20"
     )]
     Plan(BreachPlanArgs),
+
+    /// Record whether an incident is a breach to notify, asking each question of 45 CFR 164.402
+    #[command(
+        after_help = "On a terminal, asks each question in order, with the regulation in plain \
+                      words: whether one of the three exclusions of 45 CFR 164.402(1) applies; \
+                      whether the PHI was secured (the safe harbour: encrypted as HHS's guidance \
+                      specifies with the key not compromised, or destroyed); then the four \
+                      factors of 164.402(2), each low, medium or high with why; the conclusion \
+                      (phiguard suggests one, you decide); who decided; and whether law \
+                      enforcement asked for notice to wait (164.412). Every answer needs its \
+                      rationale: 45 CFR 164.414(b) puts the burden of proof on you. A flag given \
+                      answers its question; with --no-input, or without a terminal, the flags \
+                      are all the answers and a missing one is an error naming its flag.\n\n\
+                      --sealed adds what phiguard's keyring says about data it sealed (the key \
+                      versions, where the root key is kept, what is retired) to the assessment, \
+                      as evidence for the safe harbour.\n\n\
+                      Assessing again changes the assessment; the ledger keeps every version. \
+                      An open or investigating incident becomes assessed. Exits 2 when the \
+                      answers are refused, and then nothing is recorded.\n\n\
+                      Examples:\n  phiguard breach assess 2026-03-lost-laptop\n  \
+                      phiguard breach assess 2026-03-lost-laptop --secured --sealed \
+                      --secured-rationale 'Disk sealed by phiguard; key on the token, not on the laptop' \
+                      --conclusion no_breach --decided-by 'Pat (Privacy Officer)' --no-input\n  \
+                      phiguard breach assess 2026-03-lost-laptop --nature high \
+                      --nature-rationale 'Names and diagnoses' --recipient-risk high \
+                      --recipient-rationale 'Unknown thief' --acquired medium \
+                      --acquired-rationale 'Not known whether opened' --mitigated low \
+                      --mitigated-rationale 'Not recovered' --conclusion notifiable \
+                      --decided-by 'Pat (Privacy Officer)' --no-input"
+    )]
+    Assess(BreachAssessArgs),
+
+    /// Import the list of people an incident affects from CSV, pseudonymised; count them by state
+    #[command(
+        after_help = "The CSV has a header naming its columns: name and state (the postal code \
+                      of the state of residence), and optionally address; other columns are \
+                      ignored. Each person is kept only as this installation's pseudonym of \
+                      their name and address (HMAC-SHA256 with the keyring's pseudonym key), \
+                      with their state: no name or address is stored, recorded in the ledger or \
+                      printed, and errors name the line, never the person. People listed twice \
+                      are counted once. The counts by state replace the incident's `affected`, \
+                      which the deadlines follow; importing again replaces the list. Without an \
+                      address column, two people of the same name count as one.\n\n\
+                      Examples:\n  phiguard breach affected 2026-03-lost-laptop --csv affected.csv\n  \
+                      phiguard breach affected 2026-03-lost-laptop --csv affected.csv --json | jq .by_state"
+    )]
+    Affected(BreachAffectedArgs),
+
+    /// Every notice an incident calls for: due date, days left, and whether it was given
+    #[command(
+        after_help = "From the incident, its breach assessment and the notices recorded \
+                      (`phiguard register breach-notice add`): each notice with its recipient, \
+                      jurisdiction, due date, days left, citation and reason, and whether it was \
+                      given (met, met late) or not (open, overdue). Until the incident is \
+                      assessed, the deadlines run as for a breach (45 CFR 164.402(2)).\n\n\
+                      Exit codes: 0 nothing overdue, 1 a notice is overdue, 2 an error.\n\n\
+                      Examples:\n  phiguard breach deadlines 2026-03-lost-laptop\n  \
+                      phiguard breach deadlines 2026-03-lost-laptop --json | jq '.deadlines[] | select(.state == \"overdue\")'\n  \
+                      phiguard breach deadlines 2026-03-lost-laptop --today 2026-04-20"
+    )]
+    Deadlines(BreachDeadlinesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BreachAssessArgs {
+    /// The incident's id
+    #[arg(value_name = "INCIDENT")]
+    pub incident: String,
+    #[command(flatten)]
+    pub answers: FormFields<AssessmentForm>,
+    /// The data was sealed by phiguard: add what its keyring says to the assessment
+    #[arg(long)]
+    pub sealed: bool,
+    /// Ask nothing: the flags are all the answers
+    #[arg(long)]
+    pub no_input: bool,
+    /// Clear an answer of an earlier assessment (repeatable), e.g. --unset exclusion
+    #[arg(long, value_name = "FIELD")]
+    pub unset: Vec<String>,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BreachAffectedArgs {
+    /// The incident's id
+    #[arg(value_name = "INCIDENT")]
+    pub incident: String,
+    /// The CSV file: a header with name, state and optionally address
+    #[arg(long, value_name = "FILE")]
+    pub csv: PathBuf,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BreachDeadlinesArgs {
+    /// The incident's id
+    #[arg(value_name = "INCIDENT")]
+    pub incident: String,
+    /// Count days left from this date (YYYY-MM-DD) instead of today
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<Date>,
 }
 
 #[derive(Debug, Args)]

@@ -59,8 +59,16 @@ enum Given {
 
 impl GivenFields {
     fn from_matches(form: &'static RecordForm, matches: &ArgMatches) -> Result<Self, clap::Error> {
+        GivenFields::from_fields(form.fields, matches)
+    }
+
+    /// The values of `fields` given in `matches` (whose command has an argument for each).
+    pub(crate) fn from_fields(
+        fields: impl IntoIterator<Item = &'static FieldSpec>,
+        matches: &ArgMatches,
+    ) -> Result<Self, clap::Error> {
         let mut given = Vec::new();
-        for field in form.fields {
+        for field in fields {
             let value = if field.value.is_file() {
                 many::<PathBuf>(matches, field)?.map(Given::Files)
             } else if field.list {
@@ -73,6 +81,11 @@ impl GivenFields {
             given.extend(value.map(|value| (field, value)));
         }
         Ok(GivenFields(given))
+    }
+
+    /// Whether no field was given.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The record fields given, with each document read and hashed by `hash`.
@@ -138,44 +151,7 @@ impl FromArgMatches for RecordCommand {
             )
         })?;
         let (action, matches) = matches.subcommand().ok_or_else(missing)?;
-        let id = || {
-            matches.get_one::<String>("id").cloned().ok_or_else(|| {
-                clap::Error::raw(
-                    ErrorKind::MissingRequiredArgument,
-                    "the record's id is required\n",
-                )
-            })
-        };
-        let fields = || GivenFields::from_matches(kind.form(), matches);
-        let change = || ChangeArgs::from_arg_matches(matches);
-        let action = match action {
-            "add" => RecordAction::Add {
-                id: matches.get_one::<String>("id").cloned(),
-                fields: fields()?,
-                change: change()?,
-            },
-            "list" => RecordAction::List,
-            "show" => RecordAction::Show { id: id()? },
-            "update" => RecordAction::Update {
-                id: id()?,
-                fields: fields()?,
-                unset: matches
-                    .get_many::<String>("unset")
-                    .map(|names| names.cloned().collect())
-                    .unwrap_or_default(),
-                change: change()?,
-            },
-            "remove" => RecordAction::Remove {
-                id: id()?,
-                change: change()?,
-            },
-            other => {
-                return Err(clap::Error::raw(
-                    ErrorKind::InvalidSubcommand,
-                    format!("{other:?} is not a subcommand of `phiguard register {kind}`\n"),
-                ));
-            }
-        };
+        let action = record_action(kind, action, matches)?;
         Ok(RecordCommand { kind, action })
     }
 
@@ -183,6 +159,53 @@ impl FromArgMatches for RecordCommand {
         *self = RecordCommand::from_arg_matches(matches)?;
         Ok(())
     }
+}
+
+/// The action `action` of a record subcommand of `kind`, from its matches (also for the
+/// kinds mounted elsewhere, as `phiguard incident add`).
+pub(crate) fn record_action(
+    kind: Kind,
+    action: &str,
+    matches: &ArgMatches,
+) -> Result<RecordAction, clap::Error> {
+    let id = || {
+        matches.get_one::<String>("id").cloned().ok_or_else(|| {
+            clap::Error::raw(
+                ErrorKind::MissingRequiredArgument,
+                "the record's id is required\n",
+            )
+        })
+    };
+    let fields = || GivenFields::from_matches(kind.form(), matches);
+    let change = || ChangeArgs::from_arg_matches(matches);
+    Ok(match action {
+        "add" => RecordAction::Add {
+            id: matches.get_one::<String>("id").cloned(),
+            fields: fields()?,
+            change: change()?,
+        },
+        "list" => RecordAction::List,
+        "show" => RecordAction::Show { id: id()? },
+        "update" => RecordAction::Update {
+            id: id()?,
+            fields: fields()?,
+            unset: matches
+                .get_many::<String>("unset")
+                .map(|names| names.cloned().collect())
+                .unwrap_or_default(),
+            change: change()?,
+        },
+        "remove" => RecordAction::Remove {
+            id: id()?,
+            change: change()?,
+        },
+        other => {
+            return Err(clap::Error::raw(
+                ErrorKind::InvalidSubcommand,
+                format!("{other:?} is not a subcommand of `phiguard register {kind}`\n"),
+            ));
+        }
+    })
 }
 
 impl Subcommand for RecordCommand {
@@ -206,7 +229,7 @@ fn kind_named(name: &str) -> Option<Kind> {
 }
 
 /// `phiguard register KIND`, with the kind's own help and examples.
-fn kind_command(kind: Kind) -> Command {
+pub(crate) fn kind_command(kind: Kind) -> Command {
     let name = kind.name();
     let help = &kind.form().help;
     let id = if help.example_id.contains('(') {
@@ -291,7 +314,7 @@ fn id_arg(required: bool) -> Arg {
 /// A field's flag. `add` requires the yes-or-no fields a record cannot leave unsaid, so that
 /// `--flag [<BOOL>]` does not look optional; it checks the other required fields itself,
 /// since defaults may fill them.
-fn field_arg(field: &'static FieldSpec, adding: bool) -> Arg {
+pub(crate) fn field_arg(field: &'static FieldSpec, adding: bool) -> Arg {
     let arg = Arg::new(field.name)
         .long(field.flag)
         .value_name(field.value_name)

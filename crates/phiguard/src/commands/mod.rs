@@ -5,6 +5,7 @@ pub mod check_run;
 pub mod demo;
 pub mod fim;
 pub mod host;
+pub mod incident;
 pub mod init;
 pub mod keys;
 pub mod ledger;
