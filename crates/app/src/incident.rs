@@ -224,6 +224,19 @@ pub async fn add_event(
     let snapshot = session.register.snapshot().await?;
     self::incident(&snapshot, incident)?;
     values.insert("incident".into(), Value::String(incident.to_owned()));
+    // The entry's id is made from its phase and time: say which is missing before the id is.
+    let form = Kind::IncidentEvent.form();
+    if let Some(missing) = form
+        .fields
+        .iter()
+        .find(|field| field.required && !values.contains_key(field.name))
+    {
+        return Err(draft::DraftError::Missing {
+            flag: missing.flag,
+            kind: Kind::IncidentEvent,
+        }
+        .into());
+    }
     crate::register::add_drafted(session, Kind::IncidentEvent, None, values, source, notices).await
 }
 

@@ -55,7 +55,7 @@ pub enum BreachCommand {
                       answers are refused, and then nothing is recorded.\n\n\
                       Examples:\n  phiguard breach assess 2026-03-lost-laptop\n  \
                       phiguard breach assess 2026-03-lost-laptop --secured --sealed \
-                      --secured-rationale 'Disk sealed by phiguard; key on the token, not on the laptop' \
+                      --secured-rationale 'Disk sealed; key on the token, not the laptop' \
                       --conclusion no_breach --decided-by 'Pat (Privacy Officer)' --no-input\n  \
                       phiguard breach assess 2026-03-lost-laptop --nature high \
                       --nature-rationale 'Names and diagnoses' --recipient-risk high \
