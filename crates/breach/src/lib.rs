@@ -7,6 +7,7 @@
 //! by [`Rules::builtin`]. Pure: no clock, no files, no database; the caller gives "today".
 
 mod days;
+pub mod notices;
 mod plan;
 mod rules;
 mod scenario;
