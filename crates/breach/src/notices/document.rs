@@ -156,8 +156,10 @@ fn markdown_blocks(blocks: &[Block]) -> String {
             }
             Block::Fields(fields) => {
                 for field in fields {
+                    // "Was media notice required? Yes", "Due: March 1, 2026".
+                    let colon = if field.label.ends_with('?') { "" } else { ":" };
                     out.push_str(&format!(
-                        "- **{}:** {}\n",
+                        "- **{}{colon}** {}\n",
                         markdown_text(&field.label),
                         markdown_spans(&field.value)
                     ));
@@ -211,9 +213,7 @@ table.fields{border-collapse:collapse;width:100%;margin:8px 0 12px}
 table.fields th,table.fields td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 table.fields th{background:var(--soft);width:34%;font-weight:600}
 section.draft-notes{border:2px dashed var(--muted);background:var(--soft);padding:4px 14px 8px;margin:0 0 18px;font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif;font-size:.92rem}
-p.aside{color:var(--muted)}
 mark.to-fill{background:var(--fill);color:var(--ink);font-weight:700;padding:0 3px;border:1px solid #d4a72c}
-hr{border:0;border-top:1px solid var(--line);margin:20px 0}
 @media print{
 @page{margin:18mm}
 html{font-size:11.5pt}
@@ -226,9 +226,23 @@ section.draft-notes{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 ";
 
 /// Runs of whitespace (line breaks included) become one space: a fact is one run of text,
-/// and a line break a person typed must not start a Markdown heading or list.
+/// and a line break a person typed must not start a Markdown heading or list. A space at
+/// either end stays, as it separates the span from the next.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut line = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                line.push(' ');
+            }
+            in_space = true;
+        } else {
+            line.push(c);
+            in_space = false;
+        }
+    }
+    line
 }
 
 /// Text for HTML content and quoted attribute values.
@@ -267,12 +281,22 @@ fn html_spans(line: &Line) -> String {
 /// Text for Markdown: every character CommonMark could read as markup is backslash-escaped
 /// (raw HTML, emphasis, links, code, tables), so the text renders as itself.
 fn markdown_text(text: &str) -> String {
+    let text = one_line(text);
     let mut escaped = String::with_capacity(text.len());
-    for c in one_line(text).chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '#' | '!'
-        ) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `&` only matters where it could start an entity (`&amp;`, `&#60;`): "Health &
+        // Safety" stays as it is.
+        let entity = c == '&'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_alphanumeric() || *n == '#');
+        if entity
+            || matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#'
+            )
+        {
             escaped.push('\\');
         }
         escaped.push(c);
@@ -379,20 +403,22 @@ mod tests {
 
     #[test]
     fn markup_in_text_is_escaped_in_both() {
-        let hostile = "<script>alert(1)</script> *bold* [link](x) | a & b";
+        let hostile = "<script>alert(1)</script> *bold* [link](x) | a & b &amp;";
         assert_eq!(
             escape_html(hostile),
-            "&lt;script&gt;alert(1)&lt;/script&gt; *bold* [link](x) | a &amp; b"
+            "&lt;script&gt;alert(1)&lt;/script&gt; *bold* [link](x) | a &amp; b &amp;amp;"
         );
         assert_eq!(
             markdown_text(hostile),
-            "\\<script\\>alert(1)\\</script\\> \\*bold\\* \\[link\\](x) \\| a \\& b"
+            "\\<script\\>alert(1)\\</script\\> \\*bold\\* \\[link\\](x) \\| a & b \\&amp;"
         );
     }
 
     #[test]
     fn a_line_break_or_list_mark_typed_in_text_does_not_become_markup() {
         assert_eq!(markdown_text("one\n# two"), "one \\# two");
+        assert_eq!(markdown_text("Call: "), "Call: ");
+        assert_eq!(escape_html(&one_line(" a \n\n b\t")), " a b ");
         assert_eq!(markdown_line_start("- item"), "\\- item");
         assert_eq!(markdown_line_start("12. item"), "12\\. item");
         assert_eq!(markdown_line_start("12 items"), "12 items");

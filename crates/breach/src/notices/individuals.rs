@@ -21,7 +21,15 @@ pub(super) fn letter(context: &Context<'_>) -> Composed {
             Span::text(")"),
         ];
     }
-    let sending = vec![
+    let mut sending = Vec::new();
+    if let Some(code) = context.notice.jurisdiction.as_deref() {
+        let state = words::state_name(code);
+        sending.push(Block::Paragraph(vec![Span::text(format!(
+            "This is {state}'s own notice to its residents. They are also among the              individuals of the federal notice: one letter can serve both if it is sent to              them by {}, this notice's date, and holds what {state}'s law asks of it.",
+            words::date(context.notice.due)
+        ))]));
+    }
+    sending.extend([
         Block::Heading("How to send it".into()),
         Block::List(vec![
             vec![Span::text(
@@ -42,7 +50,7 @@ pub(super) fn letter(context: &Context<'_>) -> Composed {
                  every notice was given (45 CFR 164.414(b)).",
             )],
         ]),
-    ];
+    ]);
     let mut body = vec![
         Block::Paragraph(vec![Span::fill("the date the letter is sent")]),
         Block::Paragraph(vec![

@@ -245,11 +245,12 @@ impl Context<'_> {
             ]));
         }
         notes.extend(composed.sending);
-        notes.push(Block::Paragraph(vec![Span::text(format!(
+        notes.push(Block::Paragraph(vec![Span::text(
             "These notes are for the person preparing the notice and are not part of it. \
-             Complete every place marked {FILL_MARKER} before the notice is sent. This is a \
-             draft prepared by phiguard from the incident's record; it is not legal advice."
-        ))]));
+             Complete every highlighted place left to fill in before the notice is sent. This \
+             is a draft prepared by phiguard from the incident's record; it is not legal \
+             advice.",
+        )]));
         Document {
             title: composed.title,
             notes,

@@ -60,10 +60,10 @@ pub(super) fn notice(context: &Context<'_>) -> Composed {
         Block::Paragraph(vec![Span::fill("the date the notice is sent")]),
         Block::Paragraph(vec![Span::text("To: "), regulator.clone()]),
         Block::Paragraph(vec![
-            Span::strong("Re: "),
-            Span::strong("notice of a breach of security affecting "),
+            Span::strong("Re:"),
+            Span::text(" notice of a breach of security affecting "),
             context.residents(),
-            Span::strong(format!(" {state} residents")),
+            Span::text(format!(" {state} residents")),
         ]),
         Block::Paragraph(vec![
             entity.clone(),
