@@ -447,6 +447,20 @@ fn no_fact_fills(draft: &Draft) {
 }
 
 #[test]
+fn a_plan_without_notices_has_no_drafts() {
+    let plan = plan_of(
+        "role: covered_entity\ndiscovered: 2026-03-01\naffected: {OH: 600}\nsecured: true\n",
+    );
+    assert!(plan.notices.is_empty());
+    let facts = Facts {
+        entity: known_entity(),
+        covered_entity: None,
+        incident: known_incident(&[("OH", 600)], None),
+    };
+    assert!(draft(&plan, &facts, &rules()).is_empty());
+}
+
+#[test]
 fn the_letter_to_individuals_has_every_element_of_164_404_c() {
     let (_, drafts) = big_drafts();
     for stem in ["individuals", "individuals-CA"] {

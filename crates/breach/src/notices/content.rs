@@ -289,3 +289,67 @@ pub fn contact(entity: &Entity, audience: Audience, toll_free_days: Option<u32>)
     }
     blocks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn incident(from: Option<jiff::civil::Date>, to: Option<jiff::civil::Date>) -> IncidentFacts {
+        IncidentFacts {
+            id: "i".into(),
+            title: "t".into(),
+            description: None,
+            discovered: date(2026, 3, 1),
+            occurred_from: from,
+            occurred_to: to,
+            phi: Vec::new(),
+            actions: Vec::new(),
+            affected: Default::default(),
+            insufficient_contacts: None,
+        }
+    }
+
+    #[test]
+    fn the_dates_of_the_breach_say_what_is_known() {
+        let (a, b) = (date(2026, 2, 27), date(2026, 2, 28));
+        let said = |from, to| breach_dates(&incident(from, to));
+        assert_eq!(said(Some(a), Some(a)), [Span::text("on February 27, 2026")]);
+        assert_eq!(
+            said(Some(a), Some(b)),
+            [Span::text(
+                "between February 27, 2026 and February 28, 2026"
+            )]
+        );
+        assert_eq!(
+            said(Some(a), None),
+            [Span::text("starting on February 27, 2026")]
+        );
+        assert_eq!(
+            said(None, Some(b)),
+            [Span::text("on or before February 28, 2026")]
+        );
+        assert!(matches!(said(None, None).as_slice(), [Span::Fill(_)]));
+    }
+
+    #[test]
+    fn a_sentence_gets_one_full_stop() {
+        assert_eq!(sentence(" Laptop stolen "), "Laptop stolen.");
+        assert_eq!(sentence("Was it stolen?"), "Was it stolen?");
+        assert_eq!(sentence("Stolen."), "Stolen.");
+    }
+
+    #[test]
+    fn kinds_are_listed_once_in_the_audience_s_words() {
+        let mut facts = incident(None, None);
+        facts.phi = vec!["ssn".into(), "SSN".into(), "lab_codes".into()];
+        assert_eq!(
+            phi_in_words(&facts, Audience::Individual),
+            ["your Social Security number", "lab codes"]
+        );
+        assert_eq!(
+            phi_in_words(&facts, Audience::Public),
+            ["Social Security numbers", "lab codes"]
+        );
+    }
+}
