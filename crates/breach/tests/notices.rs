@@ -432,7 +432,7 @@ const FACT_FILLS: &[&str] = &[
     "is doing to investigate",
     "a toll-free telephone number",
     "an e-mail address, web site or postal address",
-    "your organisation's name",
+    "your organization's name",
 ];
 
 fn no_fact_fills(draft: &Draft) {
@@ -530,7 +530,7 @@ fn missing_facts_are_marked_and_listed_in_every_draft() {
         let notice = find(&drafts, stem);
         for fill in FACT_FILLS
             .iter()
-            .filter(|f| !f.contains("organisation's name"))
+            .filter(|f| !f.contains("organization's name"))
         {
             assert!(
                 notice.to_fill.iter().any(|f| f.contains(fill)),
@@ -565,7 +565,7 @@ fn missing_facts_are_marked_and_listed_in_every_draft() {
             .any(|f| f.starts_with("the actions taken"))
     );
     let regulator = find(&drafts, "state-regulator-CO");
-    assert!(marked(regulator, "the organisation's postal address"));
+    assert!(marked(regulator, "the organization's postal address"));
     assert!(
         regulator
             .to_fill
@@ -581,7 +581,7 @@ fn missing_facts_are_marked_and_listed_in_every_draft() {
     let drafts = draft(&plan, &facts, &rules());
     assert!(marked(
         find(&drafts, "individuals"),
-        "your organisation's name"
+        "your organization's name"
     ));
 }
 

@@ -163,7 +163,7 @@ impl Context<'_> {
     fn entity_name(&self) -> Span {
         let name = self.facts.entity.name.trim();
         if name.is_empty() {
-            Span::fill("your organisation's name")
+            Span::fill("your organization's name")
         } else {
             Span::text(name)
         }

@@ -79,12 +79,12 @@ pub(super) fn notice(context: &Context<'_>) -> Composed {
         ]),
         Block::Heading("Particulars".into()),
         Block::Fields(vec![
-            Field::new("Organisation", vec![entity.clone()]),
+            Field::new("Organization", vec![entity.clone()]),
             Field::new(
                 "Address",
                 contact(
                     &facts.entity.postal_address,
-                    "the organisation's postal address",
+                    "the organization's postal address",
                 ),
             ),
             Field::new(
