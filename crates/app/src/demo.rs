@@ -723,5 +723,164 @@ fn sample_clinic(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
         )
         .into(),
     );
+    records.extend(sample_incidents(today)?);
+    Ok(records)
+}
+
+/// Two incidents: the hosting provider reports a storage bucket left open five days after it
+/// found it, far past the 24 hours its SLA promises; the clinic assessed it as a breach and
+/// has told the individuals. And a misdirected fax nobody has assessed two weeks on.
+fn sample_incidents(today: Date) -> anyhow::Result<Vec<AnyRecord>> {
+    let at = |days: i64, hour: i8| -> anyhow::Result<jiff::Timestamp> {
+        let day = shift(today, -days);
+        Ok(jiff::tz::Offset::UTC.to_timestamp(day.at(hour, 0, 0, 0))?)
+    };
+    let bucket = "northwind-bucket";
+    let mut records: Vec<AnyRecord> = vec![
+        Incident {
+            id: bucket.into(),
+            title: "Backup bucket readable from the internet".into(),
+            description: Some(
+                "Northwind Cloud reports that a storage bucket holding the clinic's nightly \
+                 exports allowed anonymous reads for nine days; its access logs show downloads \
+                 from two addresses."
+                    .into(),
+            ),
+            source: IncidentSource::CloudProvider,
+            reported_by: "Northwind Cloud security team".into(),
+            discovered: at(20, 9)?,
+            occurred_from: Some(shift(today, -34)),
+            occurred_to: Some(shift(today, -25)),
+            systems: vec!["ehr-prod".into()],
+            vendors: vec!["northwind-cloud".into()],
+            baa: Some("northwind-2025".into()),
+            vendor_discovered: Some(at(25, 14)?),
+            phi: vec![PhiKind::Names, PhiKind::Dates, PhiKind::Diagnoses],
+            affected: vec![
+                StateCount {
+                    state: "OH".into(),
+                    count: 230,
+                },
+                StateCount {
+                    state: "PA".into(),
+                    count: 12,
+                },
+            ],
+            insufficient_contacts: None,
+            individuals: Vec::new(),
+            status: IncidentStatus::Notifying,
+            consequences: Some(
+                "Exports of 242 patients' visit summaries may have been downloaded.".into(),
+            ),
+        }
+        .into(),
+    ];
+    for (phase, days, hour, note) in [
+        (
+            Phase::Detection,
+            20,
+            9,
+            "Northwind Cloud's report received by the security officer.",
+        ),
+        (
+            Phase::Containment,
+            20,
+            11,
+            "Anonymous access removed; bucket policy now denies reads outside the clinic.",
+        ),
+        (
+            Phase::Mitigation,
+            17,
+            15,
+            "Exports rotated and the old ones deleted; download addresses reported to Northwind.",
+        ),
+    ] {
+        let when = at(days, hour)?;
+        records.push(
+            IncidentEvent {
+                id: IncidentEvent::default_id(bucket, phase, when),
+                incident: bucket.into(),
+                phase,
+                at: when,
+                note: note.into(),
+                by: Some("Dana Ruiz, Security Officer".into()),
+            }
+            .into(),
+        );
+    }
+    records.push(
+        BreachAssessment {
+            id: bucket.into(),
+            incident: bucket.into(),
+            role: phiguard_breach::Role::CoveredEntity,
+            exclusion: None,
+            exclusion_rationale: Some(
+                "Downloads by unknown outside parties: none of the three exclusions applies."
+                    .into(),
+            ),
+            secured: false,
+            secured_rationale: Some(
+                "The exports were not encrypted with a key the clinic holds.".into(),
+            ),
+            sealed_evidence: None,
+            nature: Some(Risk::High),
+            nature_rationale: Some("Names with dates of birth and diagnoses.".into()),
+            recipient: Some(Risk::High),
+            recipient_rationale: Some("Unknown parties on the internet.".into()),
+            acquired: Some(Risk::High),
+            acquired_rationale: Some("The access logs show the files downloaded.".into()),
+            mitigated: Some(Risk::Medium),
+            mitigated_rationale: Some(
+                "Access closed the day it was reported; the copies cannot be recalled.".into(),
+            ),
+            conclusion: Conclusion::Notifiable,
+            decided_by: "Dana Ruiz, Security Officer".into(),
+            decided: shift(today, -18),
+            delay: None,
+            delay_stated: None,
+            delay_until: None,
+            baa_window_days: None,
+        }
+        .into(),
+    );
+    records.push(
+        BreachNotice {
+            id: BreachNotice::default_id(bucket, phiguard_breach::Recipient::Individuals, None),
+            incident: bucket.into(),
+            recipient: phiguard_breach::Recipient::Individuals,
+            jurisdiction: None,
+            sent: shift(today, -6),
+            method: Some("first-class mail".into()),
+            count: Some(242),
+            document: None,
+        }
+        .into(),
+    );
+    records.push(
+        Incident {
+            id: "misdirected-fax".into(),
+            title: "Referral faxed to the wrong practice".into(),
+            description: None,
+            source: IncidentSource::Workforce,
+            reported_by: "Front desk".into(),
+            discovered: at(14, 16)?,
+            occurred_from: Some(shift(today, -14)),
+            occurred_to: Some(shift(today, -14)),
+            systems: Vec::new(),
+            vendors: Vec::new(),
+            baa: None,
+            vendor_discovered: None,
+            phi: vec![PhiKind::Names, PhiKind::Diagnoses],
+            affected: vec![StateCount {
+                state: "OH".into(),
+                count: 1,
+            }],
+            insufficient_contacts: None,
+            individuals: Vec::new(),
+            status: IncidentStatus::Open,
+            consequences: None,
+        }
+        .into(),
+    );
     Ok(records)
 }

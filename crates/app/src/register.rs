@@ -270,18 +270,24 @@ impl RegisterCheck {
     }
 }
 
-/// Runs the register checks and stores and records their findings. `register check` and
+/// Runs the register checks, and the incident checks on the same records, and stores and records their findings. `register check` and
 /// `assess` both run them through here.
 pub async fn check(session: &Session) -> anyhow::Result<RegisterCheck> {
     let started_at = jiff::Timestamp::now();
     // Read as the ledger recorded it, so that records changed behind phiguard's back fail
     // register.integrity instead of stopping the run, and no other check judges them.
     let snapshot = Arc::new(session.register.audit().await?);
-    let registry = phiguard_register::checks::registry(
+    let mut registry = phiguard_register::checks::registry(
         Arc::clone(&snapshot),
         &session.installation.home.config().register,
     )
     .context("the register checks could not be assembled")?;
+    // The incident checks judge the same snapshot: incidents are register records, and their
+    // deadlines follow from the breach rules compiled in.
+    let rules = phiguard_breach::Rules::builtin()
+        .context("phiguard's breach notification rules are invalid (a defect of this build)")?;
+    phiguard_incident::checks::add_to(&mut registry, Arc::clone(&snapshot), Arc::new(rules))
+        .context("the incident checks could not be assembled")?;
     let ctx = CheckContext::new("/", started_at);
     let findings = registry.run_all(&ctx, |_| true);
     let mut context = Map::new();

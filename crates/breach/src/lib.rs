@@ -2,11 +2,13 @@
 //! residents of each state, the exclusions, the safe harbour, a law-enforcement delay) to every
 //! notice HIPAA (45 CFR 164.400–414) and the state laws in phiguard's data call for, each with
 //! its recipient, jurisdiction, due date, citation and reason.
+//! [`notices::draft`] then drafts each of those notices, as Markdown and HTML.
 //!
 //! The rules are data: `catalog/breach-notification-clocks.yaml`, compiled in and validated
 //! by [`Rules::builtin`]. Pure: no clock, no files, no database; the caller gives "today".
 
 mod days;
+pub mod notices;
 mod plan;
 mod rules;
 mod scenario;

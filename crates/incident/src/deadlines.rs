@@ -199,16 +199,22 @@ pub fn deadlines(
     }
 }
 
-/// Whether a recorded notice is the one a deadline asks for: the same recipient and, for a
-/// notice about one state, the same state. Substitute notice is also met by a notice recorded
-/// to the media (164.404(d)(2)(i)(B) allows major print or broadcast media instead of a web
-/// posting), but never the other way round.
+/// Whether a recorded notice is the one a deadline asks for: the same recipient, and the
+/// same state for a state's media or regulator. A notice to individuals recorded without a
+/// state went to everyone, so it also meets a state law's notice to that state's residents;
+/// one recorded for a state meets only that state's. Substitute notice is also met by a
+/// notice to the media (164.404(d)(2)(i)(B) allows major print or broadcast media instead of
+/// a web posting), but never the other way round.
 fn meets(given: &BreachNotice, notice: &Notice) -> bool {
     let recipient_matches = given.recipient == notice.recipient
         || (notice.recipient == Recipient::SubstituteNotice && given.recipient == Recipient::Media);
+    let to_everyone = matches!(
+        given.recipient,
+        Recipient::Individuals | Recipient::SubstituteNotice
+    ) && given.jurisdiction.is_none();
     let jurisdiction_matches = match &notice.jurisdiction {
-        None => true,
-        Some(state) => given.jurisdiction.as_deref() == Some(state.as_str()),
+        None => given.jurisdiction.is_none(),
+        Some(state) => to_everyone || given.jurisdiction.as_deref() == Some(state.as_str()),
     };
     recipient_matches && jurisdiction_matches
 }

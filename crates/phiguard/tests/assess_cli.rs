@@ -258,6 +258,25 @@ fn the_demo_seeds_a_sample_clinic_whose_gaps_the_assessment_finds() {
         control(&assessment, "164.308(a)(4)(ii)(A)")["status"],
         "not-applicable"
     );
+    // The hosting provider reported its open bucket days past the 24 hours of its SLA, and
+    // the misdirected fax is still not assessed two weeks on: incident response is only
+    // partly met (its other findings pass).
+    let response = control(&assessment, "164.308(a)(6)(ii)");
+    assert_eq!(response["status"], "partial", "{response:#}");
+    let attention = response["attention"].to_string();
+    assert!(
+        attention.contains("SLA northwind-cloud: 24 hours"),
+        "{response:#}"
+    );
+    assert!(attention.contains("misdirected-fax"), "{response:#}");
+    // The breach itself was assessed and its individuals told in time: the notices are met
+    // as far as the checks see, and the rest is for a person to attest.
+    let timely = control(&assessment, "164.404(b)");
+    assert_ne!(timely["status"], "not-met", "{timely:#}");
+    assert!(
+        timely["basis"].as_str().unwrap().contains("passing"),
+        "{timely:#}"
+    );
     // The demo never seeds a home that holds records.
     let again = phiguard(&home).arg("demo").assert().code(2);
     assert!(stderr_of(&again).contains("only seeds an empty home"));

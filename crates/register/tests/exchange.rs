@@ -489,6 +489,187 @@ fn review() -> impl Strategy<Value = ReviewPlan> {
         })
 }
 
+/// A moment in the years the register's dates use, to the second.
+fn moment() -> impl Strategy<Value = jiff::Timestamp> {
+    (0i64..(30 * 365 * 86_400))
+        .prop_map(|seconds| jiff::Timestamp::from_second(946_684_800 + seconds).unwrap())
+}
+
+fn state() -> impl Strategy<Value = String> {
+    prop::sample::select(vec!["OH", "PA", "CA", "NY", "TX", "PR"]).prop_map(str::to_owned)
+}
+
+/// An incident with an index choosing the vendor that reported it, when one did.
+fn incident() -> impl Strategy<Value = (Incident, Option<Index>)> {
+    (
+        (id(), required(), optional(), required(), moment()),
+        (
+            prop::sample::select(IncidentSource::ALL.to_vec()),
+            prop::sample::select(IncidentStatus::ALL.to_vec()),
+            prop::collection::vec(prop::sample::select(PhiKind::ALL.to_vec()), 0..4),
+            prop::collection::btree_map(state(), 0u64..100_000, 0..3),
+            prop::option::of(0u64..50),
+            optional(),
+            list(),
+            prop::option::of(any::<Index>()),
+        ),
+    )
+        .prop_map(
+            |(
+                (id, title, description, reported_by, discovered),
+                (
+                    source,
+                    status,
+                    mut phi,
+                    affected,
+                    insufficient_contacts,
+                    consequences,
+                    systems,
+                    vendor,
+                ),
+            )| {
+                phi.sort();
+                phi.dedup();
+                let day = utc_day(discovered);
+                let incident = Incident {
+                    id,
+                    title,
+                    description,
+                    source,
+                    reported_by,
+                    discovered,
+                    occurred_from: Some(after(day, -3)),
+                    occurred_to: Some(day),
+                    systems,
+                    vendors: Vec::new(),
+                    baa: None,
+                    vendor_discovered: source
+                        .is_business_associate()
+                        .then(|| discovered - jiff::SignedDuration::from_hours(30)),
+                    phi,
+                    affected: affected
+                        .into_iter()
+                        .map(|(state, count)| StateCount { state, count })
+                        .collect(),
+                    insufficient_contacts,
+                    individuals: Vec::new(),
+                    status,
+                    consequences,
+                };
+                (incident, vendor)
+            },
+        )
+}
+
+fn incident_event() -> impl Strategy<Value = (IncidentEvent, Index)> {
+    (
+        prop::sample::select(Phase::ALL.to_vec()),
+        moment(),
+        required(),
+        optional(),
+        any::<Index>(),
+    )
+        .prop_map(|(phase, at, note, by, index)| {
+            let event = IncidentEvent {
+                id: String::new(),
+                incident: String::new(),
+                phase,
+                at,
+                note,
+                by,
+            };
+            (event, index)
+        })
+}
+
+fn risk() -> impl Strategy<Value = Risk> {
+    prop::sample::select(Risk::ALL.to_vec())
+}
+
+/// A consistent assessment: its conclusion follows from its answers, each with a rationale.
+fn breach_assessment() -> impl Strategy<Value = (BreachAssessment, Index)> {
+    (
+        (
+            prop::option::of(prop::sample::select(
+                phiguard_breach::Exclusion::ALL.to_vec(),
+            )),
+            any::<bool>(),
+            [risk(), risk(), risk(), risk()],
+            [required(), required(), required(), required(), required()],
+        ),
+        (required(), day(), prop::option::of(day()), any::<Index>()),
+    )
+        .prop_map(
+            |((exclusion, secured, levels, reasons), (decided_by, decided, delay, index))| {
+                let conclusion = if exclusion.is_some() || secured {
+                    Conclusion::NoBreach
+                } else if levels.contains(&Risk::High) {
+                    Conclusion::Notifiable
+                } else {
+                    Conclusion::LowProbability
+                };
+                let [nature, recipient, acquired, mitigated] = levels.map(Some);
+                let [r1, r2, r3, r4, r5] = reasons;
+                let assessment = BreachAssessment {
+                    id: String::new(),
+                    incident: String::new(),
+                    role: phiguard_breach::Role::CoveredEntity,
+                    exclusion,
+                    exclusion_rationale: exclusion.map(|_| r5.clone()),
+                    secured,
+                    secured_rationale: secured.then(|| r5.clone()),
+                    sealed_evidence: None,
+                    nature,
+                    nature_rationale: Some(r1),
+                    recipient,
+                    recipient_rationale: Some(r2),
+                    acquired,
+                    acquired_rationale: Some(r3),
+                    mitigated,
+                    mitigated_rationale: Some(r4),
+                    conclusion,
+                    decided_by,
+                    decided,
+                    delay: delay.map(|_| DelayKind::Written),
+                    delay_stated: None,
+                    delay_until: delay,
+                    baa_window_days: None,
+                };
+                (assessment, index)
+            },
+        )
+}
+
+fn breach_notice() -> impl Strategy<Value = (BreachNotice, Index)> {
+    (
+        prop::sample::select(phiguard_breach::Recipient::ALL.to_vec()),
+        state(),
+        day(),
+        optional(),
+        prop::option::of(0u64..1_000_000),
+        prop::option::of((required(), sha256())),
+        any::<Index>(),
+    )
+        .prop_map(|(recipient, state, sent, method, count, document, index)| {
+            let jurisdiction = matches!(
+                recipient,
+                phiguard_breach::Recipient::StateRegulator | phiguard_breach::Recipient::Media
+            )
+            .then_some(state);
+            let notice = BreachNotice {
+                id: String::new(),
+                incident: String::new(),
+                recipient,
+                jurisdiction,
+                sent,
+                method,
+                count,
+                document: document.map(|(path, sha256)| Document { path, sha256 }),
+            };
+            (notice, index)
+        })
+}
+
 fn pick(ids: &[String], index: &Index) -> Option<String> {
     (!ids.is_empty()).then(|| index.get(ids).clone())
 }
@@ -518,7 +699,13 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
         (
             prop::collection::vec((grant(), any::<Index>()), n.clone()),
             prop::collection::vec(review(), n.clone()),
-            prop::collection::vec(attestation(), n),
+            prop::collection::vec(attestation(), n.clone()),
+        ),
+        (
+            prop::collection::vec(incident(), n.clone()),
+            prop::collection::vec(incident_event(), n.clone()),
+            prop::collection::vec(breach_assessment(), n.clone()),
+            prop::collection::vec(breach_notice(), n),
         ),
     )
         .prop_map(
@@ -526,6 +713,7 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                 (vendors, baas, reports, slas, restore_tests, matrix),
                 (people, courses, completions, policies, acknowledgments),
                 (grants, reviews, attestations),
+                (incidents, events, assessments, notices),
             )| {
                 let mut s = Snapshot::default();
                 let ids = |s: &Snapshot, kind| -> Vec<String> {
@@ -616,6 +804,39 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                         review.closed = Some(after(review.started, 10));
                     }
                     s.insert(review.into(), None);
+                }
+                for (mut incident, vendor) in incidents {
+                    incident.vendors = vendor
+                        .and_then(|i| pick(&vendor_ids, &i))
+                        .into_iter()
+                        .collect();
+                    s.insert(incident.into(), None);
+                }
+                let incident_ids = ids(&s, Kind::Incident);
+                for (mut event, i) in events {
+                    if let Some(incident) = pick(&incident_ids, &i) {
+                        event.id = IncidentEvent::default_id(&incident, event.phase, event.at);
+                        event.incident = incident;
+                        s.insert(event.into(), None);
+                    }
+                }
+                for (mut assessment, i) in assessments {
+                    if let Some(incident) = pick(&incident_ids, &i) {
+                        assessment.id = incident.clone();
+                        assessment.incident = incident;
+                        s.insert(assessment.into(), None);
+                    }
+                }
+                for (mut notice, i) in notices {
+                    if let Some(incident) = pick(&incident_ids, &i) {
+                        notice.id = BreachNotice::default_id(
+                            &incident,
+                            notice.recipient,
+                            notice.jurisdiction.as_deref(),
+                        );
+                        notice.incident = incident;
+                        s.insert(notice.into(), None);
+                    }
                 }
                 s
             },

@@ -435,7 +435,7 @@ words! {
 #[record(
     about = "One step of an incident's response: detection, containment, mitigation, eradication, recovery or lessons (45 CFR 164.308(a)(6)(ii)).",
     example_id = "2026-03-lost-laptop.containment.20260301T1000Z",
-    add = "phiguard register incident-event add --incident 2026-03-lost-laptop --phase containment --at 2026-03-01T10:00Z --note 'Laptop's certificates and sessions revoked' --by 'IT on call'",
+    add = "phiguard register incident-event add --incident 2026-03-lost-laptop --phase containment --at 2026-03-01T10:00Z --note 'Certificates and sessions of the laptop revoked' --by 'IT on call'",
     update = "phiguard register incident-event update 2026-03-lost-laptop.containment.20260301T1000Z --note 'Sessions revoked at 10:00, certificates at 10:20'",
     default_id(incident, phase, at)
 )]
