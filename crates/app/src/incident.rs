@@ -395,7 +395,17 @@ pub async fn assess(
     notices: &dyn Notices,
 ) -> anyhow::Result<Assessed> {
     let snapshot = session.register.snapshot().await?;
-    let (assessment, existed) = draft_assessment(&snapshot, request, crate::session::today())?;
+    // A first assessment is made in the role `[breach] role` in phiguard.toml names.
+    let mut request = request.clone();
+    if let Some(role) = session.installation.home.config().breach.role
+        && assessment_of(&snapshot, &request.incident).is_none()
+        && !request.answers.contains_key("role")
+    {
+        request
+            .answers
+            .insert("role".into(), Value::String(role.as_str().to_owned()));
+    }
+    let (assessment, existed) = draft_assessment(&snapshot, &request, crate::session::today())?;
     let mut changes = vec![if existed {
         Change::Update(assessment.clone().into())
     } else {

@@ -25,6 +25,48 @@ pub struct Config {
     pub register: RegisterConfig,
     #[serde(default)]
     pub ledger: LedgerConfig,
+    #[serde(default)]
+    pub breach: BreachConfig,
+}
+
+/// What breach notices say of the organisation (`phiguard breach notices`): how people reach
+/// it, and in which role it notifies. Unset, a notice marks the place TO FILL IN.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreachConfig {
+    /// The toll-free number individuals call with questions (45 CFR 164.404(c)(1)(E)); a
+    /// substitute notice keeps it active for at least 90 days (164.404(d)(2)(ii)).
+    pub phone: Option<String>,
+    /// The e-mail address for questions.
+    pub email: Option<String>,
+    /// The web site for questions, and for a substitute notice's posting.
+    pub website: Option<String>,
+    /// The postal address for questions.
+    pub postal_address: Option<String>,
+    /// Whether the organisation notifies as the covered entity or as a business associate of
+    /// one; a new breach assessment takes it as its `role`.
+    pub role: Option<BreachRole>,
+    /// As a business associate: the covered entity's name, which its notice addresses.
+    pub covered_entity: Option<String>,
+}
+
+/// The role in which an organisation gives breach notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreachRole {
+    /// It notifies individuals, the media and HHS (45 CFR 164.404-408).
+    CoveredEntity,
+    /// It notifies the covered entity (45 CFR 164.410).
+    BusinessAssociate,
+}
+
+impl BreachRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreachRole::CoveredEntity => "covered_entity",
+            BreachRole::BusinessAssociate => "business_associate",
+        }
+    }
 }
 
 /// How often long-running commands sign a checkpoint of what they record. Every command that
@@ -354,6 +396,22 @@ min_availability_percent = {availability:?}
 # for (a year counted as 365.25 days). 45 CFR 164.316(b)(2)(i) requires 6 years: a higher
 # value is stricter, a lower one is refused.
 record_retention_years = {retention_years}
+
+[breach]
+# What breach notices say of the organisation (`phiguard breach notices`). Each key left
+# unset is marked TO FILL IN in the drafts.
+# The toll-free number individuals call with questions (45 CFR 164.404(c)(1)(E)); a
+# substitute notice must keep it active for at least 90 days.
+# phone = "1-800-555-0100"
+# email = "privacy@riverside.example"
+# website = "https://riverside.example/notice"
+# postal_address = "Privacy Office, 1 Main St, Columbus, OH 43215"
+# The role in which you notify: "covered_entity" (you notify individuals, the media and
+# HHS) or "business_associate" (you notify the covered entity, 45 CFR 164.410). A new breach
+# assessment takes it as its role.
+# role = "covered_entity"
+# As a business associate: the covered entity's name, which your notice addresses.
+# covered_entity = "Riverside Clinic"
 "#,
             checkpoint_entries = ledger.checkpoint_every_entries,
             checkpoint_seconds = ledger.checkpoint_every_seconds,
@@ -433,6 +491,30 @@ mod tests {
         assert_eq!(config.host, HostConfig::default());
         assert_eq!(config.register, RegisterConfig::default());
         assert_eq!(config.ledger, LedgerConfig::default());
+        assert_eq!(config.breach, BreachConfig::default());
+    }
+
+    #[test]
+    fn the_breach_contacts_are_read_and_a_wrong_role_is_refused() {
+        let text = Config::commented_template("clinic", None)
+            .replacen("# phone = ", "phone = ", 1)
+            .replacen(
+                "# role = \"covered_entity\"\n# As a",
+                "role = \"business_associate\"\n# As a",
+                1,
+            )
+            .replacen("# covered_entity = ", "covered_entity = ", 1);
+        let config = Config::parse(&text, Path::new("t")).unwrap();
+        assert_eq!(config.breach.phone.as_deref(), Some("1-800-555-0100"));
+        assert_eq!(config.breach.role, Some(BreachRole::BusinessAssociate));
+        assert_eq!(
+            config.breach.covered_entity.as_deref(),
+            Some("Riverside Clinic")
+        );
+        assert_eq!(config.breach.email, None);
+        let text = "[installation]\nname = \"x\"\n[breach]\nrole = \"both\"\n";
+        let err = Config::parse(text, Path::new("t")).unwrap_err().to_string();
+        assert!(err.contains("business_associate"), "{err}");
     }
 
     #[test]

@@ -16,8 +16,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{
-    Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig, InstallationConfig,
-    LedgerConfig, OrganizationConfig, RegisterConfig, toml_string,
+    BreachConfig, BreachRole, Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig,
+    InstallationConfig, LedgerConfig, OrganizationConfig, RegisterConfig, toml_string,
 };
 pub use location::{
     HOME_ENV, HomeSource, LEGACY_HOME, Location, NoDataDirectory, SYSTEM_HOME, Surroundings,

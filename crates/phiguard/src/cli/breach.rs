@@ -95,6 +95,65 @@ pub enum BreachCommand {
                       phiguard breach deadlines 2026-03-lost-laptop --today 2026-04-20"
     )]
     Deadlines(BreachDeadlinesArgs),
+
+    /// Draft every notice an incident calls for, as Markdown and HTML files to finish and send
+    #[command(
+        after_help = "Drafts each notice the incident's deadlines call for (see `phiguard breach \
+                      deadlines`): to individuals with the five elements of 45 CFR 164.404(c), \
+                      substitute notice, the media of each state (164.406), HHS's breach report \
+                      (164.408), the covered entity (164.410(c)) and state regulators. Each is \
+                      written as STEM.md and STEM.html in DIR, with the facts phiguard has: \
+                      the incident, the containment, mitigation, eradication and recovery steps \
+                      of its timeline, and the contacts of [breach] in phiguard.toml. Every fact \
+                      it lacks is marked TO FILL IN; the count per file is printed. An existing \
+                      draft is never replaced without --force. Nothing is recorded: record each \
+                      notice when it is given (`phiguard register breach-notice add`).\n\n\
+                      Examples:\n  phiguard breach notices 2026-03-lost-laptop --out notices/\n  \
+                      phiguard breach notices 2026-03-lost-laptop --out notices/ --force --json"
+    )]
+    Notices(BreachNoticesArgs),
+
+    /// The year's breaches affecting fewer than 500, for HHS's annual report, with its due date
+    #[command(
+        after_help = "Lists every incident discovered in YEAR whose plan reports it to HHS in \
+                      the annual log (fewer than 500 affected, 45 CFR 164.408(c)), with what \
+                      HHS's breach portal asks of each: the dates of the breach and of its \
+                      discovery, the people affected by state, the kinds of PHI, when \
+                      individuals were notified, the actions taken, and whether it was reported \
+                      already. An incident not assessed yet is listed as a presumed breach. The \
+                      log is due no later than 60 days after the end of the year. --csv also \
+                      writes it as CSV.\n\n\
+                      Examples:\n  phiguard breach log --year 2026\n  \
+                      phiguard breach log --year 2026 --csv breaches-2026.csv\n  \
+                      phiguard breach log --year 2026 --json | jq '.entries[] | select(.reported_to_hhs == null)'"
+    )]
+    Log(BreachLogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BreachNoticesArgs {
+    /// The incident's id
+    #[arg(value_name = "INCIDENT")]
+    pub incident: String,
+    /// The directory to write the drafts into (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace drafts already in DIR
+    #[arg(long)]
+    pub force: bool,
+    /// Compute the deadlines on this date (YYYY-MM-DD) instead of today
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<Date>,
+}
+
+#[derive(Debug, Args)]
+pub struct BreachLogArgs {
+    /// The calendar year of discovery
+    #[arg(long, value_name = "YYYY")]
+    pub year: i16,
+    /// Also write the log as CSV to FILE
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,16 +3,18 @@
 //! question on a terminal), the people it affects (`affected`) and its deadlines
 //! (`deadlines`); see `phiguard_app::incident`.
 
+use anyhow::Context;
 use phiguard_app::breach::{Plan, PlanRequest};
 use phiguard_app::incident::{AffectedRequest, AssessRequest};
 use phiguard_app::installation::Purpose;
 use phiguard_core::spelling::count;
-use phiguard_incident::deadlines::{Deadline, DeadlineState, Deadlines};
+use phiguard_incident::deadlines::{Deadline, DeadlineState, Deadlines, Standing};
 use phiguard_register::records::BreachAssessment;
 
 use crate::Outcome;
 use crate::cli::{
-    BreachAffectedArgs, BreachAssessArgs, BreachCommand, BreachDeadlinesArgs, GlobalArgs,
+    BreachAffectedArgs, BreachAssessArgs, BreachCommand, BreachDeadlinesArgs, BreachLogArgs,
+    BreachNoticesArgs, GlobalArgs,
 };
 use crate::commands::register::{Session, applied_text, change_source};
 use crate::output::Output;
@@ -49,6 +51,12 @@ pub async fn run(
                 deadlines(s, args).await
             })
             .await
+        }
+        BreachCommand::Notices(args) => {
+            Session::run_for(global, out, Purpose::Read, async |s| notices(s, args).await).await
+        }
+        BreachCommand::Log(args) => {
+            Session::run_for(global, out, Purpose::Read, async |s| log(s, args).await).await
         }
     }
 }
@@ -412,4 +420,126 @@ pub fn assessment_text(assessment: &BreachAssessment) -> String {
         ));
     }
     lines.join("\n")
+}
+
+async fn notices(session: &Session<'_>, args: &BreachNoticesArgs) -> anyhow::Result<Outcome> {
+    let request = phiguard_app::breach::NoticesRequest {
+        incident: args.incident.clone(),
+        out: args.out.clone(),
+        force: args.force,
+        today: args.today,
+    };
+    let written = phiguard_app::breach::notices(session.app, &request).await?;
+    session.out.result(&written, || {
+        if written.drafts.is_empty() {
+            let mut text = format!(
+                "No notice is due for {}; nothing was written.",
+                written.incident
+            );
+            if !written.notes.is_empty() {
+                text.push_str("\n\n");
+                text.push_str(&notes_text(&written.notes));
+            }
+            return text;
+        }
+        let rows: Vec<[String; 4]> = written
+            .drafts
+            .iter()
+            .flat_map(|draft| {
+                draft.files.iter().map(|file| {
+                    [
+                        file.path.clone(),
+                        draft.due.to_string(),
+                        draft.citation.clone(),
+                        file.to_fill.to_string(),
+                    ]
+                })
+            })
+            .collect();
+        let mut text = format!(
+            "Drafted {} for {} in {}:\n",
+            count(written.drafts.len(), "notice"),
+            written.incident,
+            written.dir
+        );
+        text.push_str(&table(["FILE", "DUE", "CITATION", "TO FILL IN"], &rows));
+        text.push_str(
+            "\n\nFill in every place marked TO FILL IN, have the drafts reviewed, and record \
+             each notice when it is given (`phiguard register breach-notice add`).",
+        );
+        text
+    });
+    Ok(Outcome::Ok)
+}
+
+async fn log(session: &Session<'_>, args: &BreachLogArgs) -> anyhow::Result<Outcome> {
+    let log = phiguard_app::breach::log(session.app, args.year).await?;
+    if let Some(file) = &args.csv {
+        let csv = phiguard_app::breach::log_csv(&log)?;
+        phiguard_home::write_atomically(file, &csv, phiguard_home::Readers::Owner)
+            .with_context(|| format!("could not write {}", file.display()))?;
+        session.out.note(&format!(
+            "Wrote the {} log of {} to {}.",
+            log.year,
+            count(log.entries.len(), "breach"),
+            file.display()
+        ));
+    }
+    session.out.result(&log, || log_text(&log));
+    Ok(Outcome::Ok)
+}
+
+/// The annual log as a table, then when it is due.
+fn log_text(log: &phiguard_app::breach::AnnualLog) -> String {
+    let day = |d: Option<jiff::civil::Date>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
+    let mut text = if log.entries.is_empty() {
+        format!(
+            "No breach affecting fewer than 500 was discovered in {}.",
+            log.year
+        )
+    } else {
+        let rows: Vec<[String; 7]> = log
+            .entries
+            .iter()
+            .map(|entry| {
+                [
+                    entry.incident.clone(),
+                    entry.discovered.to_string(),
+                    format!("{} to {}", day(entry.occurred_from), day(entry.occurred_to)),
+                    entry.affected.to_string(),
+                    if entry.standing == Standing::NotAssessed {
+                        "not assessed".to_owned()
+                    } else {
+                        "notifiable".to_owned()
+                    },
+                    day(entry.individuals_notified),
+                    day(entry.reported_to_hhs),
+                ]
+            })
+            .collect();
+        table(
+            [
+                "INCIDENT",
+                "DISCOVERED",
+                "BREACH",
+                "AFFECTED",
+                "ASSESSMENT",
+                "NOTIFIED",
+                "REPORTED",
+            ],
+            &rows,
+        )
+    };
+    let unreported = log.unreported().count();
+    text.push_str(&format!(
+        "\n\nDue to HHS by {} ({}){}.",
+        log.due,
+        log.citation,
+        if unreported > 0 {
+            format!("; {} not reported yet", count(unreported, "breach"))
+        } else {
+            String::new()
+        }
+    ));
+    text
 }
