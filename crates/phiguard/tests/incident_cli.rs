@@ -524,3 +524,231 @@ impl Command {
         String::from_utf8_lossy(&out.get_output().stdout).into_owned()
     }
 }
+
+/// Sets a commented key of phiguard.toml: `# phone = …` becomes `phone = …`.
+fn configure(home: &Path, commented: &str) {
+    let path = home.join("phiguard.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(commented),
+        "{commented} is not in phiguard.toml"
+    );
+    std::fs::write(
+        &path,
+        text.replacen(commented, commented.trim_start_matches("# "), 1),
+    )
+    .unwrap();
+}
+
+fn ledger_size(home: &Path) -> usize {
+    json_of(home, &["ledger", "tail", "-n", "1000"])
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn notices_are_drafted_from_the_incident_and_the_config_and_never_overwritten() {
+    let (tmp, home) = new_home();
+    configure(&home, "# phone = \"1-800-555-0100\"");
+    add_incident(&home, "lost-laptop", &["--phi", "ssn"]);
+    phiguard(&home)
+        .args([
+            "incident",
+            "timeline",
+            "lost-laptop",
+            "--phase",
+            "containment",
+            "--at",
+            "2026-03-01T10:00Z",
+            "--note",
+            "Laptop's sessions revoked",
+            "-q",
+        ])
+        .assert()
+        .success();
+    let before = ledger_size(&home);
+    let out_dir = tmp.path().join("notices");
+    let out = phiguard(&home)
+        .args([
+            "breach",
+            "notices",
+            "lost-laptop",
+            "--today",
+            "2026-03-05",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .arg("--json")
+        .assert()
+        .success();
+    let written = json(&out.get_output().stdout);
+    let recipients: Vec<&str> = written["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["recipient"].as_str().unwrap())
+        .collect();
+    assert_eq!(recipients, ["individuals", "hhs"]);
+    for draft in written["drafts"].as_array().unwrap() {
+        for file in draft["files"].as_array().unwrap() {
+            let path = Path::new(file["path"].as_str().unwrap());
+            let text = std::fs::read_to_string(path).unwrap();
+            assert_eq!(
+                text.matches("TO FILL IN:").count() as u64,
+                file["to_fill"].as_u64().unwrap(),
+                "{}",
+                path.display()
+            );
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+    let letter = std::fs::read_to_string(out_dir.join("individuals.md")).unwrap();
+    assert!(letter.contains("1-800-555-0100"), "{letter}");
+    assert!(letter.contains("sessions revoked"), "{letter}");
+    assert!(out_dir.join("individuals.html").is_file());
+    assert!(out_dir.join("hhs.md").is_file());
+    // Drafting records nothing.
+    assert_eq!(ledger_size(&home), before);
+
+    // An edited draft is never replaced without --force.
+    std::fs::write(out_dir.join("hhs.md"), "edited").unwrap();
+    let assert = phiguard(&home)
+        .args(["breach", "notices", "lost-laptop", "--out"])
+        .arg(&out_dir)
+        .assert()
+        .code(2);
+    let error = stderr_of(&assert);
+    assert!(error.contains("already exist"), "{error}");
+    assert!(error.contains("--force"), "{error}");
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("hhs.md")).unwrap(),
+        "edited"
+    );
+    let out = phiguard(&home)
+        .args(["breach", "notices", "lost-laptop", "--force", "--out"])
+        .arg(&out_dir)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("TO FILL IN"), "{text}");
+    assert_ne!(
+        std::fs::read_to_string(out_dir.join("hhs.md")).unwrap(),
+        "edited"
+    );
+}
+
+#[test]
+fn an_incident_that_is_no_breach_gets_no_draft() {
+    let (tmp, home) = new_home();
+    add_incident(&home, "misdirected-fax", &[]);
+    phiguard(&home)
+        .args([
+            "breach",
+            "assess",
+            "misdirected-fax",
+            "--exclusion",
+            "inadvertent_disclosure",
+            "--exclusion-rationale",
+            "Sent to another of our clinics",
+            "--conclusion",
+            "no_breach",
+            "--decided-by",
+            "Pat",
+            "-q",
+        ])
+        .assert()
+        .success();
+    let out_dir = tmp.path().join("notices");
+    let out = phiguard(&home)
+        .args(["breach", "notices", "misdirected-fax", "--out"])
+        .arg(&out_dir)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("No notice is due"), "{text}");
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn the_annual_log_lists_the_years_small_breaches_with_its_due_date() {
+    let (tmp, home) = new_home();
+    add_incident(&home, "small", &[]);
+    phiguard(&home)
+        .args([
+            "incident",
+            "add",
+            "large",
+            "--title",
+            "Server breached",
+            "--source",
+            "internal",
+            "--reported-by",
+            "SOC",
+            "--discovered",
+            "2026-05-01T00:00Z",
+            "--affected",
+            "PA=600",
+            "-q",
+        ])
+        .assert()
+        .success();
+    phiguard(&home)
+        .args([
+            "incident",
+            "add",
+            "last-year",
+            "--title",
+            "=HYPERLINK(\"x\")",
+            "--source",
+            "internal",
+            "--reported-by",
+            "SOC",
+            "--discovered",
+            "2025-05-01T00:00Z",
+            "--affected",
+            "PA=6",
+            "-q",
+        ])
+        .assert()
+        .success();
+    let log = json_of(&home, &["breach", "log", "--year", "2026"]);
+    assert_eq!(log["due"], "2027-03-01");
+    assert_eq!(log["citation"], "45 CFR 164.408(c)");
+    let ids: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["incident"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["small"]);
+    assert_eq!(log["entries"][0]["standing"], "not_assessed");
+
+    let csv = tmp.path().join("log-2025.csv");
+    phiguard(&home)
+        .args(["breach", "log", "--year", "2025", "-q", "--csv"])
+        .arg(&csv)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("incident,title,breach_start")
+    );
+    let row = lines.next().unwrap();
+    // A title a spreadsheet would run as a formula is written as text.
+    assert!(row.starts_with("last-year,\"'=HYPERLINK"), "{row}");
+    assert!(row.ends_with(",2026-03-01"), "{row}");
+    assert_eq!(lines.next(), None);
+
+    let assert = phiguard(&home)
+        .args(["breach", "log", "--year", "1800"])
+        .assert()
+        .code(2);
+    assert!(stderr_of(&assert).contains("give a year such as"));
+}
