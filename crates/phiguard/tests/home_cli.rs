@@ -36,6 +36,7 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
         ["ledger", "append"] | ["ledger", "witness", _] => Some(Starts),
         ["keys", "init"] | ["fim", "init"] | ["host", "check" | "patch"] => Some(Starts),
         ["register", "check"] | ["register", _, "add"] => Some(Starts),
+        ["incident", "add"] => Some(Starts),
         // Without --dry-run they start a home; with it they only read (run below).
         ["register", "import"] | ["matrix", "import"] => Some(Starts),
 
@@ -71,6 +72,14 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
         ["access", "review", "start"] => run(&["--system", "ehr"]),
         ["access", "review", "decide"] => run(&["r", "g", "--keep", "--comment", "ok"]),
         ["access", "review", "close"] => run(&["r"]),
+        ["incident", "list"] => run(&[]),
+        ["incident", "show" | "timeline"] => run(&["x"]),
+        ["incident", "update"] => run(&["x", "--status", "closed"]),
+        ["breach", "assess"] => run(&["x", "--conclusion", "notifiable", "--decided-by", "P"]),
+        ["breach", "affected"] => run(&["x", "--csv", &file("affected.csv")]),
+        ["breach", "deadlines"] => run(&["x"]),
+        ["breach", "notices"] => run(&["x", "--out", &file("notices")]),
+        ["breach", "log"] => run(&["--year", "2026"]),
         _ => None,
     }
 }
