@@ -505,7 +505,10 @@ fn log_text(log: &phiguard_app::breach::AnnualLog) -> String {
                 [
                     entry.incident.clone(),
                     entry.discovered.to_string(),
-                    format!("{} to {}", day(entry.occurred_from), day(entry.occurred_to)),
+                    match (entry.occurred_from, entry.occurred_to) {
+                        (None, None) => "unknown".to_owned(),
+                        (from, to) => format!("{} to {}", day(from), day(to)),
+                    },
                     entry.affected.to_string(),
                     if entry.standing == Standing::NotAssessed {
                         "not assessed".to_owned()
