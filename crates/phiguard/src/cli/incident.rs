@@ -122,7 +122,12 @@ impl Subcommand for IncidentRecord {
                     1,
                 );
             }
-            command.subcommand(sub.after_help(help))
+            let about = if *name == "add" {
+                "Record an incident as it was reported (the breach clocks run from --discovered)"
+            } else {
+                "Change an incident's fields (status, affected, …); fields not given keep their value"
+            };
+            command.subcommand(sub.about(about).after_help(help))
         })
     }
 
