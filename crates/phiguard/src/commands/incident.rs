@@ -215,8 +215,12 @@ fn vendor_text(report: &VendorReport) -> String {
         );
     };
     let hours = took.as_secs() / 3600;
+    let discovered = report
+        .vendor_discovered
+        .map(|at| format!(" ({})", time(at)))
+        .unwrap_or_default();
     let mut lines = vec![format!(
-        "Reported by {} {} after it discovered the incident ({} days {} hours):",
+        "{} reported it {}, {} days {} hours after discovering it{discovered}:",
         escape_controls(vendor),
         time(report.reported),
         hours / 24,
