@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 
+use phiguard_core::html::escape;
 use phiguard_core::spelling::capitalised;
 use phiguard_core::{EvidenceRef, Finding, Severity};
 use phiguard_register::records::Responsibility;
@@ -53,23 +54,6 @@ pub fn render(assessment: &Assessment) -> String {
         escape(&assessment.phiguard_version)
     ));
     out
-}
-
-/// Text made safe for HTML content and quoted attribute values: findings carry file paths,
-/// host names and text people typed, any of which may contain markup.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 /// A control's element id: `control-` and its id with every byte outside `[A-Za-z0-9.-]`
@@ -1434,18 +1418,6 @@ fn inline_code(escaped: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_covers_markup_and_both_quotes() {
-        assert_eq!(
-            escape(r#"<a href="x" title='y'>&amp;</a>"#),
-            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;"
-        );
-        assert_eq!(
-            escape("plain /etc/ssh/sshd_config"),
-            "plain /etc/ssh/sshd_config"
-        );
-    }
 
     #[test]
     fn backticks_become_code() {

@@ -34,18 +34,79 @@ pub fn annual_log_due(discovered: Date, days: u32) -> Date {
     add_calendar_days(discovered.last_of_year(), days)
 }
 
-/// The postal codes of the 50 states, the District of Columbia and the territories (Puerto
-/// Rico, Guam, the US Virgin Islands, American Samoa, the Northern Mariana Islands).
-const STATE_CODES: [&str; 56] = [
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
-    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
-    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP",
+/// The 50 states, the District of Columbia and the territories (Puerto Rico, Guam, the US
+/// Virgin Islands, American Samoa, the Northern Mariana Islands): postal code and name, as a
+/// sentence names it ("the District of Columbia").
+const STATES: [(&str, &str); 56] = [
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+    ("DC", "the District of Columbia"),
+    ("PR", "Puerto Rico"),
+    ("GU", "Guam"),
+    ("VI", "the U.S. Virgin Islands"),
+    ("AS", "American Samoa"),
+    ("MP", "the Northern Mariana Islands"),
 ];
 
 /// Whether `code` is the two-letter postal code (in capitals) of a state or territory.
 pub fn is_state_code(code: &str) -> bool {
-    STATE_CODES.contains(&code)
+    state_name(code).is_some()
+}
+
+/// The name of the state or territory whose postal code (in capitals) is `code`.
+pub fn state_name(code: &str) -> Option<&'static str> {
+    STATES
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]
@@ -74,6 +135,7 @@ mod tests {
         assert!(is_state_code("PR"));
         assert!(!is_state_code("oh"));
         assert!(!is_state_code("ZZ"));
-        assert_eq!(STATE_CODES.len(), 56);
+        assert_eq!(state_name("DC"), Some("the District of Columbia"));
+        assert_eq!(state_name("oh"), None);
     }
 }

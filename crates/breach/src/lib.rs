@@ -13,7 +13,7 @@ mod plan;
 mod rules;
 mod scenario;
 
-pub use days::{add_business_days, add_calendar_days, annual_log_due, is_state_code};
+pub use days::{add_business_days, add_calendar_days, annual_log_due, is_state_code, state_name};
 pub use plan::{Note, Notice, Plan, Recipient, plan};
 pub use rules::{
     Clock, Federal, HipaaClause, RegulatorDue, RegulatorRule, Rules, RulesError, Start, StateRule,

@@ -292,9 +292,10 @@ fn heads_and_is_self_contained(notice: &phiguard_breach::Notice, draft: &Draft) 
         None => "Federal".to_owned(),
     };
     says(draft, &jurisdiction);
-    // The reason, with its dates in words: its words are all there, and no ISO date is left.
-    let reason_words: Vec<&str> = notice
-        .reason
+    // The reason, as a sentence with its dates in words: its words are all there (the first
+    // capitalised), and no ISO date is left.
+    let reason = phiguard_core::spelling::capitalised(&notice.reason);
+    let reason_words: Vec<&str> = reason
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| w.len() > 3)
         .collect();

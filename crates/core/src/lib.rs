@@ -23,6 +23,7 @@ mod control;
 mod evidence;
 mod finding;
 pub mod hex;
+pub mod html;
 mod role;
 mod severity;
 pub mod spelling;

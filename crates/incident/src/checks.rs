@@ -169,11 +169,7 @@ fn assessed(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
         .map(|stored| {
             let incident = &stored.record;
             let evidence = incident_evidence(scope.snapshot, incident);
-            let assessment = scope
-                .snapshot
-                .breach_assessments
-                .values()
-                .find(|a| a.record.incident == incident.id);
+            let assessment = crate::assessment_of(scope.snapshot, &incident.id);
             let discovered = incident.discovered_day();
             let days = i64::from((scope.today - discovered).get_days());
             let finding = match assessment {
@@ -182,7 +178,7 @@ fn assessed(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                     subject(incident),
                     format!(
                         "assessed on {} by {}: {}",
-                        a.record.decided, a.record.decided_by, a.record.conclusion
+                        a.decided, a.decided_by, a.conclusion
                     ),
                 ),
                 None if incident.status == IncidentStatus::Closed => meta.finding(

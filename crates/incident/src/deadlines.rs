@@ -116,11 +116,7 @@ pub fn deadlines(
     incident: &Incident,
     today: Date,
 ) -> Deadlines {
-    let assessment = snapshot
-        .breach_assessments
-        .values()
-        .map(|stored| &stored.record)
-        .find(|assessment| assessment.incident == incident.id);
+    let assessment = crate::assessment_of(snapshot, &incident.id);
     let standing = match assessment.map(|a| a.conclusion) {
         None => Standing::NotAssessed,
         Some(Conclusion::Notifiable) => Standing::Notifiable,

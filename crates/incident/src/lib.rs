@@ -18,3 +18,35 @@ pub mod checks;
 pub mod deadlines;
 pub mod lateness;
 pub mod log;
+
+use phiguard_register::Snapshot;
+use phiguard_register::records::{BreachAssessment, IncidentEvent};
+
+/// The incident's breach assessment, if it has one. Its id is the incident's by convention;
+/// one recorded by hand under another id counts too.
+pub fn assessment_of<'a>(snapshot: &'a Snapshot, incident: &str) -> Option<&'a BreachAssessment> {
+    snapshot
+        .breach_assessments
+        .get(incident)
+        .map(|stored| &stored.record)
+        .filter(|assessment| assessment.incident == incident)
+        .or_else(|| {
+            snapshot
+                .breach_assessments
+                .values()
+                .map(|stored| &stored.record)
+                .find(|assessment| assessment.incident == incident)
+        })
+}
+
+/// The incident's response timeline, oldest first (entries of the same moment by id).
+pub fn timeline_of<'a>(snapshot: &'a Snapshot, incident: &str) -> Vec<&'a IncidentEvent> {
+    let mut events: Vec<&IncidentEvent> = snapshot
+        .incident_events
+        .values()
+        .map(|stored| &stored.record)
+        .filter(|event| event.incident == incident)
+        .collect();
+    events.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    events
+}

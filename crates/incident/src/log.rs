@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use phiguard_breach::{Recipient, Rules, annual_log_due};
 use phiguard_register::Snapshot;
-use phiguard_register::records::{Phase, PhiKind};
+use phiguard_register::records::PhiKind;
 use serde::Serialize;
 
 use crate::deadlines::{self, Standing};
@@ -77,22 +77,11 @@ pub fn annual(rules: &Rules, snapshot: &Snapshot, year: i16) -> AnnualLog {
                 .find(|d| d.notice.recipient == Recipient::Individuals)
                 .and_then(|d| d.given.as_ref())
                 .map(|g| g.sent);
-            let mut actions: Vec<_> = snapshot
-                .incident_events
-                .values()
-                .map(|stored| &stored.record)
-                .filter(|event| {
-                    event.incident == incident.id
-                        && matches!(
-                            event.phase,
-                            Phase::Containment
-                                | Phase::Mitigation
-                                | Phase::Eradication
-                                | Phase::Recovery
-                        )
-                })
+            let actions: Vec<String> = crate::timeline_of(snapshot, &incident.id)
+                .into_iter()
+                .filter(|event| event.phase.is_action())
+                .map(|event| event.note.clone())
                 .collect();
-            actions.sort_by_key(|event| event.at);
             Some(LogEntry {
                 incident: incident.id.clone(),
                 title: incident.title.clone(),
@@ -105,7 +94,7 @@ pub fn annual(rules: &Rules, snapshot: &Snapshot, year: i16) -> AnnualLog {
                 standing: deadlines.standing,
                 individuals_notified,
                 reported_to_hhs: hhs.given.as_ref().map(|g| g.sent),
-                actions: actions.iter().map(|e| e.note.clone()).collect(),
+                actions,
             })
         })
         .collect();

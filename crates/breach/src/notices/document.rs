@@ -7,6 +7,8 @@
 //! escaped for the format it is written in: titles, descriptions and names are what people
 //! typed, and markup in them must come out as text.
 
+use phiguard_core::html::escape;
+
 /// The word every place left to fill in carries, in both renderings, so `grep "TO FILL IN"`
 /// finds each one.
 pub const FILL_MARKER: &str = "TO FILL IN";
@@ -245,24 +247,8 @@ fn one_line(text: &str) -> String {
     line
 }
 
-/// Text for HTML content and quoted attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
 fn html_text(text: &str) -> String {
-    escape_html(&one_line(text))
+    escape(&one_line(text))
 }
 
 fn html_spans(line: &Line) -> String {
@@ -405,7 +391,7 @@ mod tests {
     fn markup_in_text_is_escaped_in_both() {
         let hostile = "<script>alert(1)</script> *bold* [link](x) | a & b &amp;";
         assert_eq!(
-            escape_html(hostile),
+            escape(hostile),
             "&lt;script&gt;alert(1)&lt;/script&gt; *bold* [link](x) | a &amp; b &amp;amp;"
         );
         assert_eq!(
@@ -418,7 +404,7 @@ mod tests {
     fn a_line_break_or_list_mark_typed_in_text_does_not_become_markup() {
         assert_eq!(markdown_text("one\n# two"), "one \\# two");
         assert_eq!(markdown_text("Call: "), "Call: ");
-        assert_eq!(escape_html(&one_line(" a \n\n b\t")), " a b ");
+        assert_eq!(escape(&one_line(" a \n\n b\t")), " a b ");
         assert_eq!(markdown_line_start("- item"), "\\- item");
         assert_eq!(markdown_line_start("12. item"), "12\\. item");
         assert_eq!(markdown_line_start("12 items"), "12 items");

@@ -30,6 +30,7 @@ mod words;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
+use phiguard_core::spelling::capitalised;
 use serde::Serialize;
 
 use crate::plan::{Notice, Plan, Recipient};
@@ -223,7 +224,9 @@ impl Context<'_> {
             Field::new("Citation", vec![Span::text(&notice.citation)]),
             Field::new(
                 "Why",
-                vec![Span::text(words::dates_in_words(&notice.reason))],
+                vec![Span::text(capitalised(&words::dates_in_words(
+                    &notice.reason,
+                )))],
             ),
             Field::new(
                 "Incident",

@@ -480,6 +480,17 @@ impl Record for IncidentEvent {
     }
 }
 
+impl Phase {
+    /// What the organisation did about the incident, as opposed to finding it or learning from
+    /// it: the steps a notice reports as what is being done (164.404(c)(1)(D)).
+    pub fn is_action(self) -> bool {
+        matches!(
+            self,
+            Phase::Containment | Phase::Mitigation | Phase::Eradication | Phase::Recovery
+        )
+    }
+}
+
 words! {
     /// How much one factor of the risk assessment (164.402(2)) weighs towards a compromise of
     /// the PHI.
