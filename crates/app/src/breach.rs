@@ -12,7 +12,7 @@ pub use phiguard_breach::notices::{Entity, FILL_MARKER, Facts, IncidentFacts};
 pub use phiguard_breach::{Note, Notice, Plan, Recipient, Scenario};
 use phiguard_incident::deadlines::Standing;
 pub use phiguard_incident::log::{AnnualLog, LogEntry};
-use phiguard_register::records::{Incident, Phase};
+use phiguard_register::records::Incident;
 use serde::Serialize;
 
 /// The largest plan file read: a scenario is a few lines; anything larger is the wrong file.
@@ -148,15 +148,10 @@ pub fn facts(
     incident: &Incident,
 ) -> Facts {
     let breach = &config.breach;
-    let actions = crate::incident::timeline_of(snapshot, &incident.id)
+    let actions = phiguard_incident::timeline_of(snapshot, &incident.id)
         .into_iter()
-        .filter(|event| {
-            matches!(
-                event.phase,
-                Phase::Containment | Phase::Mitigation | Phase::Eradication | Phase::Recovery
-            )
-        })
-        .map(|event| event.note)
+        .filter(|event| event.phase.is_action())
+        .map(|event| event.note.clone())
         .collect();
     Facts {
         entity: Entity {

@@ -48,34 +48,7 @@ pub fn incident<'a>(snapshot: &'a Snapshot, id: &str) -> Result<&'a Incident, Re
         })
 }
 
-/// The incident's response timeline, oldest first.
-pub fn timeline_of(snapshot: &Snapshot, incident: &str) -> Vec<IncidentEvent> {
-    let mut events: Vec<IncidentEvent> = snapshot
-        .incident_events
-        .values()
-        .map(|stored| stored.record.clone())
-        .filter(|event| event.incident == incident)
-        .collect();
-    events.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
-    events
-}
-
-/// The incident's breach assessment, if it has one (its id is the incident's by convention;
-/// one made by hand under another id counts too).
-pub fn assessment_of<'a>(snapshot: &'a Snapshot, incident: &str) -> Option<&'a BreachAssessment> {
-    snapshot
-        .breach_assessments
-        .get(incident)
-        .map(|stored| &stored.record)
-        .filter(|assessment| assessment.incident == incident)
-        .or_else(|| {
-            snapshot
-                .breach_assessments
-                .values()
-                .map(|stored| &stored.record)
-                .find(|assessment| assessment.incident == incident)
-        })
-}
+pub use phiguard_incident::{assessment_of, timeline_of};
 
 /// The first deadline not met yet (overdue or open), earliest first.
 pub fn next_deadline(deadlines: &Deadlines) -> Option<&Deadline> {
@@ -180,7 +153,7 @@ pub async fn show(
     let today = today.unwrap_or_else(crate::session::today);
     Ok(IncidentReport {
         evidence: snapshot.evidence_of(Kind::Incident, id),
-        timeline: timeline_of(&snapshot, id),
+        timeline: timeline_of(&snapshot, id).into_iter().cloned().collect(),
         assessment: assessment_of(&snapshot, id).cloned(),
         vendor_report: phiguard_incident::lateness::judge(&snapshot, incident),
         deadlines: phiguard_incident::deadlines::deadlines(&rules()?, &snapshot, incident, today),
@@ -209,7 +182,7 @@ pub async fn deadlines(
 pub async fn timeline(session: &Session, id: &str) -> anyhow::Result<Vec<IncidentEvent>> {
     let snapshot = session.register.snapshot().await?;
     incident(&snapshot, id)?;
-    Ok(timeline_of(&snapshot, id))
+    Ok(timeline_of(&snapshot, id).into_iter().cloned().collect())
 }
 
 /// Adds an entry to the incident's timeline from the `values` of an `incident-event`'s fields
