@@ -255,7 +255,16 @@ async fn an_incident_from_report_to_deadlines(options: &Options, dir: &Path) {
     assert!(text.contains("line 2"), "{text}");
     assert!(!text.contains("Ysolde"), "{text}");
     let ledger = ledger_text(&session).await;
+    // What the register holds, as read back from the database.
+    let snapshot = session.register.snapshot().await.unwrap();
+    let stored: String = [Kind::Incident, Kind::IncidentEvent, Kind::BreachAssessment]
+        .into_iter()
+        .flat_map(|kind| snapshot.records(kind))
+        .map(|record| record.to_json().to_string())
+        .collect();
+    assert!(stored.contains("hmac:"), "{stored}");
     for name in NAMES {
+        assert!(!stored.to_lowercase().contains(&name.to_lowercase()));
         for spelling in [name.to_owned(), name.to_lowercase()] {
             assert!(!ledger.contains(&spelling), "the ledger holds {spelling}");
         }
