@@ -93,6 +93,15 @@ pub struct Plan {
     pub notes: Vec<Note>,
 }
 
+/// "1 Ohio resident is affected", "120 Ohio residents are affected".
+fn residents_affected(count: u64, state: &str) -> String {
+    if count == 1 {
+        format!("1 {state} resident is affected")
+    } else {
+        format!("{count} {state} residents are affected")
+    }
+}
+
 /// Builds notices with one "today" and one law-enforcement delay.
 struct Builder<'a> {
     rules: &'a Rules,
@@ -346,10 +355,10 @@ impl Builder<'_> {
             HipaaClause::Unknown => {
                 let due = state.individuals.due(discovered);
                 let reason = format!(
-                    "{count} {} residents are affected: notify them within {}{applies}; \
+                    "{}: notify them within {}{applies}; \
                      phiguard's data does not say whether {} treats a HIPAA-compliant covered \
                      entity as compliant, so the state's clock is applied (counsel review){delay_note}",
-                    state.name,
+                    residents_affected(count, &state.name),
                     state.individuals.describe(),
                     state.name
                 );
@@ -371,8 +380,8 @@ impl Builder<'_> {
             return;
         }
         let who = format!(
-            "{count} {} residents are affected ({}): notify the {}",
-            state.name,
+            "{} ({}): notify the {}",
+            residents_affected(count, &state.name),
             regulator.threshold(),
             regulator.to
         );

@@ -857,3 +857,27 @@ fn new_yorks_copy_to_its_attorney_general_follows_a_delayed_hhs_notice() {
         Some("2026-03-31")
     );
 }
+
+#[test]
+fn one_resident_is_one_resident_in_the_reasons() {
+    let plan = plan_of("role: covered_entity\ndiscovered: 2026-03-01\naffected: {CA: 1, CO: 2}\n");
+    let reasons: Vec<&str> = plan.notices.iter().map(|n| n.reason.as_str()).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("1 California resident is affected")),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("2 Colorado residents are affected")),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .all(|r| !r.contains("1 California residents")),
+        "{reasons:#?}"
+    );
+}

@@ -82,7 +82,7 @@ fn checks() -> Vec<(CheckMeta, Judge)> {
                  with the vendor.",
                 "Take the late report up with the vendor under its BAA and record the outcome in \
                  the incident's timeline (`phiguard incident timeline INCIDENT --phase lessons \
-                 --note ...`). Where the report does not say when the vendor discovered the \
+                 --at TIME --note TEXT`). Where the report does not say when the vendor discovered the \
                  incident, ask and record it: `phiguard incident update INCIDENT \
                  --vendor-discovered TIME`.",
             ),

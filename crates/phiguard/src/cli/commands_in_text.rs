@@ -1016,7 +1016,8 @@ fn extract_file(path: &Path, source: Source, units: Vec<Unit>, out: &mut Vec<Fou
     }
 }
 
-/// The rationale and remediation of every check: host, register and the assessment's own.
+/// The rationale and remediation of every check: host, register, incident and the
+/// assessment's own.
 fn check_metas() -> Vec<CheckMeta> {
     let host = phiguard_host::registry(&phiguard_host::Settings::default())
         .expect("the host checks register");
@@ -1025,8 +1026,17 @@ fn check_metas() -> Vec<CheckMeta> {
         &Default::default(),
     )
     .expect("the register checks register");
+    // The incident checks run with the register's.
+    let mut incident = phiguard_core::Registry::new();
+    phiguard_incident::checks::add_to(
+        &mut incident,
+        Arc::new(phiguard_register::Snapshot::default()),
+        Arc::new(phiguard_breach::Rules::builtin().expect("the breach rules load")),
+    )
+    .expect("the incident checks register");
     host.metas()
         .chain(register.metas())
+        .chain(incident.metas())
         .cloned()
         .chain(ASSESSMENT_CHECKS.iter().map(|(_, meta)| meta()))
         .collect()

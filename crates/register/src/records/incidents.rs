@@ -568,7 +568,7 @@ pub struct BreachAssessment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secured_rationale: Option<String>,
     /// What phiguard's own key records say, when the data was sealed by phiguard; set by
-    /// `phiguard breach assess --sealed`.
+    /// `phiguard breach assess INCIDENT --sealed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[field(skip)]
     pub sealed_evidence: Option<String>,
