@@ -10,6 +10,7 @@ pub mod assess;
 pub mod attest;
 pub mod breach;
 pub mod check_run;
+pub mod cloud;
 pub mod demo;
 pub mod fim;
 pub mod host;

@@ -242,6 +242,7 @@ fn every_kind_the_document_lists_is_a_valid_kind() {
     let written = [
         "assess.result",
         "assess.sign_off",
+        "cloud.check",
         "crypto.seal",
         "crypto.unseal",
         "fim.baseline",

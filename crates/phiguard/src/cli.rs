@@ -6,6 +6,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 mod assess;
 mod breach;
+mod cloud;
 #[cfg(test)]
 mod commands_in_text;
 mod incident;
@@ -14,6 +15,7 @@ mod register;
 
 pub use assess::*;
 pub use breach::*;
+pub use cloud::*;
 pub use incident::*;
 pub use register::*;
 
@@ -335,6 +337,14 @@ pub enum Command {
                       phiguard host patch --apply --security-only --dry-run"
     )]
     Host(HostCommand),
+
+    /// Cloud posture: an AWS account's storage, network, databases, logging, IAM and keys
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard cloud check aws\n  \
+                      phiguard cloud check aws --region us-east-1 --only s3,iam --json"
+    )]
+    Cloud(CloudCommand),
 
     /// The compliance register: vendors and BAAs, matrix, workforce and training, access, SLAs
     #[command(

@@ -66,6 +66,7 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Pseudonym(args) => commands::pseudonym::run(&cli.global, args, out),
         Command::Fim(command) => commands::fim::run(&cli.global, command, out).await,
         Command::Host(command) => commands::host::run(&cli.global, command, out).await,
+        Command::Cloud(command) => commands::cloud::run(&cli.global, command, out).await,
         Command::Register(command) => commands::register::run(&cli.global, command, out).await,
         Command::Matrix(command) => commands::matrix::run(&cli.global, command, out).await,
         Command::Access(command) => commands::access::run(&cli.global, command, out).await,

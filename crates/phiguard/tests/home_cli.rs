@@ -35,6 +35,7 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
         ["init"] | ["assess"] | ["attest"] | ["demo"] => Some(Starts),
         ["ledger", "append"] | ["ledger", "witness", _] => Some(Starts),
         ["keys", "init"] | ["fim", "init"] | ["host", "check" | "patch"] => Some(Starts),
+        ["cloud", "check", "aws"] => Some(Starts),
         ["register", "check"] | ["register", _, "add"] => Some(Starts),
         ["incident", "add"] => Some(Starts),
         // Without --dry-run they start a home; with it they only read (run below).

@@ -468,3 +468,92 @@ mod tests {
         );
     }
 }
+
+/// Where `moto_server` is looked for: `PHIGUARD_TEST_MOTO_SERVER`, then the venv `.ci/run`
+/// makes, then `PATH`.
+pub const MOTO_ENV: &str = "PHIGUARD_TEST_MOTO_SERVER";
+
+/// A moto server (a real AWS API emulator) on a loopback port of its own, stopped when
+/// dropped. Each test gets its own, so no test sees another's resources.
+#[derive(Debug)]
+pub struct Moto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Moto {
+    /// Starts one, or returns `None` (after the skip note) when moto is not installed.
+    pub fn start() -> Option<Moto> {
+        Moto::start_with(&[])
+    }
+
+    /// Starts one with `env` set for it: `("INITIAL_NO_AUTH_ACTION_COUNT", "0")` makes it
+    /// enforce IAM policies, so a test can be denied a call.
+    pub fn start_with(env: &[(&str, &str)]) -> Option<Moto> {
+        let server = moto_server()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .expect("a free loopback port");
+        let mut command = Command::new(&server);
+        command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {}: {e}", server.display()));
+        let moto = Moto { child, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto_server did not listen on port {port} within 60 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Some(moto)
+    }
+
+    /// The endpoint every AWS client of the test uses: `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_server() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(MOTO_ENV).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let venv = std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/phiguard/moto-venv/bin/moto_server"))
+        .filter(|path| path.is_file());
+    if venv.is_some() {
+        return venv;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("moto_server"))
+            .find(|candidate| candidate.is_file())
+    });
+    if on_path.is_none() {
+        missing(
+            "moto_server (the AWS API emulator)",
+            &format!(
+                "install it with `python3 -m venv ~/.cache/phiguard/moto-venv && \
+                 ~/.cache/phiguard/moto-venv/bin/pip install 'moto[server]'`, or set {MOTO_ENV}"
+            ),
+        );
+    }
+    on_path
+}

@@ -2,6 +2,7 @@ pub mod access;
 pub mod assess;
 pub mod breach;
 pub mod check_run;
+pub mod cloud;
 pub mod demo;
 pub mod fim;
 pub mod host;

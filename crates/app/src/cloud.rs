@@ -1,0 +1,134 @@
+//! Cloud posture (`phiguard cloud check aws`): the account read through the AWS SDK, judged by
+//! the cloud checks, and recorded like a host check: the findings in the ledger (`cloud.check`)
+//! and stored as a check run whose subject is the account.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use anyhow::Context;
+pub use phiguard_cloud::aws::Service;
+use phiguard_cloud::aws::{ScanEvent, ScanOptions};
+use phiguard_cloud::checks::Settings;
+pub use phiguard_cloud::{Inventory, PhiTag};
+use phiguard_core::CheckContext;
+
+use crate::Progress;
+use crate::check_run::{self, RecordedRun};
+use crate::installation::Installation;
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct AwsRequest {
+    /// Regions to read; empty for every region enabled in the account.
+    pub regions: Vec<String>,
+    /// Services to read; empty for all.
+    pub services: BTreeSet<Service>,
+    /// An endpoint for every service (an emulator's); `AWS_ENDPOINT_URL` does the same.
+    pub endpoint_url: Option<String>,
+    /// A profile of the AWS configuration files.
+    pub profile: Option<String>,
+    /// The tag of resources that hold ePHI (default `phi=true`).
+    pub phi_tag: PhiTag,
+    /// Credentials to use instead of the AWS CLI's chain.
+    pub credentials: Option<aws_sdk_sts::config::Credentials>,
+}
+
+/// A check of one account, as recorded.
+#[derive(Debug)]
+pub struct CloudRun {
+    pub account: String,
+    pub regions: Vec<String>,
+    /// Resources seen.
+    pub resources: usize,
+    /// Checks run.
+    pub checks: usize,
+    pub inventory: Inventory,
+    pub recorded: RecordedRun,
+}
+
+/// Reads the account, judges it and records the findings.
+pub async fn check_aws(
+    installation: &Installation,
+    request: &AwsRequest,
+    progress: Arc<dyn Progress>,
+) -> anyhow::Result<CloudRun> {
+    let started_at = jiff::Timestamp::now();
+    let options = ScanOptions {
+        regions: request.regions.clone(),
+        services: request.services.clone(),
+        endpoint_url: request.endpoint_url.clone(),
+        profile: request.profile.clone(),
+        credentials: request.credentials.clone(),
+        page_size: None,
+    };
+    progress.begin("reading the account", 0);
+    let reporter = {
+        let progress = Arc::clone(&progress);
+        let expected = std::sync::Mutex::new(0u64);
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let services = if request.services.is_empty() {
+            Service::ALL.len() as u64
+        } else {
+            request.services.len() as u64
+        };
+        move |event: ScanEvent| match event {
+            ScanEvent::Regions(regions) => {
+                if let Ok(mut expected) = expected.lock() {
+                    *expected = services * regions.len() as u64;
+                }
+            }
+            ScanEvent::Read {
+                service, region, ..
+            } => {
+                let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let total = expected.lock().map(|e| *e).unwrap_or(0);
+                progress.working_on(&match region {
+                    Some(region) => format!("{service} in {region}"),
+                    None => service.to_string(),
+                });
+                progress.advance(done, total);
+            }
+        }
+    };
+    let inventory = phiguard_cloud::aws::scan(&options, Arc::new(reporter)).await;
+    progress.end();
+    let inventory = inventory.context("the AWS account could not be read")?;
+    let account = inventory.account.clone().unwrap_or_default();
+    let settings = Settings {
+        phi_tag: request.phi_tag.clone(),
+    };
+    let registry = phiguard_cloud::checks::registry(Arc::new(inventory.clone()), &settings)
+        .context("the cloud checks could not be assembled")?;
+    let selected = |meta: &phiguard_core::CheckMeta| {
+        request.services.is_empty()
+            || request
+                .services
+                .iter()
+                .any(|s| meta.id.as_str().starts_with(&format!("cloud.aws.{s}.")))
+    };
+    let checks = registry.metas().filter(|m| selected(m)).count();
+    let mut ctx = CheckContext::new("/", started_at);
+    ctx.host = Some(format!("aws:{account}"));
+    let findings = registry.run_all(&ctx, selected);
+    let mut context = serde_json::Map::new();
+    context.insert("provider".into(), "aws".into());
+    context.insert("account".into(), account.clone().into());
+    context.insert("regions".into(), inventory.regions.clone().into());
+    context.insert("resources".into(), inventory.resources().into());
+    let recorded = check_run::record(
+        installation,
+        "cloud.check",
+        check_run::run(started_at, Some(format!("aws:{account}")), "aws".into()),
+        context,
+        findings,
+    )
+    .await?;
+    Ok(CloudRun {
+        account,
+        regions: inventory.regions.clone(),
+        resources: inventory.resources(),
+        checks,
+        inventory,
+        recorded,
+    })
+}

@@ -1,0 +1,7 @@
+//! (being written)
+
+use super::Rule;
+
+pub(super) fn rules() -> Vec<Rule> {
+    Vec::new()
+}

@@ -1,0 +1,1 @@
+//! EC2 and RDS read from moto (being written).

@@ -1,0 +1,1 @@
+//! IAM, KMS and CloudTrail read from moto (being written).
