@@ -38,6 +38,8 @@ pub struct AssessRequest {
     pub system: Option<String>,
     /// Who signs the result off, if anyone: recorded in the ledger beside it.
     pub sign_off: Option<String>,
+    /// Check an AWS account now; `None` takes the newest cloud check recorded, if any.
+    pub cloud: Option<crate::cloud::AwsRequest>,
 }
 
 impl AssessRequest {
@@ -49,6 +51,7 @@ impl AssessRequest {
             root: None,
             system: None,
             sign_off: None,
+            cloud: None,
         }
     }
 }
@@ -101,6 +104,15 @@ pub async fn assess(
     let register_run = crate::register::check(session).await?;
     inputs.findings.extend(register_run.recorded.findings);
     let snapshot = register_run.snapshot;
+
+    cloud(
+        installation,
+        request,
+        &mut inputs,
+        notices,
+        Arc::clone(&progress),
+    )
+    .await?;
 
     let fim_checks = [sources::FIM_INTEGRITY, sources::FIM_EPHI];
     if request.skip.contains(&Source::Fim) {
@@ -301,6 +313,56 @@ fn not_run(inputs: &mut Inputs, checks: impl IntoIterator<Item: ToString>, why: 
     if !inputs.notes.iter().any(|note| note == why) {
         inputs.notes.push(why.to_owned());
     }
+}
+
+/// The cloud account's findings: from a check run now (`--cloud aws`), else from the newest
+/// cloud check recorded. An organisation that has never checked a cloud account has none in
+/// scope: its cloud checks are left out of every control, and the report says so.
+async fn cloud(
+    installation: &crate::Installation,
+    request: &AssessRequest,
+    inputs: &mut Inputs,
+    notices: &dyn Notices,
+    progress: Arc<dyn Progress>,
+) -> anyhow::Result<()> {
+    let cloud_checks = phiguard_cloud::checks::ids();
+    if let Some(aws) = &request.cloud {
+        notices.note("Checking the AWS account…");
+        match crate::cloud::check_aws(installation, aws, progress).await {
+            Ok(run) => inputs.findings.extend(run.recorded.findings),
+            Err(error) => {
+                let why = format!("the cloud checks could not run: {error:#}");
+                not_run(inputs, cloud_checks, &why);
+            }
+        }
+        return Ok(());
+    }
+    match installation
+        .store
+        .latest_check_run_on(crate::cloud::AWS_ROOT)
+        .await
+        .context("could not read the newest cloud check")?
+    {
+        Some(run) => {
+            let account = run.run.host.clone().unwrap_or_default();
+            inputs.notes.push(format!(
+                "the cloud findings are those of the newest cloud check ({account}, run {} of \
+                 {}); `phiguard assess --cloud aws` checks the account again",
+                run.id,
+                run.run.finished_at.strftime("%Y-%m-%d %H:%M UTC")
+            ));
+            inputs.findings.extend(run.findings);
+        }
+        None => {
+            inputs.out_of_scope.extend(cloud_checks);
+            inputs.notes.push(
+                "no cloud account has been checked, so the cloud checks are left out: if ePHI \
+                 is in AWS, run `phiguard cloud check aws` or `phiguard assess --cloud aws`"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The ids of every host check, for the parts of controls they leave unknown when they did

@@ -16,6 +16,9 @@ use crate::Progress;
 use crate::check_run::{self, RecordedRun};
 use crate::installation::Installation;
 
+/// The root a cloud check run is stored under, which the assessment finds it by.
+pub const AWS_ROOT: &str = "aws";
+
 /// What to check.
 #[derive(Debug, Clone, Default)]
 pub struct AwsRequest {
@@ -118,7 +121,7 @@ pub async fn check_aws(
     let recorded = check_run::record(
         installation,
         "cloud.check",
-        check_run::run(started_at, Some(format!("aws:{account}")), "aws".into()),
+        check_run::run(started_at, Some(format!("aws:{account}")), AWS_ROOT.into()),
         context,
         findings,
     )

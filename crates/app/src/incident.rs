@@ -368,15 +368,21 @@ pub async fn assess(
     notices: &dyn Notices,
 ) -> anyhow::Result<Assessed> {
     let snapshot = session.register.snapshot().await?;
-    // A first assessment is made in the role `[breach] role` in phiguard.toml names.
+    // A first assessment is made in the organisation's role (`[organization] role` in
+    // phiguard.toml); one that is both says per incident which it acts as.
     let mut request = request.clone();
-    if let Some(role) = session.installation.home.config().breach.role
+    let role = match session.installation.home.config().organization.role {
+        Some(phiguard_core::OrganizationRole::CoveredEntity) => Some("covered_entity"),
+        Some(phiguard_core::OrganizationRole::BusinessAssociate) => Some("business_associate"),
+        Some(phiguard_core::OrganizationRole::Both) | None => None,
+    };
+    if let Some(role) = role
         && assessment_of(&snapshot, &request.incident).is_none()
         && !request.answers.contains_key("role")
     {
         request
             .answers
-            .insert("role".into(), Value::String(role.as_str().to_owned()));
+            .insert("role".into(), Value::String(role.to_owned()));
     }
     let (assessment, existed) = draft_assessment(&snapshot, &request, crate::session::today())?;
     let mut changes = vec![if existed {

@@ -105,6 +105,10 @@ pub struct Inputs {
     pub role: Option<OrganizationRole>,
     /// Sources that could not run, with why (no FIM baseline, host checks skipped…).
     pub notes: Vec<String>,
+    /// Checks of something the organisation has not brought into phiguard (a cloud account
+    /// never checked): left out of every control rather than leaving its part unknown. The
+    /// notes say so, so a report never hides it.
+    pub out_of_scope: std::collections::BTreeSet<String>,
 }
 
 /// How many findings of each status a check produced for a control.
@@ -523,6 +527,7 @@ fn own_result(
     let mut own_findings: Vec<(String, Vec<&Finding>)> = control
         .checks
         .iter()
+        .filter(|check| !inputs.out_of_scope.contains(check.as_str()))
         .map(|check| {
             let findings = by_check.get(check.as_str()).cloned().unwrap_or_default();
             (check.to_string(), findings)

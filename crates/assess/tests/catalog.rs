@@ -17,8 +17,8 @@ fn builtin() -> Catalog {
     Catalog::builtin().expect("the built-in catalog loads")
 }
 
-/// The ids of every host and register check (the incident checks among the register's), as
-/// their registries build them.
+/// The ids of every host and register check (the cloud checks among the host's, the incident
+/// checks among the register's), as their registries build them.
 fn registered_checks() -> (BTreeSet<String>, BTreeSet<String>) {
     let host = phiguard_host::registry(&phiguard_host::Settings::default()).unwrap();
     let register = phiguard_register::checks::registry(
@@ -28,7 +28,12 @@ fn registered_checks() -> (BTreeSet<String>, BTreeSet<String>) {
     .unwrap();
     let ids = |metas: Vec<String>| metas.into_iter().collect::<BTreeSet<_>>();
     (
-        ids(host.metas().map(|m| m.id.to_string()).collect()),
+        // The cloud checks judge machines too: an account's resources.
+        ids(host
+            .metas()
+            .map(|m| m.id.to_string())
+            .chain(phiguard_cloud::checks::ids())
+            .collect()),
         // The incident checks run with the register's, on the same records.
         ids(register
             .metas()

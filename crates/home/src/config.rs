@@ -30,7 +30,8 @@ pub struct Config {
 }
 
 /// What breach notices say of the organisation (`phiguard breach notices`): how people reach
-/// it, and in which role it notifies. Unset, a notice marks the place TO FILL IN.
+/// it. Unset, a notice marks the place TO FILL IN. The role it notifies in is `[organization]
+/// role`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BreachConfig {
@@ -43,30 +44,8 @@ pub struct BreachConfig {
     pub website: Option<String>,
     /// The postal address for questions.
     pub postal_address: Option<String>,
-    /// Whether the organisation notifies as the covered entity or as a business associate of
-    /// one; a new breach assessment takes it as its `role`.
-    pub role: Option<BreachRole>,
     /// As a business associate: the covered entity's name, which its notice addresses.
     pub covered_entity: Option<String>,
-}
-
-/// The role in which an organisation gives breach notices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BreachRole {
-    /// It notifies individuals, the media and HHS (45 CFR 164.404-408).
-    CoveredEntity,
-    /// It notifies the covered entity (45 CFR 164.410).
-    BusinessAssociate,
-}
-
-impl BreachRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BreachRole::CoveredEntity => "covered_entity",
-            BreachRole::BusinessAssociate => "business_associate",
-        }
-    }
 }
 
 /// How often long-running commands sign a checkpoint of what they record. Every command that
@@ -406,10 +385,6 @@ record_retention_years = {retention_years}
 # email = "privacy@riverside.example"
 # website = "https://riverside.example/notice"
 # postal_address = "Privacy Office, 1 Main St, Columbus, OH 43215"
-# The role in which you notify: "covered_entity" (you notify individuals, the media and
-# HHS) or "business_associate" (you notify the covered entity, 45 CFR 164.410). A new breach
-# assessment takes it as its role.
-# role = "covered_entity"
 # As a business associate: the covered entity's name, which your notice addresses.
 # covered_entity = "Riverside Clinic"
 "#,
@@ -495,26 +470,21 @@ mod tests {
     }
 
     #[test]
-    fn the_breach_contacts_are_read_and_a_wrong_role_is_refused() {
+    fn the_breach_contacts_are_read_and_a_role_there_is_refused() {
         let text = Config::commented_template("clinic", None)
             .replacen("# phone = ", "phone = ", 1)
-            .replacen(
-                "# role = \"covered_entity\"\n# As a",
-                "role = \"business_associate\"\n# As a",
-                1,
-            )
             .replacen("# covered_entity = ", "covered_entity = ", 1);
         let config = Config::parse(&text, Path::new("t")).unwrap();
         assert_eq!(config.breach.phone.as_deref(), Some("1-800-555-0100"));
-        assert_eq!(config.breach.role, Some(BreachRole::BusinessAssociate));
         assert_eq!(
             config.breach.covered_entity.as_deref(),
             Some("Riverside Clinic")
         );
         assert_eq!(config.breach.email, None);
-        let text = "[installation]\nname = \"x\"\n[breach]\nrole = \"both\"\n";
+        // The role is the organisation's, once: `[organization] role`.
+        let text = "[installation]\nname = \"x\"\n[breach]\nrole = \"covered_entity\"\n";
         let err = Config::parse(text, Path::new("t")).unwrap_err().to_string();
-        assert!(err.contains("business_associate"), "{err}");
+        assert!(err.contains("role"), "{err}");
     }
 
     #[test]

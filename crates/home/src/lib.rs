@@ -16,7 +16,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{
-    BreachConfig, BreachRole, Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig,
+    BreachConfig, Config, ConfigError, DatabaseConfig, FimConfig, FimRule, HostConfig,
     InstallationConfig, LedgerConfig, OrganizationConfig, RegisterConfig, toml_string,
 };
 pub use location::{

@@ -77,13 +77,38 @@ impl Store {
 
     /// The most recent run (highest id) with its findings, or `None` before the first run.
     pub async fn latest_check_run(&self) -> Result<Option<StoredCheckRun>, StoreError> {
+        self.latest_run(None).await
+    }
+
+    /// The most recent run of checks on `root` (`/`, an image's path, `aws`), or `None`.
+    pub async fn latest_check_run_on(
+        &self,
+        root: &str,
+    ) -> Result<Option<StoredCheckRun>, StoreError> {
+        self.latest_run(Some(root)).await
+    }
+
+    async fn latest_run(&self, root: Option<&str>) -> Result<Option<StoredCheckRun>, StoreError> {
         let doing = "reading the latest check run";
-        let row = sqlx::query(
-            "SELECT id, started_at, finished_at, host, root FROM check_runs \
-             ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await
+        let row = match root {
+            None => {
+                sqlx::query(
+                    "SELECT id, started_at, finished_at, host, root FROM check_runs \
+                     ORDER BY id DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await
+            }
+            Some(root) => {
+                sqlx::query(
+                    "SELECT id, started_at, finished_at, host, root FROM check_runs \
+                     WHERE root = $1 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(root)
+                .fetch_optional(&self.pool)
+                .await
+            }
+        }
         .map_err(query_error(doing))?;
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.try_get("id").map_err(query_error(doing))?;

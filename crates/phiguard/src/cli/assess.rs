@@ -19,6 +19,13 @@ pub enum AssessSource {
     Ledger,
 }
 
+/// A cloud account `assess` can check as it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssessCloud {
+    /// The AWS account of the AWS CLI's credentials
+    Aws,
+}
+
 /// The worst control status a script accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -47,6 +54,10 @@ pub struct AssessArgs {
     /// Sources to leave out, comma-separated: host, fim, ledger
     #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
     pub skip: Vec<AssessSource>,
+    /// Check this cloud account now (aws, with the AWS CLI's credentials and every enabled
+    /// region), instead of taking the newest `phiguard cloud check` recorded
+    #[arg(long, value_name = "PROVIDER")]
+    pub cloud: Option<AssessCloud>,
     /// The system name the register's access grants use for this host [default: the host name]
     #[arg(long, value_name = "NAME")]
     pub system: Option<String>,

@@ -7,10 +7,11 @@ use std::path::Path;
 use anyhow::Context;
 use phiguard_app::assess::{AssessRequest, Source};
 use phiguard_app::attest::AttestRequest;
+use phiguard_app::cloud::AwsRequest;
 use phiguard_assess::{Assessment, ControlStatus};
 
 use crate::Outcome;
-use crate::cli::{AssessArgs, AssessSource, AttestArgs, FailOn, GlobalArgs};
+use crate::cli::{AssessArgs, AssessCloud, AssessSource, AttestArgs, FailOn, GlobalArgs};
 use crate::commands::register::{Session, change_source};
 use crate::output::Output;
 
@@ -74,6 +75,7 @@ pub async fn assess(session: &Session<'_>, args: &AssessArgs) -> anyhow::Result<
         root: args.root.clone(),
         system: args.system.clone(),
         sign_off: args.sign_off.clone(),
+        cloud: args.cloud.map(|AssessCloud::Aws| AwsRequest::default()),
     };
     let out = session.out;
     phiguard_app::assess::assess(session.app, &request, out, out.bars()).await

@@ -1,0 +1,144 @@
+//! `phiguard_app::cloud`, in process on a real installation, on SQLite and on PostgreSQL,
+//! reading a real AWS API emulator (moto on loopback): the findings are recorded in the ledger
+//! as one `cloud.check` entry and stored as a check run whose every finding cites it, and an
+//! account that cannot be read records nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
+
+use std::sync::Arc;
+
+use aws_sdk_sts::config::Credentials;
+use phiguard_app::cloud::{AwsRequest, Service};
+use phiguard_app::{Options, Purpose, Session, Silent, Unwatched};
+use phiguard_core::Status;
+use phiguard_testkit::Moto;
+
+fn request(moto: &Moto) -> AwsRequest {
+    AwsRequest {
+        regions: vec!["us-east-1".into()],
+        services: [Service::S3].into_iter().collect(),
+        endpoint_url: Some(moto.endpoint()),
+        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
+        ..AwsRequest::default()
+    }
+}
+
+/// Makes a bucket through moto's REST API, as any S3 client would.
+async fn bucket(moto: &Moto, name: &str) {
+    let options = phiguard_cloud::aws::ScanOptions {
+        endpoint_url: Some(moto.endpoint()),
+        regions: vec!["us-east-1".into()],
+        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
+        ..Default::default()
+    };
+    let config = phiguard_cloud::aws::load_config(&options).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket().bucket(name).send().await.unwrap();
+}
+
+async fn an_account_is_checked_and_recorded(options: &Options) {
+    let Some(moto) = Moto::start() else { return };
+    bucket(&moto, "patient-exports").await;
+    let session = Session::open(options, Purpose::Record, &Silent)
+        .await
+        .unwrap();
+    let run =
+        phiguard_app::cloud::check_aws(&session.installation, &request(&moto), Arc::new(Unwatched))
+            .await
+            .unwrap();
+    assert_eq!(run.account, "123456789012");
+    assert_eq!(run.resources, 1);
+    assert_eq!(
+        run.checks,
+        phiguard_cloud::checks::ids()
+            .iter()
+            .filter(|id| id.starts_with("cloud.aws.s3."))
+            .count()
+    );
+    // A bare bucket fails its checks; every finding cites the run's ledger entry.
+    assert!(run.recorded.is_failing());
+    let evidence = run.recorded.evidence;
+    for finding in &run.recorded.findings {
+        assert!(finding.evidence.contains(&evidence), "{finding:#?}");
+        assert!(
+            finding.check.as_str().starts_with("cloud.aws.s3."),
+            "--only s3 ran {}",
+            finding.check
+        );
+    }
+    let versioning = run
+        .recorded
+        .findings
+        .iter()
+        .find(|f| f.check.as_str() == "cloud.aws.s3.versioning")
+        .unwrap();
+    assert_eq!(versioning.subject, "arn:aws:s3:::patient-exports");
+    assert_eq!(versioning.status, Status::Fail);
+
+    // The ledger entry holds the account, the regions and the findings.
+    let ledger = session.installation.ledger();
+    let size = ledger.size().await.unwrap();
+    let last = ledger.tail(1).await.unwrap().remove(0);
+    assert_eq!(last.seq, size - 1);
+    let entry: serde_json::Value = serde_json::from_str(&last.entry).unwrap();
+    assert_eq!(entry["kind"], "cloud.check");
+    assert_eq!(entry["body"]["account"], "123456789012");
+    assert_eq!(entry["body"]["regions"], serde_json::json!(["us-east-1"]));
+    assert!(
+        entry["body"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["subject"] == "arn:aws:s3:::patient-exports")
+    );
+
+    // Credentials the emulator refuses: nothing can be read, so nothing is recorded.
+    drop(moto);
+    let Some(moto) = Moto::start() else { return };
+    let unreachable = AwsRequest {
+        endpoint_url: Some(format!("{}/nowhere", moto.endpoint())),
+        ..request(&moto)
+    };
+    drop(moto);
+    let error =
+        phiguard_app::cloud::check_aws(&session.installation, &unreachable, Arc::new(Unwatched))
+            .await
+            .unwrap_err();
+    assert!(
+        format!("{error:#}").contains("could not be read"),
+        "{error:#}"
+    );
+    assert_eq!(
+        ledger.size().await.unwrap(),
+        size,
+        "a failed scan recorded something"
+    );
+    session.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_is_checked_and_recorded_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options {
+        home: Some(dir.path().join("home")),
+        database: None,
+    };
+    an_account_is_checked_and_recorded(&options).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_is_checked_and_recorded_on_postgresql() {
+    let Some(database) = phiguard_testkit::fresh_postgres_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options {
+        home: Some(dir.path().join("home")),
+        database: Some(database.url().to_owned()),
+    };
+    an_account_is_checked_and_recorded(&options).await;
+}
