@@ -93,7 +93,8 @@ pub async fn check_aws(
             }
         }
     };
-    let inventory = phiguard_cloud::aws::scan(&options, Arc::new(reporter)).await;
+    // Boxed: the SDK's futures are deep, and would make every caller's future deeper still.
+    let inventory = Box::pin(phiguard_cloud::aws::scan(&options, Arc::new(reporter))).await;
     progress.end();
     let inventory = inventory.context("the AWS account could not be read")?;
     let account = inventory.account.clone().unwrap_or_default();

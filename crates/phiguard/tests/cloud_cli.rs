@@ -6,8 +6,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
+use assert_cmd::Command;
 use common::{json, new_home, phiguard};
 use phiguard_testkit::Moto;
 
