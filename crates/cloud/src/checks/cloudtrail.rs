@@ -259,8 +259,14 @@ mod tests {
             },
         );
         assert_eq!(kind(&account_logging(&[], false)), "fail");
-        assert_eq!(kind(&account_logging(&[regional.clone()], false)), "fail");
-        assert_eq!(kind(&account_logging(&[stopped.clone()], false)), "fail");
+        assert_eq!(
+            kind(&account_logging(std::slice::from_ref(&regional), false)),
+            "fail"
+        );
+        assert_eq!(
+            kind(&account_logging(std::slice::from_ref(&stopped), false)),
+            "fail"
+        );
         assert_eq!(
             kind(&account_logging(&[stopped.clone(), logging.clone()], false)),
             "pass"
