@@ -72,7 +72,9 @@ async fn users_built_right_pass_and_users_built_wrong_fail_each_iam_check() {
     let Some(moto) = Moto::start_with(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]) else {
         return;
     };
-    let options = options(&moto, &[Service::Iam]);
+    let mut options = options(&moto, &[Service::Iam]);
+    // One item a page: Bob's two attached policies and the users themselves take pages.
+    options.page_size = Some(1);
     let iam = aws_sdk_iam::Client::new(&config(&options).await);
     for name in ["alice", "bob", "carol"] {
         iam.create_user().user_name(name).send().await.unwrap();

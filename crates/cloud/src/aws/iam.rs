@@ -131,7 +131,7 @@ async fn user(
         iam.get_login_profile().user_name(&name).send(),
         mfa_devices(iam, page_size, &name),
         access_keys(iam, page_size, &name),
-        administrator(iam, &name),
+        administrator(iam, page_size, &name),
         iam.list_user_tags().user_name(&name).send(),
     );
     let tags = match tags {
@@ -224,12 +224,17 @@ async fn access_keys(
 }
 
 /// The policies attached to the user or written into it that grant everything, by name.
-async fn administrator(iam: &aws_sdk_iam::Client, name: &str) -> Seen<Vec<String>> {
+async fn administrator(
+    iam: &aws_sdk_iam::Client,
+    page_size: Option<i32>,
+    name: &str,
+) -> Seen<Vec<String>> {
     let mut granting = Vec::new();
     let mut attached = Vec::new();
     let mut pages = iam
         .list_attached_user_policies()
         .user_name(name)
+        .set_max_items(page_size)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -262,6 +267,7 @@ async fn administrator(iam: &aws_sdk_iam::Client, name: &str) -> Seen<Vec<String
     let mut pages = iam
         .list_user_policies()
         .user_name(name)
+        .set_max_items(page_size)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
