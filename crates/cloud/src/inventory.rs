@@ -288,12 +288,17 @@ pub struct DbSnapshot {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CloudTrail {
+    /// The regions whose trails were listed.
+    #[serde(default)]
+    pub regions_read: Vec<String>,
     pub trails: Vec<Trail>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trail {
     pub resource: Resource,
+    /// The region it was created in, where its status is read.
+    pub home_region: String,
     pub multi_region: bool,
     pub log_file_validation: bool,
     pub kms_key: Option<String>,
@@ -328,8 +333,10 @@ pub struct User {
     pub console_password: Seen<bool>,
     pub mfa_devices: Seen<u32>,
     pub access_keys: Seen<Vec<AccessKey>>,
-    /// Policies attached to it (directly) that grant every action on every resource.
-    pub administrator: Seen<bool>,
+    /// The policies attached to it directly or written into it that grant every action on
+    /// every resource (`AdministratorAccess`, or `"Action": "*"` on `"Resource": "*"`); empty
+    /// when none does.
+    pub administrator: Seen<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -365,12 +372,18 @@ pub struct Kms {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KmsKey {
     pub resource: Resource,
+    /// Who manages it, its state and spec, from DescribeKey.
+    pub details: Seen<KeyDetails>,
+    pub rotation: Seen<bool>,
+    pub policy: Seen<PolicyFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDetails {
     /// `CUSTOMER` or `AWS`: only customer keys are the account's to rotate and police.
     pub manager: String,
     /// `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`.
     pub state: String,
     /// `SYMMETRIC_DEFAULT` and the like: only symmetric keys rotate automatically.
     pub spec: String,
-    pub rotation: Seen<bool>,
-    pub policy: Seen<PolicyFacts>,
 }

@@ -292,6 +292,7 @@ fn merge(into: &mut Inventory, part: Part) {
     into.rds.instances.extend(rds.instances);
     into.rds.snapshots.extend(rds.snapshots);
     into.cloudtrail.trails.extend(cloudtrail.trails);
+    into.cloudtrail.regions_read.extend(cloudtrail.regions_read);
     if iam.root.is_some() {
         into.iam.root = iam.root;
     }
@@ -332,6 +333,7 @@ fn sort(inventory: &mut Inventory) {
         .cloudtrail
         .trails
         .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory.cloudtrail.regions_read.sort();
     inventory
         .cloudtrail
         .trails
