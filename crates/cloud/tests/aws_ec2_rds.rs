@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use aws_sdk_ec2::types::{
-    IpPermission, IpRange, Ipv6Range, LogDestinationType, OperationType, PortRange,
-    ResourceType, RuleAction, Tag, TagSpecification, TrafficType,
+    IpPermission, IpRange, Ipv6Range, LogDestinationType, OperationType, PortRange, ResourceType,
+    RuleAction, Tag, TagSpecification, TrafficType,
 };
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 use aws_sdk_sts::config::Credentials;
@@ -80,12 +80,7 @@ async fn ebs_volumes_and_snapshots_built_right_pass_and_built_wrong_fail() {
     let options = options(&moto, &[Service::Ec2]);
     let ec2 = ec2(&options).await;
 
-    let image = ec2
-        .describe_images()
-        .send()
-        .await
-        .unwrap()
-        .images()[0]
+    let image = ec2.describe_images().send().await.unwrap().images()[0]
         .image_id()
         .unwrap()
         .to_owned();
