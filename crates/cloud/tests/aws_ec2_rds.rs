@@ -796,3 +796,140 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
         rds.message
     );
 }
+
+async fn cluster_parameter_group(
+    rds: &aws_sdk_rds::Client,
+    name: &str,
+    family: &str,
+    set: (&str, &str),
+) {
+    rds.create_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(name)
+        .db_parameter_group_family(family)
+        .description(name)
+        .send()
+        .await
+        .unwrap();
+    rds.modify_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(name)
+        .parameters(
+            Parameter::builder()
+                .parameter_name(set.0)
+                .parameter_value(set.1)
+                .apply_method(ApplyMethod::PendingReboot)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aurora_clusters_are_judged_once_and_their_instances_defer_to_them() {
+    let Some(moto) = Moto::start() else { return };
+    let options = options(&moto, &[Service::Rds]);
+    let rds = rds(&options).await;
+    cluster_parameter_group(
+        &rds,
+        "apg-tls",
+        "aurora-postgresql15",
+        ("rds.force_ssl", "1"),
+    )
+    .await;
+    cluster_parameter_group(
+        &rds,
+        "amy-plain",
+        "aurora-mysql8.0",
+        ("require_secure_transport", "OFF"),
+    )
+    .await;
+    let cluster = |id: &'static str, engine: &'static str, group: &'static str, encrypted: bool| {
+        let rds = rds.clone();
+        async move {
+            rds.create_db_cluster()
+                .db_cluster_identifier(id)
+                .engine(engine)
+                .master_username("admin_user")
+                .master_user_password("not-a-real-password-1")
+                .db_cluster_parameter_group_name(group)
+                .storage_encrypted(encrypted)
+                .backup_retention_period(7)
+                .send()
+                .await
+                .unwrap()
+                .db_cluster()
+                .unwrap()
+                .db_cluster_arn()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let good = cluster("good-cluster", "aurora-postgresql", "apg-tls", true).await;
+    let bad = cluster("bad-cluster", "aurora-mysql", "amy-plain", false).await;
+    let member = rds
+        .create_db_instance()
+        .db_instance_identifier("good-cluster-1")
+        .db_cluster_identifier("good-cluster")
+        .engine("aurora-postgresql")
+        .db_instance_class("db.r6g.large")
+        .send()
+        .await
+        .unwrap()
+        .db_instance()
+        .unwrap()
+        .db_instance_arn()
+        .unwrap()
+        .to_owned();
+    let snapshot = rds
+        .create_db_cluster_snapshot()
+        .db_cluster_identifier("bad-cluster")
+        .db_cluster_snapshot_identifier("bad-cluster-snap")
+        .send()
+        .await
+        .unwrap()
+        .db_cluster_snapshot()
+        .unwrap()
+        .db_cluster_snapshot_arn()
+        .unwrap()
+        .to_owned();
+    rds.modify_db_cluster_snapshot_attribute()
+        .db_cluster_snapshot_identifier("bad-cluster-snap")
+        .attribute_name("restore")
+        .values_to_add("all")
+        .send()
+        .await
+        .unwrap();
+
+    let findings = findings(&options).await;
+    let status = |check: &str, subject: &str| about(&findings, check, subject).status;
+    assert_eq!(
+        status("cloud.aws.rds.storage_encryption", &good),
+        Status::Pass
+    );
+    let unencrypted = about(&findings, "cloud.aws.rds.storage_encryption", &bad);
+    assert_eq!(unencrypted.status, Status::Fail);
+    assert!(
+        unencrypted.message.contains("DB cluster"),
+        "{}",
+        unencrypted.message
+    );
+    assert_eq!(status("cloud.aws.rds.tls_required", &good), Status::Pass);
+    assert_eq!(status("cloud.aws.rds.tls_required", &bad), Status::Fail);
+    for check in [
+        "cloud.aws.rds.storage_encryption",
+        "cloud.aws.rds.backup_retention",
+        "cloud.aws.rds.tls_required",
+    ] {
+        let deferred = about(&findings, check, &member);
+        assert_eq!(deferred.status, Status::NotApplicable, "{deferred:?}");
+        assert!(
+            deferred.message.contains("good-cluster"),
+            "{}",
+            deferred.message
+        );
+    }
+    assert_eq!(
+        status("cloud.aws.rds.snapshot_public", &snapshot),
+        Status::Fail
+    );
+}

@@ -1,5 +1,6 @@
 //! RDS of one region: DB instances and clusters (Aurora, Multi-AZ DB clusters) with whether
-//! their parameter group forces TLS, and the manual snapshots with whether they are public.
+//! their parameter group forces TLS, and the manual snapshots of both with whether they are
+//! public.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -153,16 +154,62 @@ pub(super) async fn read(
             seen("rds:DescribeDBSnapshotAttributes", attributes).map(|output| {
                 output
                     .db_snapshot_attributes_result()
-                    .map(|result| {
+                    .is_some_and(|result| {
                         restorable_by_all(result.db_snapshot_attributes().iter().map(|a| {
                             (a.attribute_name().unwrap_or_default(), a.attribute_values())
                         }))
                     })
-                    .unwrap_or(false)
             });
         inventory.rds.snapshots.push(DbSnapshot {
             resource: resource(arn, id, &region, tags(snapshot.tag_list())),
             encrypted: snapshot.encrypted().unwrap_or(false),
+            public,
+        });
+    }
+
+    // A cluster's snapshots are its own kind, shared the same way.
+    let cluster_snapshots = match rds
+        .describe_db_cluster_snapshots()
+        .snapshot_type("manual")
+        .set_max_records(page)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+    {
+        Ok(snapshots) => snapshots,
+        Err(error) => {
+            let seen = unseen::<(), _, _>("rds:DescribeDBClusterSnapshots", &error);
+            inventory.gaps.push(gap("rds", Some(&region), seen));
+            return;
+        }
+    };
+    for snapshot in &cluster_snapshots {
+        let (Some(arn), Some(id)) = (
+            snapshot.db_cluster_snapshot_arn(),
+            snapshot.db_cluster_snapshot_identifier(),
+        ) else {
+            continue;
+        };
+        let attributes = rds
+            .describe_db_cluster_snapshot_attributes()
+            .db_cluster_snapshot_identifier(id)
+            .send()
+            .await;
+        let public =
+            seen("rds:DescribeDBClusterSnapshotAttributes", attributes).map(|output| {
+                output
+                    .db_cluster_snapshot_attributes_result()
+                    .is_some_and(|result| {
+                        restorable_by_all(result.db_cluster_snapshot_attributes().iter().map(|a| {
+                            (a.attribute_name().unwrap_or_default(), a.attribute_values())
+                        }))
+                    })
+            });
+        inventory.rds.snapshots.push(DbSnapshot {
+            resource: resource(arn, id, &region, tags(snapshot.tag_list())),
+            encrypted: snapshot.storage_encrypted().unwrap_or(false),
             public,
         });
     }
