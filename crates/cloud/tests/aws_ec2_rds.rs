@@ -695,7 +695,7 @@ const NARROW: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","
 async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
     // The first calls, which make the narrow user, go unchecked; every later one is held to
     // the caller's IAM policy.
-    let Some(moto) = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "5")]) else {
+    let Some(moto) = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "6")]) else {
         return;
     };
     let mut options = options(&moto, &[Service::Ec2, Service::Rds]);
@@ -720,6 +720,15 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
         .await
         .unwrap()
         .group_id()
+        .unwrap()
+        .to_owned();
+    let snapshot = ec2
+        .create_snapshot()
+        .volume_id(&volume)
+        .send()
+        .await
+        .unwrap()
+        .snapshot_id()
         .unwrap()
         .to_owned();
     iam.create_user().user_name("auditor").send().await.unwrap();
@@ -757,6 +766,18 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
         )
         .status,
         Status::Fail
+    );
+    // The snapshot is listed, but whether it is public could not be read.
+    let snapshot = about(
+        &findings,
+        "cloud.aws.ec2.ebs_snapshot_public",
+        &format!("arn:aws:ec2:{REGION}::snapshot/{snapshot}"),
+    );
+    assert_eq!(snapshot.status, Status::Error, "{snapshot:?}");
+    assert!(
+        snapshot.message.contains("ec2:DescribeSnapshotAttribute"),
+        "{}",
+        snapshot.message
     );
     // The group is judged, but whether it is used could not be read.
     let group = about(

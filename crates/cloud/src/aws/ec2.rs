@@ -113,7 +113,7 @@ pub(super) async fn read(
             return;
         }
     };
-    let users = interfaces_per_group(&ec2, page).await;
+    let (users, users_seen) = split(interfaces_per_group(&ec2, page).await);
     inventory.ec2.security_groups = groups
         .iter()
         .filter_map(|g| {
@@ -121,9 +121,9 @@ pub(super) async fn read(
             Some(SecurityGroup {
                 resource: where_.resource("security-group", id, tags(g.tags())),
                 vpc: g.vpc_id().map(str::to_owned),
-                attachments: users
+                attachments: users_seen
                     .clone()
-                    .map(|counts| counts.get(id).copied().unwrap_or(0)),
+                    .map(|()| users.get(id).copied().unwrap_or(0)),
                 inbound: g.ip_permissions().iter().map(ingress_rule).collect(),
             })
         })
@@ -198,7 +198,7 @@ pub(super) async fn read(
             return;
         }
     };
-    let flow_logs = flow_logs_per_resource(&ec2, page).await;
+    let (flow_logs, flow_logs_seen) = split(flow_logs_per_resource(&ec2, page).await);
     inventory.ec2.vpcs = vpcs
         .iter()
         .filter_map(|v| {
@@ -206,12 +206,21 @@ pub(super) async fn read(
             Some(Vpc {
                 resource: where_.resource("vpc", id, tags(v.tags())),
                 default: v.is_default().unwrap_or(false),
-                flow_logs: flow_logs
+                flow_logs: flow_logs_seen
                     .clone()
-                    .map(|logs| logs.get(id).cloned().unwrap_or_default()),
+                    .map(|()| flow_logs.get(id).cloned().unwrap_or_default()),
             })
         })
         .collect();
+}
+
+/// A region-wide listing keyed by resource, apart from whether it was read: each resource
+/// then takes its entry, or the reason there is none, without a copy of the whole listing.
+fn split<V>(listing: Seen<HashMap<String, V>>) -> (HashMap<String, V>, Seen<()>) {
+    match listing {
+        Seen::Known(by_id) => (by_id, Seen::Known(())),
+        unread => (HashMap::new(), unread.map(|_| ())),
+    }
 }
 
 /// The account and region resources are named in.
