@@ -953,4 +953,10 @@ async fn aurora_clusters_are_judged_once_and_their_instances_defer_to_them() {
         status("cloud.aws.rds.snapshot_public", &snapshot),
         Status::Fail
     );
+    // Reachability is each instance's own.
+    assert_eq!(
+        status("cloud.aws.rds.public_access", &good),
+        Status::NotApplicable
+    );
+    assert_eq!(status("cloud.aws.rds.public_access", &member), Status::Pass);
 }

@@ -157,6 +157,14 @@ fn public_access(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
         &scope.inventory.rds.instances,
         |db| &db.resource,
         |db| {
+            if db.is_cluster && !db.publicly_accessible {
+                // An Aurora cluster has no address of its own to publish: each instance does.
+                return Verdict::NotApplicable(
+                    "whether it can be reached from the internet is set on each of its \
+                     instances, which are judged for it"
+                        .into(),
+                );
+            }
             if db.publicly_accessible {
                 Verdict::Fail(format!(
                     "{} is publicly accessible: it has an address on the internet",
