@@ -107,12 +107,18 @@ pub(super) fn rules() -> Vec<Rule> {
 
 const NO_DATABASES: &str = "no RDS database in the regions scanned";
 
-/// "DB instance", "DB cluster", "DB instance of cluster X".
+/// "DB instance", "DB cluster", "DB instance of cluster X", with its state when it is not
+/// running ("DB instance (stopped)"): a stopped database still holds its data.
 fn kind(db: &DbInstance) -> String {
-    match (&db.cluster, db.is_cluster) {
-        (_, true) => "DB cluster".into(),
+    let what = match (&db.cluster, db.is_cluster) {
+        (_, true) => "DB cluster".to_owned(),
         (Some(cluster), false) => format!("DB instance of cluster {cluster}"),
-        (None, false) => "DB instance".into(),
+        (None, false) => "DB instance".to_owned(),
+    };
+    if db.status.is_empty() || db.status == "available" {
+        what
+    } else {
+        format!("{what} ({})", db.status)
     }
 }
 
@@ -140,7 +146,7 @@ fn storage_encryption(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                 (true, Some(key)) => Verdict::Pass(format!("{} encrypted under {key}", kind(db))),
                 (true, None) => Verdict::Pass(format!("{} encrypted", kind(db))),
                 (false, _) => Verdict::Fail(format!(
-                    "{} ({}) not encrypted at rest",
+                    "{} not encrypted at rest ({})",
                     kind(db),
                     db.engine
                 )),
