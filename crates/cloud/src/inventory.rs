@@ -112,6 +112,8 @@ impl Inventory {
             + self.ec2.volumes.len()
             + self.ec2.snapshots.len()
             + self.ec2.security_groups.len()
+            + self.ec2.network_acls.len()
+            + self.ec2.vpcs.len()
             + self.rds.instances.len()
             + self.rds.snapshots.len()
             + self.cloudtrail.trails.len()
@@ -199,6 +201,8 @@ pub struct Ec2 {
     pub volumes: Vec<Volume>,
     pub snapshots: Vec<EbsSnapshot>,
     pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+    pub vpcs: Vec<Vpc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -253,6 +257,37 @@ impl IngressRule {
     }
 }
 
+/// A network ACL: the stateless firewall of the subnets associated with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkAcl {
+    pub resource: Resource,
+    pub vpc: Option<String>,
+    /// The subnets it guards; none means it guards nothing now.
+    pub subnets: Vec<String>,
+    /// Its inbound entries, in rule-number order: the first that matches decides.
+    pub inbound: Vec<AclEntry>,
+}
+
+/// One inbound entry of a network ACL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclEntry {
+    pub rule_number: i32,
+    /// `true` to allow, `false` to deny.
+    pub allow: bool,
+    /// What it matches, in the shape of a security group's rule (one range).
+    pub rule: IngressRule,
+}
+
+/// A VPC and where its flow logs go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vpc {
+    pub resource: Resource,
+    /// The region's default VPC, which AWS creates in every account.
+    pub default: bool,
+    /// Its flow logs (ids), active or not; empty when it has none.
+    pub flow_logs: Seen<Vec<String>>,
+}
+
 // ---------------------------------------------------------------------------------------------
 // RDS
 
@@ -273,6 +308,35 @@ pub struct DbInstance {
     pub multi_az: bool,
     /// Its status: `available`, `stopped`.
     pub status: String,
+    /// An Aurora (or Multi-AZ DB) cluster rather than one instance.
+    pub is_cluster: bool,
+    /// For an instance of a cluster, the cluster: encryption, backups and TLS are the
+    /// cluster's and judged on it.
+    pub cluster: Option<String>,
+    /// Its parameter group (a cluster's: its cluster parameter group).
+    pub parameter_group: Option<String>,
+    /// Whether the parameter group makes clients use TLS (`rds.force_ssl` 1,
+    /// `require_secure_transport` ON): `Known(None)` when its engine has no such parameter.
+    pub tls_required: Seen<Option<TlsParameter>>,
+}
+
+/// The parameter that makes a database engine refuse connections without TLS, and its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsParameter {
+    /// `rds.force_ssl` or `require_secure_transport`.
+    pub name: String,
+    /// Its value; `None` when the group leaves it at the engine's default.
+    pub value: Option<String>,
+}
+
+impl TlsParameter {
+    /// Whether the value forces TLS (`1`, `ON`, `true`).
+    pub fn enforced(&self) -> bool {
+        self.value.as_deref().is_some_and(|v| {
+            let v = v.trim();
+            v == "1" || v.eq_ignore_ascii_case("on") || v.eq_ignore_ascii_case("true")
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

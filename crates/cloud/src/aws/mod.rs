@@ -289,6 +289,8 @@ fn merge(into: &mut Inventory, part: Part) {
     into.ec2.volumes.extend(ec2.volumes);
     into.ec2.snapshots.extend(ec2.snapshots);
     into.ec2.security_groups.extend(ec2.security_groups);
+    into.ec2.network_acls.extend(ec2.network_acls);
+    into.ec2.vpcs.extend(ec2.vpcs);
     into.rds.instances.extend(rds.instances);
     into.rds.snapshots.extend(rds.snapshots);
     into.cloudtrail.trails.extend(cloudtrail.trails);
@@ -320,6 +322,14 @@ fn sort(inventory: &mut Inventory) {
     inventory
         .ec2
         .security_groups
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .ec2
+        .network_acls
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .ec2
+        .vpcs
         .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
     inventory
         .rds
