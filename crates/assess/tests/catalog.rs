@@ -432,6 +432,8 @@ fn every_host_and_register_check_evidences_some_control() {
     assert_eq!(
         only_proposed,
         BTreeSet::from([
+            "cloud.aws.iam.console_mfa",
+            "cloud.aws.iam.root_mfa",
             "host.access.ssh_mfa",
             "host.patches.other_updates",
             "register.backup.restore_time"

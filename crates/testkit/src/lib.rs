@@ -494,7 +494,7 @@ impl Moto {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .map(|address| address.port())
-            .expect("a free loopback port");
+            .unwrap_or_else(|e| panic!("no free loopback port for moto: {e}"));
         let mut command = Command::new(&server);
         command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
