@@ -13,7 +13,7 @@ use phiguard_cloud::aws::{ScanOptions, Service};
 use phiguard_cloud::checks::{Settings, registry};
 use phiguard_cloud::inventory::Inventory;
 use phiguard_core::{CheckContext, Finding, Status};
-use phiguard_testkit::Moto;
+use phiguard_testkit::{Moto, Relay, Relayed};
 
 const ACCOUNT: &str = "123456789012";
 const ROOT: &str = "arn:aws:iam::123456789012:root (account 123456789012)";
@@ -455,7 +455,8 @@ fn trail_arn(name: &str) -> String {
 async fn trails_built_right_pass_and_trails_built_wrong_fail_each_cloudtrail_check() {
     let Some(moto) = Moto::start() else { return };
     let mut options = options(&moto, &[Service::CloudTrail]);
-    options.endpoint_url = Some(long_targets(&moto).await);
+    let relay = long_targets(&moto);
+    options.endpoint_url = Some(relay.endpoint());
     log_bucket(&options, "trail-logs").await;
     let trails = aws_sdk_cloudtrail::Client::new(&config(&options).await);
     trails
@@ -539,7 +540,8 @@ async fn trails_built_right_pass_and_trails_built_wrong_fail_each_cloudtrail_che
 async fn an_account_whose_only_trail_is_regional_and_stopped_fails() {
     let Some(moto) = Moto::start() else { return };
     let mut options = options(&moto, &[Service::CloudTrail]);
-    options.endpoint_url = Some(long_targets(&moto).await);
+    let relay = long_targets(&moto);
+    options.endpoint_url = Some(relay.endpoint());
 
     let empty = judge(scan(&options).await, Timestamp::now());
     let none = about(&empty, "cloud.aws.cloudtrail.multi_region_logging", ROOT);
@@ -584,59 +586,13 @@ async fn an_account_whose_only_trail_is_regional_and_stopped_fails() {
 /// The SDK for Rust names CloudTrail operations `CloudTrail_20131101.DescribeTrails`, which
 /// AWS accepts; moto routes only the long form its service model spells
 /// (`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails`) and answers 404
-/// to the short one. Each connection carries one request (moto closes it after answering), so
-/// the header is rewritten and the rest passed through byte for byte. moto does not check
-/// signatures unless told to enforce IAM, which these tests do not.
-async fn long_targets(moto: &Moto) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    let upstream = moto.endpoint().trim_start_matches("http://").to_owned();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 8192];
-                // The head, then as much body as it announces.
-                let head_end = loop {
-                    let n = client.read(&mut buffer).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buffer[..n]);
-                    if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break end + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
-                let length: usize = head
-                    .lines()
-                    .find_map(|line| {
-                        let (name, value) = line.split_once(':')?;
-                        name.eq_ignore_ascii_case("content-length")
-                            .then(|| value.trim().parse().ok())?
-                    })
-                    .unwrap_or(0);
-                while request.len() < head_end + length {
-                    let n = client.read(&mut buffer).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    request.extend_from_slice(&buffer[..n]);
-                }
-                let head = head.replace(
-                    ": CloudTrail_20131101.",
-                    ": com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.",
-                );
-                let mut server = tokio::net::TcpStream::connect(&upstream).await.unwrap();
-                server.write_all(head.as_bytes()).await.unwrap();
-                server.write_all(&request[head_end..]).await.unwrap();
-                let _ = tokio::io::copy(&mut server, &mut client).await;
-                let _ = client.shutdown().await;
-            });
-        }
-    });
-    format!("http://{address}")
+/// to the short one. moto does not check signatures unless told to enforce IAM, which these
+/// tests do not, so the rewritten header passes.
+fn long_targets(moto: &Moto) -> Relay {
+    Relay::start(&moto.endpoint(), |_, head| {
+        Relayed::Forward(head.replace(
+            ": CloudTrail_20131101.",
+            ": com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.",
+        ))
+    })
 }

@@ -16,7 +16,7 @@ use aws_sdk_sts::config::Credentials;
 use phiguard_cloud::aws::{ScanOptions, Service};
 use phiguard_cloud::checks::{Settings, registry};
 use phiguard_core::{CheckContext, Finding, Severity, Status};
-use phiguard_testkit::Moto;
+use phiguard_testkit::{Moto, Relay, Relayed};
 
 fn options(moto: &Moto) -> ScanOptions {
     ScanOptions {
@@ -239,4 +239,41 @@ async fn every_bucket_is_read_in_its_own_region() {
         assert!(bucket.encryption.known().is_some(), "{bucket:#?}");
     }
     assert_eq!(inventory.account.as_deref(), Some("123456789012"));
+}
+
+/// S3's answer when it is asked too fast.
+const SLOW_DOWN: &[u8] = b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n\
+Content-Length: 88\r\nConnection: close\r\n\r\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttled_calls_are_retried_until_they_are_answered() {
+    let Some(moto) = Moto::start() else { return };
+    let mut options = options(&moto);
+    let s3 = s3(&options).await;
+    s3.create_bucket().bucket("busy").send().await.unwrap();
+    // Every other request is refused with SlowDown at first: the listing, the location and
+    // each detail of the bucket are each refused once before they are answered.
+    let refused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&refused);
+    let relay = Relay::start(&moto.endpoint(), move |n, head| {
+        if n < 12 && n % 2 == 0 {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Relayed::Answer(SLOW_DOWN.to_vec())
+        } else {
+            Relayed::Forward(head.to_owned())
+        }
+    });
+    options.endpoint_url = Some(relay.endpoint());
+    let inventory = phiguard_cloud::aws::scan(&options, Arc::new(|_| {}))
+        .await
+        .unwrap();
+    assert_eq!(refused.load(std::sync::atomic::Ordering::SeqCst), 6);
+    assert!(inventory.gaps.is_empty(), "{:#?}", inventory.gaps);
+    let bucket = &inventory.s3.buckets[0];
+    assert_eq!(bucket.resource.id, "busy");
+    // Every detail was read in the end, none given up on.
+    assert!(bucket.versioning.known().is_some(), "{bucket:#?}");
+    assert!(bucket.encryption.known().is_some(), "{bucket:#?}");
+    assert!(bucket.logging.known().is_some(), "{bucket:#?}");
+    assert!(bucket.policy.known().is_some(), "{bucket:#?}");
 }

@@ -557,3 +557,106 @@ fn moto_server() -> Option<PathBuf> {
     }
     on_path
 }
+
+/// What a [`Relay`] does with one request.
+#[derive(Debug)]
+pub enum Relayed {
+    /// Pass it on with this request head (its request line and headers, ending in a blank line).
+    Forward(String),
+    /// Answer it with these bytes, a whole HTTP response, without passing it on.
+    Answer(Vec<u8>),
+}
+
+/// A loopback HTTP endpoint in front of another (an emulator) that lets a test shape the
+/// traffic: answer the first requests with a throttling error, or rewrite a header an
+/// emulator spells differently. Each connection carries one request; the decision is made by
+/// `rule`, given the request's number (from 0) and its head.
+#[derive(Debug)]
+pub struct Relay {
+    address: std::net::SocketAddr,
+}
+
+impl Relay {
+    pub fn start(
+        upstream: &str,
+        rule: impl Fn(usize, &str) -> Relayed + Send + Sync + 'static,
+    ) -> Relay {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("no free loopback port for the relay: {e}"));
+        let address = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("the relay's address: {e}"));
+        let rule = std::sync::Arc::new(rule);
+        let count = std::sync::Arc::new(AtomicU32::new(0));
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (upstream, rule, count) = (upstream.clone(), rule.clone(), count.clone());
+                std::thread::spawn(move || {
+                    let n = count.fetch_add(1, Ordering::SeqCst) as usize;
+                    let _ = relay_one(client, &upstream, n, rule.as_ref());
+                });
+            }
+        });
+        Relay { address }
+    }
+
+    /// The endpoint to give the client: `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+fn relay_one(
+    mut client: std::net::TcpStream,
+    upstream: &str,
+    n: usize,
+    rule: &(dyn Fn(usize, &str) -> Relayed + Send + Sync),
+) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 8192];
+    // The head, then as much body as it announces.
+    let head_end = loop {
+        let read = client.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(());
+        }
+        request.extend_from_slice(&buffer[..read]);
+        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while request.len() < head_end + length {
+        let read = client.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        request.extend_from_slice(&buffer[..read]);
+    }
+    match rule(n, &head) {
+        Relayed::Answer(response) => client.write_all(&response),
+        Relayed::Forward(head) => {
+            // One request per connection: the client must not wait for a second answer.
+            let head = if head.to_ascii_lowercase().contains("\r\nconnection:") {
+                head
+            } else {
+                head.replacen("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1)
+            };
+            let mut server = std::net::TcpStream::connect(upstream)?;
+            server.write_all(head.as_bytes())?;
+            server.write_all(&request[head_end..])?;
+            std::io::copy(&mut server, &mut client)?;
+            Ok(())
+        }
+    }
+}

@@ -4,8 +4,7 @@
 
 use phiguard_core::{CheckMeta, Finding, Severity};
 
-use super::iam::on_account;
-use super::{Rule, Scope, Verdict, each};
+use super::{Rule, Scope, Verdict, each, on_account};
 use crate::inventory::Trail;
 use crate::seen::Seen;
 

@@ -3,10 +3,10 @@
 //! administrative power granted through groups and roles rather than to one user.
 
 use jiff::Timestamp;
-use phiguard_core::{CheckMeta, Finding, Severity, Status};
+use phiguard_core::{CheckMeta, Finding, Severity};
 
-use super::{Rule, Scope, Verdict, days, each, finding};
-use crate::inventory::{AccessKey, PasswordPolicy, Resource, User};
+use super::{Rule, Scope, Verdict, days, each, on_account};
+use crate::inventory::{AccessKey, PasswordPolicy, User};
 use crate::seen::Seen;
 
 /// Days an access key may go unused, or live, before it is reported.
@@ -129,23 +129,6 @@ const NO_USERS: &str = "no IAM user in the account";
 
 fn users<'s>(scope: &'s Scope<'_>) -> &'s [User] {
     &scope.inventory.iam.users
-}
-
-/// The finding about a setting of the whole account, such as the root user or the password
-/// policy; "not applicable" when it was not read (the service was left out of the scan).
-pub(super) fn on_account(
-    meta: &CheckMeta,
-    scope: &Scope<'_>,
-    verdict: Option<Verdict>,
-    not_read: &str,
-) -> Vec<Finding> {
-    match verdict {
-        Some(verdict) => {
-            let account = scope.inventory.account.as_deref().unwrap_or("unknown");
-            vec![finding(meta, scope, &Resource::account(account), verdict)]
-        }
-        None => vec![meta.finding(Status::NotApplicable, "account", not_read)],
-    }
 }
 
 fn root_access_keys(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {

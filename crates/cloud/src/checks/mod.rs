@@ -155,6 +155,23 @@ pub(crate) fn finding(
     finding
 }
 
+/// The finding about a setting of the whole account, such as the root user or the password
+/// policy; "not applicable" when it was not read (the service was left out of the scan).
+pub(crate) fn on_account(
+    meta: &CheckMeta,
+    scope: &Scope<'_>,
+    verdict: Option<Verdict>,
+    not_read: &str,
+) -> Vec<Finding> {
+    match verdict {
+        Some(verdict) => {
+            let account = scope.inventory.account.as_deref().unwrap_or("unknown");
+            vec![finding(meta, scope, &Resource::account(account), verdict)]
+        }
+        None => vec![meta.finding(Status::NotApplicable, "account", not_read)],
+    }
+}
+
 /// One finding per resource, or one "not applicable" finding naming what there was none of.
 pub(crate) fn each<'r, R: 'r>(
     meta: &CheckMeta,

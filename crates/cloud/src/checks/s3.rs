@@ -4,8 +4,8 @@
 
 use phiguard_core::{CheckMeta, Finding, Severity};
 
-use super::{Rule, Scope, Verdict, each, finding};
-use crate::inventory::{Bucket, PublicAccessBlock, Resource, Versioning};
+use super::{Rule, Scope, Verdict, each, on_account};
+use crate::inventory::{Bucket, PublicAccessBlock, Versioning};
 use crate::seen::Seen;
 
 pub(super) fn rules() -> Vec<Rule> {
@@ -168,10 +168,8 @@ fn public_access(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
     let account_blocks = account
         .and_then(Seen::known)
         .is_some_and(|block| block.as_ref().is_some_and(PublicAccessBlock::all_on));
-    let mut findings = Vec::new();
-    if let (Some(seen), Some(id)) = (account, scope.inventory.account.as_deref()) {
-        let resource = Resource::account(id);
-        let verdict = Verdict::on(seen, |block| match block {
+    let account_verdict = account.map(|seen| {
+        Verdict::on(seen, |block| match block {
             Some(block) if block.all_on() => {
                 Verdict::Pass("all four public access blocks are on for the account".into())
             }
@@ -180,9 +178,14 @@ fn public_access(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
                 off(block).join(", ")
             )),
             None => Verdict::Fail("the account has no public access block".into()),
-        });
-        findings.push(finding(meta, scope, &resource, verdict));
-    }
+        })
+    });
+    let mut findings = on_account(
+        meta,
+        scope,
+        account_verdict,
+        "the account's public access block was not read",
+    );
     findings.extend(each(
         meta,
         scope,
