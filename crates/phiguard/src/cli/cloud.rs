@@ -6,7 +6,11 @@ use phiguard_app::cloud::{PhiTag, Service};
 #[derive(Debug, Subcommand)]
 pub enum CloudCommand {
     /// Check a cloud account's posture and print the findings; exit 1 if any fails
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard cloud check aws\n  \
+                      phiguard cloud check aws --region us-east-1 --only s3,iam --json"
+    )]
     Check(CloudCheckCommand),
 }
 
