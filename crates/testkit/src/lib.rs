@@ -508,10 +508,12 @@ impl Moto {
             .unwrap_or_else(|e| panic!("could not start {}: {e}", server.display()));
         let moto = Moto { child, port };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // Ready once it answers a request, not merely accepts a connection: the server
+        // can accept before its application is loaded.
+        while !answers(port) {
             assert!(
                 std::time::Instant::now() < deadline,
-                "moto_server did not listen on port {port} within 60 s"
+                "moto_server did not answer on port {port} within 60 s"
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
@@ -529,6 +531,20 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether moto answers its own API's status request on `port`.
+fn answers(port: u16) -> bool {
+    use std::io::Read;
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let request =
+        format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.starts_with("HTTP/1.1 200")
 }
 
 fn moto_server() -> Option<PathBuf> {
