@@ -7,12 +7,12 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types::{StatusType, SummaryKeyType};
-use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::ScanOptions;
 use super::calls::{gap, seen, seen_or_absent, unseen};
 use crate::inventory::{AccessKey, Inventory, PasswordPolicy, Resource, Root, User};
+use crate::policy;
 use crate::seen::Seen;
 
 /// Users read at once: each takes six calls or more, and IAM throttles sooner than S3.
@@ -257,7 +257,7 @@ async fn administrator(
             continue;
         }
         match managed_document(iam, arn).await {
-            Seen::Known(document) if grants_everything(&document) => granting.push(label),
+            Seen::Known(document) if policy::grants_everything(&document) => granting.push(label),
             Seen::Known(_) => {}
             Seen::Denied { action } => return Seen::Denied { action },
             Seen::Failed { action, reason } => return Seen::Failed { action, reason },
@@ -285,7 +285,7 @@ async fn administrator(
                 .send()
                 .await,
         ) {
-            Seen::Known(output) if grants_everything(output.policy_document()) => {
+            Seen::Known(output) if policy::grants_everything(output.policy_document()) => {
                 granting.push(policy)
             }
             Seen::Known(_) => {}
@@ -330,109 +330,8 @@ async fn managed_document(iam: &aws_sdk_iam::Client, arn: &str) -> Seen<String> 
     })
 }
 
-/// Whether a policy document allows every action on every resource. IAM hands documents back
-/// URL-encoded (RFC 3986); one that already reads as JSON is taken as it is.
-pub(crate) fn grants_everything(document: &str) -> bool {
-    let policy: Value = match serde_json::from_str(document) {
-        Ok(policy) => policy,
-        Err(_) => match serde_json::from_str(&percent_decode(document)) {
-            Ok(policy) => policy,
-            Err(_) => return false,
-        },
-    };
-    let statements = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.clone(),
-        Some(one @ Value::Object(_)) => vec![one.clone()],
-        _ => return false,
-    };
-    statements.iter().any(|statement| {
-        let allows = statement
-            .get("Effect")
-            .and_then(Value::as_str)
-            .is_some_and(|e| e.eq_ignore_ascii_case("Allow"));
-        let every_action = strings(statement.get("Action"))
-            .iter()
-            .any(|a| a == "*" || a == "*:*");
-        let every_resource = strings(statement.get("Resource")).iter().any(|r| r == "*");
-        allows && every_action && every_resource && statement.get("Condition").is_none()
-    })
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(one)) => vec![one.clone()],
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// `%XX` escapes decoded; anything that is not a whole escape is kept as it is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The SDK's time as phiguard keeps it.
 pub(super) fn timestamp(time: &DateTime) -> jiff::Timestamp {
     jiff::Timestamp::new(time.secs(), i32::try_from(time.subsec_nanos()).unwrap_or(0))
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use super::{grants_everything, percent_decode};
-
-    #[test]
-    fn only_every_action_on_every_resource_unconditioned_is_administrative() {
-        let admin = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        assert!(grants_everything(admin));
-        let listed =
-            r#"{"Statement":{"Effect":"Allow","Action":["s3:GetObject","*"],"Resource":["*"]}}"#;
-        assert!(grants_everything(listed));
-        let one_service = r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
-        assert!(!grants_everything(one_service));
-        let one_bucket =
-            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}]}"#;
-        assert!(!grants_everything(one_bucket));
-        let denied = r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
-        assert!(!grants_everything(denied));
-        let conditioned = r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*",
-            "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#;
-        assert!(!grants_everything(conditioned));
-    }
-
-    #[test]
-    fn url_encoded_documents_are_read_and_garbage_is_not_administrative() {
-        let encoded = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
-        assert!(grants_everything(encoded));
-        assert!(!grants_everything("not a policy"));
-        assert!(!grants_everything("%7B%22Statement%22"));
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
-    }
 }
