@@ -284,8 +284,7 @@ pub async fn check(session: &Session) -> anyhow::Result<RegisterCheck> {
     .context("the register checks could not be assembled")?;
     // The incident checks judge the same snapshot: incidents are register records, and their
     // deadlines follow from the breach rules compiled in.
-    let rules = phiguard_breach::Rules::builtin()
-        .context("phiguard's breach notification rules are invalid (a defect of this build)")?;
+    let rules = crate::incident::rules()?;
     phiguard_incident::checks::add_to(&mut registry, Arc::clone(&snapshot), Arc::new(rules))
         .context("the incident checks could not be assembled")?;
     let ctx = CheckContext::new("/", started_at);
