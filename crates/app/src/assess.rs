@@ -9,7 +9,10 @@ use anyhow::Context;
 use phiguard_assess::evaluate::tally;
 use phiguard_assess::history;
 use phiguard_assess::sources::{self, FimOutcome};
-use phiguard_assess::{Assessment, Inputs, LedgerCheckpoint, Profile, SignOff, evaluate};
+use phiguard_assess::{
+    Assessment, CloudAccount, Inputs, LedgerCheckpoint, Profile, SignOff, evaluate,
+};
+use phiguard_cloud::store::CHECK_EVIDENCE_KIND;
 use phiguard_core::EvidenceRef;
 
 use crate::session::{Session, builtin_catalog, today};
@@ -105,7 +108,7 @@ pub async fn assess(
     inputs.findings.extend(register_run.recorded.findings);
     let snapshot = register_run.snapshot;
 
-    cloud(
+    let cloud_account = cloud(
         installation,
         request,
         &mut inputs,
@@ -198,6 +201,7 @@ pub async fn assess(
         checkpoint: None,
         sign_off: None,
         since_previous: None,
+        cloud: cloud_account,
     };
 
     // What changed since the previous result (read before this run's is recorded), then this
@@ -316,53 +320,101 @@ fn not_run(inputs: &mut Inputs, checks: impl IntoIterator<Item: ToString>, why: 
 }
 
 /// The cloud account's findings: from a check run now (`--cloud aws`), else from the newest
-/// cloud check recorded. An organisation that has never checked a cloud account has none in
-/// scope: its cloud checks are left out of every control, and the report says so.
+/// cloud check recorded in the ledger (its findings as the ledger holds them, so the database
+/// cannot change them). An organisation that has never checked a cloud account has none in
+/// scope: its cloud checks are left out of every control, and the report says so. Returns the
+/// account with its inventory, for the views that list its resources.
 async fn cloud(
     installation: &crate::Installation,
     request: &AssessRequest,
     inputs: &mut Inputs,
     notices: &dyn Notices,
     progress: Arc<dyn Progress>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<CloudAccount>> {
     let cloud_checks = phiguard_cloud::checks::ids();
     if let Some(aws) = &request.cloud {
         notices.note("Checking the AWS account…");
-        match crate::cloud::check_aws(installation, aws, progress).await {
-            Ok(run) => inputs.findings.extend(run.recorded.findings),
-            Err(error) => {
-                let why = format!("the cloud checks could not run: {error:#}");
-                not_run(inputs, cloud_checks, &why);
-            }
-        }
-        return Ok(());
+        return Ok(
+            match crate::cloud::check_aws(installation, aws, progress).await {
+                Ok(run) => {
+                    inputs.findings.extend(run.recorded.findings);
+                    Some(CloudAccount {
+                        provider: crate::cloud::AWS_PROVIDER.into(),
+                        account: run.account,
+                        taken_at: jiff::Timestamp::now(),
+                        evidence: run.recorded.evidence,
+                        resources: run.listing,
+                    })
+                }
+                Err(error) => {
+                    let why = format!("the cloud checks could not run: {error:#}");
+                    not_run(inputs, cloud_checks, &why);
+                    None
+                }
+            },
+        );
     }
-    match installation
-        .store
-        .latest_check_run_on(crate::cloud::AWS_ROOT)
+    let newest = installation
+        .ledger()
+        .newest_of_kind(CHECK_EVIDENCE_KIND, None, |entry, evidence| {
+            Some((entry, evidence))
+        })
         .await
-        .context("could not read the newest cloud check")?
-    {
-        Some(run) => {
-            let account = run.run.host.clone().unwrap_or_default();
-            inputs.notes.push(format!(
-                "the cloud findings are those of the newest cloud check ({account}, run {} of \
-                 {}); `phiguard assess --cloud aws` checks the account again",
-                run.id,
-                run.run.finished_at.strftime("%Y-%m-%d %H:%M UTC")
-            ));
-            inputs.findings.extend(run.findings);
-        }
-        None => {
-            inputs.out_of_scope.extend(cloud_checks);
-            inputs.notes.push(
-                "no cloud account has been checked, so the cloud checks are left out: if ePHI \
-                 is in AWS, run `phiguard cloud check aws` or `phiguard assess --cloud aws`"
-                    .into(),
+        .context("could not look for the newest cloud check in the ledger")?;
+    let Some((entry, evidence)) = newest else {
+        inputs.out_of_scope.extend(cloud_checks);
+        inputs.notes.push(
+            "no cloud account has been checked, so the cloud checks are left out: if ePHI is \
+             in AWS, run `phiguard cloud check aws` or `phiguard assess --cloud aws`"
+                .into(),
+        );
+        return Ok(None);
+    };
+    let account = evidence.body["account"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let findings = match serde_json::from_value::<Vec<phiguard_core::Finding>>(
+        evidence.body["findings"].clone(),
+    ) {
+        Ok(findings) => findings,
+        Err(error) => {
+            let why = format!(
+                "the findings of the newest cloud check (ledger entry {}) cannot be read \
+                 ({error}); run `phiguard cloud check aws` again",
+                entry.seq
             );
+            not_run(inputs, cloud_checks, &why);
+            return Ok(None);
+        }
+    };
+    inputs.notes.push(format!(
+        "the cloud findings are those of the newest cloud check (AWS account {account}, \
+         ledger entry {}, {}); `phiguard assess --cloud aws` checks the account again",
+        entry.seq,
+        evidence.time.strftime("%Y-%m-%d %H:%M UTC")
+    ));
+    inputs
+        .findings
+        .extend(findings.into_iter().map(|mut finding| {
+            finding.evidence.push(entry);
+            finding
+        }));
+    // The inventory only names the findings' resources; the findings stand without it.
+    match crate::cloud::latest_inventory(installation, Some(&account)).await {
+        Ok(Some(stored)) if stored.evidence == entry => Ok(Some(CloudAccount {
+            provider: stored.provider,
+            account: stored.account,
+            taken_at: stored.taken_at,
+            evidence: stored.evidence,
+            resources: stored.resources,
+        })),
+        Ok(_) => Ok(None),
+        Err(error) => {
+            inputs.notes.push(format!("{error:#}"));
+            Ok(None)
         }
     }
-    Ok(())
 }
 
 /// The ids of every host check, for the parts of controls they leave unknown when they did

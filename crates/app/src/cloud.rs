@@ -9,6 +9,8 @@ use anyhow::Context;
 pub use phiguard_cloud::aws::Service;
 use phiguard_cloud::aws::{ScanEvent, ScanOptions};
 use phiguard_cloud::checks::Settings;
+pub use phiguard_cloud::resources::{CloudResource, Encryption};
+pub use phiguard_cloud::store::StoredInventory;
 pub use phiguard_cloud::{Inventory, PhiTag};
 use phiguard_core::CheckContext;
 
@@ -18,6 +20,9 @@ use crate::installation::Installation;
 
 /// The root a cloud check run is stored under, which the assessment finds it by.
 pub const AWS_ROOT: &str = "aws";
+
+/// The provider an AWS account's inventory is kept under.
+pub const AWS_PROVIDER: &str = "aws";
 
 /// What to check.
 #[derive(Debug, Clone, Default)]
@@ -46,7 +51,24 @@ pub struct CloudRun {
     /// Checks run.
     pub checks: usize,
     pub inventory: Inventory,
+    /// Every resource seen, as kept as the account's latest inventory.
+    pub listing: Vec<CloudResource>,
     pub recorded: RecordedRun,
+}
+
+/// The latest inventory of an AWS account (of `account`, or of the account checked last),
+/// trusted only as the ledger recorded it; `None` before any account was checked.
+pub async fn latest_inventory(
+    installation: &Installation,
+    account: Option<&str>,
+) -> anyhow::Result<Option<StoredInventory>> {
+    Ok(phiguard_cloud::store::latest(
+        &installation.store,
+        &installation.ledger(),
+        AWS_PROVIDER,
+        account,
+    )
+    .await?)
 }
 
 /// Reads the account, judges it and records the findings.
@@ -119,20 +141,38 @@ pub async fn check_aws(
     context.insert("account".into(), account.clone().into());
     context.insert("regions".into(), inventory.regions.clone().into());
     context.insert("resources".into(), inventory.resources().into());
+    let resources = phiguard_cloud::resources::list(&inventory, &request.phi_tag);
+    context.insert(
+        "inventory".into(),
+        phiguard_cloud::store::ledger_fields(&resources),
+    );
     let recorded = check_run::record(
         installation,
-        "cloud.check",
+        phiguard_cloud::store::CHECK_EVIDENCE_KIND,
         check_run::run(started_at, Some(format!("aws:{account}")), AWS_ROOT.into()),
         context,
         findings,
     )
     .await?;
+    // After the ledger entry that vouches for it: a crash in between leaves an inventory the
+    // ledger records and the database lacks, which reading it reports, rather than one the
+    // ledger does not know.
+    phiguard_cloud::store::save(
+        &installation.store,
+        AWS_PROVIDER,
+        &account,
+        recorded.evidence,
+        &resources,
+    )
+    .await
+    .context("the findings are recorded, but the account's inventory could not be stored")?;
     Ok(CloudRun {
         account,
         regions: inventory.regions.clone(),
         resources: inventory.resources(),
         checks,
         inventory,
+        listing: resources,
         recorded,
     })
 }

@@ -1,7 +1,9 @@
 //! `phiguard_app::cloud`, in process on a real installation, on SQLite and on PostgreSQL,
 //! reading a real AWS API emulator (moto on loopback): the findings are recorded in the ledger
-//! as one `cloud.check` entry and stored as a check run whose every finding cites it, and an
-//! account that cannot be read records nothing.
+//! as one `cloud.check` entry and stored as a check run whose every finding cites it, the
+//! account's inventory is kept as that entry recorded it, the assessment judges the findings
+//! the ledger holds (not the database's copy) with the resources beside them, and an account
+//! that cannot be read records nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure with its location
 
@@ -42,6 +44,9 @@ async fn bucket(moto: &Moto, name: &str) {
 
 async fn an_account_is_checked_and_recorded(options: &Options) {
     let Some(moto) = Moto::start() else { return };
+    // The host checks of the assessment read an empty tree, not this machine.
+    let empty_root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty_root.path().join("etc")).unwrap();
     bucket(&moto, "patient-exports").await;
     let session = Session::open(options, Purpose::Record, &Silent)
         .await
@@ -84,6 +89,7 @@ async fn an_account_is_checked_and_recorded(options: &Options) {
     let size = ledger.size().await.unwrap();
     let last = ledger.tail(1).await.unwrap().remove(0);
     assert_eq!(last.seq, size - 1);
+    assert_eq!(last.seq, evidence.seq);
     let entry: serde_json::Value = serde_json::from_str(&last.entry).unwrap();
     assert_eq!(entry["kind"], "cloud.check");
     assert_eq!(entry["body"]["account"], "123456789012");
@@ -95,6 +101,92 @@ async fn an_account_is_checked_and_recorded(options: &Options) {
             .iter()
             .any(|f| f["subject"] == "arn:aws:s3:::patient-exports")
     );
+
+    // The account's inventory is kept, and reads back as the ledger entry recorded it.
+    assert_eq!(
+        entry["body"]["inventory"],
+        phiguard_cloud::store::ledger_fields(&run.listing)
+    );
+    let stored = phiguard_app::cloud::latest_inventory(&session.installation, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.account, "123456789012");
+    assert_eq!(stored.evidence, evidence);
+    assert_eq!(stored.resources, run.listing);
+    let listed: Vec<(&str, &str)> = stored
+        .resources
+        .iter()
+        .map(|r| (r.arn.as_str(), r.kind.as_str()))
+        .collect();
+    assert_eq!(listed, [("arn:aws:s3:::patient-exports", "s3.bucket")]);
+
+    // The assessment judges the findings the ledger holds: a run edited in the database to
+    // pass changes nothing, and the account's resources come with it.
+    let store = &session.installation.store;
+    sqlx::query("UPDATE findings SET status = 'pass' WHERE check_id LIKE 'cloud.%'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let assess = phiguard_app::assess::AssessRequest {
+        root: Some(empty_root.path().to_owned()),
+        ..phiguard_app::assess::AssessRequest::everything(phiguard_assess::Profile::Hipaa)
+    };
+    let assessment = phiguard_app::assess::assess(&session, &assess, &Silent, Arc::new(Unwatched))
+        .await
+        .unwrap();
+    let failing_versioning = assessment
+        .controls
+        .iter()
+        .flat_map(|c| &c.attention)
+        .find(|f| f.check.as_str() == "cloud.aws.s3.versioning")
+        .expect("the ledger's failing finding is judged");
+    assert_eq!(failing_versioning.status, Status::Fail);
+    assert!(failing_versioning.evidence.contains(&evidence));
+    let cloud = assessment.cloud.as_ref().unwrap();
+    assert_eq!(
+        (cloud.account.as_str(), cloud.evidence),
+        ("123456789012", evidence)
+    );
+    assert_eq!(cloud.resources, run.listing);
+    assert!(
+        cloud
+            .resource_of(&failing_versioning.subject)
+            .is_some_and(|r| r.kind == "s3.bucket")
+    );
+
+    // An inventory deleted from the database is reported, and the findings still stand.
+    sqlx::query("DELETE FROM cloud_resources")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let error = phiguard_app::cloud::latest_inventory(&session.installation, None)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{error:#}").contains("cannot be trusted"),
+        "{error:#}"
+    );
+    let assessment = phiguard_app::assess::assess(&session, &assess, &Silent, Arc::new(Unwatched))
+        .await
+        .unwrap();
+    assert!(assessment.cloud.is_none());
+    assert!(
+        assessment
+            .notes
+            .iter()
+            .any(|n| n.contains("the stored cloud inventory cannot be trusted")),
+        "{:?}",
+        assessment.notes
+    );
+    assert!(
+        assessment
+            .controls
+            .iter()
+            .flat_map(|c| &c.attention)
+            .any(|f| f.check.as_str() == "cloud.aws.s3.versioning")
+    );
+    let size = ledger.size().await.unwrap();
 
     // Credentials the emulator refuses: nothing can be read, so nothing is recorded.
     drop(moto);

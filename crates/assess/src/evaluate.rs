@@ -249,6 +249,43 @@ pub struct Assessment {
     /// What changed since the previous assessment recorded in the ledger; `None` when there is
     /// none.
     pub since_previous: Option<SincePrevious>,
+    /// The cloud account whose findings the assessment judged, with every resource seen;
+    /// `None` when no cloud account is in scope.
+    pub cloud: Option<CloudAccount>,
+}
+
+/// A cloud account as the assessment saw it: its latest inventory, checked against the
+/// ledger entry that recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CloudAccount {
+    /// `aws`.
+    pub provider: String,
+    pub account: String,
+    /// When the check that saw the resources was recorded.
+    pub taken_at: jiff::Timestamp,
+    /// The ledger entry of that check.
+    pub evidence: EvidenceRef,
+    pub resources: Vec<phiguard_cloud::resources::CloudResource>,
+}
+
+impl CloudAccount {
+    /// The resource a finding is about: its subject is the resource's ARN, alone or followed
+    /// by its name (see `phiguard_cloud::Resource::subject`).
+    pub fn resource_of(&self, subject: &str) -> Option<&phiguard_cloud::resources::CloudResource> {
+        self.resource_index(subject).map(|(_, resource)| resource)
+    }
+
+    /// [`CloudAccount::resource_of`] with the resource's place in the inventory.
+    pub fn resource_index(
+        &self,
+        subject: &str,
+    ) -> Option<(usize, &phiguard_cloud::resources::CloudResource)> {
+        let arn = subject.split(" (").next().unwrap_or(subject);
+        self.resources
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.arn == arn)
+    }
 }
 
 impl Serialize for Assessment {
@@ -307,6 +344,7 @@ impl Assessment {
             checkpoint: None,
             sign_off: None,
             since_previous: None,
+            cloud: None,
         }
     }
 

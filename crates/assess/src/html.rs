@@ -15,12 +15,14 @@
 
 use std::collections::BTreeMap;
 
+use phiguard_cloud::resources::{CloudResource, Encryption};
 use phiguard_core::html::escape;
 use phiguard_core::spelling::capitalised;
 use phiguard_core::{EvidenceRef, Finding, Severity};
 use phiguard_register::records::Responsibility;
 
 use crate::catalog::{ControlKind, Family, Profile, Requirement};
+use crate::evaluate::CloudAccount;
 use crate::evaluate::{
     Assessment, ControlResult, ControlStatus, LedgerCheckpoint, SAMPLE_DATA_NOTICE, Tally,
 };
@@ -40,9 +42,10 @@ pub fn render(assessment: &Assessment) -> String {
     let problems = assessment.problems();
     head(assessment, &mut out);
     summary(assessment, &mut out);
-    failures(&problems, &mut out);
+    failures(&problems, assessment.cloud.as_ref(), &mut out);
     changes(assessment, &mut out);
     controls(assessment, &mut out);
+    cloud_resources(assessment, &mut out);
     remediation(assessment, &mut out, &problems);
     evidence(assessment, &mut out);
     notes(assessment, &mut out);
@@ -189,12 +192,17 @@ fn head(assessment: &Assessment, out: &mut String) {
          <li><a href=\"#summary\">Summary</a></li>\
          <li><a href=\"#failures\">Top failures</a></li>\
          <li><a href=\"#changes\">Since the previous assessment</a></li>\
-         <li><a href=\"#controls\">Controls</a></li>\
+         <li><a href=\"#controls\">Controls</a></li>{cloud_link}\
          <li><a href=\"#remediation\">Remediation plan</a></li>\
          <li><a href=\"#evidence\">How to verify</a></li>\
          <li><a href=\"#notes\">Notes</a></li>\
          <li><a href=\"#sign-off\">Sign-off</a></li></ul></nav>\n<main>\n",
         version = escape(&assessment.phiguard_version),
+        cloud_link = if assessment.cloud.is_some() {
+            "<li><a href=\"#cloud\">Cloud resources</a></li>"
+        } else {
+            ""
+        },
         profile = profile_label(assessment.profile),
         sample = assessment.sample_mark(),
         subject = escape(&assessment.subject()),
@@ -444,7 +452,7 @@ const RANKING: &str = "Worst first, by consequence: the severity of the worst fi
     × 2 when that control protects ePHI directly. Each problem is every failing finding of one \
     check, listed once with every control it affects.";
 
-fn failures(problems: &[Problem], out: &mut String) {
+fn failures(problems: &[Problem], cloud: Option<&CloudAccount>, out: &mut String) {
     out.push_str(
         "<section id=\"failures\" aria-labelledby=\"failures-h\">\n\
          <h2 id=\"failures-h\">Top failures</h2>\n",
@@ -472,7 +480,7 @@ fn failures(problems: &[Problem], out: &mut String) {
             consequence = problem.consequence,
         ));
         if problem.findings.len() > 1 {
-            findings_list(&problem.findings, out);
+            findings_list(&problem.findings, cloud, out);
         }
         out.push_str(&format!(
             "<p class=\"small\">Affects: {}</p>\n",
@@ -545,7 +553,7 @@ fn owners(problem: &Problem) -> String {
 /// Findings as a list, grouped by check: a check with more than [`FINDINGS_SHOWN`] findings
 /// shows the first of them and folds the rest into a `<details>`, so the page holds every
 /// finding without a long list burying the rest.
-fn findings_list(findings: &[&Finding], out: &mut String) {
+fn findings_list(findings: &[&Finding], cloud: Option<&CloudAccount>, out: &mut String) {
     let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
     for finding in findings {
         match groups
@@ -564,7 +572,7 @@ fn findings_list(findings: &[&Finding], out: &mut String) {
             (group.as_slice(), &[][..])
         };
         for finding in shown {
-            finding_item(finding, out);
+            finding_item(finding, cloud, out);
         }
         if !folded.is_empty() {
             out.push_str(&format!(
@@ -574,7 +582,7 @@ fn findings_list(findings: &[&Finding], out: &mut String) {
                 escape(check)
             ));
             for finding in folded {
-                finding_item(finding, out);
+                finding_item(finding, cloud, out);
             }
             out.push_str("</ul></details></li>");
         }
@@ -582,16 +590,153 @@ fn findings_list(findings: &[&Finding], out: &mut String) {
     out.push_str("</ul>\n");
 }
 
-fn finding_item(finding: &Finding, out: &mut String) {
+/// One finding; a cloud finding's subject links to its resource in the inventory, with the
+/// resource's kind and region beside it.
+fn finding_item(finding: &Finding, cloud: Option<&CloudAccount>, out: &mut String) {
+    let subject = match cloud.and_then(|c| c.resource_index(&finding.subject)) {
+        Some((index, resource)) => format!(
+            "<a href=\"#{}\"><code>{}</code></a> <span class=\"muted small\">{}, {}</span>",
+            resource_anchor(index),
+            escape(&finding.subject),
+            escape(&resource.kind),
+            escape(resource.region.as_deref().unwrap_or("global")),
+        ),
+        None => format!("<code>{}</code>", escape(&finding.subject)),
+    };
     out.push_str(&format!(
-        "<li><span class=\"sev {0}\">{0}</span> {1}: <code>{2}</code>: {3} \
+        "<li><span class=\"sev {0}\">{0}</span> {1}: {2}: {3} \
          <span class=\"muted small\">({4})</span></li>",
         finding.severity.as_str(),
         escape(&finding.status.to_string()),
-        escape(&finding.subject),
+        subject,
         inline_code(&escape(&finding.message)),
         escape(finding.check.as_str()),
     ));
+}
+
+/// A cloud resource's element id, by its place in the inventory.
+fn resource_anchor(index: usize) -> String {
+    format!("resource-{}", index + 1)
+}
+
+/// The cloud account's resources: counts by kind and encryption, then every resource with
+/// the findings about it that need attention. Absent when no cloud account is in scope.
+fn cloud_resources(assessment: &Assessment, out: &mut String) {
+    let Some(cloud) = &assessment.cloud else {
+        return;
+    };
+    out.push_str(
+        "<section id=\"cloud\" aria-labelledby=\"cloud-h\">\n\
+         <h2 id=\"cloud-h\">Cloud resources</h2>\n",
+    );
+    let attention = attention_by_resource(assessment, cloud);
+    let count =
+        |test: &dyn Fn(&CloudResource) -> bool| cloud.resources.iter().filter(|r| test(r)).count();
+    let encrypted = count(&|r| matches!(r.encryption, Encryption::Encrypted { .. }));
+    let unencrypted = count(&|r| r.encryption == Encryption::Unencrypted);
+    let unknown = count(&|r| r.encryption == Encryption::Unknown);
+    let phi = count(&|r| r.holds_phi);
+    out.push_str(&format!(
+        "<p>{provider} account <code>{account}</code>: {resources} seen by the check recorded \
+         in ledger entry {seq} ({taken}), its inventory matching the digest that entry \
+         recorded. {phi} tagged as holding ePHI. Data at rest: {encrypted} encrypted, \
+         {unencrypted} unencrypted, {unknown} unknown (not readable with the permissions given); \
+         the rest hold no data of their own.</p>\n",
+        provider = escape(&cloud.provider.to_uppercase()),
+        account = escape(&cloud.account),
+        resources = plural(cloud.resources.len(), "resource", "resources"),
+        seq = cloud.evidence.seq,
+        taken = escape(&cloud.taken_at.strftime("%Y-%m-%d %H:%M UTC").to_string()),
+    ));
+    if cloud.resources.is_empty() {
+        out.push_str("</section>\n");
+        return;
+    }
+    let mut kinds: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (index, resource) in cloud.resources.iter().enumerate() {
+        let entry = kinds.entry(resource.kind.as_str()).or_default();
+        entry.0 += 1;
+        if attention.contains_key(&index) {
+            entry.1 += 1;
+        }
+    }
+    out.push_str(
+        "<table class=\"kinds\"><thead><tr><th scope=\"col\">Kind</th>\
+         <th scope=\"col\">Resources</th><th scope=\"col\">Needing attention</th>\
+         </tr></thead><tbody>\n",
+    );
+    for (kind, (all, flagged)) in &kinds {
+        out.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{all}</td><td>{flagged}</td></tr>\n",
+            escape(kind)
+        ));
+    }
+    out.push_str("</tbody></table>\n");
+    out.push_str(&format!(
+        "<details{open}><summary>Every resource ({all})</summary>\n\
+         <table class=\"resources\"><thead><tr><th scope=\"col\">Resource</th>\
+         <th scope=\"col\">Kind</th><th scope=\"col\">Region</th>\
+         <th scope=\"col\">Encryption at rest</th><th scope=\"col\">ePHI</th>\
+         <th scope=\"col\">Findings needing attention</th></tr></thead><tbody>\n",
+        open = if cloud.resources.len() <= RESOURCES_OPEN {
+            " open"
+        } else {
+            ""
+        },
+        all = cloud.resources.len(),
+    ));
+    for (index, resource) in cloud.resources.iter().enumerate() {
+        let encryption = match &resource.encryption {
+            Encryption::Encrypted { key: Some(key) } => {
+                format!("encrypted, key <code>{}</code>", escape(key))
+            }
+            other => escape(other.word()).to_string(),
+        };
+        let findings = attention.get(&index).map_or(String::new(), |found| {
+            found
+                .iter()
+                .map(|f| {
+                    format!(
+                        "<span class=\"sev {0}\">{0}</span> <code>{1}</code>",
+                        f.severity.as_str(),
+                        escape(f.check.as_str())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        });
+        out.push_str(&format!(
+            "<tr id=\"{anchor}\"><td><code>{arn}</code></td><td>{kind}</td><td>{region}</td>\
+             <td>{encryption}</td><td>{phi}</td><td>{findings}</td></tr>\n",
+            anchor = resource_anchor(index),
+            arn = escape(&resource.arn),
+            kind = escape(&resource.kind),
+            region = escape(resource.region.as_deref().unwrap_or("global")),
+            phi = if resource.holds_phi { "yes" } else { "" },
+        ));
+    }
+    out.push_str("</tbody></table></details>\n</section>\n");
+}
+
+/// Inventories up to this size are shown open; larger ones fold, so the report stays readable.
+const RESOURCES_OPEN: usize = 50;
+
+/// The findings needing attention about each resource, by its place in the inventory: each
+/// finding once, though several controls cite its check.
+fn attention_by_resource<'a>(
+    assessment: &'a Assessment,
+    cloud: &CloudAccount,
+) -> BTreeMap<usize, Vec<&'a Finding>> {
+    let mut found: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
+    for finding in assessment.controls.iter().flat_map(|c| &c.attention) {
+        if let Some((index, _)) = cloud.resource_index(&finding.subject) {
+            let list = found.entry(index).or_default();
+            if !list.iter().any(|f| f.check == finding.check) {
+                list.push(finding);
+            }
+        }
+    }
+    found
 }
 
 /// What changed since the previous assessment recorded in the ledger.
@@ -732,14 +877,14 @@ fn controls(assessment: &Assessment, out: &mut String) {
             counts.join(", "),
         ));
         for control in members {
-            control_row(control, out);
+            control_row(control, assessment.cloud.as_ref(), out);
         }
         out.push_str("</tbody>\n</table>\n");
     }
     out.push_str("</section>\n");
 }
 
-fn control_row(control: &ControlResult, out: &mut String) {
+fn control_row(control: &ControlResult, cloud: Option<&CloudAccount>, out: &mut String) {
     let class = if control.kind == ControlKind::Specification {
         " class=\"spec\""
     } else {
@@ -764,7 +909,7 @@ fn control_row(control: &ControlResult, out: &mut String) {
     ));
     if !control.attention.is_empty() {
         let attention: Vec<&Finding> = control.attention.iter().collect();
-        findings_list(&attention, out);
+        findings_list(&attention, cloud, out);
     }
     // What it asks, and (unless it is met) every step the assessment gives for it, folded: the
     // page holds all the JSON holds.
@@ -864,7 +1009,7 @@ fn remediation(assessment: &Assessment, out: &mut String, problems: &[Problem]) 
                 weighting = escape(&problem.weighting()),
             ));
             if problem.findings.len() > 1 {
-                findings_list(&problem.findings, out);
+                findings_list(&problem.findings, assessment.cloud.as_ref(), out);
             }
             out.push_str(&format!(
                 "</th><td class=\"small\">{}</td><td>",

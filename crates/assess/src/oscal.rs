@@ -17,11 +17,12 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use phiguard_cloud::resources::Encryption;
 use phiguard_core::spelling::capitalised;
 use serde_json::{Map, Value, json};
 
 use crate::evaluate::{
-    Assessment, ControlResult, ControlStatus, LedgerCheckpoint, SAMPLE_DATA_NOTICE,
+    Assessment, CloudAccount, ControlResult, ControlStatus, LedgerCheckpoint, SAMPLE_DATA_NOTICE,
 };
 use crate::ranking::Problem;
 
@@ -59,10 +60,20 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
         .as_ref()
         .map(|checkpoint| (uuids.next(), checkpoint));
 
+    let inventory = assessment
+        .cloud
+        .as_ref()
+        .map(|cloud| (cloud, inventory_items(cloud, &mut uuids)));
     let mut observations = Vec::new();
     let mut findings = Vec::new();
     for (control, token) in assessment.controls.iter().zip(&tokens) {
-        let observation = observation(control, &at, &mut uuids);
+        let mut observation = observation(control, &at, &mut uuids);
+        if let (Some(observation), Some((cloud, items))) = (&mut observation, &inventory) {
+            let subjects = cloud_subjects(control, cloud, items);
+            if let Some(map) = observation.as_object_mut() {
+                insert_list(map, "subjects", subjects);
+            }
+        }
         let related = observation
             .as_ref()
             .and_then(|o| o.get("uuid"))
@@ -88,6 +99,15 @@ pub fn assessment_results(assessment: &Assessment) -> Value {
     result.insert("description".into(), result_description(assessment).into());
     result.insert("start".into(), at.clone().into());
     insert_list(&mut result, "props", result_props(assessment));
+    if let Some((_, items)) = &inventory
+        && !items.is_empty()
+    {
+        let items: Vec<&Value> = items.iter().map(|(_, item)| item).collect();
+        result.insert(
+            "local-definitions".into(),
+            json!({ "inventory-items": items }),
+        );
+    }
     if let Some((uuid, _)) = &checkpoint {
         result.insert(
             "links".into(),
@@ -534,6 +554,67 @@ fn observation(control: &ControlResult, at: &str, uuids: &mut Uuids) -> Option<V
         "relevant-evidence": evidence,
         "collected": at,
     }))
+}
+
+/// Every resource of the cloud account as an OSCAL inventory item, with its uuid: its ARN,
+/// kind, region, encryption at rest and whether it holds ePHI as props.
+fn inventory_items(cloud: &CloudAccount, uuids: &mut Uuids) -> Vec<(String, Value)> {
+    cloud
+        .resources
+        .iter()
+        .map(|resource| {
+            let uuid = uuids.next();
+            let mut props = vec![
+                prop("asset-id", &resource.arn),
+                prop("asset-type", &resource.kind),
+                prop("cloud-provider", &cloud.provider),
+                prop("cloud-account", &cloud.account),
+                prop("region", resource.region.as_deref().unwrap_or("global")),
+                prop("encryption-at-rest", resource.encryption.word()),
+                prop("ephi", if resource.holds_phi { "yes" } else { "no" }),
+            ];
+            if let Encryption::Encrypted { key: Some(key) } = &resource.encryption {
+                props.push(prop("encryption-key", key));
+            }
+            let item = json!({
+                "uuid": uuid,
+                "description": format!(
+                    "{} {} in {} account {}, seen by the check recorded in ledger entry {}.",
+                    md_escape(&resource.kind),
+                    code(&resource.arn),
+                    md_escape(&cloud.provider.to_uppercase()),
+                    md_escape(&cloud.account),
+                    cloud.evidence.seq
+                ),
+                "props": props,
+            });
+            (uuid, item)
+        })
+        .collect()
+}
+
+/// The inventory items a control's findings needing attention are about, each once.
+fn cloud_subjects(
+    control: &ControlResult,
+    cloud: &CloudAccount,
+    items: &[(String, Value)],
+) -> Vec<Value> {
+    let mut seen = BTreeSet::new();
+    control
+        .attention
+        .iter()
+        .filter_map(|finding| cloud.resource_index(&finding.subject))
+        .filter(|(index, _)| seen.insert(*index))
+        .filter_map(|(index, resource)| {
+            items.get(index).map(|(uuid, _)| {
+                json!({
+                    "subject-uuid": uuid,
+                    "type": "inventory-item",
+                    "title": md_escape(&resource.arn),
+                })
+            })
+        })
+        .collect()
 }
 
 /// What the evidence says: each check's findings counted, and the ones that need attention.

@@ -13,15 +13,19 @@ use std::time::{Duration, Instant};
 use jiff::civil::date;
 use phiguard_assess::catalog::{ControlKind, Family, Profile, Requirement};
 use phiguard_assess::evaluate::{CheckTally, Tally, tally};
-use phiguard_assess::{Assessment, ControlResult, ControlStatus, LedgerCheckpoint, html};
+use phiguard_assess::{
+    Assessment, CloudAccount, ControlResult, ControlStatus, LedgerCheckpoint, html,
+};
+use phiguard_cloud::resources::{CloudResource, Encryption};
 use phiguard_core::{EvidenceRef, Finding, Severity, Status, StatusCounts};
 use phiguard_register::records::Responsibility;
 
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "summary",
     "failures",
     "changes",
     "controls",
+    "cloud",
     "remediation",
     "evidence",
     "notes",
@@ -189,16 +193,30 @@ fn assessment(with_checkpoint: bool) -> Assessment {
         Partial,
         "1 warnings and 3 passing findings from its checks",
     );
-    encryption.checks = vec![check_tally("host.disk.encryption", 3, 0, 1)];
-    encryption.attention = vec![finding(
-        "host.disk.encryption",
-        Status::Warn,
-        Severity::Medium,
-        "/dev/sdb1",
-        "backup disk is not encrypted",
-        Some("Encrypt /dev/sdb1 with LUKS."),
-        42,
-    )];
+    encryption.checks = vec![
+        check_tally("host.disk.encryption", 3, 0, 1),
+        check_tally("cloud.aws.ec2.ebs_volume_encryption", 1, 1, 0),
+    ];
+    encryption.attention = vec![
+        finding(
+            "host.disk.encryption",
+            Status::Warn,
+            Severity::Medium,
+            "/dev/sdb1",
+            "backup disk is not encrypted",
+            Some("Encrypt /dev/sdb1 with LUKS."),
+            42,
+        ),
+        finding(
+            "cloud.aws.ec2.ebs_volume_encryption",
+            Status::Fail,
+            Severity::Critical,
+            UNENCRYPTED_VOLUME,
+            "is not encrypted (attached to i-0abc) (tagged phi=true: it holds ePHI)",
+            Some("Console: EC2 > Volumes. CLI: `aws ec2 create-snapshot`."),
+            43,
+        ),
+    ];
     encryption.evidence = vec![entry(12), entry(42)];
     encryption.remediation = vec!["Encrypt /dev/sdb1 with LUKS.".into()];
 
@@ -296,6 +314,7 @@ fn assessment(with_checkpoint: bool) -> Assessment {
         scope: Some("EHR platform <in> the cloud".into()),
         notes: vec![format!("host checks skipped: not run as root ({HOSTILE})")],
         evidence: Some(entry(44)),
+        cloud: Some(cloud_account()),
         checkpoint: with_checkpoint.then(|| LedgerCheckpoint {
             origin: "clinic-main.phiguard".into(),
             size: 44,
@@ -311,6 +330,49 @@ fn assessment(with_checkpoint: bool) -> Assessment {
             date(2026, 11, 28),
             controls,
         )
+    }
+}
+
+const UNENCRYPTED_VOLUME: &str = "arn:aws:ec2:us-east-1:111122223333:volume/vol-0abc";
+
+/// An AWS account of three resources, one of them failing; a key's ARN carries hostile text.
+fn cloud_account() -> CloudAccount {
+    let resource = |arn: &str, kind: &str, encryption: Encryption, phi: bool| CloudResource {
+        arn: arn.into(),
+        kind: kind.into(),
+        region: Some("us-east-1".into()),
+        name: arn.rsplit('/').next().unwrap().into(),
+        tags: Default::default(),
+        encryption,
+        holds_phi: phi,
+    };
+    CloudAccount {
+        provider: "aws".into(),
+        account: "111122223333".into(),
+        taken_at: "2026-11-28T09:00:00Z".parse().unwrap(),
+        evidence: entry(43),
+        resources: vec![
+            resource(
+                "arn:aws:ec2:us-east-1:111122223333:security-group/sg-1",
+                "ec2.security_group",
+                Encryption::NotApplicable,
+                false,
+            ),
+            resource(
+                UNENCRYPTED_VOLUME,
+                "ec2.volume",
+                Encryption::Unencrypted,
+                true,
+            ),
+            resource(
+                "arn:aws:ec2:us-east-1:111122223333:volume/vol-0def",
+                "ec2.volume",
+                Encryption::Encrypted {
+                    key: Some(format!("arn:aws:kms:us-east-1:111122223333:key/{HOSTILE}")),
+                },
+                true,
+            ),
+        ],
     }
 }
 
@@ -427,6 +489,65 @@ fn every_section_and_every_control_is_present() {
 }
 
 #[test]
+fn cloud_findings_link_to_their_resources_and_every_resource_is_listed() {
+    let page = html::render(&assessment(true));
+    let section = &page[page.find("<section id=\"cloud\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains(
+            "AWS account <code>111122223333</code>: 3 resources seen by the check recorded in \
+             ledger entry 43 (2026-11-28 09:00 UTC)"
+        ),
+        "{section}"
+    );
+    assert!(section.contains("2 tagged as holding ePHI"), "{section}");
+    assert!(
+        section.contains("1 encrypted, 1 unencrypted, 0 unknown"),
+        "{section}"
+    );
+    // Counts by kind, with how many need attention.
+    assert!(
+        section.contains("<tr><td><code>ec2.volume</code></td><td>2</td><td>1</td></tr>"),
+        "{section}"
+    );
+    // Every resource has a row; the failing volume's row names its finding.
+    for n in 1..=3 {
+        assert!(
+            section.contains(&format!("<tr id=\"resource-{n}\">")),
+            "row {n}"
+        );
+    }
+    let row = &section[section.find("<tr id=\"resource-2\">").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains(UNENCRYPTED_VOLUME), "{row}");
+    assert!(row.contains("unencrypted"), "{row}");
+    assert!(
+        row.contains("<code>cloud.aws.ec2.ebs_volume_encryption</code>"),
+        "{row}"
+    );
+    // The finding, under its control, links to that row.
+    let link = format!(
+        "<a href=\"#resource-2\"><code>{UNENCRYPTED_VOLUME}</code></a> \
+         <span class=\"muted small\">ec2.volume, us-east-1</span>"
+    );
+    let controls = &page[page.find("<section id=\"controls\"").unwrap()..];
+    let controls = &controls[..controls.find("</section>").unwrap()];
+    assert!(controls.contains(&link), "{controls}");
+    assert!(page.contains("<li><a href=\"#cloud\">Cloud resources</a></li>"));
+    // A host finding's subject links nowhere.
+    assert!(page.contains("<code>/dev/sdb1</code>:"));
+
+    // Without a cloud account in scope: no section, no link.
+    let page = html::render(&Assessment {
+        cloud: None,
+        ..assessment(true)
+    });
+    assert!(!page.contains("<section id=\"cloud\""));
+    assert!(!page.contains("href=\"#cloud\""));
+    assert!(!page.contains("href=\"#resource-"));
+}
+
+#[test]
 fn failures_and_plan_put_the_worst_and_required_first() {
     let assessment = assessment(true);
     let page = html::render(&assessment);
@@ -438,7 +559,7 @@ fn failures_and_plan_put_the_worst_and_required_first() {
     let plan = section("remediation");
     // Both lists hold the problems in the ranking's order, each named by its headline.
     let problems = assessment.problems();
-    assert_eq!(problems.len(), 3);
+    assert_eq!(problems.len(), 4);
     for list in [failures, plan] {
         let order: Vec<usize> = problems
             .iter()

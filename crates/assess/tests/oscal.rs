@@ -16,9 +16,10 @@ use jiff::civil::date;
 use phiguard_assess::evaluate::{CheckTally, tally};
 use phiguard_assess::oscal::{NAMESPACE, assessment_results, control_token, poam};
 use phiguard_assess::{
-    Assessment, ControlKind, ControlResult, ControlStatus, Family, LedgerCheckpoint, Profile,
-    Requirement,
+    Assessment, CloudAccount, ControlKind, ControlResult, ControlStatus, Family, LedgerCheckpoint,
+    Profile, Requirement,
 };
+use phiguard_cloud::resources::{CloudResource, Encryption};
 use phiguard_core::{EvidenceRef, Finding, Severity, Status, StatusCounts};
 use phiguard_register::records::Responsibility;
 use serde_json::Value;
@@ -174,6 +175,62 @@ fn assessment() -> Assessment {
             date(2026, 3, 2),
             controls,
         )
+    }
+}
+
+const VOLUME: &str = "arn:aws:ec2:us-east-1:111122223333:volume/vol-0abc";
+
+/// The assessment with an AWS account in scope, and a finding on its volume under the
+/// encryption control.
+fn cloud_assessment() -> Assessment {
+    let mut assessment = assessment();
+    let encryption = assessment
+        .controls
+        .iter_mut()
+        .find(|c| c.id == "164.312(a)(2)(iv)")
+        .unwrap();
+    encryption.attention.push(failing(
+        "cloud.aws.ec2.ebs_volume_encryption",
+        Severity::High,
+        VOLUME,
+        11,
+    ));
+    Assessment {
+        cloud: Some(cloud_account()),
+        ..assessment
+    }
+}
+
+/// Two resources of an AWS account: the volume a finding is about, and a bucket (in ARN
+/// order, as the inventory lists them).
+fn cloud_account() -> CloudAccount {
+    CloudAccount {
+        provider: "aws".into(),
+        account: "111122223333".into(),
+        taken_at: "2026-03-02T13:00:00Z".parse().unwrap(),
+        evidence: evidence(11),
+        resources: vec![
+            CloudResource {
+                arn: VOLUME.into(),
+                kind: "ec2.volume".into(),
+                region: Some("us-east-1".into()),
+                name: "vol-0abc".into(),
+                tags: Default::default(),
+                encryption: Encryption::Unencrypted,
+                holds_phi: false,
+            },
+            CloudResource {
+                arn: "arn:aws:s3:::patient-exports".into(),
+                kind: "s3.bucket".into(),
+                region: None,
+                name: "patient-exports".into(),
+                tags: [("phi".to_owned(), "true".to_owned())].into(),
+                encryption: Encryption::Encrypted {
+                    key: Some("arn:aws:kms:us-east-1:111122223333:key/k1".into()),
+                },
+                holds_phi: true,
+            },
+        ],
     }
 }
 
@@ -534,6 +591,70 @@ fn observations_cite_the_ledger_entries() {
     assert!(description.contains("`host.ssh.root_login`: 2 fail"));
     assert!(description.contains("`/etc/ssh/sshd_config`"));
     assert!(description.contains(r"PermitRootLogin is \*yes\* \<b\>"));
+}
+
+#[test]
+fn cloud_resources_are_inventory_items_and_the_subjects_of_their_findings() {
+    let document = assessment_results(&cloud_assessment());
+    assert_oscal_basics(&document);
+    let result = &document["assessment-results"]["results"][0];
+    let items = result["local-definitions"]["inventory-items"]
+        .as_array()
+        .unwrap();
+    assert_eq!(items.len(), 2);
+    let props: Vec<BTreeMap<String, String>> = items.iter().map(props_of).collect();
+    assert_eq!(props[1]["asset-id"], "arn:aws:s3:::patient-exports");
+    assert_eq!(props[1]["asset-type"], "s3.bucket");
+    assert_eq!(props[1]["region"], "global");
+    assert_eq!(props[1]["encryption-at-rest"], "encrypted");
+    assert_eq!(
+        props[1]["encryption-key"],
+        "arn:aws:kms:us-east-1:111122223333:key/k1"
+    );
+    assert_eq!(props[1]["ephi"], "yes");
+    assert_eq!(props[0]["asset-id"], VOLUME);
+    assert_eq!(props[0]["encryption-at-rest"], "unencrypted");
+    assert_eq!(props[0]["cloud-account"], "111122223333");
+    assert_eq!(props[0]["ephi"], "no");
+    assert!(!props[0].contains_key("encryption-key"));
+
+    // The observation of the control the volume's finding belongs to names the volume's item,
+    // and no other observation names any.
+    let volume_uuid = items[0]["uuid"].as_str().unwrap();
+    let observations = result["observations"].as_array().unwrap();
+    let with_subjects: Vec<&Value> = observations
+        .iter()
+        .filter(|o| o.get("subjects").is_some())
+        .collect();
+    assert_eq!(with_subjects.len(), 1, "{with_subjects:#?}");
+    assert_eq!(
+        props_of(with_subjects[0])["control-id"],
+        "164.312(a)(2)(iv)"
+    );
+    assert_eq!(
+        with_subjects[0]["subjects"],
+        serde_json::json!([{
+            "subject-uuid": volume_uuid,
+            "type": "inventory-item",
+            "title": VOLUME,
+        }])
+    );
+
+    // Without a cloud account: no local definitions, no subjects.
+    let without = assessment_results(&Assessment {
+        cloud: None,
+        ..cloud_assessment()
+    });
+    assert_oscal_basics(&without);
+    let result = &without["assessment-results"]["results"][0];
+    assert!(result.get("local-definitions").is_none());
+    assert!(
+        result["observations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o.get("subjects").is_none())
+    );
 }
 
 #[test]
@@ -919,6 +1040,7 @@ fn trestle_accepts_both_documents() {
         ("failing", assessment()),
         ("passing", passing_assessment()),
         ("sample", sample),
+        ("cloud", cloud_assessment()),
     ] {
         for (kind, document) in [
             ("ar", assessment_results(&assessment)),

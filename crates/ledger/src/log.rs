@@ -199,6 +199,69 @@ impl Ledger {
         row.map(|row| stored_entry(&row)).transpose()
     }
 
+    /// The newest entry of `kind` that `accept` takes, searched backwards from the end of the
+    /// ledger, with its reference. `contains` narrows the candidates to entries whose
+    /// canonical text holds it (canonical JSON sorts keys, so a body field such as
+    /// `"account":"123"` is written exactly so, before the kind); every candidate is still
+    /// decoded and given to `accept`, which decides. The cost is the entries appended since the
+    /// one sought: candidates are fetched one at first (a query asking for more matches than
+    /// there are reads the whole ledger), then in growing pages, so many entries that merely
+    /// quote the text cannot make the search slow.
+    pub async fn newest_of_kind<T>(
+        &self,
+        kind: &str,
+        contains: Option<&str>,
+        mut accept: impl FnMut(EvidenceRef, Evidence) -> Option<T>,
+    ) -> Result<Option<T>, LedgerError> {
+        const MAX_PAGE: i64 = 1024;
+        let escape = |text: &str| {
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        };
+        let marker = format!("\"kind\":\"{kind}\"");
+        let pattern = match contains {
+            Some(text) => format!("%{}%{}%", escape(text), escape(&marker)),
+            None => format!("%{}%", escape(&marker)),
+        };
+        let doing = "searching the ledger";
+        let mut before = i64::MAX;
+        let mut page = 1;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, entry, hashes FROM ledger_entries \
+                 WHERE seq < $1 AND entry LIKE $2 ESCAPE '\\' ORDER BY seq DESC LIMIT $3",
+            )
+            .bind(before)
+            .bind(pattern.as_str())
+            .bind(page)
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(db(doing))?;
+            for row in &rows {
+                let stored = stored_entry(row)?;
+                before = to_i64(stored.seq)?;
+                let Ok(evidence) = entry::decode(&stored.entry) else {
+                    continue;
+                };
+                if evidence.kind != kind {
+                    continue;
+                }
+                let reference = EvidenceRef {
+                    seq: stored.seq,
+                    leaf_hash: stored.leaf_hash,
+                };
+                if let Some(found) = accept(reference, evidence) {
+                    return Ok(Some(found));
+                }
+            }
+            if (rows.len() as i64) < page {
+                return Ok(None);
+            }
+            page = (page * 2).min(MAX_PAGE);
+        }
+    }
+
     /// The last `count` entries, oldest first.
     pub async fn tail(&self, count: u64) -> Result<Vec<StoredEntry>, LedgerError> {
         let rows =

@@ -360,6 +360,32 @@ fn progress_text(done: u64, total: Option<u64>, per_sec: f64, left: std::time::D
     }
 }
 
+/// Rows under a header, each column as wide as its widest cell, two spaces apart; the last
+/// column is not padded.
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|cell| cell.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; N]| {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            text.push_str(cell);
+            if i + 1 < N {
+                text.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        text.trim_end().to_owned()
+    };
+    let mut lines = vec![line(header)];
+    for row in rows {
+        lines.push(line(row.each_ref().map(String::as_str)));
+    }
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

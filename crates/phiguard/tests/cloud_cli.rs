@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::{json, new_home, phiguard};
+use common::{json, new_home, phiguard, sqlite_exec};
 use phiguard_testkit::Moto;
 
 /// `phiguard cloud check aws` with an emulator's endpoint and credentials.
@@ -73,6 +73,74 @@ fn an_account_is_checked_by_arn_and_a_failure_exits_1() {
         "{stdout}"
     );
     assert!(stdout.contains("arn:aws:s3:::patient-exports"), "{stdout}");
+
+    // The inventory the check kept, as JSON and as a table, and filtered.
+    let inventory = phiguard(&home)
+        .args(["cloud", "inventory", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(inventory.status.code(), Some(0), "{inventory:?}");
+    let listed = json(&inventory.stdout);
+    assert_eq!(listed["account"], "123456789012");
+    assert_eq!(listed["total"], 1);
+    assert_eq!(
+        listed["resources"][0]["arn"],
+        "arn:aws:s3:::patient-exports"
+    );
+    assert_eq!(listed["resources"][0]["kind"], "s3.bucket");
+    assert!(
+        listed["digest"].as_str().unwrap().starts_with("sha256:"),
+        "{listed:#}"
+    );
+    let table = phiguard(&home)
+        .args(["cloud", "inventory"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.starts_with("KIND"), "{table}");
+    assert!(table.contains("s3.bucket"), "{table}");
+    assert!(
+        table.contains("1 resource of 1 in AWS account 123456789012"),
+        "{table}"
+    );
+    let none = phiguard(&home)
+        .args(["cloud", "inventory", "--kind", "ec2.volume", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&none.stdout)["resources"], serde_json::json!([]));
+}
+
+#[test]
+fn an_inventory_never_taken_or_tampered_with_exits_2_and_says_what_to_do() {
+    let (_dir, home) = new_home();
+    let output = phiguard(&home)
+        .args(["cloud", "inventory"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("no cloud account has been checked yet"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("phiguard cloud check aws"), "{stderr}");
+
+    let Some(moto) = Moto::start() else { return };
+    bucket(&moto, "patient-exports");
+    cloud(&home, &moto).args(["--only", "s3"]).output().unwrap();
+    // Someone with the database makes the bucket look encrypted with a key of theirs.
+    sqlite_exec(
+        &home,
+        "UPDATE cloud_resources SET encryption = 'encrypted', encryption_key = 'k'",
+    );
+    let output = phiguard(&home)
+        .args(["cloud", "inventory"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("cannot be trusted"), "{stderr}");
+    assert!(stderr.contains("ledger entry"), "{stderr}");
 }
 
 #[test]

@@ -66,6 +66,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0006_fim_paths/sqlite.sql"),
         postgres: include_str!("../migrations/0006_fim_paths/postgres.sql"),
     },
+    Migration {
+        version: 7,
+        name: "cloud_inventory",
+        sqlite: include_str!("../migrations/0007_cloud_inventory/sqlite.sql"),
+        postgres: include_str!("../migrations/0007_cloud_inventory/postgres.sql"),
+    },
 ];
 
 /// The schema version this build of phiguard writes and understands.

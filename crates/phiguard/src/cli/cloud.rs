@@ -12,6 +12,39 @@ pub enum CloudCommand {
                       phiguard cloud check aws --region us-east-1 --only s3,iam --json"
     )]
     Check(CloudCheckCommand),
+    /// Show the latest inventory of a cloud account: every resource seen by the last check
+    #[command(
+        after_help = "Lists every resource the newest `phiguard cloud check aws` saw, \
+                      with its kind, region, encryption at rest and whether it is tagged as \
+                      holding ePHI, after checking it against the digest the ledger recorded \
+                      with that check: an inventory changed or deleted in the database is \
+                      refused, not shown.\n\n\
+                      Exit codes: 0 shown, 2 no inventory was taken yet or the stored one \
+                      cannot be trusted (the message says which and what to do).\n\n\
+                      Examples:\n  phiguard cloud inventory\n  \
+                      phiguard cloud inventory --phi --unencrypted\n  \
+                      phiguard cloud inventory --kind s3.bucket --json | jq '.resources[].arn'"
+    )]
+    Inventory(CloudInventoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CloudInventoryArgs {
+    /// The AWS account to show; the account checked last when left out
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Only resources of this kind, such as s3.bucket, ec2.volume, rds.instance (repeatable)
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// Only resources in this region (repeatable); global resources have none
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Only resources tagged as holding ePHI
+    #[arg(long)]
+    pub phi: bool,
+    /// Only resources whose data is not known to be encrypted at rest (unencrypted or unknown)
+    #[arg(long)]
+    pub unencrypted: bool,
 }
 
 #[derive(Debug, Subcommand)]

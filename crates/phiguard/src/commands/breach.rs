@@ -17,7 +17,7 @@ use crate::cli::{
     BreachNoticesArgs, GlobalArgs,
 };
 use crate::commands::register::{Session, applied_text, change_source};
-use crate::output::Output;
+use crate::output::{Output, table};
 
 mod interview;
 
@@ -198,32 +198,6 @@ fn days_left(days: i64) -> String {
         d if d < 0 => format!("{d} (passed)"),
         d => d.to_string(),
     }
-}
-
-/// Rows under a header, each column as wide as its widest cell, two spaces apart; the last
-/// column is not padded.
-pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|cell| cell.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; N]| {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            text.push_str(cell);
-            if i + 1 < N {
-                text.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
-            }
-        }
-        text.trim_end().to_owned()
-    };
-    let mut lines = vec![line(header)];
-    for row in rows {
-        lines.push(line(row.each_ref().map(String::as_str)));
-    }
-    lines.join("\n")
 }
 
 /// Notes as a list under "Notes:", with their citations.

@@ -1,25 +1,30 @@
 //! `phiguard cloud check aws`: a cloud account's posture, its findings stored as a check run
 //! and recorded in the ledger (see `phiguard_app::cloud`).
 
-use phiguard_app::cloud::AwsRequest;
+use phiguard_app::cloud::{AwsRequest, CloudResource, Encryption};
 use phiguard_app::installation::{Installation, Purpose};
 use phiguard_core::spelling::count;
 use phiguard_core::{Escaped, Finding, StatusCounts};
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::cli::{CloudAwsArgs, CloudCheckCommand, CloudCommand, GlobalArgs};
+use crate::cli::{CloudAwsArgs, CloudCheckCommand, CloudCommand, CloudInventoryArgs, GlobalArgs};
 use crate::commands::check_run;
-use crate::output::Output;
+use crate::output::{Output, table};
 
 pub async fn run(
     global: &GlobalArgs,
     command: &CloudCommand,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
-    let installation = Installation::open(&super::options(global), Purpose::Record, out).await?;
+    let purpose = match command {
+        CloudCommand::Check(_) => Purpose::Record,
+        CloudCommand::Inventory(_) => Purpose::Read,
+    };
+    let installation = Installation::open(&super::options(global), purpose, out).await?;
     let outcome = match command {
         CloudCommand::Check(CloudCheckCommand::Aws(args)) => aws(&installation, args, out).await,
+        CloudCommand::Inventory(args) => inventory(&installation, args, out).await,
     };
     let closed = installation.close().await;
     let outcome = outcome?;
@@ -94,5 +99,92 @@ fn human(result: &CheckResult<'_>) -> String {
     if result.summary.has_failing() {
         text.push_str(check_run::REMEDIATION_HINT);
     }
+    text
+}
+
+#[derive(Debug, Serialize)]
+struct InventoryResult<'a> {
+    provider: &'a str,
+    account: &'a str,
+    /// When the check that saw it was recorded.
+    taken_at: jiff::Timestamp,
+    /// The ledger entry of that check, whose digest the inventory matched.
+    evidence: phiguard_core::EvidenceRef,
+    digest: &'a str,
+    /// Resources in the whole inventory, before any filter.
+    total: usize,
+    resources: Vec<&'a CloudResource>,
+}
+
+async fn inventory(
+    installation: &Installation,
+    args: &CloudInventoryArgs,
+    out: &Output,
+) -> anyhow::Result<Outcome> {
+    let Some(stored) =
+        phiguard_app::cloud::latest_inventory(installation, args.account.as_deref()).await?
+    else {
+        anyhow::bail!(match &args.account {
+            Some(account) => format!(
+                "AWS account {} has not been checked yet, so there is no inventory of it: run \
+                 `phiguard cloud check aws` with its credentials",
+                Escaped(account)
+            ),
+            None => "no cloud account has been checked yet, so there is no inventory: run \
+                     `phiguard cloud check aws`"
+                .to_owned(),
+        });
+    };
+    let wanted = |r: &&CloudResource| {
+        (args.kinds.is_empty() || args.kinds.iter().any(|k| k == &r.kind))
+            && (args.regions.is_empty()
+                || r.region
+                    .as_ref()
+                    .is_some_and(|region| args.regions.contains(region)))
+            && (!args.phi || r.holds_phi)
+            && (!args.unencrypted
+                || matches!(r.encryption, Encryption::Unencrypted | Encryption::Unknown))
+    };
+    let result = InventoryResult {
+        provider: &stored.provider,
+        account: &stored.account,
+        taken_at: stored.taken_at,
+        evidence: stored.evidence,
+        digest: &stored.digest,
+        total: stored.resources.len(),
+        resources: stored.resources.iter().filter(wanted).collect(),
+    };
+    out.result(&result, || inventory_table(&result));
+    Ok(Outcome::Ok)
+}
+
+/// One line per resource (kind, region, encryption, ePHI, ARN), then where it came from.
+fn inventory_table(result: &InventoryResult<'_>) -> String {
+    let rows: Vec<[String; 5]> = result
+        .resources
+        .iter()
+        .map(|r| {
+            [
+                r.kind.clone(),
+                r.region.clone().unwrap_or_else(|| "global".into()),
+                r.encryption.word().into(),
+                if r.holds_phi { "yes" } else { "" }.into(),
+                Escaped(&r.arn).to_string(),
+            ]
+        })
+        .collect();
+    let mut text = if rows.is_empty() {
+        "No resource matches.\n".to_owned()
+    } else {
+        table(["KIND", "REGION", "ENCRYPTION", "EPHI", "RESOURCE"], &rows)
+    };
+    text.push_str(&format!(
+        "\n{} of {} in AWS account {}, seen {} (ledger entry {}, digest verified)\n",
+        count(result.resources.len(), "resource"),
+        result.total,
+        Escaped(result.account),
+        result.taken_at.strftime("%Y-%m-%d %H:%M UTC"),
+        result.evidence.seq,
+    ));
     text
 }

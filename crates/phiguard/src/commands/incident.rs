@@ -12,9 +12,9 @@ use phiguard_register::records::IncidentEvent;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, IncidentCommand, RecordAction, TimelineArgs};
-use crate::commands::breach::{assessment_text, deadlines_text, table};
+use crate::commands::breach::{assessment_text, deadlines_text};
 use crate::commands::register::{Session, applied_text, change_source};
-use crate::output::{Output, time};
+use crate::output::{Output, table, time};
 
 pub async fn run(
     global: &GlobalArgs,
