@@ -276,8 +276,7 @@ mod tests {
                 RedirectActionConfig::builder()
                     .protocol(protocol)
                     .status_code("HTTP_301".into())
-                    .build()
-                    .unwrap(),
+                    .build(),
             )
             .build()
     }
