@@ -390,7 +390,11 @@ async fn load_balancers_built_right_pass_and_built_wrong_fail_each_elb_check() {
     let logs = "cloud.aws.elb.access_logs";
     let logged = on(&findings, logs, &good);
     assert_eq!(logged.status, Status::Pass, "{logged:#?}");
-    assert!(logged.message.contains("s3://lb-logs"), "{}", logged.message);
+    assert!(
+        logged.message.contains("s3://lb-logs"),
+        "{}",
+        logged.message
+    );
     // moto leaves access_logs.s3.enabled out until it is set; AWS answers it false. Both read
     // as off.
     let unlogged = on(&findings, logs, &bad);
@@ -489,10 +493,7 @@ async fn certificates_are_judged_by_their_expiry_and_say_what_uses_them() {
     let expired = about(&after, check, &issued_subject);
     assert_eq!(expired.status, Status::Fail, "{expired:#?}");
     assert!(expired.message.contains(&https), "{}", expired.message);
-    assert_eq!(
-        about(&after, check, &imported_subject).status,
-        Status::Pass
-    );
+    assert_eq!(about(&after, check, &imported_subject).status, Status::Pass);
     // The ePHI tag was read: once it expires (in 2099) it weighs critical.
     let late = judge(&inventory, "2099-01-02T00:00:00Z".parse().unwrap());
     let lapsed = about(&late, check, &imported_subject);
@@ -677,7 +678,11 @@ async fn tables_file_systems_and_log_groups_built_right_pass_and_built_wrong_fai
     // The key AWS owns still encrypts: a warning that says so, not a failure.
     let owned = about(&findings, kms, &table_arn("charts"));
     assert_eq!(owned.status, Status::Warn, "{owned:#?}");
-    assert!(owned.message.contains("still encrypted"), "{}", owned.message);
+    assert!(
+        owned.message.contains("still encrypted"),
+        "{}",
+        owned.message
+    );
 
     let encryption = "cloud.aws.efs.encryption";
     let sealed = about(&findings, encryption, sealed.file_system_arn().unwrap());
@@ -689,7 +694,10 @@ async fn tables_file_systems_and_log_groups_built_right_pass_and_built_wrong_fai
     assert!(open.message.contains("no mount target"), "{}", open.message);
 
     let retention = "cloud.aws.logs.retention";
-    assert_eq!(status(retention, &log_group_arn("/audit/app")), Status::Pass);
+    assert_eq!(
+        status(retention, &log_group_arn("/audit/app")),
+        Status::Pass
+    );
     assert_eq!(
         status(retention, &log_group_arn("/audit/forever")),
         Status::Pass
@@ -773,10 +781,7 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
     let Some(moto) = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "9")]) else {
         return;
     };
-    let mut options = options(
-        &moto,
-        &[Service::DynamoDb, Service::Logs, Service::Elb],
-    );
+    let mut options = options(&moto, &[Service::DynamoDb, Service::Logs, Service::Elb]);
     let config = config(&options).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);

@@ -111,7 +111,7 @@ mod tests {
         let listener = "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/web/1/2";
         let expired = judge(&certificate(Some("2026-05-01T00:00:00Z"), &[listener]), now);
         assert!(
-            matches!(&expired, Verdict::Fail(m) if m.contains("30 days ago") && m.contains(listener))
+            matches!(&expired, Verdict::Fail(m) if m.contains("31 days ago") && m.contains(listener))
         );
         let soon = judge(&certificate(Some("2026-06-20T00:00:00Z"), &[]), now);
         assert!(
