@@ -9,6 +9,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::seen::{Gap, Seen};
 
+mod acm;
+mod dynamodb;
+mod efs;
+mod elb;
+mod logs;
+
+pub use acm::{Acm, Certificate, CertificateDetails};
+pub use dynamodb::{DynamoDb, Table, TableEncryption};
+pub use efs::{Efs, FileSystem};
+pub use elb::{AccessLogs, Elb, Listener, LoadBalancer};
+pub use logs::{LogGroup, Logs};
+
 /// The tag that marks a resource as holding ePHI: its failures weigh critical.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhiTag {
@@ -98,6 +110,16 @@ pub struct Inventory {
     pub cloudtrail: CloudTrail,
     pub iam: Iam,
     pub kms: Kms,
+    #[serde(default)]
+    pub elb: Elb,
+    #[serde(default)]
+    pub acm: Acm,
+    #[serde(default)]
+    pub dynamodb: DynamoDb,
+    #[serde(default)]
+    pub efs: Efs,
+    #[serde(default)]
+    pub logs: Logs,
 }
 
 impl Inventory {
@@ -119,6 +141,11 @@ impl Inventory {
             + self.cloudtrail.trails.len()
             + self.iam.users.len()
             + self.kms.keys.len()
+            + self.elb.load_balancers.len()
+            + self.acm.certificates.len()
+            + self.dynamodb.tables.len()
+            + self.efs.file_systems.len()
+            + self.logs.log_groups.len()
     }
 }
 

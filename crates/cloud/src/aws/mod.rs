@@ -8,11 +8,16 @@
 //! IAM action, and a service that cannot be listed at all as a [`Gap`], so the checks report
 //! what they could not see.
 
+mod acm;
 mod calls;
 mod cloudtrail;
+mod dynamodb;
 mod ec2;
+mod efs;
+mod elb;
 mod iam;
 mod kms;
+mod logs;
 mod rds;
 mod s3;
 
@@ -35,16 +40,26 @@ pub enum Service {
     CloudTrail,
     Iam,
     Kms,
+    Elb,
+    Acm,
+    DynamoDb,
+    Efs,
+    Logs,
 }
 
 impl Service {
-    pub const ALL: [Service; 6] = [
+    pub const ALL: [Service; 11] = [
         Service::S3,
         Service::Ec2,
         Service::Rds,
         Service::CloudTrail,
         Service::Iam,
         Service::Kms,
+        Service::Elb,
+        Service::Acm,
+        Service::DynamoDb,
+        Service::Efs,
+        Service::Logs,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +70,11 @@ impl Service {
             Service::CloudTrail => "cloudtrail",
             Service::Iam => "iam",
             Service::Kms => "kms",
+            Service::Elb => "elb",
+            Service::Acm => "acm",
+            Service::DynamoDb => "dynamodb",
+            Service::Efs => "efs",
+            Service::Logs => "logs",
         }
     }
 
@@ -261,6 +281,11 @@ async fn read(
         }
         Service::Iam => iam::read(config, options, account, region, &mut inventory).await,
         Service::Kms => kms::read(config, options, account, region, &mut inventory).await,
+        Service::Elb => elb::read(config, options, account, region, &mut inventory).await,
+        Service::Acm => acm::read(config, options, account, region, &mut inventory).await,
+        Service::DynamoDb => dynamodb::read(config, options, account, region, &mut inventory).await,
+        Service::Efs => efs::read(config, options, account, region, &mut inventory).await,
+        Service::Logs => logs::read(config, options, account, region, &mut inventory).await,
     }
     Part { inventory }
 }
@@ -277,6 +302,11 @@ fn merge(into: &mut Inventory, part: Part) {
         cloudtrail,
         iam,
         kms,
+        elb,
+        acm,
+        dynamodb,
+        efs,
+        logs,
     } = part.inventory;
     into.gaps.extend(gaps);
     if s3.account_public_access_block.is_some() {
@@ -303,6 +333,11 @@ fn merge(into: &mut Inventory, part: Part) {
     }
     into.iam.users.extend(iam.users);
     into.kms.keys.extend(kms.keys);
+    into.elb.load_balancers.extend(elb.load_balancers);
+    into.acm.certificates.extend(acm.certificates);
+    into.dynamodb.tables.extend(dynamodb.tables);
+    into.efs.file_systems.extend(efs.file_systems);
+    into.logs.log_groups.extend(logs.log_groups);
 }
 
 /// Resources in ARN order, so two scans of the same account compare line by line.
@@ -355,6 +390,26 @@ fn sort(inventory: &mut Inventory) {
     inventory
         .kms
         .keys
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .elb
+        .load_balancers
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .acm
+        .certificates
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .dynamodb
+        .tables
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .efs
+        .file_systems
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .logs
+        .log_groups
         .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
     inventory
         .gaps

@@ -8,10 +8,15 @@
 //! - a failure on a resource tagged as holding ePHI ([`PhiTag`]) weighs critical;
 //! - nothing to judge is one "not applicable" finding that says so, not a silent pass.
 
+mod acm;
 mod cloudtrail;
+mod dynamodb;
 mod ec2;
+mod efs;
+mod elb;
 mod iam;
 mod kms;
+mod logs;
 mod rds;
 mod s3;
 
@@ -68,6 +73,11 @@ fn rules() -> Vec<Rule> {
         .chain(cloudtrail::rules())
         .chain(iam::rules())
         .chain(kms::rules())
+        .chain(elb::rules())
+        .chain(acm::rules())
+        .chain(dynamodb::rules())
+        .chain(efs::rules())
+        .chain(logs::rules())
         .collect()
 }
 

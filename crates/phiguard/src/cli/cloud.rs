@@ -76,7 +76,8 @@ pub struct CloudAwsArgs {
     /// A region to check (repeatable); every region enabled in the account when left out
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Only these services, comma-separated: s3, ec2, rds, cloudtrail, iam, kms
+    /// Only these services, comma-separated: s3, ec2, rds, cloudtrail, iam, kms, elb, acm,
+    /// dynamodb, efs, logs
     #[arg(long, value_name = "SERVICES", value_delimiter = ',')]
     pub only: Vec<Service>,
     /// A profile of the AWS configuration files, instead of AWS_PROFILE or the default
