@@ -9,6 +9,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::seen::{Gap, Seen};
 
+mod config;
+mod guardduty;
+mod lambda;
+mod secretsmanager;
+mod securityhub;
+mod sns;
+mod sqs;
+
+pub use config::{Config, Coverage, Recorder};
+pub use guardduty::{Detector, GuardDuty};
+pub use lambda::{Function, Lambda};
+pub use secretsmanager::{Secret, SecretsManager};
+pub use securityhub::SecurityHub;
+pub use sns::{Sns, Topic};
+pub use sqs::{Queue, QueueEncryption, Sqs};
+
 /// The tag that marks a resource as holding ePHI: its failures weigh critical.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhiTag {
@@ -98,6 +114,20 @@ pub struct Inventory {
     pub cloudtrail: CloudTrail,
     pub iam: Iam,
     pub kms: Kms,
+    #[serde(default)]
+    pub guardduty: GuardDuty,
+    #[serde(default)]
+    pub securityhub: SecurityHub,
+    #[serde(default)]
+    pub config: Config,
+    #[serde(default)]
+    pub sns: Sns,
+    #[serde(default)]
+    pub sqs: Sqs,
+    #[serde(default)]
+    pub secretsmanager: SecretsManager,
+    #[serde(default)]
+    pub lambda: Lambda,
 }
 
 impl Inventory {
@@ -119,6 +149,10 @@ impl Inventory {
             + self.cloudtrail.trails.len()
             + self.iam.users.len()
             + self.kms.keys.len()
+            + self.sns.topics.len()
+            + self.sqs.queues.len()
+            + self.secretsmanager.secrets.len()
+            + self.lambda.functions.len()
     }
 }
 

@@ -10,11 +10,18 @@
 
 mod calls;
 mod cloudtrail;
+mod config;
 mod ec2;
+mod guardduty;
 mod iam;
 mod kms;
+mod lambda;
 mod rds;
 mod s3;
+mod secretsmanager;
+mod securityhub;
+mod sns;
+mod sqs;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -35,16 +42,30 @@ pub enum Service {
     CloudTrail,
     Iam,
     Kms,
+    GuardDuty,
+    SecurityHub,
+    Config,
+    Sns,
+    Sqs,
+    SecretsManager,
+    Lambda,
 }
 
 impl Service {
-    pub const ALL: [Service; 6] = [
+    pub const ALL: [Service; 13] = [
         Service::S3,
         Service::Ec2,
         Service::Rds,
         Service::CloudTrail,
         Service::Iam,
         Service::Kms,
+        Service::GuardDuty,
+        Service::SecurityHub,
+        Service::Config,
+        Service::Sns,
+        Service::Sqs,
+        Service::SecretsManager,
+        Service::Lambda,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +76,13 @@ impl Service {
             Service::CloudTrail => "cloudtrail",
             Service::Iam => "iam",
             Service::Kms => "kms",
+            Service::GuardDuty => "guardduty",
+            Service::SecurityHub => "securityhub",
+            Service::Config => "config",
+            Service::Sns => "sns",
+            Service::Sqs => "sqs",
+            Service::SecretsManager => "secretsmanager",
+            Service::Lambda => "lambda",
         }
     }
 
@@ -261,6 +289,19 @@ async fn read(
         }
         Service::Iam => iam::read(config, options, account, region, &mut inventory).await,
         Service::Kms => kms::read(config, options, account, region, &mut inventory).await,
+        Service::GuardDuty => {
+            guardduty::read(config, options, account, region, &mut inventory).await
+        }
+        Service::SecurityHub => {
+            securityhub::read(config, options, account, region, &mut inventory).await
+        }
+        Service::Config => config::read(config, options, account, region, &mut inventory).await,
+        Service::Sns => sns::read(config, options, account, region, &mut inventory).await,
+        Service::Sqs => sqs::read(config, options, account, region, &mut inventory).await,
+        Service::SecretsManager => {
+            secretsmanager::read(config, options, account, region, &mut inventory).await
+        }
+        Service::Lambda => lambda::read(config, options, account, region, &mut inventory).await,
     }
     Part { inventory }
 }
@@ -277,6 +318,13 @@ fn merge(into: &mut Inventory, part: Part) {
         cloudtrail,
         iam,
         kms,
+        guardduty,
+        securityhub,
+        config,
+        sns,
+        sqs,
+        secretsmanager,
+        lambda,
     } = part.inventory;
     into.gaps.extend(gaps);
     if s3.account_public_access_block.is_some() {
@@ -303,6 +351,13 @@ fn merge(into: &mut Inventory, part: Part) {
     }
     into.iam.users.extend(iam.users);
     into.kms.keys.extend(kms.keys);
+    into.guardduty.regions.extend(guardduty.regions);
+    into.securityhub.regions.extend(securityhub.regions);
+    into.config.regions.extend(config.regions);
+    into.sns.topics.extend(sns.topics);
+    into.sqs.queues.extend(sqs.queues);
+    into.secretsmanager.secrets.extend(secretsmanager.secrets);
+    into.lambda.functions.extend(lambda.functions);
 }
 
 /// Resources in ARN order, so two scans of the same account compare line by line.
@@ -356,6 +411,27 @@ fn sort(inventory: &mut Inventory) {
         .kms
         .keys
         .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .sns
+        .topics
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .sqs
+        .queues
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .secretsmanager
+        .secrets
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .lambda
+        .functions
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    for recorders in inventory.config.regions.values_mut() {
+        if let Seen::Known(recorders) = recorders {
+            recorders.sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+        }
+    }
     inventory
         .gaps
         .sort_by(|a, b| (&a.service, &a.region).cmp(&(&b.service, &b.region)));

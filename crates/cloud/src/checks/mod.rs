@@ -9,11 +9,18 @@
 //! - nothing to judge is one "not applicable" finding that says so, not a silent pass.
 
 mod cloudtrail;
+mod config;
 mod ec2;
+mod guardduty;
 mod iam;
 mod kms;
+mod lambda;
 mod rds;
 mod s3;
+mod secretsmanager;
+mod securityhub;
+mod sns;
+mod sqs;
 
 use std::sync::Arc;
 
@@ -68,6 +75,13 @@ fn rules() -> Vec<Rule> {
         .chain(cloudtrail::rules())
         .chain(iam::rules())
         .chain(kms::rules())
+        .chain(guardduty::rules())
+        .chain(securityhub::rules())
+        .chain(config::rules())
+        .chain(sns::rules())
+        .chain(sqs::rules())
+        .chain(secretsmanager::rules())
+        .chain(lambda::rules())
         .collect()
 }
 
