@@ -130,7 +130,7 @@ async fn detectors_hubs_and_recorders_are_judged_in_every_region() {
     let buckets_only = RecordingGroup::builder()
         .all_supported(false)
         .include_global_resource_types(false)
-        .resource_types(ResourceType::AwsS3Bucket)
+        .resource_types(ResourceType::Bucket)
         .recording_strategy(
             RecordingStrategy::builder()
                 .use_only(RecordingStrategyType::InclusionByResourceTypes)
@@ -318,7 +318,11 @@ async fn topics_and_queues_pass_encrypted_and_fail_in_the_clear() {
     let managed = about(&findings, "cloud.aws.sqs.encryption", &queue("claims-sse"));
     assert_eq!(managed.status, Status::Pass, "{managed:#?}");
     assert!(managed.message.contains("SSE-SQS"), "{}", managed.message);
-    let plain = about(&findings, "cloud.aws.sqs.encryption", &queue("claims-plain"));
+    let plain = about(
+        &findings,
+        "cloud.aws.sqs.encryption",
+        &queue("claims-plain"),
+    );
     assert_eq!(plain.status, Status::Fail, "{plain:#?}");
     assert_eq!(plain.severity, Severity::Critical, "{plain:#?}");
     assert!(plain.message.contains("holds ePHI"), "{}", plain.message);
@@ -366,8 +370,20 @@ async fn every_queue_and_topic_is_read_across_pages() {
     let expected: Vec<String> = (0..103).map(|n| format!("topic-{n:03}")).collect();
     assert_eq!(topics, expected);
     // Each was read in full, not only listed.
-    assert!(inventory.sqs.queues.iter().all(|q| q.encryption.known().is_some()));
-    assert!(inventory.sns.topics.iter().all(|t| t.kms_key.known().is_some()));
+    assert!(
+        inventory
+            .sqs
+            .queues
+            .iter()
+            .all(|q| q.encryption.known().is_some())
+    );
+    assert!(
+        inventory
+            .sns
+            .topics
+            .iter()
+            .all(|t| t.kms_key.known().is_some())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -420,6 +436,9 @@ async fn secrets_that_rotate_pass_those_that_do_not_fail_and_late_ones_warn() {
     assert!(inventory.gaps.is_empty(), "{:#?}", inventory.gaps);
     assert_eq!(inventory.secretsmanager.secrets.len(), 2);
     let check = "cloud.aws.secretsmanager.rotation";
+    // A secret's ARN ends in a random suffix: the subject adds its name.
+    let rotated = format!("{rotated} (db-password)");
+    let static_ = format!("{static_} (ehr-api-key)");
     let today = judge(inventory.clone(), Timestamp::now());
     let on_time = about(&today, check, &rotated);
     assert_eq!(on_time.status, Status::Pass, "{on_time:#?}");
@@ -519,7 +538,11 @@ async fn functions_open_to_anyone_fail_and_guarded_ones_pass() {
             .runtime(Runtime::Python312)
             .role(&role)
             .handler("index.handler")
-            .code(FunctionCode::builder().zip_file(Blob::new(package())).build());
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(package()))
+                    .build(),
+            );
         if phi {
             create = create.tags("phi", "true");
         }
@@ -582,7 +605,11 @@ async fn functions_open_to_anyone_fail_and_guarded_ones_pass() {
     let policy = "cloud.aws.lambda.policy_public";
     let absent = about(&findings, policy, &function("private"));
     assert_eq!(absent.status, Status::Pass, "{absent:#?}");
-    assert!(absent.message.contains("no resource policy"), "{}", absent.message);
+    assert!(
+        absent.message.contains("no resource policy"),
+        "{}",
+        absent.message
+    );
     assert_eq!(
         status(&findings, policy, &function("guarded")),
         Status::Pass
@@ -655,18 +682,21 @@ async fn calls_the_credentials_may_not_make_are_errors_naming_the_action() {
     ));
 
     let findings = judge(scan(&options).await, Timestamp::now());
-    // Listed, but its attributes were denied: an error on the topic naming the action.
+    // moto answers these services' denials in a shape their SDKs cannot read a code from (an
+    // EC2-style `<Errors>` list for SNS, XML for the JSON protocols), so they read as failed
+    // calls; AWS answers AuthorizationError and AccessDeniedException, which read as denied.
+    // Either way the finding is an error naming the action, never a pass.
+    //
+    // Listed, but its attributes were refused: an error on the topic naming the action.
     let denied = about(&findings, "cloud.aws.sns.encryption", &topic);
     assert_eq!(denied.status, Status::Error, "{denied:#?}");
     assert!(
-        denied.message.contains("denied sns:GetTopicAttributes"),
+        denied.message.contains("sns:GetTopicAttributes"),
         "{}",
         denied.message
     );
     // Not listed at all: one error for the region, naming the action, and no "nothing to
-    // judge". (moto answers a denial of a JSON-protocol call with an XML body the SDK cannot
-    // read a code from, so it reads as a failed call; AWS answers AccessDeniedException,
-    // which reads as denied. Either names the action.)
+    // judge".
     let gap = about(
         &findings,
         "cloud.aws.secretsmanager.rotation",

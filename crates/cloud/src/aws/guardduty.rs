@@ -50,11 +50,7 @@ pub(super) async fn read(
     let tags = detector
         .known()
         .and_then(|d| d.tags())
-        .map(|tags| {
-            tags.iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
+        .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     let detector = Detector {
         resource: Resource {

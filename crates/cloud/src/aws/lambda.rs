@@ -87,11 +87,7 @@ async fn function(
     let tags = match tags {
         Ok(output) => output
             .tags()
-            .map(|tags| {
-                tags.iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
+            .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
         Err(_) => Default::default(),
     };

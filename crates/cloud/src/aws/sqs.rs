@@ -72,11 +72,7 @@ async fn queue(sqs: &aws_sdk_sqs::Client, url: String, region: String, account: 
     let tags = match tags {
         Ok(output) => output
             .tags()
-            .map(|tags| {
-                tags.iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
+            .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
         Err(_) => Default::default(),
     };

@@ -92,8 +92,14 @@ mod tests {
     #[test]
     fn a_rotation_later_than_its_interval_and_a_day_warns() {
         let now = Timestamp::now();
-        assert!(matches!(judge(&secret(false, None, None, now), now), Verdict::Fail(_)));
-        assert!(matches!(judge(&secret(true, None, None, now), now), Verdict::Pass(_)));
+        assert!(matches!(
+            judge(&secret(false, None, None, now), now),
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            judge(&secret(true, None, None, now), now),
+            Verdict::Pass(_)
+        ));
         assert!(matches!(
             judge(&secret(true, Some(720), Some(720 + 23), now), now),
             Verdict::Pass(_)

@@ -32,9 +32,9 @@ fn encryption(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
         |q| {
             Verdict::on(&q.encryption, |encryption| {
                 match (&encryption.kms_key, encryption.sqs_managed) {
-                    (Some(key), _) => {
-                        Verdict::Pass(format!("encrypts its messages under KMS key {key} (SSE-KMS)"))
-                    }
+                    (Some(key), _) => Verdict::Pass(format!(
+                        "encrypts its messages under KMS key {key} (SSE-KMS)"
+                    )),
                     (None, true) => Verdict::Pass(
                         "encrypts its messages under keys SQS manages (SSE-SQS)".into(),
                     ),
