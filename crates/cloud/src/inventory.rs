@@ -20,6 +20,21 @@ pub use dynamodb::{DynamoDb, Table, TableEncryption};
 pub use efs::{Efs, FileSystem};
 pub use elb::{AccessLogs, Elb, Listener, LoadBalancer};
 pub use logs::{LogGroup, Logs};
+mod config;
+mod guardduty;
+mod lambda;
+mod secretsmanager;
+mod securityhub;
+mod sns;
+mod sqs;
+
+pub use config::{Config, Coverage, Recorder};
+pub use guardduty::{Detector, GuardDuty};
+pub use lambda::{Function, Lambda};
+pub use secretsmanager::{Secret, SecretsManager};
+pub use securityhub::SecurityHub;
+pub use sns::{Sns, Topic};
+pub use sqs::{Queue, QueueEncryption, Sqs};
 
 /// The tag that marks a resource as holding ePHI: its failures weigh critical.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +135,20 @@ pub struct Inventory {
     pub efs: Efs,
     #[serde(default)]
     pub logs: Logs,
+    #[serde(default)]
+    pub guardduty: GuardDuty,
+    #[serde(default)]
+    pub securityhub: SecurityHub,
+    #[serde(default)]
+    pub config: Config,
+    #[serde(default)]
+    pub sns: Sns,
+    #[serde(default)]
+    pub sqs: Sqs,
+    #[serde(default)]
+    pub secretsmanager: SecretsManager,
+    #[serde(default)]
+    pub lambda: Lambda,
 }
 
 impl Inventory {
@@ -146,6 +175,10 @@ impl Inventory {
             + self.dynamodb.tables.len()
             + self.efs.file_systems.len()
             + self.logs.log_groups.len()
+            + self.sns.topics.len()
+            + self.sqs.queues.len()
+            + self.secretsmanager.secrets.len()
+            + self.lambda.functions.len()
     }
 }
 

@@ -11,15 +11,22 @@
 mod acm;
 mod calls;
 mod cloudtrail;
+mod config;
 mod dynamodb;
 mod ec2;
 mod efs;
 mod elb;
+mod guardduty;
 mod iam;
 mod kms;
+mod lambda;
 mod logs;
 mod rds;
 mod s3;
+mod secretsmanager;
+mod securityhub;
+mod sns;
+mod sqs;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -45,10 +52,17 @@ pub enum Service {
     DynamoDb,
     Efs,
     Logs,
+    GuardDuty,
+    SecurityHub,
+    Config,
+    Sns,
+    Sqs,
+    SecretsManager,
+    Lambda,
 }
 
 impl Service {
-    pub const ALL: [Service; 11] = [
+    pub const ALL: [Service; 18] = [
         Service::S3,
         Service::Ec2,
         Service::Rds,
@@ -60,6 +74,13 @@ impl Service {
         Service::DynamoDb,
         Service::Efs,
         Service::Logs,
+        Service::GuardDuty,
+        Service::SecurityHub,
+        Service::Config,
+        Service::Sns,
+        Service::Sqs,
+        Service::SecretsManager,
+        Service::Lambda,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +96,13 @@ impl Service {
             Service::DynamoDb => "dynamodb",
             Service::Efs => "efs",
             Service::Logs => "logs",
+            Service::GuardDuty => "guardduty",
+            Service::SecurityHub => "securityhub",
+            Service::Config => "config",
+            Service::Sns => "sns",
+            Service::Sqs => "sqs",
+            Service::SecretsManager => "secretsmanager",
+            Service::Lambda => "lambda",
         }
     }
 
@@ -286,6 +314,19 @@ async fn read(
         Service::DynamoDb => dynamodb::read(config, options, account, region, &mut inventory).await,
         Service::Efs => efs::read(config, options, account, region, &mut inventory).await,
         Service::Logs => logs::read(config, options, account, region, &mut inventory).await,
+        Service::GuardDuty => {
+            guardduty::read(config, options, account, region, &mut inventory).await
+        }
+        Service::SecurityHub => {
+            securityhub::read(config, options, account, region, &mut inventory).await
+        }
+        Service::Config => config::read(config, options, account, region, &mut inventory).await,
+        Service::Sns => sns::read(config, options, account, region, &mut inventory).await,
+        Service::Sqs => sqs::read(config, options, account, region, &mut inventory).await,
+        Service::SecretsManager => {
+            secretsmanager::read(config, options, account, region, &mut inventory).await
+        }
+        Service::Lambda => lambda::read(config, options, account, region, &mut inventory).await,
     }
     Part { inventory }
 }
@@ -307,6 +348,13 @@ fn merge(into: &mut Inventory, part: Part) {
         dynamodb,
         efs,
         logs,
+        guardduty,
+        securityhub,
+        config,
+        sns,
+        sqs,
+        secretsmanager,
+        lambda,
     } = part.inventory;
     into.gaps.extend(gaps);
     if s3.account_public_access_block.is_some() {
@@ -338,6 +386,13 @@ fn merge(into: &mut Inventory, part: Part) {
     into.dynamodb.tables.extend(dynamodb.tables);
     into.efs.file_systems.extend(efs.file_systems);
     into.logs.log_groups.extend(logs.log_groups);
+    into.guardduty.regions.extend(guardduty.regions);
+    into.securityhub.regions.extend(securityhub.regions);
+    into.config.regions.extend(config.regions);
+    into.sns.topics.extend(sns.topics);
+    into.sqs.queues.extend(sqs.queues);
+    into.secretsmanager.secrets.extend(secretsmanager.secrets);
+    into.lambda.functions.extend(lambda.functions);
 }
 
 /// Resources in ARN order, so two scans of the same account compare line by line.
@@ -411,6 +466,27 @@ fn sort(inventory: &mut Inventory) {
         .logs
         .log_groups
         .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .sns
+        .topics
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .sqs
+        .queues
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .secretsmanager
+        .secrets
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    inventory
+        .lambda
+        .functions
+        .sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+    for recorders in inventory.config.regions.values_mut() {
+        if let Seen::Known(recorders) = recorders {
+            recorders.sort_by(|a, b| a.resource.arn.cmp(&b.resource.arn));
+        }
+    }
     inventory
         .gaps
         .sort_by(|a, b| (&a.service, &a.region).cmp(&(&b.service, &b.region)));

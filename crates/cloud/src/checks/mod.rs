@@ -10,15 +10,22 @@
 
 mod acm;
 mod cloudtrail;
+mod config;
 mod dynamodb;
 mod ec2;
 mod efs;
 mod elb;
+mod guardduty;
 mod iam;
 mod kms;
+mod lambda;
 mod logs;
 mod rds;
 mod s3;
+mod secretsmanager;
+mod securityhub;
+mod sns;
+mod sqs;
 
 use std::sync::Arc;
 
@@ -78,6 +85,13 @@ fn rules() -> Vec<Rule> {
         .chain(dynamodb::rules())
         .chain(efs::rules())
         .chain(logs::rules())
+        .chain(guardduty::rules())
+        .chain(securityhub::rules())
+        .chain(config::rules())
+        .chain(sns::rules())
+        .chain(sqs::rules())
+        .chain(secretsmanager::rules())
+        .chain(lambda::rules())
         .collect()
 }
 
