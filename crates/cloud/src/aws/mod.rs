@@ -13,6 +13,7 @@ mod cloudtrail;
 mod ec2;
 mod iam;
 mod kms;
+mod kms_root;
 mod rds;
 mod s3;
 
@@ -24,7 +25,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::{Region, SdkConfig};
 
 use crate::inventory::Inventory;
+
 use crate::seen::{Gap, Seen};
+pub use kms_root::AwsKmsRoot;
 
 /// A service phiguard reads, as `--only` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
