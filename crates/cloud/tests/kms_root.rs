@@ -139,9 +139,16 @@ fn nowhere() -> String {
 }
 
 /// What KMS answers Encrypt and Decrypt under a disabled key.
-const DISABLED: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\n\
-x-amzn-ErrorType: DisabledException\r\nContent-Length: 64\r\nConnection: close\r\n\r\n\
-{\"__type\":\"DisabledException\",\"message\":\"the key is disabled.\"}";
+fn disabled_answer() -> Vec<u8> {
+    let body = r#"{"__type":"DisabledException","message":"the key is disabled."}"#;
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         x-amzn-ErrorType: DisabledException\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
 
 /// A KMS in front of `moto` where the key is disabled: Encrypt and Decrypt are refused with
 /// `DisabledException`, everything else passes through.
@@ -152,7 +159,7 @@ x-amzn-ErrorType: DisabledException\r\nContent-Length: 64\r\nConnection: close\r
 fn disabled_kms(moto: &Moto) -> Relay {
     Relay::start(&moto.endpoint(), |_, head| {
         if head.contains("TrentService.Encrypt") || head.contains("TrentService.Decrypt") {
-            Relayed::Answer(DISABLED.to_vec())
+            Relayed::Answer(disabled_answer())
         } else {
             Relayed::Forward(head.to_owned())
         }
@@ -295,7 +302,8 @@ async fn rotation_wraps_the_new_version_under_every_root_or_not_at_all() {
     let disabled = disabled_kms(&moto);
     let mut keyring = home.open(&disabled.endpoint()).unwrap();
     let reached = keyring.reach_roots(&mut home.opener(&disabled.endpoint()));
-    assert!(reached[1].1.is_some());
+    let reason = reached[1].1.clone().unwrap_or_default();
+    assert!(reason.contains("disabled"), "{reason}");
     assert!(keyring.rotate().is_err());
     assert_eq!(home.bytes(), before);
 
