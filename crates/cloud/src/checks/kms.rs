@@ -213,7 +213,7 @@ fn phiguard_root(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
             ),
             None => {
                 let region = arn.split(':').nth(3).unwrap_or_default().to_owned();
-                let why = if scope.inventory.regions.iter().any(|r| *r == region) {
+                let why = if scope.inventory.regions.contains(&region) {
                     format!(
                         "wraps phiguard's keys but was not seen in {region}: it may be deleted, \
                          or not listable with these credentials (allow kms:ListKeys and \
