@@ -116,6 +116,22 @@ fn a_kms_wrapping_is_added_listed_rotated_with_and_opens_alone() {
         "{after:#}"
     );
 
+    // The cloud check finds the key from the keyring, without opening it, and judges it.
+    let checked = with_aws(&home, &moto)
+        .args(["--json", "cloud", "check", "aws", "--only", "kms"])
+        .args(["--region", "us-east-1", "--endpoint-url", &moto.endpoint()])
+        .output()
+        .unwrap();
+    let checked = json(&checked.stdout);
+    let watched = checked["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "cloud.aws.kms.phiguard_root")
+        .unwrap_or_else(|| panic!("no phiguard_root finding: {checked:#}"));
+    assert_eq!(watched["subject"], arn.as_str());
+    assert_eq!(watched["status"], "pass", "{watched:#}");
+
     // The key file gone: KMS alone opens the keyring, at the rotated version.
     std::fs::remove_file(home.join("keys/root.key")).unwrap();
     let alone = status(&home, &moto);
