@@ -122,6 +122,8 @@ pub async fn check_aws(
     let account = inventory.account.clone().unwrap_or_default();
     let settings = Settings {
         phi_tag: request.phi_tag.clone(),
+        // Read from keyring.json without opening it: no secret is asked for to check.
+        phiguard_root_keys: crate::keys::kms_root_keys(&installation.home),
     };
     let registry = phiguard_cloud::checks::registry(Arc::new(inventory.clone()), &settings)
         .context("the cloud checks could not be assembled")?;

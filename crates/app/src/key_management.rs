@@ -1,16 +1,21 @@
 //! Key management: the keyring created with the root key chosen, listed, rotated, its old
-//! versions retired, sealed files rewrapped, break-glass keys enrolled. Every change to the
-//! keys is recorded in the ledger, for 164.312(b).
+//! versions retired, sealed files rewrapped, break-glass keys enrolled, additional wrappings
+//! (a KMS key beside the on-premises root) added and removed. Every change to the keys is
+//! recorded in the ledger, for 164.312(b).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use phiguard_crypto::keyring::KeyringSummary;
-use phiguard_crypto::{BreakGlassSecret, Keyring};
+use phiguard_cloud::aws::{AwsKmsRoot, ScanOptions};
+use phiguard_crypto::keyring::{KeyringSummary, RootSummary};
+use phiguard_crypto::{BreakGlassSecret, Keyring, RootConfig};
+use phiguard_home::Home;
 use serde::Serialize;
 
 use crate::installation::{Installation, Purpose, existing_home};
-use crate::keys::{NewRoot, Secrets, create_keyring, keyring_path, open_keyring};
+use crate::keys::{
+    NewRoot, Secrets, create_keyring, keyring_path, open_keyring, reach_every_root, reach_roots,
+};
 use crate::{Notices, Options};
 
 /// A keyring created.
@@ -58,6 +63,16 @@ pub fn keyring(
     open_keyring(&existing_home(options, notices)?.0, secrets)
 }
 
+/// The keyring and its home.
+fn keyring_in_home(
+    options: &Options,
+    secrets: &dyn Secrets,
+    notices: &dyn Notices,
+) -> anyhow::Result<(Keyring, Home)> {
+    let home = existing_home(options, notices)?.0;
+    Ok((open_keyring(&home, secrets)?, home))
+}
+
 /// The keyring's versions and break-glass keys.
 pub fn list(
     options: &Options,
@@ -67,22 +82,159 @@ pub fn list(
     Ok(keyring(options, secrets, notices)?.summary())
 }
 
-/// Makes a new key-encryption key version the one that seals; returns it.
+/// Makes a new key-encryption key version the one that seals; returns it. It is wrapped
+/// under every root: one that cannot be reached refuses the rotation, by name, and nothing
+/// changes (a version one root could not open would break "either root opens everything").
 pub async fn rotate(
     options: &Options,
     secrets: &dyn Secrets,
     notices: &dyn Notices,
 ) -> anyhow::Result<u32> {
-    let mut keyring = keyring(options, secrets, notices)?;
+    let (mut keyring, home) = keyring_in_home(options, secrets, notices)?;
+    reach_every_root(&home, &mut keyring, secrets)?;
     let version = keyring.rotate()?;
+    let summary = keyring.summary();
     record(
         options,
         notices,
         "keys.rotated",
-        serde_json::json!({ "keyring": keyring.summary().id, "version": version }),
+        serde_json::json!({ "keyring": summary.id, "version": version, "roots": summary.roots.len() }),
     )
     .await?;
     Ok(version)
+}
+
+/// One root of the keyring as `phiguard keys status` shows it.
+#[derive(Debug, Serialize)]
+pub struct RootStatus {
+    #[serde(flatten)]
+    pub root: RootSummary,
+    /// Whole days since it wrapped the keyring's secrets.
+    pub age_days: i64,
+    /// Whether it opened the keyring just now.
+    pub opens: bool,
+    /// Why it does not, when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Every root of the keyring and whether each opens it now.
+#[derive(Debug, Serialize)]
+pub struct KeyStatus {
+    pub keyring: String,
+    pub current_version: u32,
+    /// The root that opened the keyring for this command.
+    pub opened_with: String,
+    pub roots: Vec<RootStatus>,
+}
+
+/// Opens the keyring, then tries every other root, so the status says which roots would open
+/// it today and when each wrapped it.
+pub fn status(
+    options: &Options,
+    secrets: &dyn Secrets,
+    notices: &dyn Notices,
+) -> anyhow::Result<KeyStatus> {
+    let (mut keyring, home) = keyring_in_home(options, secrets, notices)?;
+    let opened_with = keyring
+        .opened_with()
+        .map(RootConfig::describe)
+        .unwrap_or_default();
+    let reached = reach_roots(&home, &mut keyring, secrets);
+    let summary = keyring.summary();
+    let now = jiff::Timestamp::now();
+    let roots = summary
+        .roots
+        .into_iter()
+        .zip(reached)
+        .map(|(root, (_, error))| RootStatus {
+            age_days: now.duration_since(root.created).as_secs() / 86_400,
+            opens: error.is_none(),
+            error,
+            root,
+        })
+        .collect();
+    Ok(KeyStatus {
+        keyring: summary.id,
+        current_version: summary.current_version,
+        opened_with,
+        roots,
+    })
+}
+
+/// A root to wrap the keyring under as well.
+#[derive(Debug, Clone)]
+pub enum NewWrapping {
+    /// A symmetric KMS key: its ARN, id or alias, and its region when not in an ARN.
+    AwsKms { key: String, region: Option<String> },
+}
+
+/// Wraps every secret of the keyring under another root as well, so it alone opens the
+/// keyring from now on. Refused, with the keyring unchanged, when that root cannot be reached
+/// or cannot both encrypt and decrypt.
+pub async fn add_wrapping(
+    options: &Options,
+    wrapping: &NewWrapping,
+    secrets: &dyn Secrets,
+    notices: &dyn Notices,
+) -> anyhow::Result<RootSummary> {
+    let mut keyring = keyring(options, secrets, notices)?;
+    let NewWrapping::AwsKms { key, region } = wrapping;
+    let (config, root) = AwsKmsRoot::connect(key, region.as_deref(), &ScanOptions::default())
+        .resolve()
+        .map_err(|error| phiguard_crypto::KeyringError::RootUnreachable {
+            root: format!("aws-kms {key}"),
+            reason: error.to_string(),
+        })?;
+    keyring.add_wrapping(config.clone(), Box::new(root))?;
+    let summary = keyring.summary();
+    let added = summary
+        .roots
+        .iter()
+        .find(|r| !r.primary && r.key == config.key())
+        .cloned()
+        .context("the wrapping was written but is not in the keyring")?;
+    let body = serde_json::json!({
+        "keyring": summary.id,
+        "provider": added.provider,
+        "key": added.key,
+        "region": added.region,
+    });
+    record(options, notices, "keys.wrapping_added", body).await?;
+    Ok(added)
+}
+
+/// Removes the additional wrapping under the root whose key is `key` (a KMS key ARN). The
+/// primary root cannot be removed, nor the only root that can be reached here.
+pub async fn remove_wrapping(
+    options: &Options,
+    key: &str,
+    secrets: &dyn Secrets,
+    notices: &dyn Notices,
+) -> anyhow::Result<RootSummary> {
+    let (mut keyring, home) = keyring_in_home(options, secrets, notices)?;
+    let configs = phiguard_crypto::keyring::root_configs(keyring.path())?;
+    let Some(config) = configs.iter().skip(1).find(|c| c.key() == key).cloned() else {
+        anyhow::bail!(
+            "no additional wrapping of this keyring is under {key}; `phiguard keys status` lists them"
+        );
+    };
+    let removed = keyring
+        .summary()
+        .roots
+        .into_iter()
+        .find(|r| !r.primary && r.key == key)
+        .context("the wrapping is not in the keyring")?;
+    // Best effort: whichever other roots open the keyring here, so that one is sure to remain.
+    let _ = reach_roots(&home, &mut keyring, secrets);
+    keyring.remove_wrapping(&config)?;
+    let body = serde_json::json!({
+        "keyring": keyring.summary().id,
+        "provider": removed.provider,
+        "key": removed.key,
+    });
+    record(options, notices, "keys.wrapping_removed", body).await?;
+    Ok(removed)
 }
 
 /// Versions retired.

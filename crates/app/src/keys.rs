@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use phiguard_cloud::aws::{AwsKmsRoot, ScanOptions};
 use phiguard_crypto::root::{Argon2Params, FileRoot, PassphraseRoot, Pkcs11Root};
 use phiguard_crypto::{Keyring, RootConfig, RootKey, RootSecret};
 use phiguard_home::Home;
@@ -84,11 +85,56 @@ pub fn create_keyring(
     Ok(Keyring::create(&path, config, key)?)
 }
 
-/// Opens the keyring, asking for whatever its root key needs.
+/// Opens the keyring, asking for whatever its root key needs. A keyring with additional
+/// wrappings (a KMS key beside the file root, say) opens with the first root that works, the
+/// primary first: a deleted key file or a disabled KMS key still leaves the other.
 pub fn open_keyring(home: &Home, secrets: &dyn Secrets) -> anyhow::Result<Keyring> {
     let path = keyring_path(home);
-    let config = phiguard_crypto::keyring::root_config(&path)?;
-    let root: Box<dyn RootKey> = match &config {
+    let configs = phiguard_crypto::keyring::root_configs(&path)?;
+    if let [config] = configs.as_slice() {
+        // One root: its own error, as it always was.
+        return Ok(Keyring::open(&path, open_root(home, config, secrets)?)?);
+    }
+    Ok(Keyring::open_any(&path, &mut |config| {
+        open_root(home, config, secrets).map_err(Into::into)
+    })?)
+}
+
+/// Opens every root of `keyring` it was not opened with, and fails naming the first that
+/// cannot be used: a change that wraps something new (a rotation) must reach all of them, or
+/// the roots would no longer open the same keys.
+pub fn reach_every_root(
+    home: &Home,
+    keyring: &mut Keyring,
+    secrets: &dyn Secrets,
+) -> anyhow::Result<()> {
+    let reached = reach_roots(home, keyring, secrets);
+    if let Some((config, Some(reason))) = reached.into_iter().find(|(_, e)| e.is_some()) {
+        return Err(phiguard_crypto::KeyringError::RootUnreachable {
+            root: config.describe(),
+            reason,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Opens every root of `keyring` it can; for each, the primary first, why it cannot be used.
+pub fn reach_roots(
+    home: &Home,
+    keyring: &mut Keyring,
+    secrets: &dyn Secrets,
+) -> Vec<(RootConfig, Option<String>)> {
+    keyring.reach_roots(&mut |config| open_root(home, config, secrets).map_err(Into::into))
+}
+
+/// The root key `config` describes, asking `secrets` for what it needs.
+pub fn open_root(
+    home: &Home,
+    config: &RootConfig,
+    secrets: &dyn Secrets,
+) -> anyhow::Result<Box<dyn RootKey>> {
+    Ok(match config {
         RootConfig::File { path: file } => Box::new(FileRoot::load(&resolve(home, file))?),
         RootConfig::Passphrase { salt, params } => {
             let passphrase = secrets.secret(RootSecret::Passphrase, false)?;
@@ -102,8 +148,26 @@ pub fn open_keyring(home: &Home, secrets: &dyn Secrets) -> anyhow::Result<Keyrin
             let pin = secrets.secret(RootSecret::Pin, false)?;
             Box::new(Pkcs11Root::open(Path::new(module), token, key_label, &pin)?)
         }
-    };
-    Ok(Keyring::open(&path, root)?)
+        // Credentials and endpoint from the usual AWS chain (AWS_PROFILE, AWS_ENDPOINT_URL…).
+        RootConfig::AwsKms { key_arn, region } => Box::new(AwsKmsRoot::connect(
+            key_arn,
+            Some(region),
+            &ScanOptions::default(),
+        )),
+    })
+}
+
+/// The ARNs of the KMS keys that wrap the home's keyring, read from the file without opening
+/// it (no passphrase, no KMS call): empty when there is no keyring or it cannot be read.
+pub fn kms_root_keys(home: &Home) -> Vec<String> {
+    phiguard_crypto::keyring::root_configs(&keyring_path(home))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|config| match config {
+            RootConfig::AwsKms { key_arn, .. } => Some(key_arn),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A key file path from the keyring: relative ones are inside the home's `keys/`.

@@ -4,6 +4,13 @@
 //! The file holds no key in clear. It is authenticated as a whole with a key that is itself
 //! wrapped by the root, so nobody who can write the file but cannot use the root key can
 //! enroll their own break-glass key, bring back a retired KEK, or swap versions.
+//!
+//! Besides its primary root, a keyring may carry *additional wrappings*: every secret the
+//! primary root wraps (each KEK version, the pseudonymisation key, the integrity key) wrapped
+//! again under another root, such as a cloud KMS key. Any one root that can be reached opens
+//! the keyring, so losing the key file or the KMS key loses nothing. Whichever root opens it,
+//! the same integrity key checks the same tag over the whole file, wrappings included: a
+//! wrapping can be neither added, altered nor removed without a root.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -55,9 +62,27 @@ pub enum KeyringError {
     #[error(transparent)]
     Root(#[from] RootKeyError),
 
+    /// A root the change needs could not be used; nothing was written.
+    #[error(
+        "the root key {root} could not be used, so nothing was changed (every root must be reachable to keep all of them able to open the keyring): {reason}"
+    )]
+    RootUnreachable { root: String, reason: String },
+
+    /// No root of a keyring with several opened it.
+    #[error("none of the root keys of the keyring {path} opens it: {tried}")]
+    NoRootOpens { path: PathBuf, tried: String },
+
     #[error(transparent)]
     Random(#[from] RandomUnavailable),
 }
+
+/// Why a root could not be opened (for [`Keyring::open_any`]): a missing key file, a refused
+/// PIN, a secret nobody supplied.
+pub type OpenRootError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Opens the root key a [`RootConfig`] describes, as the caller can (reading a key file,
+/// asking for a passphrase, connecting to a KMS).
+pub type RootOpener<'a> = dyn FnMut(&RootConfig) -> Result<Box<dyn RootKey>, OpenRootError> + 'a;
 
 const FORMAT: u32 = 1;
 
@@ -81,6 +106,30 @@ struct BreakGlassRecord {
     note: String,
 }
 
+/// A KEK version wrapped under an additional root.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrappedKek {
+    version: u32,
+    #[serde(with = "hex::bytes")]
+    wrapped: Vec<u8>,
+}
+
+/// Every secret of the keyring wrapped under one additional root, with the same labels as
+/// under the primary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrappingRecord {
+    root: RootConfig,
+    /// When this root first wrapped the keyring's secrets.
+    created: Timestamp,
+    keks: Vec<WrappedKek>,
+    #[serde(with = "hex::bytes")]
+    pseudonym_key: Vec<u8>,
+    #[serde(with = "hex::bytes")]
+    integrity_key: Vec<u8>,
+}
+
 /// `keyring.json`, field for field.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,6 +146,11 @@ struct KeyringFile {
     #[serde(with = "hex::bytes")]
     integrity_key: Vec<u8>,
     break_glass: Vec<BreakGlassRecord>,
+    /// The same secrets wrapped under each additional root. Absent (not `[]`) when there are
+    /// none, so a keyring written before wrappings existed reads, and authenticates, as it
+    /// was written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    wrappings: Vec<WrappingRecord>,
     /// HMAC-SHA256 of the file's JSON with this field empty.
     #[serde(with = "hex::bytes")]
     integrity: Vec<u8>,
@@ -107,10 +161,94 @@ impl KeyringFile {
         format!("phiguard keyring {} {what}", hex::encode(&self.id)).into_bytes()
     }
 
+    /// The root of `slot`: 0 is the primary, 1 and on the additional wrappings.
+    fn root_of(&self, slot: usize) -> Option<&RootConfig> {
+        match slot {
+            0 => Some(&self.root),
+            n => self.wrappings.get(n - 1).map(|w| &w.root),
+        }
+    }
+
+    fn roots(&self) -> usize {
+        1 + self.wrappings.len()
+    }
+
+    /// What `slot`'s root wrapped for `secret`.
+    fn wrapped(&self, slot: usize, secret: Secret) -> Option<&[u8]> {
+        if slot == 0 {
+            return match secret {
+                Secret::Kek(version) => self
+                    .keks
+                    .iter()
+                    .find(|k| k.version == version)
+                    .map(|k| k.wrapped.as_slice()),
+                Secret::Pseudonym => Some(&self.pseudonym_key),
+                Secret::Integrity => Some(&self.integrity_key),
+            };
+        }
+        let wrapping = self.wrappings.get(slot - 1)?;
+        match secret {
+            Secret::Kek(version) => wrapping
+                .keks
+                .iter()
+                .find(|k| k.version == version)
+                .map(|k| k.wrapped.as_slice()),
+            Secret::Pseudonym => Some(&wrapping.pseudonym_key),
+            Secret::Integrity => Some(&wrapping.integrity_key),
+        }
+    }
+
+    /// Every additional wrapping holds exactly the primary's KEK versions: a wrapping that
+    /// lacks one could not open what that version sealed.
+    fn check_wrappings(&self) -> Result<(), String> {
+        let versions: Vec<u32> = self.keks.iter().map(|k| k.version).collect();
+        for wrapping in &self.wrappings {
+            let theirs: Vec<u32> = wrapping.keks.iter().map(|k| k.version).collect();
+            if theirs != versions {
+                return Err(format!(
+                    "the wrapping under {} holds key-encryption key versions {theirs:?}, but                      the keyring has {versions:?}",
+                    wrapping.root.describe()
+                ));
+            }
+            if wrapping.root == self.root
+                || self
+                    .wrappings
+                    .iter()
+                    .filter(|w| w.root == wrapping.root)
+                    .count()
+                    > 1
+            {
+                return Err(format!(
+                    "the root {} wraps the keyring twice",
+                    wrapping.root.describe()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn unsigned_json(&self) -> Vec<u8> {
         let mut copy = self.clone();
         copy.integrity.clear();
         serde_json::to_vec(&copy).unwrap_or_default()
+    }
+}
+
+/// A secret the roots wrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Secret {
+    Kek(u32),
+    Pseudonym,
+    Integrity,
+}
+
+impl Secret {
+    fn label(self, file: &KeyringFile) -> Vec<u8> {
+        match self {
+            Secret::Kek(version) => file.label(&format!("kek {version}")),
+            Secret::Pseudonym => file.label("pseudonym"),
+            Secret::Integrity => file.label("integrity"),
+        }
     }
 }
 
@@ -120,6 +258,8 @@ pub struct KeyringSummary {
     pub id: String,
     pub provider: &'static str,
     pub created: Timestamp,
+    /// Every root that wraps the keyring's secrets, the primary first.
+    pub roots: Vec<RootSummary>,
     pub keks: Vec<KekSummary>,
     pub current_version: u32,
     pub min_decrypt_version: u32,
@@ -134,6 +274,22 @@ pub struct KekSummary {
     pub state: &'static str,
 }
 
+/// One root wrapping the keyring's secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RootSummary {
+    /// `file`, `passphrase`, `pkcs11` or `aws-kms`.
+    pub provider: &'static str,
+    /// The key file, token and label, or KMS key ARN.
+    pub key: String,
+    /// The KMS key's region, for `aws-kms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The keyring's own root, rather than an additional wrapping.
+    pub primary: bool,
+    /// When it wrapped the keyring's secrets: the keyring's creation for the primary.
+    pub created: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BreakGlassSummary {
     pub id: String,
@@ -141,11 +297,15 @@ pub struct BreakGlassSummary {
     pub note: String,
 }
 
-/// An open keyring: the file and the root key that unwraps it.
+/// An open keyring: the file and the root keys that unwrap it.
 pub struct Keyring {
     path: PathBuf,
     file: KeyringFile,
-    root: Box<dyn RootKey>,
+    /// One place per root (0 the primary, then each additional wrapping): the roots this
+    /// process has opened and checked, `None` where it has not (yet) reached one.
+    roots: Vec<Option<Box<dyn RootKey>>>,
+    /// The root that opened the keyring, whose unwrapped secrets are used.
+    opened_by: usize,
     current: Kek,
     break_glass: Vec<BreakGlassPublic>,
 }
@@ -164,6 +324,16 @@ impl fmt::Debug for Keyring {
 /// the caller knows whether to ask for a passphrase or a PIN.
 pub fn root_config(path: &Path) -> Result<RootConfig, KeyringError> {
     Ok(read_file(path)?.root)
+}
+
+/// Every root wrapping the keyring at `path` (the primary first), read without opening
+/// anything and so not authenticated: for reporting, such as which KMS keys the cloud check
+/// should find enabled, never for trusting.
+pub fn root_configs(path: &Path) -> Result<Vec<RootConfig>, KeyringError> {
+    let file = read_file(path)?;
+    Ok(std::iter::once(file.root)
+        .chain(file.wrappings.into_iter().map(|w| w.root))
+        .collect())
 }
 
 fn read_file(path: &Path) -> Result<KeyringFile, KeyringError> {
@@ -222,6 +392,7 @@ impl Keyring {
             pseudonym_key: Vec::new(),
             integrity_key: Vec::new(),
             break_glass: Vec::new(),
+            wrappings: Vec::new(),
             integrity: Vec::new(),
         };
         let kek = KeyBytes::generate()?;
@@ -232,21 +403,57 @@ impl Keyring {
         });
         file.pseudonym_key = root.wrap(&file.label("pseudonym"), KeyBytes::generate()?.expose())?;
         file.integrity_key = root.wrap(&file.label("integrity"), KeyBytes::generate()?.expose())?;
-        let keyring = Keyring::from_file(path, file, root, false)?;
+        let keyring = Keyring::from_file(path, file, 0, root, false)?;
         keyring.save(true)?;
         Ok(keyring)
     }
 
-    /// Opens the keyring at `path` with its root key. A wrong passphrase, PIN or key file
-    /// fails here, before anything is sealed or opened.
+    /// Opens the keyring at `path` with its primary root key. A wrong passphrase, PIN or key
+    /// file fails here, before anything is sealed or opened.
     pub fn open(path: &Path, root: Box<dyn RootKey>) -> Result<Keyring, KeyringError> {
         let file = read_file(path)?;
-        Keyring::from_file(path, file, root, true)
+        Keyring::from_file(path, file, 0, root, true)
+    }
+
+    /// Opens the keyring at `path` with the first of its roots that works: the primary, then
+    /// each additional wrapping in turn, each opened by `open_root`. A root that cannot be
+    /// opened or does not unwrap is passed over; a keyring whose integrity tag does not match
+    /// is refused at once, whichever root found it out. With a single root, its own error is
+    /// returned as [`Keyring::open`] would.
+    pub fn open_any(path: &Path, open_root: &mut RootOpener<'_>) -> Result<Keyring, KeyringError> {
+        let file = read_file(path)?;
+        let mut tried = Vec::new();
+        for slot in 0..file.roots() {
+            let Some(config) = file.root_of(slot).cloned() else {
+                continue;
+            };
+            let single = file.roots() == 1;
+            let failure = match open_root(&config) {
+                Ok(root) => match Keyring::from_file(path, file.clone(), slot, root, true) {
+                    Ok(keyring) => return Ok(keyring),
+                    Err(KeyringError::Root(error)) if !single => error.to_string(),
+                    Err(error) => return Err(error),
+                },
+                Err(error) if single => {
+                    return Err(KeyringError::RootUnreachable {
+                        root: config.describe(),
+                        reason: error.to_string(),
+                    });
+                }
+                Err(error) => error.to_string(),
+            };
+            tried.push(format!("{}: {failure}", config.describe()));
+        }
+        Err(KeyringError::NoRootOpens {
+            path: path.to_path_buf(),
+            tried: tried.join("; "),
+        })
     }
 
     fn from_file(
         path: &Path,
         file: KeyringFile,
+        slot: usize,
         root: Box<dyn RootKey>,
         check: bool,
     ) -> Result<Keyring, KeyringError> {
@@ -260,19 +467,24 @@ impl Keyring {
             .try_into()
             .map_err(|_| damaged("the keyring id is not 16 bytes".into()))?;
         if check {
-            let integrity_key = root.unwrap(&file.label("integrity"), &file.integrity_key)?;
+            let wrapped = file
+                .wrapped(slot, Secret::Integrity)
+                .ok_or_else(|| damaged("a root has no integrity key".into()))?;
+            let integrity_key = root.unwrap(&Secret::Integrity.label(&file), wrapped)?;
             let key = hmac::Key::new(hmac::HMAC_SHA256, &integrity_key);
             hmac::verify(&key, &file.unsigned_json(), &file.integrity).map_err(|_| {
                 KeyringError::Altered {
                     path: path.to_path_buf(),
                 }
             })?;
+            // Only now, authenticated, is the list of wrappings worth judging.
+            file.check_wrappings().map_err(damaged)?;
         }
         let newest = file
             .keks
             .last()
             .ok_or_else(|| damaged("it holds no key-encryption key".into()))?;
-        let current = unwrap_kek(&*root, &file, id, newest)?;
+        let current = unwrap_kek(&*root, &file, slot, id, newest.version)?;
         let break_glass =
             file.break_glass
                 .iter()
@@ -289,20 +501,43 @@ impl Keyring {
                     })
                 })
                 .collect::<Result<Vec<_>, KeyringError>>()?;
+        let mut roots: Vec<Option<Box<dyn RootKey>>> =
+            std::iter::repeat_with(|| None).take(file.roots()).collect();
+        roots[slot] = Some(root);
         Ok(Keyring {
             path: path.to_path_buf(),
             file,
-            root,
+            roots,
+            opened_by: slot,
             current,
             break_glass,
         })
     }
 
+    /// The root that opened the keyring.
+    fn root(&self) -> &dyn RootKey {
+        match self.roots.get(self.opened_by) {
+            Some(Some(root)) => &**root,
+            // `from_file` puts the opening root in its place, and nothing takes it out.
+            _ => unreachable!("the keyring lost the root that opened it"),
+        }
+    }
+
+    /// `secret`, unwrapped by the root that opened the keyring.
+    fn unwrap_secret(&self, secret: Secret) -> Result<zeroize::Zeroizing<Vec<u8>>, KeyringError> {
+        let wrapped =
+            self.file
+                .wrapped(self.opened_by, secret)
+                .ok_or_else(|| KeyringError::Damaged {
+                    path: self.path.clone(),
+                    reason: format!("the root that opened it has no {secret:?} key"),
+                })?;
+        Ok(self.root().unwrap(&secret.label(&self.file), wrapped)?)
+    }
+
     fn save(&self, new: bool) -> Result<(), KeyringError> {
         let mut file = self.file.clone();
-        let integrity_key = self
-            .root
-            .unwrap(&file.label("integrity"), &file.integrity_key)?;
+        let integrity_key = self.unwrap_secret(Secret::Integrity)?;
         let key = hmac::Key::new(hmac::HMAC_SHA256, &integrity_key);
         file.integrity = hmac::sign(&key, &file.unsigned_json()).as_ref().to_vec();
         let mut json =
@@ -350,20 +585,214 @@ impl Keyring {
 
     /// Adds KEK version n+1 and makes it current. Older versions keep opening what they
     /// sealed until they are retired.
+    ///
+    /// The new version is wrapped under every root, so each keeps opening everything: a root
+    /// not reached (see [`Keyring::reach_roots`]) or failing to wrap refuses the rotation,
+    /// naming the root, and nothing is written.
     pub fn rotate(&mut self) -> Result<u32, KeyringError> {
         let version = self.current.version() + 1;
         let kek = KeyBytes::generate()?;
-        let record = KekRecord {
+        let label = Secret::Kek(version).label(&self.file);
+        let mut wrapped = Vec::with_capacity(self.roots.len());
+        for slot in 0..self.roots.len() {
+            let root = self.reached(slot)?;
+            wrapped.push(
+                root.wrap(&label, kek.expose())
+                    .map_err(|e| self.unreachable(slot, e.to_string()))?,
+            );
+        }
+        let mut wrapped = wrapped.into_iter();
+        self.file.keks.push(KekRecord {
             version,
             created: Timestamp::now(),
-            wrapped: self
-                .root
-                .wrap(&self.file.label(&format!("kek {version}")), kek.expose())?,
-        };
-        self.file.keks.push(record);
+            wrapped: wrapped.next().unwrap_or_default(),
+        });
+        for (wrapping, wrapped) in self.file.wrappings.iter_mut().zip(wrapped) {
+            wrapping.keks.push(WrappedKek { version, wrapped });
+        }
         self.current = Kek::new(self.id(), version, kek);
         self.save(false)?;
         Ok(version)
+    }
+
+    /// The root of `slot`, or the error naming it when it was not reached.
+    fn reached(&self, slot: usize) -> Result<&dyn RootKey, KeyringError> {
+        match self.roots.get(slot) {
+            Some(Some(root)) => Ok(&**root),
+            _ => Err(self.unreachable(
+                slot,
+                "it was not reached (it could not be opened)".to_owned(),
+            )),
+        }
+    }
+
+    fn unreachable(&self, slot: usize, reason: String) -> KeyringError {
+        KeyringError::RootUnreachable {
+            root: self
+                .file
+                .root_of(slot)
+                .map(RootConfig::describe)
+                .unwrap_or_else(|| format!("number {slot}")),
+            reason,
+        }
+    }
+
+    /// Opens every root not opened yet with `open_root`, and checks each unwraps the same
+    /// integrity key as the root that opened the keyring (so it is the right key, reachable,
+    /// and allowed to decrypt). Returns, for each root, the primary first, why it could not
+    /// be used, or `None` when it can.
+    pub fn reach_roots(
+        &mut self,
+        open_root: &mut RootOpener<'_>,
+    ) -> Vec<(RootConfig, Option<String>)> {
+        let expected = self.unwrap_secret(Secret::Integrity);
+        let label = Secret::Integrity.label(&self.file);
+        let mut reached = Vec::with_capacity(self.roots.len());
+        for slot in 0..self.roots.len() {
+            let Some(config) = self.file.root_of(slot).cloned() else {
+                continue;
+            };
+            if self.roots[slot].is_some() {
+                reached.push((config, None));
+                continue;
+            }
+            let outcome = (|| -> Result<Box<dyn RootKey>, String> {
+                let expected = expected.as_ref().map_err(|e| e.to_string())?;
+                let root = open_root(&config).map_err(|e| e.to_string())?;
+                let wrapped = self
+                    .file
+                    .wrapped(slot, Secret::Integrity)
+                    .ok_or("it wraps no integrity key")?;
+                let key = root.unwrap(&label, wrapped).map_err(|e| e.to_string())?;
+                if key.as_slice() != expected.as_slice() {
+                    return Err(
+                        "it unwraps other keys than the rest of the keyring: its wrapping is damaged"
+                            .to_owned(),
+                    );
+                }
+                Ok(root)
+            })();
+            match outcome {
+                Ok(root) => {
+                    self.roots[slot] = Some(root);
+                    reached.push((config, None));
+                }
+                Err(reason) => reached.push((config, Some(reason))),
+            }
+        }
+        reached
+    }
+
+    /// Which root opened the keyring.
+    pub fn opened_with(&self) -> Option<&RootConfig> {
+        self.file.root_of(self.opened_by)
+    }
+
+    /// Wraps every secret of the keyring (each KEK version, retired ones included, the
+    /// pseudonymisation and integrity keys) under `root` as well, and records it with
+    /// `config`, so that root alone opens the keyring from now on. The new root unwraps what
+    /// it wrapped before anything is written: a root that cannot be reached, or may encrypt
+    /// but not decrypt, is refused and the keyring is left as it was.
+    pub fn add_wrapping(
+        &mut self,
+        config: RootConfig,
+        root: Box<dyn RootKey>,
+    ) -> Result<(), KeyringError> {
+        if (0..self.file.roots()).any(|slot| self.file.root_of(slot) == Some(&config)) {
+            return Err(KeyringError::Invalid(format!(
+                "{} already wraps this keyring",
+                config.describe()
+            )));
+        }
+        let refuse = |e: RootKeyError| KeyringError::RootUnreachable {
+            root: config.describe(),
+            reason: e.to_string(),
+        };
+        let wrap = |secret: Secret| -> Result<Vec<u8>, KeyringError> {
+            let plain = self.unwrap_secret(secret)?;
+            root.wrap(&secret.label(&self.file), &plain).map_err(refuse)
+        };
+        let mut keks = Vec::with_capacity(self.file.keks.len());
+        for record in &self.file.keks {
+            keks.push(WrappedKek {
+                version: record.version,
+                wrapped: wrap(Secret::Kek(record.version))?,
+            });
+        }
+        let wrapping = WrappingRecord {
+            root: config.clone(),
+            created: Timestamp::now(),
+            keks,
+            pseudonym_key: wrap(Secret::Pseudonym)?,
+            integrity_key: wrap(Secret::Integrity)?,
+        };
+        let back = root
+            .unwrap(
+                &Secret::Integrity.label(&self.file),
+                &wrapping.integrity_key,
+            )
+            .map_err(refuse)?;
+        if back.as_slice() != self.unwrap_secret(Secret::Integrity)?.as_slice() {
+            return Err(KeyringError::RootUnreachable {
+                root: config.describe(),
+                reason: "it did not give back what it wrapped".to_owned(),
+            });
+        }
+        self.file.wrappings.push(wrapping);
+        self.roots.push(Some(root));
+        if let Err(error) = self.save(false) {
+            self.file.wrappings.pop();
+            self.roots.pop();
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    /// Removes the additional wrapping under `config`. The primary root cannot be removed,
+    /// and neither can the last wrapping this process reached: at least one root that stays
+    /// must have opened the keyring (see [`Keyring::reach_roots`]), or the keyring could be
+    /// left to roots nobody can use.
+    pub fn remove_wrapping(&mut self, config: &RootConfig) -> Result<(), KeyringError> {
+        if *config == self.file.root {
+            return Err(KeyringError::Invalid(format!(
+                "{} is the keyring's primary root and cannot be removed; only additional                  wrappings can",
+                config.describe()
+            )));
+        }
+        let Some(index) = self.file.wrappings.iter().position(|w| w.root == *config) else {
+            return Err(KeyringError::Invalid(format!(
+                "{} does not wrap this keyring",
+                config.describe()
+            )));
+        };
+        let slot = index + 1;
+        let Some(keep) = (0..self.roots.len()).find(|s| *s != slot && self.roots[*s].is_some())
+        else {
+            let others: Vec<String> = (0..self.file.roots())
+                .filter(|s| *s != slot)
+                .filter_map(|s| self.file.root_of(s).map(RootConfig::describe))
+                .collect();
+            return Err(KeyringError::Invalid(format!(
+                "refusing to remove {}: it is the only root that opens this keyring here, and                  none of the others ({}) could be reached, so nothing might open it afterwards",
+                config.describe(),
+                others.join(", ")
+            )));
+        };
+        let previous = (self.file.clone(), self.opened_by);
+        let removed_root = self.roots.remove(slot);
+        self.file.wrappings.remove(index);
+        let keep = if keep > slot { keep - 1 } else { keep };
+        if self.opened_by == slot {
+            self.opened_by = keep;
+        } else if self.opened_by > slot {
+            self.opened_by -= 1;
+        }
+        if let Err(error) = self.save(false) {
+            (self.file, self.opened_by) = previous;
+            self.roots.insert(slot, removed_root);
+            return Err(error);
+        }
+        Ok(())
     }
 
     /// Retires every KEK version up to `version`: data still wrapped under them no longer
@@ -444,9 +873,7 @@ impl Keyring {
     /// The pseudonymisation key: the same for the life of the installation, whatever KEK
     /// rotations happen, so a pseudonym made today matches one made years ago.
     pub fn pseudonymizer(&self) -> Result<Pseudonymizer, KeyringError> {
-        let key = self
-            .root
-            .unwrap(&self.file.label("pseudonym"), &self.file.pseudonym_key)?;
+        let key = self.unwrap_secret(Secret::Pseudonym)?;
         let key = KeyBytes::from_slice(&key).ok_or_else(|| KeyringError::Damaged {
             path: self.path.clone(),
             reason: "the pseudonymisation key is not 32 bytes".into(),
@@ -461,6 +888,24 @@ impl Keyring {
             id: hex::encode(&self.file.id),
             provider: self.file.root.provider(),
             created: self.file.created,
+            roots: std::iter::once((&self.file.root, self.file.created, true))
+                .chain(
+                    self.file
+                        .wrappings
+                        .iter()
+                        .map(|w| (&w.root, w.created, false)),
+                )
+                .map(|(root, created, primary)| RootSummary {
+                    provider: root.provider(),
+                    key: root.key(),
+                    region: match root {
+                        RootConfig::AwsKms { region, .. } => Some(region.clone()),
+                        _ => None,
+                    },
+                    primary,
+                    created,
+                })
+                .collect(),
             keks: self
                 .file
                 .keks
@@ -496,31 +941,35 @@ impl Keyring {
         if version == self.current.version() {
             return Ok(Some(self.current.clone()));
         }
-        match self.file.keks.iter().find(|k| k.version == version) {
-            Some(record) => Ok(Some(unwrap_kek(
-                &*self.root,
-                &self.file,
-                self.id(),
-                record,
-            )?)),
-            None => Ok(None),
+        if !self.file.keks.iter().any(|k| k.version == version) {
+            return Ok(None);
         }
+        Ok(Some(unwrap_kek(
+            self.root(),
+            &self.file,
+            self.opened_by,
+            self.id(),
+            version,
+        )?))
     }
 }
 
 fn unwrap_kek(
     root: &dyn RootKey,
     file: &KeyringFile,
+    slot: usize,
     id: [u8; 16],
-    record: &KekRecord,
+    version: u32,
 ) -> Result<Kek, KeyringError> {
-    let key = root.unwrap(
-        &file.label(&format!("kek {}", record.version)),
-        &record.wrapped,
-    )?;
+    let wrapped = file.wrapped(slot, Secret::Kek(version)).ok_or_else(|| {
+        KeyringError::Invalid(format!(
+            "no root wraps key-encryption key version {version}"
+        ))
+    })?;
+    let key = root.unwrap(&Secret::Kek(version).label(file), wrapped)?;
     let key = KeyBytes::from_slice(&key)
         .ok_or_else(|| KeyringError::Invalid("a key-encryption key is not 32 bytes".into()))?;
-    Ok(Kek::new(id, record.version, key))
+    Ok(Kek::new(id, version, key))
 }
 
 impl KeyOpener for Keyring {

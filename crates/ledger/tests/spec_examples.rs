@@ -255,6 +255,8 @@ fn every_kind_the_document_lists_is_a_valid_kind() {
         "keys.retired",
         "keys.rewrapped",
         "keys.rotated",
+        "keys.wrapping_added",
+        "keys.wrapping_removed",
         "register.change",
         "register.check",
     ];

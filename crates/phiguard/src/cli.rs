@@ -314,7 +314,7 @@ pub enum Command {
     )]
     Unseal(UnsealArgs),
 
-    /// Manage the encryption keys: create, list, rotate, retire, rewrap, break-glass
+    /// Manage the encryption keys: create, list, status, rotate, retire, rewrap, break-glass, wrap
     #[command(
         subcommand,
         after_help = "Examples:\n  phiguard keys list\n  phiguard keys rotate\n  \
@@ -606,6 +606,24 @@ pub enum KeysCommand {
     #[command(after_help = "Examples:\n  phiguard keys list\n  phiguard keys list --json")]
     List,
 
+    /// Show every root that wraps the keyring (primary and additional), its age, and whether
+    /// it opens the keyring now
+    #[command(
+        after_help = "Each root is tried: a KMS key is asked to decrypt, a passphrase or PIN \
+                      is asked for. The keyring opens with any one of them.\n\n\
+                      Examples:\n  phiguard keys status\n  phiguard keys status --json"
+    )]
+    Status,
+
+    /// Wrap the keyring under another root as well (a cloud KMS key), or stop doing so
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard keys wrap add aws-kms --key-id \"$KMS_KEY_ARN\"\n  \
+                      phiguard keys status\n  \
+                      phiguard keys wrap remove --key-id \"$KMS_KEY_ARN\""
+    )]
+    Wrap(WrapCommand),
+
     /// Add a new key-encryption key version and seal with it from now on
     #[command(
         after_help = "Older versions keep opening what they sealed. Rewrap old files, then \
@@ -656,6 +674,53 @@ pub enum KeysCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WrapCommand {
+    /// Wrap every key of the keyring under a KMS key too, so either root opens it
+    #[command(
+        after_help = "The key-encryption keys, the pseudonymisation key and the integrity key \
+                      are wrapped under the KMS key (with KMS Encrypt, the keyring's label as \
+                      encryption context) beside the on-premises root: losing either root \
+                      loses nothing. Rotation then needs both. Credentials and endpoint come \
+                      from the usual AWS chain (AWS_PROFILE, AWS_ENDPOINT_URL…); the caller \
+                      needs kms:DescribeKey, kms:Encrypt and kms:Decrypt on the key. If the \
+                      key cannot be reached the keyring is left unchanged.\n\n\
+                      Examples:\n  \
+                      phiguard keys wrap add aws-kms --key-id \"$KMS_KEY_ARN\"\n  \
+                      phiguard keys wrap add aws-kms --key-id alias/phiguard-root --region us-east-1"
+    )]
+    Add {
+        /// Where the root lives
+        #[arg(value_enum)]
+        provider: WrapProvider,
+        /// The KMS key: its ARN, id, alias (alias/NAME) or alias ARN; the ARN is recorded
+        #[arg(long, value_name = "KEY")]
+        key_id: String,
+        /// The key's region, when --key-id is not an ARN (default: the configured region)
+        #[arg(long)]
+        region: Option<String>,
+    },
+
+    /// Stop wrapping the keyring under a KMS key (the primary root stays)
+    #[command(
+        after_help = "Refused when no other root opens the keyring here. Do this before \
+                      disabling or deleting the KMS key, so the cloud check stops watching \
+                      it.\n\nExamples:\n  phiguard keys status\n  \
+                      phiguard keys wrap remove --key-id \"$KMS_KEY_ARN\""
+    )]
+    Remove {
+        /// The key's ARN, as `phiguard keys status` shows it
+        #[arg(long, value_name = "ARN")]
+        key_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WrapProvider {
+    /// A symmetric key in AWS KMS
+    AwsKms,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ mod elb;
 mod guardduty;
 mod iam;
 mod kms;
+mod kms_root;
 mod lambda;
 mod logs;
 mod rds;
@@ -36,7 +37,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::{Region, SdkConfig};
 
 use crate::inventory::Inventory;
+
 use crate::seen::{Gap, Seen};
+pub use kms_root::AwsKmsRoot;
 
 /// A service phiguard reads, as `--only` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,10 +1,11 @@
 //! KMS: the account's own keys rotate, stay usable while data depends on them, and are not
 //! open to everyone. Keys AWS manages are AWS's to run: those checks do not apply to them.
+//! The KMS keys that wrap phiguard's own keyring are watched by name, from the keyring.
 
-use phiguard_core::{CheckMeta, Finding, Severity};
+use phiguard_core::{CheckMeta, Finding, Severity, Status};
 
-use super::{Rule, Scope, Verdict, each};
-use crate::inventory::{KeyDetails, KmsKey};
+use super::{Rule, Scope, Verdict, each, finding};
+use crate::inventory::{KeyDetails, KmsKey, Resource};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -50,6 +51,23 @@ pub(super) fn rules() -> Vec<Rule> {
              kms put-key-policy --key-id KEY_ID --policy-name default --policy \
              file://policy.json`.",
             policy_public,
+        ),
+        Rule::new(
+            "cloud.aws.kms.phiguard_root",
+            "kms",
+            "the KMS keys that wrap phiguard's keys are enabled and not pending deletion",
+            Severity::Critical,
+            "45 CFR 164.312(a)(2)(iv) asks for encryption of ePHI with keys kept under control, \
+             and 164.308(a)(7)(ii)(A) and (B) for backups of ePHI that can be restored. A KMS \
+             key that wraps phiguard's keyring is one of the ways back to every key that \
+             seals this installation's ePHI and evidence: disabled, it no longer opens them; \
+             deleted, that way is gone for good, and with the other root lost too so is the \
+             data.",
+            "Console: KMS > Customer managed keys > KEY > Key actions > Cancel key deletion, \
+             then Key actions > Enable. CLI: `aws kms cancel-key-deletion --key-id KEY_ID` \
+             and `aws kms enable-key --key-id KEY_ID`. To retire the key on purpose, first \
+             remove its wrapping: `phiguard keys wrap remove --key-id KEY_ARN`.",
+            phiguard_root,
         ),
     ]
 }
@@ -162,6 +180,61 @@ fn policy_public(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
         },
         NO_KEYS,
     )
+}
+
+/// Each KMS key that wraps phiguard's keyring (from [`super::Settings`]), judged as the
+/// inventory saw it. A key the scan did not see is an error, not a pass: it may be in a region
+/// left out, or its listing denied, and a deleted key looks the same.
+fn phiguard_root(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
+    let wanted = &scope.settings.phiguard_root_keys;
+    if wanted.is_empty() {
+        return vec![meta.finding(
+            Status::NotApplicable,
+            "account",
+            "phiguard's keyring is wrapped by no KMS key (`phiguard keys status`)",
+        )];
+    }
+    wanted
+        .iter()
+        .map(|arn| match keys(scope).iter().find(|k| k.resource.arn == *arn) {
+            Some(key) => finding(
+                meta,
+                scope,
+                &key.resource,
+                Verdict::on(&key.details, |details| match unusable(&details.state) {
+                    Some(why) => Verdict::Fail(format!(
+                        "wraps phiguard's keys and {why}; only the other roots still open them"
+                    )),
+                    None => Verdict::Pass(format!(
+                        "wraps phiguard's keys and is {}",
+                        details.state
+                    )),
+                }),
+            ),
+            None => {
+                let region = arn.split(':').nth(3).unwrap_or_default().to_owned();
+                let why = if scope.inventory.regions.contains(&region) {
+                    format!(
+                        "wraps phiguard's keys but was not seen in {region}: it may be deleted, \
+                         or not listable with these credentials (allow kms:ListKeys and \
+                         kms:DescribeKey)"
+                    )
+                } else {
+                    format!(
+                        "wraps phiguard's keys but its region {region} was not scanned \
+                         (add --region {region})"
+                    )
+                };
+                let resource = Resource {
+                    arn: arn.clone(),
+                    region: Some(region),
+                    id: arn.rsplit('/').next().unwrap_or_default().to_owned(),
+                    tags: Default::default(),
+                };
+                finding(meta, scope, &resource, Verdict::Unknown(why))
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ use crate::seen::Seen;
 pub struct Settings {
     /// The tag of resources that hold ePHI.
     pub phi_tag: PhiTag,
+    /// ARNs of the KMS keys that wrap this installation's live phiguard keys (additional
+    /// wrappings of its keyring), which must stay usable.
+    pub phiguard_root_keys: Vec<String>,
 }
 
 /// Every cloud check, judging `inventory`.

@@ -7,7 +7,12 @@
 //! - `passphrase`: derived with Argon2id from a passphrase, with the parameters and salt
 //!   stored in the keyring;
 //! - `pkcs11`: an AES-256 key created inside a PKCS#11 token (an HSM, or SoftHSM2) as
-//!   sensitive and non-extractable, so it never leaves the token.
+//!   sensitive and non-extractable, so it never leaves the token;
+//! - `aws-kms`: a key in AWS KMS, used through its Encrypt and Decrypt calls. Its
+//!   implementation lives in `phiguard_cloud` (this crate does not depend on the AWS SDK);
+//!   here it is only a [`RootConfig`] the keyring records. It serves as an *additional*
+//!   wrapping beside an on-premises root (see [`crate::keyring`]), so either side opens the
+//!   keys and losing one loses nothing.
 
 mod file;
 mod passphrase;
@@ -55,6 +60,16 @@ pub enum RootConfig {
         /// Label of the key object on the token.
         key_label: String,
     },
+    /// A symmetric key in AWS KMS. Credentials and endpoint come from the usual AWS chain
+    /// (environment, profiles, SSO, instance role; `AWS_ENDPOINT_URL` for an emulator).
+    #[serde(rename = "aws-kms")]
+    AwsKms {
+        /// The key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`), never an alias: what KMS and
+        /// the cloud check both name it by.
+        key_arn: String,
+        /// The region the key lives in.
+        region: String,
+    },
 }
 
 impl RootConfig {
@@ -64,15 +79,38 @@ impl RootConfig {
             RootConfig::File { .. } => None,
             RootConfig::Passphrase { .. } => Some(RootSecret::Passphrase),
             RootConfig::Pkcs11 { .. } => Some(RootSecret::Pin),
+            RootConfig::AwsKms { .. } => None,
         }
     }
 
-    /// The provider's name, as users write it (`file`, `passphrase`, `pkcs11`).
+    /// The provider's name, as users write it (`file`, `passphrase`, `pkcs11`, `aws-kms`).
     pub fn provider(&self) -> &'static str {
         match self {
             RootConfig::File { .. } => "file",
             RootConfig::Passphrase { .. } => "passphrase",
             RootConfig::Pkcs11 { .. } => "pkcs11",
+            RootConfig::AwsKms { .. } => "aws-kms",
+        }
+    }
+
+    /// Which key of its provider this is, for people: the key file, the token and label,
+    /// the KMS key ARN (a passphrase has nothing to name).
+    pub fn key(&self) -> String {
+        match self {
+            RootConfig::File { path } => path.clone(),
+            RootConfig::Passphrase { .. } => "passphrase".to_owned(),
+            RootConfig::Pkcs11 {
+                token, key_label, ..
+            } => format!("token {token:?}, key {key_label:?}"),
+            RootConfig::AwsKms { key_arn, .. } => key_arn.clone(),
+        }
+    }
+
+    /// The provider and key, as messages name a root: `aws-kms arn:aws:kms:…`.
+    pub fn describe(&self) -> String {
+        match self {
+            RootConfig::Passphrase { .. } => "passphrase".to_owned(),
+            _ => format!("{} {}", self.provider(), self.key()),
         }
     }
 }
@@ -141,6 +179,14 @@ pub enum RootKeyError {
         "the token {token:?} already holds a key labelled {key_label:?}; refusing to create another"
     )]
     KeyExistsOnToken { token: String, key_label: String },
+
+    /// A cloud KMS key could not be used: unreachable, refused, disabled, deleted.
+    #[error("the KMS key {key} could not {action}: {reason}")]
+    Kms {
+        key: String,
+        action: &'static str,
+        reason: String,
+    },
 
     #[error("the token {token:?} failed to {action}: {reason}")]
     Token {

@@ -7,7 +7,7 @@ use phiguard_app::keys::NewRoot;
 use phiguard_core::Escaped;
 
 use crate::Outcome;
-use crate::cli::{GlobalArgs, KeyProvider, KeysCommand, KeysInitArgs};
+use crate::cli::{GlobalArgs, KeyProvider, KeysCommand, KeysInitArgs, WrapCommand, WrapProvider};
 use crate::keys::Terminal;
 use crate::output::Output;
 
@@ -26,6 +26,9 @@ pub async fn run(
                     "keyring {} (root key: {})\n  seals with version {}; opens versions {} and later\n",
                     summary.id, summary.provider, summary.current_version, summary.min_decrypt_version
                 );
+                for root in summary.roots.iter().filter(|r| !r.primary) {
+                    text.push_str(&format!("  also wrapped under {} {} (phiguard keys status)\n", root.provider, Escaped(&root.key)));
+                }
                 for kek in &summary.keks {
                     text.push_str(&format!("  version {:<4} {:<8} created {}\n", kek.version, kek.state, kek.created));
                 }
@@ -36,6 +39,65 @@ pub async fn run(
                     text.push_str(&format!("  break-glass {} created {} {}\n", key.id, key.created, Escaped(&key.note)));
                 }
                 text.trim_end().to_owned()
+            });
+            Ok(Outcome::Ok)
+        }
+        KeysCommand::Status => {
+            let status = keys::status(&options, &Terminal, out)?;
+            out.result(&status, || {
+                let mut text = format!(
+                    "keyring {} seals with version {}; opened with {}\n",
+                    status.keyring, status.current_version, status.opened_with
+                );
+                for root in &status.roots {
+                    text.push_str(&format!(
+                        "  {:<10} {:<8} {} wrapped {} ({} days ago){}: {}\n",
+                        if root.root.primary { "primary" } else { "additional" },
+                        root.root.provider,
+                        Escaped(&root.root.key),
+                        root.root.created,
+                        root.age_days,
+                        root.root.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default(),
+                        match &root.error {
+                            None => "opens".to_owned(),
+                            Some(e) => format!("does NOT open: {}", Escaped(e)),
+                        }
+                    ));
+                }
+                if status.roots.len() == 1 {
+                    text.push_str("  one root only: `phiguard keys wrap add aws-kms --key-id ARN` adds a second");
+                }
+                text.trim_end().to_owned()
+            });
+            Ok(Outcome::Ok)
+        }
+        KeysCommand::Wrap(WrapCommand::Add {
+            provider: WrapProvider::AwsKms,
+            key_id,
+            region,
+        }) => {
+            let wrapping = keys::NewWrapping::AwsKms {
+                key: key_id.clone(),
+                region: region.clone(),
+            };
+            let added = keys::add_wrapping(&options, &wrapping, &Terminal, out).await?;
+            out.result(&added, || {
+                format!(
+                    "the keyring is now wrapped under {} {} as well: either root opens it",
+                    added.provider,
+                    Escaped(&added.key)
+                )
+            });
+            Ok(Outcome::Ok)
+        }
+        KeysCommand::Wrap(WrapCommand::Remove { key_id }) => {
+            let removed = keys::remove_wrapping(&options, key_id, &Terminal, out).await?;
+            out.result(&removed, || {
+                format!(
+                    "the keyring is no longer wrapped under {} {}",
+                    removed.provider,
+                    Escaped(&removed.key)
+                )
             });
             Ok(Outcome::Ok)
         }
