@@ -756,11 +756,44 @@ fn compare(
 }
 
 /// Why the two tools differ on one key, as far as it can be told from the pair and the
-/// messages.
+/// messages: the differences this account shows were read one by one and are named here;
+/// anything else is "unexplained".
 fn reason(pair: &Pair, m: &Matched) -> String {
     let ours = |text: &str| m.ours.iter().any(|f| f.message.contains(text));
     let theirs = |text: &str| m.theirs.iter().any(|f| f.message.contains(text));
     let known = match (pair.prowler, m.outcome) {
+        ("rds_snapshots_public_access", Outcome::OnlyProwler) if m.key.contains("/rds:") => {
+            "an automated snapshot: phiguard reads manual snapshots only, since AWS lets no \
+             one share an automated one (it must be copied to a manual snapshot first)"
+        }
+        ("kms_cmk_rotation_enabled", Outcome::OnlyPhiguard) if ours("Disabled") => {
+            "a disabled key: Prowler checks enabled keys only; phiguard says not applicable"
+        }
+        ("iam_user_mfa_enabled_console_access", Outcome::Unjudged)
+            if ours("no console password") =>
+        {
+            "the user has no console password: Prowler passes it, phiguard calls it not \
+             applicable"
+        }
+        ("rds_instance_no_public_access", Outcome::Disagree)
+            if theirs("filtered with security groups") =>
+        {
+            "different definition: Prowler passes a publicly accessible instance whose \
+             security groups admit no one from the internet; phiguard fails the public \
+             address itself (a security group is one rule away from opening it)"
+        }
+        ("s3_bucket_public_access", Outcome::Disagree) if theirs("is not public") => {
+            "the bucket's public access block overrides its public policy: Prowler counts \
+             the block, phiguard's policy check judges the policy alone (its public_access \
+             check judges the block)"
+        }
+        ("cloudtrail_cloudwatch_logging_enabled", Outcome::Disagree)
+            if theirs("not been logging in the last 24h") =>
+        {
+            "moto limitation: Prowler also asks that logs were delivered in the last 24 hours \
+             (GetTrailStatus's LatestCloudWatchLogsDeliveryTime), which moto never sets; \
+             phiguard judges the configured delivery"
+        }
         (_, Outcome::OnlyPhiguard) => {
             "Prowler reported nothing for this resource (it lists only what its check \
              selects, or it could not read it from the emulator)"
@@ -771,7 +804,6 @@ fn reason(pair: &Pair, m: &Matched) -> String {
         }
         _ => "",
     };
-    let _ = theirs;
     match (known.is_empty(), pair.scope.is_empty()) {
         (false, _) => known.to_owned(),
         (true, false) => format!("different scope: {}", pair.scope),
@@ -1108,8 +1140,14 @@ fn main() -> anyhow::Result<()> {
     fs::write(t.join("aws-credentials"), "")?;
     let phiguard_version = version_line(&phiguard, "--version").unwrap_or_else(|| "?".into());
     let prowler_version = version_line(&prowler, "--version").unwrap_or_else(|| "?".into());
-    let moto_version = version_line(&moto_server.with_file_name("moto_server"), "--version")
-        .unwrap_or_else(|| "?".into());
+    let moto_version = Command::new(moto_server.with_file_name("python"))
+        .args(["-c", "import moto; print(moto.__version__)"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or("?".to_owned(), |o| {
+            format!("moto {}", String::from_utf8_lossy(&o.stdout).trim())
+        });
     require_command(&phiguard, &["cloud", "check", "aws"], t)?;
     let (framework, framework_file) = hipaa_framework(&prowler);
 
