@@ -1201,7 +1201,11 @@ fn main() -> anyhow::Result<()> {
     let their_findings = prowler_findings(their_json)?;
     let phiguard_checks: BTreeSet<&str> = our_findings.iter().map(|f| f.check.as_str()).collect();
     let prowler_checks: BTreeSet<&str> = their_findings.iter().map(|f| f.check.as_str()).collect();
-    let results: Vec<PairResult> = PAIRS
+    let prowler_rounds: Vec<Vec<Finding>> = theirs
+        .iter()
+        .map(|(_, json)| prowler_findings(json))
+        .collect::<anyhow::Result<_>>()?;
+    let mut results: Vec<PairResult> = PAIRS
         .iter()
         .map(|p| {
             compare(
@@ -1215,6 +1219,38 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
 
+    // A difference where Prowler's own verdict changed from round to round, on an account
+    // nothing changed, says so first.
+    for result in &mut results {
+        let pair = result.pair;
+        for m in result
+            .matched
+            .iter_mut()
+            .filter(|m| m.outcome != Outcome::Agree)
+        {
+            let by_round: Vec<String> = prowler_rounds
+                .iter()
+                .map(|round| {
+                    let verdict = Verdict::combine(
+                        round
+                            .iter()
+                            .filter(|f| f.check == pair.prowler && key_of(f, pair.by) == m.key)
+                            .map(|f| f.verdict),
+                    );
+                    verdict.map_or("none".to_owned(), |v| format!("{v:?}").to_uppercase())
+                })
+                .collect();
+            if by_round.iter().any(|v| *v != by_round[0]) {
+                m.reason = format!(
+                    "Prowler's verdict changed between rounds on the unchanged account ({} in \
+                     rounds 1 to {}); {}",
+                    by_round.join(", "),
+                    by_round.len(),
+                    m.reason
+                );
+            }
+        }
+    }
     let our_wall = median(ours.iter().map(|(r, _)| r.wall));
     let their_wall = median(theirs.iter().map(|(r, _)| r.wall));
     let our_cpu = median(ours.iter().map(|(r, _)| r.cpu));
