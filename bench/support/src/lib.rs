@@ -140,14 +140,26 @@ fn shell(args: &[OsString]) -> String {
 /// tool a benchmark compares is timed the same way: wall time around the child alone, CPU
 /// time as the change in [`children_cpu`].
 pub fn timed(program: &Path, args: &[OsString], out: &Path, ok: &[i32]) -> anyhow::Result<Run> {
+    let mut command = Command::new(program);
+    command.args(args);
+    timed_command(&mut command, out, ok)
+}
+
+/// [`timed`] for a command the caller has set up further (its environment, its working
+/// directory): the program and arguments are read back from it for the messages.
+pub fn timed_command(command: &mut Command, out: &Path, ok: &[i32]) -> anyhow::Result<Run> {
     let err = out.with_extension("err");
-    let what = format!("{} {}", program.display(), shell(args));
+    let args: Vec<OsString> = command.get_args().map(OsString::from).collect();
+    let what = format!(
+        "{} {}",
+        command.get_program().to_string_lossy(),
+        shell(&args)
+    );
     let stdout = File::create(out).with_context(|| format!("creating {}", out.display()))?;
     let stderr = File::create(&err).with_context(|| format!("creating {}", err.display()))?;
     let cpu_before = children_cpu();
     let start = Instant::now();
-    let status = Command::new(program)
-        .args(args)
+    let status = command
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(stderr)
