@@ -91,15 +91,18 @@ pub async fn check_aws(
         let progress = Arc::clone(&progress);
         let expected = std::sync::Mutex::new(0u64);
         let done = std::sync::atomic::AtomicU64::new(0);
-        let services = if request.services.is_empty() {
-            Service::ALL.len() as u64
+        let services: Vec<Service> = if request.services.is_empty() {
+            Service::ALL.to_vec()
         } else {
-            request.services.len() as u64
+            request.services.iter().copied().collect()
         };
+        // A global service is read once, a regional one in every region.
+        let global = services.iter().filter(|s| s.is_global()).count() as u64;
+        let regional = services.len() as u64 - global;
         move |event: ScanEvent| match event {
             ScanEvent::Regions(regions) => {
                 if let Ok(mut expected) = expected.lock() {
-                    *expected = services * regions.len() as u64;
+                    *expected = global + regional * regions.len() as u64;
                 }
             }
             ScanEvent::Read {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{Inventory, PhiTag, Resource};
+use crate::inventory::{Inventory, PhiTag, Resource, TableEncryption};
 use crate::seen::Seen;
 
 /// One resource of the account.
@@ -65,7 +65,9 @@ impl Encryption {
     }
 }
 
-/// Every resource of `inventory`, in ARN order (then kind), with ePHI marked by `phi_tag`.
+/// Every resource of `inventory` (those [`Inventory::resources`] counts; per-region settings
+/// such as a GuardDuty detector are not resources of their own), in ARN order (then kind),
+/// with ePHI marked by `phi_tag`.
 pub fn list(inventory: &Inventory, phi_tag: &PhiTag) -> Vec<CloudResource> {
     let mut out = Lister {
         phi_tag,
@@ -132,6 +134,78 @@ pub fn list(inventory: &Inventory, phi_tag: &PhiTag) -> Vec<CloudResource> {
     }
     for key in &inventory.kms.keys {
         out.push(&key.resource, "kms.key", Encryption::NotApplicable);
+    }
+    for balancer in &inventory.elb.load_balancers {
+        out.push(
+            &balancer.resource,
+            "elb.load_balancer",
+            Encryption::NotApplicable,
+        );
+    }
+    for certificate in &inventory.acm.certificates {
+        out.push(
+            &certificate.resource,
+            "acm.certificate",
+            Encryption::NotApplicable,
+        );
+    }
+    for table in &inventory.dynamodb.tables {
+        let encryption = match &table.encryption {
+            // Every table is encrypted at rest; by default under a key AWS owns.
+            Seen::Known(TableEncryption::AwsOwned) => Encryption::Encrypted { key: None },
+            Seen::Known(TableEncryption::Kms { key }) => Encryption::Encrypted { key: key.clone() },
+            _ => Encryption::Unknown,
+        };
+        out.push(&table.resource, "dynamodb.table", encryption);
+    }
+    for file_system in &inventory.efs.file_systems {
+        let encryption = Encryption::of(file_system.encrypted, file_system.kms_key.as_ref());
+        out.push(&file_system.resource, "efs.file_system", encryption);
+    }
+    for group in &inventory.logs.log_groups {
+        // CloudWatch Logs encrypts every log group at rest, under its own keys unless a KMS
+        // key is associated (which the logs.kms check asks for).
+        let encryption = Encryption::Encrypted {
+            key: group.kms_key.clone(),
+        };
+        out.push(&group.resource, "logs.log_group", encryption);
+    }
+    for topic in &inventory.sns.topics {
+        let encryption = match &topic.kms_key {
+            Seen::Known(Some(key)) => Encryption::Encrypted {
+                key: Some(key.clone()),
+            },
+            Seen::Known(None) => Encryption::Unencrypted,
+            _ => Encryption::Unknown,
+        };
+        out.push(&topic.resource, "sns.topic", encryption);
+    }
+    for queue in &inventory.sqs.queues {
+        let encryption = match &queue.encryption {
+            Seen::Known(e) if e.kms_key.is_some() => Encryption::Encrypted {
+                key: e.kms_key.clone(),
+            },
+            Seen::Known(e) if e.sqs_managed => Encryption::Encrypted { key: None },
+            Seen::Known(_) => Encryption::Unencrypted,
+            _ => Encryption::Unknown,
+        };
+        out.push(&queue.resource, "sqs.queue", encryption);
+    }
+    for secret in &inventory.secretsmanager.secrets {
+        // Secrets Manager encrypts every secret under a KMS key (aws/secretsmanager unless
+        // another is named); which one is not read.
+        out.push(
+            &secret.resource,
+            "secretsmanager.secret",
+            Encryption::Encrypted { key: None },
+        );
+    }
+    for function in &inventory.lambda.functions {
+        out.push(
+            &function.resource,
+            "lambda.function",
+            Encryption::NotApplicable,
+        );
     }
     let mut resources = out.resources;
     resources.sort();

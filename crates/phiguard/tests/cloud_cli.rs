@@ -191,6 +191,21 @@ fn bad_options_and_an_unreadable_account_exit_2_and_record_nothing() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("\"s4\" is not a service"), "{stderr}");
     assert!(stderr.contains("s3, ec2, rds"), "{stderr}");
+    // The help names every service --only takes, and the error lists them all too.
+    let help = phiguard(&home)
+        .args(["cloud", "check", "aws", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout)
+        .unwrap()
+        .replace(char::is_whitespace, "");
+    for service in phiguard_app::cloud::Service::ALL {
+        assert!(
+            help.contains(&format!("{service},")) || help.contains(&format!(",{service}")),
+            "--only's help does not name {service}"
+        );
+        assert!(stderr.contains(service.as_str()), "{stderr}");
+    }
 
     let output = cloud(&home, &moto)
         .args(["--phi-tag", "phi"])

@@ -110,7 +110,7 @@ impl Service {
     }
 
     /// Services read once for the account rather than per region.
-    fn is_global(self) -> bool {
+    pub fn is_global(self) -> bool {
         matches!(self, Service::S3 | Service::Iam)
     }
 }

@@ -49,7 +49,7 @@ pub struct CloudInventoryArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CloudCheckCommand {
-    /// Check an AWS account: S3, EBS and security groups, RDS, CloudTrail, IAM and KMS
+    /// Check an AWS account: storage, network, databases, logging and detection, IAM, keys, secrets, messaging and functions
     #[command(
         after_help = "Reads the account through the AWS SDK with the credentials the AWS CLI \
                       would use (environment, AWS_PROFILE or --profile, SSO, an instance or \
@@ -77,7 +77,7 @@ pub struct CloudAwsArgs {
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
     /// Only these services, comma-separated: s3, ec2, rds, cloudtrail, iam, kms, elb, acm,
-    /// dynamodb, efs, logs
+    /// dynamodb, efs, logs, guardduty, securityhub, config, sns, sqs, secretsmanager, lambda
     #[arg(long, value_name = "SERVICES", value_delimiter = ',')]
     pub only: Vec<Service>,
     /// A profile of the AWS configuration files, instead of AWS_PROFILE or the default
