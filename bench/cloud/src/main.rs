@@ -1441,8 +1441,9 @@ fn main() -> anyhow::Result<()> {
         }
         println!("\n## Notes\n");
         println!(
-            "- {phiguard_version} (`{}`): `AWS_ENDPOINT_URL=URL phiguard --home H cloud check aws \
-             {} --json`. Exit codes: {}. Wall per round: {} s.",
+            "- {phiguard_version} (`{}`): with AWS_ENDPOINT_URL set to the emulator, `phiguard \
+             --home H cloud check aws --json` and the regions {}. Exit codes: {}. Wall per round: \
+             {} s.",
             phiguard.display(),
             args.regions
                 .iter()

@@ -36,6 +36,10 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
         ["ledger", "append"] | ["ledger", "witness", _] => Some(Starts),
         ["keys", "init"] | ["fim", "init"] | ["host", "check" | "patch"] => Some(Starts),
         ["cloud", "check", "aws"] => Some(Starts),
+        ["cloud", "inventory"] => run(&[]),
+        ["keys", "status"] => run(&[]),
+        ["keys", "wrap", "add"] => run(&["aws-kms", "--key-id", "alias/phiguard"]),
+        ["keys", "wrap", "remove"] => run(&["--key-id", "alias/phiguard"]),
         ["register", "check"] | ["register", _, "add"] => Some(Starts),
         ["incident", "add"] => Some(Starts),
         // Without --dry-run they start a home; with it they only read (run below).
