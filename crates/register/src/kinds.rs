@@ -193,6 +193,11 @@ kinds! {
     IncidentEvent(IncidentEvent) = "incident-event", "incident-timeline.yaml", incident_events, "incident timeline entries";
     BreachAssessment(BreachAssessment) = "breach-assessment", "breach-assessments.yaml", breach_assessments, "breach assessments";
     BreachNotice(BreachNotice) = "breach-notice", "breach-notices.yaml", breach_notices, "breach notices";
+    Asset(Asset) = "asset", "assets.yaml", assets, "assets";
+    Flow(DataFlow) = "flow", "data-flows.yaml", flows, "data flows";
+    Vulnerability(Vulnerability) = "vulnerability", "vulnerabilities.yaml", vulnerabilities, "vulnerabilities";
+    Risk(RiskRecord) = "risk", "risks.yaml", risks, "risks";
+    RiskAnalysis(RiskAnalysis) = "risk-analysis", "risk-analyses.yaml", risk_analyses, "risk analyses";
 }
 
 impl fmt::Display for Kind {

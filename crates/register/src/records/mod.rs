@@ -7,7 +7,9 @@ mod attestation;
 mod backups;
 mod incidents;
 mod matrix;
+mod risks;
 mod vendors;
+mod words;
 mod workforce;
 
 use jiff::civil::Date;
@@ -23,6 +25,10 @@ pub use incidents::{
     IncidentEvent, IncidentSource, IncidentStatus, Phase, PhiKind, Risk, StateCount,
 };
 pub use matrix::{Responsibility, ResponsibilityRecord};
+pub use risks::{
+    Asset, AssetType, Criticality, DataFlow, Level, RiskAnalysis, RiskRecord, SCALE, Treatment,
+    Vulnerability,
+};
 pub use vendors::{Baa, BaaStatus, Document, PhiUse, Vendor};
 pub use workforce::{Acknowledgment, Completion, Course, Person, Policy};
 

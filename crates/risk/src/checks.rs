@@ -1,0 +1,1 @@
+//! The risk checks: when the analysis has gone stale, as findings.
