@@ -160,6 +160,9 @@ pub async fn assess(
         }
     }
 
+    notices.note("Judging the risk analysis against the evidence…");
+    risk(installation, &snapshot, &mut inputs, day).await?;
+
     let signer = installation.ledger_signing_key()?;
     if request.skip.contains(&Source::Ledger) {
         not_run(
@@ -415,6 +418,33 @@ async fn cloud(
             Ok(None)
         }
     }
+}
+
+/// The risk checks (164.308(a)(1)(ii)(A) and (B)): the picture built from the newest
+/// evidence in the ledger, which now holds what this assessment's sources recorded, with this
+/// run's file integrity findings; the findings recorded and judged with the rest.
+async fn risk(
+    installation: &crate::Installation,
+    snapshot: &phiguard_register::Snapshot,
+    inputs: &mut Inputs,
+    day: jiff::civil::Date,
+) -> anyhow::Result<()> {
+    let mut evidence = crate::risk::recorded_evidence(installation).await?;
+    evidence.fim = inputs
+        .findings
+        .iter()
+        .filter(|finding| finding.check.namespace() == "fim")
+        .cloned()
+        .collect();
+    let gathered = crate::risk::picture_of(installation, snapshot, evidence, day).await?;
+    for note in &gathered.notes {
+        if !inputs.notes.contains(note) {
+            inputs.notes.push(note.clone());
+        }
+    }
+    let run = crate::risk::check(installation, &gathered).await?;
+    inputs.findings.extend(run.findings);
+    Ok(())
 }
 
 /// The ids of every host check, for the parts of controls they leave unknown when they did

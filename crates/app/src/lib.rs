@@ -22,6 +22,7 @@ pub mod keys;
 pub mod ledger;
 pub mod matrix;
 pub mod register;
+pub mod risk;
 pub mod seal;
 pub mod session;
 pub mod status;
