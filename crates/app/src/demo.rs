@@ -21,6 +21,8 @@ use crate::installation::Purpose;
 use crate::session::{Session, today};
 use crate::{Notices, Options, Progress};
 
+mod risks;
+
 /// The sample tree, under the home, that the demo's file integrity baseline covers.
 const TREE: &str = "demo/ehr-share";
 
@@ -99,13 +101,16 @@ pub async fn seed(
             agent: format!("phiguard/{}", env!("CARGO_PKG_VERSION")),
             actor: Some("phiguard demo".into()),
         };
-        let changes: Vec<Change> = sample_clinic(today())?
-            .into_iter()
-            .map(Change::Create)
-            .collect();
+        let mut records = sample_clinic(today())?;
+        records.extend(risks::records(today()));
+        let (late, first): (Vec<AnyRecord>, Vec<AnyRecord>) =
+            records.into_iter().partition(risks::is_late);
+        let create = |records: Vec<AnyRecord>| -> Vec<Change> {
+            records.into_iter().map(Change::Create).collect()
+        };
         session
             .register
-            .apply(&changes, &source, jiff::Timestamp::now())
+            .apply(&create(first), &source, jiff::Timestamp::now())
             .await?;
         crate::fim::take_baseline(
             &session.installation,
@@ -116,6 +121,21 @@ pub async fn seed(
             progress.as_ref(),
         )
         .await?;
+        // The risk analysis is made and signed; then the clinic takes on a transcription
+        // vendor, which the analysis never considered: the assessment must say it is stale.
+        notices.note("Making the sample clinic's risk analysis…");
+        let request = crate::risk::AnalyzeRequest {
+            id: None,
+            as_of: None,
+            scope: None,
+            prepared_by: Some(risks::PREPARED_BY.into()),
+            sign_off: Some(risks::SIGNED_BY.into()),
+        };
+        crate::risk::analyze(session, &request, &source, notices).await?;
+        session
+            .register
+            .apply(&create(late), &source, jiff::Timestamp::now())
+            .await?;
         // Someone edits a configuration file after the baseline: the assessment must notice.
         let home = session.installation.home.dir();
         let changed = home.join(TREE).join("config/app.toml");

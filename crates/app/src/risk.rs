@@ -178,10 +178,9 @@ fn cite(findings: Vec<Finding>, entry: EvidenceRef) -> Vec<Finding> {
 
 /// The name this machine goes by in host checks.
 fn this_host() -> String {
-    rustix::system::uname()
-        .nodename()
-        .to_string_lossy()
-        .into_owned()
+    crate::installation::local_source()
+        .host
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// The assets phiguard saw, from `evidence`, the register and the configuration.
