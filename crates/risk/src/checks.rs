@@ -59,7 +59,7 @@ fn checks() -> Vec<(CheckMeta, Judge)> {
         (
             CheckMeta::from_literals(
                 "risk.analysis.current",
-                "a risk analysis was signed off in the last 12 months, and its document is the one the ledger holds",
+                "a risk analysis is signed off within its period of validity (12 months by default), and its document is the one the ledger holds",
                 Severity::High,
                 "45 CFR 164.308(a)(1)(ii)(A) requires an accurate and thorough assessment of the \
                  risks to all the ePHI the organisation holds, and 164.316(b)(2)(iii) its review \
