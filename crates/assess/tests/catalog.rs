@@ -18,7 +18,7 @@ fn builtin() -> Catalog {
 }
 
 /// The ids of every host and register check (the cloud checks among the host's, the incident
-/// checks among the register's), as their registries build them.
+/// and risk checks among the register's), as their registries build them.
 fn registered_checks() -> (BTreeSet<String>, BTreeSet<String>) {
     let host = phiguard_host::registry(&phiguard_host::Settings::default()).unwrap();
     let register = phiguard_register::checks::registry(
@@ -34,11 +34,12 @@ fn registered_checks() -> (BTreeSet<String>, BTreeSet<String>) {
             .map(|m| m.id.to_string())
             .chain(phiguard_cloud::checks::ids())
             .collect()),
-        // The incident checks run with the register's, on the same records.
+        // The incident and risk checks run with the register's, on the same records.
         ids(register
             .metas()
             .map(|m| m.id.to_string())
             .chain(phiguard_incident::checks::ids())
+            .chain(phiguard_risk::checks::ids())
             .collect()),
     )
 }
@@ -344,9 +345,8 @@ fn every_control_has_evidence_or_a_manual_attestation() {
         "controls with neither checks nor `attestation: true`: {uncovered:?}"
     );
     // Controls nobody can check are marked for manual attestation (physical safeguards,
-    // plans, the risk analysis).
+    // plans).
     for id in [
-        "164.308(a)(1)(ii)(A)",
         "164.308(a)(1)(ii)(C)",
         "164.308(a)(7)(ii)(C)",
         "164.308(a)(8)",
@@ -436,7 +436,8 @@ fn every_host_and_register_check_evidences_some_control() {
             "cloud.aws.iam.root_mfa",
             "host.access.ssh_mfa",
             "host.patches.other_updates",
-            "register.backup.restore_time"
+            "register.backup.restore_time",
+            "risk.inventory.described"
         ])
     );
 }
@@ -493,6 +494,31 @@ fn key_mapping_decisions() {
     assert!(controls("host.logging.auditd").contains(&"164.312(b)"));
     assert!(controls("register.integrity").contains(&"164.316(b)(1)"));
     assert!(controls("host.access.ssh_mfa") == ["proposed-2025.mfa"]);
+    // The risk analysis and risk management rest on the signed analysis and the risks recorded,
+    // judged by the risk checks; the signature is the person's word, so no attestation is
+    // asked for besides.
+    let analysis = ["164.308(a)(1)(ii)(A)"];
+    assert_eq!(controls("risk.analysis.current"), analysis);
+    assert_eq!(controls("risk.vulnerabilities.assessed"), analysis);
+    assert_eq!(
+        controls("risk.analysis.coverage"),
+        ["164.308(a)(1)(ii)(A)", "proposed-2025.asset-inventory"]
+    );
+    assert_eq!(
+        controls("risk.inventory.described"),
+        ["proposed-2025.asset-inventory"]
+    );
+    let management = ["164.308(a)(1)(ii)(B)"];
+    assert_eq!(controls("risk.treatment.schedule"), management);
+    assert_eq!(controls("risk.acceptance.current"), management);
+    for id in ["164.308(a)(1)(ii)(A)", "164.308(a)(1)(ii)(B)"] {
+        let control = catalog.get(id).unwrap();
+        assert!(
+            !control.attestation,
+            "{id}: the signed analysis is the person's word"
+        );
+        assert!(control.records.iter().any(|r| r == "risk"), "{id}");
+    }
 }
 
 /// A check that covers part of a control leaves the rest to a person: the host checks see

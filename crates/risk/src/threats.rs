@@ -91,6 +91,30 @@ impl ThreatCatalog {
                     threat.id
                 )));
             }
+            if !is_slug(&threat.id) {
+                return Err(CatalogError(format!(
+                    "threat id {:?} must be lowercase letters, digits and hyphens: risks name \
+                     it on the command line (`--threat`)",
+                    threat.id
+                )));
+            }
+            let mut prefixes = std::collections::BTreeSet::new();
+            for prefix in &threat.checks {
+                // A prefix of two parts or more is shaped like a check id; one part
+                // (`host`) would match every check of a namespace.
+                if let Err(why) = prefix.parse::<phiguard_core::CheckId>() {
+                    return Err(CatalogError(format!(
+                        "threat {:?} names the check prefix {prefix:?}: {why}",
+                        threat.id
+                    )));
+                }
+                if !prefixes.insert(prefix.as_str()) {
+                    return Err(CatalogError(format!(
+                        "threat {:?} names the check prefix {prefix:?} twice",
+                        threat.id
+                    )));
+                }
+            }
         }
         Ok(catalog)
     }
@@ -107,14 +131,7 @@ impl ThreatCatalog {
     pub fn for_check(&self, check: &str) -> Vec<&Threat> {
         self.threats
             .iter()
-            .filter(|t| {
-                t.checks.iter().any(|prefix| {
-                    check == prefix
-                        || check
-                            .strip_prefix(prefix.as_str())
-                            .is_some_and(|rest| rest.starts_with('.'))
-                })
-            })
+            .filter(|t| t.checks.iter().any(|prefix| matches_prefix(prefix, check)))
             .collect()
     }
 
@@ -122,4 +139,22 @@ impl ThreatCatalog {
     pub fn ids(&self) -> Vec<&str> {
         self.threats.iter().map(|t| t.id.as_str()).collect()
     }
+}
+
+/// Whether `check` is the check `prefix` names or one under it: `host.patches` covers
+/// `host.patches.security_updates` but not `host.patches_extra`.
+pub fn matches_prefix(prefix: &str, check: &str) -> bool {
+    check == prefix
+        || check
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
