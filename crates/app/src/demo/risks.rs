@@ -260,7 +260,7 @@ pub fn records(today: Date) -> Vec<AnyRecord> {
                 "stolen-laptop",
                 "A front-desk laptop is stolen with charts on it",
                 &["front-desk-laptops"],
-                "lost-or-stolen-device",
+                "device-theft",
                 "Laptops without disk encryption",
             )
         }
