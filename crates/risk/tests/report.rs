@@ -22,7 +22,7 @@ use phiguard_register::{AnyRecord, Snapshot};
 use phiguard_risk::analysis::{Heading, Inputs, Picture, SignOff};
 use phiguard_risk::flows::FlowView;
 use phiguard_risk::inventory::{self, Origin, Source};
-use phiguard_risk::report::{html, markdown, network_map, oscal_poam};
+use phiguard_risk::report::{OSCAL_NAMESPACE, html, markdown, network_map, oscal_poam};
 use phiguard_risk::threats::ThreatCatalog;
 use phiguard_risk::vulnerabilities::Observed;
 use phiguard_risk::{Analysis, AssetView};
@@ -738,8 +738,12 @@ fn with_no_flows_the_map_says_so() {
     without.flows.clear();
     assert!(markdown(&without, None).contains("No data flows recorded."));
     let page = html(&without, None);
-    assert!(page.contains("No data flows recorded."));
-    assert!(!page.contains("<svg"));
+    assert_eq!(page.matches("No data flows recorded.").count(), 1);
+    let map = &page[page.find("<svg").unwrap()..page.find("</svg>").unwrap()];
+    assert_eq!(attribute_values(map, "data-asset").len(), 3);
+    assert!(
+        !page.contains("<table>\n<thead><tr><th scope=\"col\">ID</th><th scope=\"col\">From → to")
+    );
 }
 
 /// Fifty cloud assets holding ePHI, each sending to the next.
@@ -969,7 +973,7 @@ fn the_poam_lists_open_treatments_and_lapsed_acceptances_only() {
         .unwrap()
         .iter()
         .map(|f| {
-            assert_eq!(f["system"], phiguard_risk_namespace());
+            assert_eq!(f["system"], OSCAL_NAMESPACE);
             (f["name"].as_str().unwrap(), f["value"].as_str().unwrap())
         })
         .collect();
@@ -1002,10 +1006,6 @@ fn the_poam_lists_open_treatments_and_lapsed_acceptances_only() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), uuids.len(), "a uuid is used twice");
-}
-
-fn phiguard_risk_namespace() -> &'static str {
-    "https://phiguard.dev/ns/oscal"
 }
 
 /// Every `uuid` an object of the document defines.

@@ -34,6 +34,8 @@ code{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas
 table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:.88rem}
 th,td{border-bottom:1px solid var(--line);padding:5px 7px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 thead th{background:var(--soft);font-weight:600;border-bottom:2px solid var(--line)}
+/* Ids are read whole: wrapped only where they have a break, never mid-word. */
+td:first-child{overflow-wrap:normal;word-break:normal;min-width:7em}
 tr.overdue td,tr.expired td,tr.unencrypted td,tr.fail td{background:#fff5f5}
 tr.overdue strong,tr.expired strong,tr.unencrypted strong,tr.fail strong{color:var(--bad)}
 ul{margin:4px 0;padding-left:20px}

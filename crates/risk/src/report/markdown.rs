@@ -37,6 +37,9 @@ pub fn markdown(analysis: &Analysis, sign_off: Option<&SignOff>) -> String {
                     }
                 }
                 Block::Table(table) => table_text(table, &mut out),
+                Block::Map if analysis.flows.is_empty() => {
+                    out.push_str("No data flows recorded.\n");
+                }
                 Block::Map => out.push_str(
                     "The HTML version of this analysis draws these flows as a network map.\n",
                 ),

@@ -15,4 +15,4 @@ mod outline;
 pub use html::html;
 pub use map::network_map;
 pub use markdown::markdown;
-pub use oscal::oscal_poam;
+pub use oscal::{OSCAL_NAMESPACE, oscal_poam};

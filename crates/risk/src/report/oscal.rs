@@ -30,7 +30,7 @@ const OSCAL_VERSION: &str = "1.1.2";
 
 /// The namespace of phiguard's props and of its rating facets. It only has to be a URI that
 /// tells phiguard's `likelihood` from anyone else's; it need not resolve.
-pub const NAMESPACE: &str = "https://phiguard.dev/ns/oscal";
+pub const OSCAL_NAMESPACE: &str = "https://phiguard.dev/ns/oscal";
 
 /// The uuid of the thing `name` in the document of analysis `analysis_id`: the first 16
 /// bytes of SHA-256 over both, with the version and variant bits of a name-based uuid.
@@ -67,7 +67,7 @@ fn prop(name: &str, value: &str) -> Value {
     } else {
         value
     };
-    json!({ "name": name, "ns": NAMESPACE, "value": value })
+    json!({ "name": name, "ns": OSCAL_NAMESPACE, "value": value })
 }
 
 /// Inserts `key` only when `items` has something: OSCAL arrays must not be empty.
@@ -80,11 +80,6 @@ fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
 /// A single-line OSCAL field (a title, a prop) from text people typed.
 fn line(text: &str) -> String {
     md(&one_line(text))
-}
-
-/// Whether the plan lists the risk: its treatment is still to do, or its acceptance lapsed.
-fn planned(risk: &RiskView) -> bool {
-    risk.state.is_open() || matches!(risk.state, TreatmentState::AcceptanceExpired { .. })
 }
 
 /// The analysis's treatment plan as an OSCAL 1.1.2 `plan-of-action-and-milestones`: see the
@@ -114,7 +109,7 @@ pub fn oscal_poam(analysis: &Analysis, sign_off: Option<&SignOff>) -> Value {
     let mut observations = Vec::new();
     let mut risks = Vec::new();
     let mut items = Vec::new();
-    for view in listed.iter().copied().filter(|r| planned(r)) {
+    for view in listed {
         let r = &view.risk;
         let risk_uuid = u(&format!("risk:{}", r.id));
         let mut seen = BTreeSet::new();
@@ -141,7 +136,7 @@ pub fn oscal_poam(analysis: &Analysis, sign_off: Option<&SignOff>) -> Value {
                 json!({ "observation-uuid": observation_uuid })
             })
             .collect();
-        risks.push(risk(analysis, view, &risk_uuid, actor, &related, &u));
+        risks.push(risk(analysis, view, &risk_uuid, actor, &related));
         items.push(item(
             view,
             &u(&format!("poam-item:{}", r.id)),
@@ -176,7 +171,7 @@ pub fn oscal_poam(analysis: &Analysis, sign_off: Option<&SignOff>) -> Value {
         .unwrap_or_else(|| "phiguard".to_owned());
     root.insert(
         "system-id".into(),
-        json!({ "identifier-type": NAMESPACE, "id": system }),
+        json!({ "identifier-type": OSCAL_NAMESPACE, "id": system }),
     );
     insert_list(&mut root, "observations", observations);
     insert_list(&mut root, "risks", risks);
@@ -253,7 +248,6 @@ fn risk(
     risk_uuid: &str,
     actor: &str,
     related: &[Value],
-    u: &dyn Fn(&str) -> String,
 ) -> Value {
     let r = &view.risk;
     let threat = analysis
@@ -337,7 +331,7 @@ fn risk(
         risk.insert(
             "remediations".into(),
             json!([{
-                "uuid": u(&format!("remediation:{}", r.id)),
+                "uuid": uuid(&analysis.heading.id, &format!("remediation:{}", r.id)),
                 "lifecycle": lifecycle,
                 "title": title,
                 "description": description,
@@ -349,7 +343,7 @@ fn risk(
 }
 
 fn facet(name: &str, value: &str) -> Value {
-    json!({ "name": name, "system": NAMESPACE, "value": value })
+    json!({ "name": name, "system": OSCAL_NAMESPACE, "value": value })
 }
 
 fn item(view: &RiskView, item_uuid: &str, risk_uuid: &str, related: Vec<Value>) -> Value {

@@ -82,7 +82,8 @@ pub(crate) enum Block {
     Warning(Line),
     List(Vec<Line>),
     Table(Table),
-    /// Where the HTML draws the network map.
+    /// Where the HTML draws the network map; Markdown says where to find it, or that there
+    /// is no flow.
     Map,
 }
 
@@ -196,8 +197,14 @@ const LEVELS: [Level; 5] = [
 ];
 
 fn method(analysis: &Analysis) -> Section {
-    let mut head = vec!["Likelihood \\ impact"];
-    head.extend(["1 very low", "2 low", "3 moderate", "4 high", "5 very high"]);
+    let head = vec![
+        "Likelihood \\ impact",
+        "1 very low",
+        "2 low",
+        "3 moderate",
+        "4 high",
+        "5 very high",
+    ];
     // Highest likelihood first, as the published table reads.
     let rows = (1..=5u16)
         .rev()
@@ -407,8 +414,9 @@ fn flows(analysis: &Analysis) -> Section {
             }
         })
         .collect();
+    // Without flows the map still draws the assets that hold ePHI, and says there is no flow.
     let blocks = if rows.is_empty() {
-        vec![Block::Para(vec![text("No data flows recorded.")])]
+        vec![Block::Map]
     } else {
         vec![
             Block::Table(Table {
