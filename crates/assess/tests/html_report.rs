@@ -6,9 +6,7 @@
 //! page does with any assessment (every status, family and kind of text), whatever the catalog
 //! holds.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use jiff::civil::date;
 use phiguard_assess::catalog::{ControlKind, Family, Profile, Requirement};
@@ -19,6 +17,9 @@ use phiguard_assess::{
 use phiguard_cloud::resources::{CloudResource, Encryption};
 use phiguard_core::{EvidenceRef, Finding, Severity, Status, StatusCounts};
 use phiguard_register::records::Responsibility;
+use phiguard_testkit::{
+    CHROMIUM_DOM_ARGS, assert_console_problems_are_seen, console_problems, run_chromium,
+};
 
 const SECTIONS: [&str; 9] = [
     "summary",
@@ -837,83 +838,6 @@ fn a_sign_off_is_a_block_of_its_own_with_its_ledger_entries() {
     );
 }
 
-/// What one Chromium run printed.
-struct Run {
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs headless Chromium on `page` with `args`, with its own profile directory and output
-/// files under `dir`, killing it after a minute so a hung browser cannot hang the tests.
-fn chromium(browser: &Path, dir: &Path, name: &str, page: &Path, args: &[&str]) -> Run {
-    let profile = dir.join(format!("{name}-profile"));
-    std::fs::create_dir(&profile).unwrap();
-    let stdout_path = dir.join(format!("{name}.stdout"));
-    let stderr_path = dir.join(format!("{name}.stderr"));
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-extensions",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&stdout_path).unwrap())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("could not start {browser:?}: {e}"));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "chromium {name} hung for 60 s and was killed; stderr:\n{}",
-                std::fs::read_to_string(&stderr_path).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let run = Run {
-        stdout: String::from_utf8_lossy(&std::fs::read(&stdout_path).unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&std::fs::read(&stderr_path).unwrap()).into_owned(),
-    };
-    assert!(
-        status.success(),
-        "chromium {name} failed ({status}); stderr:\n{}",
-        run.stderr
-    );
-    run
-}
-
-/// Lines of Chromium's log that report something the page did wrong: console messages
-/// (errors and CSP violations are logged as `CONSOLE` lines), uncaught exceptions and refused
-/// loads.
-fn console_problems(stderr: &str) -> Vec<&str> {
-    stderr
-        .lines()
-        .filter(|line| {
-            line.contains(":CONSOLE")
-                || line.contains("Uncaught")
-                || line.contains("Refused to")
-                || line.contains("Content Security Policy")
-        })
-        .collect()
-}
-
 #[test]
 fn renders_in_headless_chromium_without_a_console_message() {
     let Some(browser) = phiguard_testkit::chromium() else {
@@ -927,7 +851,7 @@ fn renders_in_headless_chromium_without_a_console_message() {
 
     // A screenshot: the page renders to something, not a blank or an error page.
     let png = dir.path().join("report.png");
-    chromium(
+    run_chromium(
         &browser,
         dir.path(),
         "screenshot",
@@ -947,13 +871,7 @@ fn renders_in_headless_chromium_without_a_console_message() {
 
     // The DOM as the browser built it, with its log: every section is there, no script, no
     // console message.
-    let dom = chromium(
-        &browser,
-        dir.path(),
-        "dom",
-        &page_path,
-        &["--dump-dom", "--enable-logging=stderr", "--v=1"],
-    );
+    let dom = run_chromium(&browser, dir.path(), "dom", &page_path, &CHROMIUM_DOM_ARGS);
     for id in SECTIONS {
         assert!(
             dom.stdout.contains(&format!("<section id=\"{id}\"")),
@@ -972,25 +890,5 @@ fn renders_in_headless_chromium_without_a_console_message() {
 
     // The same log on a page that breaks the policy must show the breach, or the check above
     // proves nothing.
-    let canary = dir.path().join("canary.html");
-    std::fs::write(
-        &canary,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-         style-src 'unsafe-inline'; img-src data:\"><title>canary</title></head>\
-         <body><p>canary</p><script>console.error('canary')</script></body></html>",
-    )
-    .unwrap();
-    let canary_run = chromium(
-        &browser,
-        dir.path(),
-        "canary",
-        &canary,
-        &["--dump-dom", "--enable-logging=stderr", "--v=1"],
-    );
-    assert!(
-        !console_problems(&canary_run.stderr).is_empty(),
-        "Chromium logged nothing for a page whose inline script the policy blocks, so the \
-         console check cannot see problems"
-    );
+    assert_console_problems_are_seen(&browser, dir.path());
 }

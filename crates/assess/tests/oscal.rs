@@ -9,8 +9,6 @@
 //! into them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::Command;
 
 use jiff::civil::date;
 use phiguard_assess::evaluate::{CheckTally, tally};
@@ -952,74 +950,9 @@ fn poam_with_nothing_failing_says_so() {
 
 // --- oracle ------------------------------------------------------------------------------
 
-/// The interpreter to run the oracle with: `PHIGUARD_TEST_OSCAL_PYTHON`, else `python3`.
-const PYTHON_ENV: &str = "PHIGUARD_TEST_OSCAL_PYTHON";
-
-/// Loads each document into trestle's OSCAL 1.1 model (pydantic, generated from NIST's JSON
-/// schemas: required fields, no unknown fields, patterns) and runs trestle's own checks
-/// (duplicate uuids, role references). Exits 3 when trestle is missing or targets another
-/// OSCAL version, 1 when a document is rejected.
-const ORACLE: &str = r#"
-import json, sys
-try:
-    import trestle.oscal
-    from trestle.oscal import assessment_results, poam
-    from trestle.core.duplicates_validator import DuplicatesValidator
-    from trestle.core.refs_validator import RefsValidator
-except ImportError as e:
-    print(f"trestle cannot be imported: {e}")
-    sys.exit(3)
-if not trestle.oscal.OSCAL_VERSION.startswith("1.1."):
-    print(f"this trestle targets OSCAL {trestle.oscal.OSCAL_VERSION}, not 1.1")
-    sys.exit(3)
-models = {"assessment-results": assessment_results.Model,
-          "plan-of-action-and-milestones": poam.Model}
-failed = False
-for path in sys.argv[1:]:
-    with open(path) as f:
-        document = json.load(f)
-    (kind,) = document.keys()
-    try:
-        model = models[kind].parse_obj(document)
-    except Exception as e:
-        print(f"{path}: {e}")
-        failed = True
-        continue
-    top = getattr(model, kind.replace("-", "_"))
-    for validator in (DuplicatesValidator(), RefsValidator()):
-        if not validator.model_is_valid(top, quiet=False):
-            print(f"{path}: {type(validator).__name__} rejects it")
-            failed = True
-    print(f"{path}: valid OSCAL {trestle.oscal.OSCAL_VERSION} {kind}")
-sys.exit(1 if failed else 0)
-"#;
-
-fn oracle_python() -> Option<PathBuf> {
-    let python = std::env::var_os(PYTHON_ENV)
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("python3"), PathBuf::from);
-    let probe = Command::new(&python)
-        .args([
-            "-c",
-            "import trestle.oscal as o; assert o.OSCAL_VERSION.startswith('1.1.')",
-        ])
-        .output();
-    if probe.is_ok_and(|o| o.status.success()) {
-        return Some(python);
-    }
-    phiguard_testkit::missing(
-        "compliance-trestle 3.x (NIST's OSCAL 1.1 models)",
-        &format!(
-            "python3 -m venv DIR && DIR/bin/pip install 'compliance-trestle==3.12.4', then set \
-             {PYTHON_ENV}=DIR/bin/python (see .ci/run)"
-        ),
-    );
-    None
-}
-
 #[test]
 fn trestle_accepts_both_documents() {
-    let Some(python) = oracle_python() else {
+    let Some(python) = phiguard_testkit::oscal_python() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -1051,22 +984,11 @@ fn trestle_accepts_both_documents() {
             paths.push(path);
         }
     }
-    let output = Command::new(&python)
-        .arg("-c")
-        .arg(ORACLE)
-        .args(&paths)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let verdict = phiguard_testkit::oscal_oracle(&python, &paths);
     assert!(
-        output.status.success(),
-        "trestle rejected the OSCAL output ({}):\n{stdout}\n{stderr}",
-        output.status
+        verdict.accepted,
+        "trestle rejected the OSCAL output {}",
+        verdict.output
     );
-    assert_eq!(
-        stdout.matches(": valid OSCAL 1.1.").count(),
-        paths.len(),
-        "{stdout}"
-    );
+    assert_eq!(verdict.valid, paths.len(), "{}", verdict.output);
 }

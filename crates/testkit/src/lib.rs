@@ -676,3 +676,228 @@ fn relay_one(
         }
     }
 }
+
+/// What one headless Chromium run printed.
+#[derive(Debug)]
+pub struct ChromiumRun {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs headless Chromium (`browser`, from [`chromium`]) on the file `page` with `args`
+/// (`--dump-dom`, `--screenshot=PATH`), with its own profile directory and output files under
+/// `dir` named after `name`, killing it after a minute so a hung browser cannot hang the
+/// tests. A run that fails fails the test, with Chromium's log.
+pub fn run_chromium(
+    browser: &Path,
+    dir: &Path,
+    name: &str,
+    page: &Path,
+    args: &[&str],
+) -> ChromiumRun {
+    use std::time::{Duration, Instant};
+    let profile = dir.join(format!("{name}-profile"));
+    std::fs::create_dir(&profile)
+        .unwrap_or_else(|e| panic!("could not create the profile directory {profile:?}: {e}"));
+    let stdout_path = dir.join(format!("{name}.stdout"));
+    let stderr_path = dir.join(format!("{name}.stderr"));
+    let create = |path: &Path| {
+        std::fs::File::create(path).unwrap_or_else(|e| panic!("could not create {path:?}: {e}"))
+    };
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(create(&stdout_path))
+        .stderr(create(&stderr_path))
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {browser:?}: {e}"));
+    let read = |path: &Path| {
+        String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+    };
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => panic!("could not wait for chromium {name}: {e}"),
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "chromium {name} hung for 60 s and was killed; stderr:\n{}",
+                read(&stderr_path)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let run = ChromiumRun {
+        stdout: read(&stdout_path),
+        stderr: read(&stderr_path),
+    };
+    assert!(
+        status.success(),
+        "chromium {name} failed ({status}); stderr:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// The arguments that make Chromium print the DOM it built and log the page's console to
+/// stderr, for [`console_problems`].
+pub const CHROMIUM_DOM_ARGS: [&str; 3] = ["--dump-dom", "--enable-logging=stderr", "--v=1"];
+
+/// Lines of Chromium's log (a run with [`CHROMIUM_DOM_ARGS`]) that report something the page
+/// did wrong: console messages (errors and CSP violations are logged as `CONSOLE` lines),
+/// uncaught exceptions and refused loads.
+pub fn console_problems(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|line| {
+            line.contains(":CONSOLE")
+                || line.contains("Uncaught")
+                || line.contains("Refused to")
+                || line.contains("Content Security Policy")
+        })
+        .collect()
+}
+
+/// Fails the test unless Chromium's log shows the breach on a page whose inline script the
+/// reports' Content-Security-Policy blocks: without that, an empty [`console_problems`]
+/// proves nothing.
+pub fn assert_console_problems_are_seen(browser: &Path, dir: &Path) {
+    let canary = dir.join("canary.html");
+    std::fs::write(
+        &canary,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; img-src data:\"><title>canary</title></head>\
+         <body><p>canary</p><script>console.error('canary')</script></body></html>",
+    )
+    .unwrap_or_else(|e| panic!("could not write {canary:?}: {e}"));
+    let run = run_chromium(browser, dir, "canary", &canary, &CHROMIUM_DOM_ARGS);
+    assert!(
+        !console_problems(&run.stderr).is_empty(),
+        "Chromium logged nothing for a page whose inline script the policy blocks, so the \
+         console check cannot see problems"
+    );
+}
+
+/// The interpreter to run the OSCAL oracle with: this variable, else `python3`.
+pub const OSCAL_PYTHON_ENV: &str = "PHIGUARD_TEST_OSCAL_PYTHON";
+
+/// Loads each document into trestle's OSCAL 1.1 model (pydantic, generated from NIST's JSON
+/// schemas: required fields, no unknown fields, patterns) and runs trestle's own checks
+/// (duplicate uuids, role references). Exits 3 when trestle is missing or targets another
+/// OSCAL version, 1 when a document is rejected.
+const OSCAL_ORACLE: &str = r#"
+import json, sys
+try:
+    import trestle.oscal
+    from trestle.oscal import assessment_results, poam
+    from trestle.core.duplicates_validator import DuplicatesValidator
+    from trestle.core.refs_validator import RefsValidator
+except ImportError as e:
+    print(f"trestle cannot be imported: {e}")
+    sys.exit(3)
+if not trestle.oscal.OSCAL_VERSION.startswith("1.1."):
+    print(f"this trestle targets OSCAL {trestle.oscal.OSCAL_VERSION}, not 1.1")
+    sys.exit(3)
+models = {"assessment-results": assessment_results.Model,
+          "plan-of-action-and-milestones": poam.Model}
+failed = False
+for path in sys.argv[1:]:
+    with open(path) as f:
+        document = json.load(f)
+    (kind,) = document.keys()
+    try:
+        model = models[kind].parse_obj(document)
+    except Exception as e:
+        print(f"{path}: {e}")
+        failed = True
+        continue
+    top = getattr(model, kind.replace("-", "_"))
+    for validator in (DuplicatesValidator(), RefsValidator()):
+        if not validator.model_is_valid(top, quiet=False):
+            print(f"{path}: {type(validator).__name__} rejects it")
+            failed = True
+    print(f"{path}: valid OSCAL {trestle.oscal.OSCAL_VERSION} {kind}")
+sys.exit(1 if failed else 0)
+"#;
+
+/// A Python with compliance-trestle 3.x (NIST's OSCAL 1.1 models), or `None` after the skip
+/// note (see [`missing`]).
+pub fn oscal_python() -> Option<PathBuf> {
+    let python = std::env::var_os(OSCAL_PYTHON_ENV)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+    let probe = Command::new(&python)
+        .args([
+            "-c",
+            "import trestle.oscal as o; assert o.OSCAL_VERSION.startswith('1.1.')",
+        ])
+        .output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        return Some(python);
+    }
+    missing(
+        "compliance-trestle 3.x (NIST's OSCAL 1.1 models)",
+        &format!(
+            "python3 -m venv DIR && DIR/bin/pip install 'compliance-trestle==3.12.4', then set \
+             {OSCAL_PYTHON_ENV}=DIR/bin/python (see .ci/run)"
+        ),
+    );
+    None
+}
+
+/// What trestle said of some OSCAL documents.
+#[derive(Debug)]
+pub struct OscalVerdict {
+    /// Every document loaded and passed trestle's checks.
+    pub accepted: bool,
+    /// How many documents trestle called valid.
+    pub valid: usize,
+    /// Its output, to show when a test fails.
+    pub output: String,
+}
+
+/// Runs trestle (`python`, from [`oscal_python`]) on the OSCAL JSON files `paths`
+/// (assessment results or POA&M).
+pub fn oscal_oracle(python: &Path, paths: &[PathBuf]) -> OscalVerdict {
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(OSCAL_ORACLE)
+        .args(paths)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {python:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_ne!(
+        output.status.code(),
+        Some(3),
+        "trestle is not usable from {python:?}: {stdout}"
+    );
+    OscalVerdict {
+        accepted: output.status.success(),
+        valid: stdout.matches(": valid OSCAL 1.1.").count(),
+        output: format!(
+            "({})\n{stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
