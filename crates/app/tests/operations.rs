@@ -685,6 +685,56 @@ async fn the_demo_seeds_an_empty_home_and_assesses_it_and_refuses_a_second_time(
         seeded.assessment.notes
     );
 
+    // The risk analysis was signed before the transcription vendor was taken on: the
+    // assessment says it is stale for that vendor, and that the ransomware treatment is late.
+    let risk_failures = |control: &str| -> Vec<(String, String)> {
+        let control = seeded
+            .assessment
+            .controls
+            .iter()
+            .find(|c| c.id.as_str() == control)
+            .unwrap();
+        assert_ne!(
+            control.status,
+            phiguard_assess::ControlStatus::Met,
+            "{control:#?}"
+        );
+        control
+            .attention
+            .iter()
+            .filter(|f| f.status == phiguard_core::Status::Fail)
+            .map(|f| (f.check.to_string(), f.subject.clone()))
+            .collect()
+    };
+    let analysis = risk_failures("164.308(a)(1)(ii)(A)");
+    assert!(
+        analysis.contains(&(
+            "risk.analysis.coverage".into(),
+            "asset vendor:litware-transcription".into()
+        )),
+        "{analysis:?}"
+    );
+    assert!(
+        !analysis
+            .iter()
+            .any(|(check, _)| check == "risk.analysis.current"),
+        "the analysis was signed today: {analysis:?}"
+    );
+    let management = risk_failures("164.308(a)(1)(ii)(B)");
+    assert!(
+        management
+            .iter()
+            .any(|(check, subject)| check == "risk.treatment.schedule"
+                && subject.contains("ransomware-ehr")),
+        "{management:?}"
+    );
+    assert!(
+        !management
+            .iter()
+            .any(|(check, _)| check == "risk.acceptance.current"),
+        "the fax risk is accepted until a day to come: {management:?}"
+    );
+
     let session = Session::open(&options, Purpose::Read, &Silent)
         .await
         .unwrap();

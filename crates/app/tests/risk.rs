@@ -329,6 +329,39 @@ async fn the_inventory_is_built_from_what_phiguard_sees_and_what_people_record(
         Some(analyzed.record.id.as_str())
     );
 
+    // Every ePHI asset is covered by the signed analysis; a vendor touching PHI taken on
+    // after it is not (the St. Elizabeth case), and the risk checks say so.
+    let coverage = |picture: phiguard_risk::analysis::Picture| -> Vec<(Status, String)> {
+        let day = picture.today;
+        let (_, findings) = phiguard_app::risk::run_checks(picture, day).unwrap();
+        findings
+            .into_iter()
+            .filter(|f| f.check.as_str() == "risk.analysis.coverage")
+            .map(|f| (f.status, f.subject))
+            .collect()
+    };
+    let before = coverage(picture.clone());
+    assert!(
+        !before.is_empty() && before.iter().all(|(status, _)| *status == Status::Pass),
+        "{before:?}"
+    );
+    phiguard_app::register::add(&session, vendor("newscribe", true), &source, &Silent)
+        .await
+        .unwrap();
+    let after = coverage(phiguard_app::risk::gather(&session).await.unwrap().picture);
+    assert!(
+        after.contains(&(Status::Fail, "asset vendor:newscribe".to_owned())),
+        "{after:?}"
+    );
+    assert_eq!(
+        after
+            .iter()
+            .filter(|(status, _)| *status == Status::Fail)
+            .count(),
+        1,
+        "{after:?}"
+    );
+
     // An analysis record whose document the ledger does not hold is never signed, nor
     // counted as signed.
     let forged = RiskAnalysis {
