@@ -675,6 +675,188 @@ fn pick(ids: &[String], index: &Index) -> Option<String> {
 }
 
 /// A valid register: every reference resolves and every record passes its own checks.
+/// An asset of any type, with or without what people add to it.
+fn asset() -> impl Strategy<Value = Asset> {
+    (
+        (
+            id(),
+            required(),
+            prop::sample::select(AssetType::ALL.to_vec()),
+        ),
+        (optional(), optional()),
+        prop::collection::btree_set(prop::sample::select(PhiUse::ALL.to_vec()), 0..3),
+        prop::option::of(prop::sample::select(Criticality::ALL.to_vec())),
+        optional(),
+    )
+        .prop_map(
+            |((id, name, asset_type), (owner, location), ephi, criticality, description)| Asset {
+                id,
+                name,
+                asset_type,
+                owner,
+                location,
+                ephi: ephi.into_iter().collect(),
+                criticality,
+                description,
+            },
+        )
+}
+
+/// A flow between two different asset ids (recorded or seen: the register does not hold
+/// the seen ones, so the ids are free).
+fn flow() -> impl Strategy<Value = DataFlow> {
+    (
+        id(),
+        required(),
+        required(),
+        optional(),
+        optional(),
+        any::<Option<bool>>(),
+        optional(),
+    )
+        .prop_filter("a flow goes somewhere else", |(_, from, to, ..)| from != to)
+        .prop_map(
+            |(id, from, to, data, protocol, encrypted, notes)| DataFlow {
+                id,
+                from,
+                to,
+                data,
+                protocol,
+                encrypted,
+                notes,
+            },
+        )
+}
+
+fn vulnerability() -> impl Strategy<Value = Vulnerability> {
+    (
+        (id(), required(), prop::collection::vec(required(), 1..3)),
+        prop::sample::select(Level::ALL.to_vec()),
+        (
+            optional(),
+            prop::option::of(day()),
+            prop::option::of(0i64..400),
+            optional(),
+        ),
+    )
+        .prop_map(
+            |((id, title, assets), severity, (source, found, fixed_after, description))| {
+                Vulnerability {
+                    id,
+                    title,
+                    assets,
+                    severity,
+                    source,
+                    fixed: found
+                        .zip(fixed_after)
+                        .map(|(found, days)| after(found, days)),
+                    found,
+                    description,
+                }
+            },
+        )
+}
+
+/// A risk whose treatment carries what validation asks of it; residual ratings never above
+/// the inherent ones.
+fn risk_record() -> impl Strategy<Value = (RiskRecord, Option<Index>)> {
+    (
+        (
+            id(),
+            required(),
+            prop::collection::vec(required(), 1..3),
+            required(),
+            required(),
+        ),
+        (1u16..=5, 1u16..=5, any::<bool>()),
+        prop::sample::select(Treatment::ALL.to_vec()),
+        (
+            optional(),
+            optional(),
+            prop::option::of(day()),
+            prop::option::of(day()),
+        ),
+        (required(), required(), day(), 1i64..800, required()),
+        (
+            prop::collection::vec("[a-z]{2,6}\\.[a-z_]{2,10}", 0..3),
+            optional(),
+        ),
+        prop::option::of(any::<Index>()),
+    )
+        .prop_map(
+            |(
+                (id, title, assets, threat, vulnerability),
+                (likelihood, impact, treated),
+                treatment,
+                (plan, owner, due, done),
+                (accepted_by, reason, accepted_on, days, transferred_to),
+                (checks, notes),
+                vulnerability_pick,
+            )| {
+                let accepted = treatment == Treatment::Accept;
+                let risk = RiskRecord {
+                    id,
+                    title,
+                    assets,
+                    threat,
+                    vulnerability,
+                    vulnerabilities: Vec::new(),
+                    checks,
+                    likelihood,
+                    impact,
+                    residual_likelihood: treated.then_some(likelihood.div_ceil(2)),
+                    residual_impact: treated.then_some(impact),
+                    treatment,
+                    plan,
+                    owner,
+                    due,
+                    done,
+                    accepted_by: accepted.then_some(accepted_by),
+                    accepted_on: accepted.then_some(accepted_on),
+                    acceptance_reason: accepted.then_some(reason),
+                    acceptance_expires: accepted.then(|| after(accepted_on, days)),
+                    transferred_to: (treatment == Treatment::Transfer).then_some(transferred_to),
+                    notes,
+                };
+                (risk, vulnerability_pick)
+            },
+        )
+}
+
+fn risk_analysis() -> impl Strategy<Value = RiskAnalysis> {
+    (
+        (id(), day(), required(), required()),
+        (
+            prop::collection::vec(required(), 0..3),
+            prop::collection::vec(required(), 0..3),
+        ),
+        (sha256(), optional()),
+        (prop::option::of((required(), 0i64..60)), optional()),
+    )
+        .prop_map(
+            |(
+                (id, as_of, scope, method),
+                (assets, risks),
+                (sha256, prepared_by),
+                (signed, notes),
+            )| {
+                RiskAnalysis {
+                    id,
+                    as_of,
+                    scope,
+                    method,
+                    assets,
+                    risks,
+                    sha256,
+                    prepared_by,
+                    signed_on: signed.as_ref().map(|(_, days)| after(as_of, *days)),
+                    signed_by: signed.map(|(by, _)| by),
+                    notes,
+                }
+            },
+        )
+}
+
 fn snapshot() -> impl Strategy<Value = Snapshot> {
     let n = 0..4usize;
     (
@@ -705,7 +887,14 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
             prop::collection::vec(incident(), n.clone()),
             prop::collection::vec(incident_event(), n.clone()),
             prop::collection::vec(breach_assessment(), n.clone()),
-            prop::collection::vec(breach_notice(), n),
+            prop::collection::vec(breach_notice(), n.clone()),
+        ),
+        (
+            prop::collection::vec(asset(), n.clone()),
+            prop::collection::vec(flow(), n.clone()),
+            prop::collection::vec(vulnerability(), n.clone()),
+            prop::collection::vec(risk_record(), n.clone()),
+            prop::collection::vec(risk_analysis(), n),
         ),
     )
         .prop_map(
@@ -714,6 +903,7 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                 (people, courses, completions, policies, acknowledgments),
                 (grants, reviews, attestations),
                 (incidents, events, assessments, notices),
+                (assets, flows, vulnerabilities, risks, analyses),
             )| {
                 let mut s = Snapshot::default();
                 let ids = |s: &Snapshot, kind| -> Vec<String> {
@@ -838,6 +1028,20 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                         s.insert(notice.into(), None);
                     }
                 }
+                assets.into_iter().for_each(|r| s.insert(r.into(), None));
+                flows.into_iter().for_each(|r| s.insert(r.into(), None));
+                vulnerabilities
+                    .into_iter()
+                    .for_each(|r| s.insert(r.into(), None));
+                let vulnerability_ids = ids(&s, Kind::Vulnerability);
+                for (mut risk, i) in risks {
+                    risk.vulnerabilities = i
+                        .and_then(|i| pick(&vulnerability_ids, &i))
+                        .into_iter()
+                        .collect();
+                    s.insert(risk.into(), None);
+                }
+                analyses.into_iter().for_each(|r| s.insert(r.into(), None));
                 s
             },
         )
