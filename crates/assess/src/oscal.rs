@@ -26,12 +26,8 @@ use crate::evaluate::{
 };
 use crate::ranking::Problem;
 
-/// The OSCAL version the documents conform to.
-pub const OSCAL_VERSION: &str = "1.1.2";
-
-/// The namespace of phiguard's props. It only has to be a URI phiguard controls, so that a
-/// reader can tell phiguard's `status` from anyone else's; it need not resolve.
-pub const NAMESPACE: &str = "https://github.com/phiguard/phiguard/ns/oscal";
+pub use phiguard_core::oscal::{NAMESPACE, VERSION as OSCAL_VERSION};
+use phiguard_core::oscal::{insert_list, prop};
 
 /// OSCAL 1.1 assessment results for `assessment`.
 ///
@@ -947,25 +943,6 @@ fn checkpoint_resource(checkpoint: &LedgerCheckpoint, uuid: &str) -> Value {
         );
     }
     Value::Object(resource)
-}
-
-/// A prop in phiguard's namespace. OSCAL prop values are one line without leading or trailing
-/// space, so whitespace runs become one space; an empty value becomes `none`.
-fn prop(name: &str, value: &str) -> Value {
-    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    let value = if value.is_empty() {
-        "none".to_owned()
-    } else {
-        value
-    };
-    json!({ "name": name, "ns": NAMESPACE, "value": value })
-}
-
-/// Inserts `key` only when `items` has something: OSCAL arrays must not be empty.
-fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
-    if !items.is_empty() {
-        map.insert(key.into(), Value::Array(items));
-    }
 }
 
 fn timestamp(assessment: &Assessment) -> String {

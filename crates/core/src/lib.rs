@@ -24,6 +24,7 @@ mod evidence;
 mod finding;
 pub mod hex;
 pub mod html;
+pub mod oscal;
 pub mod ports;
 mod role;
 mod severity;

@@ -25,12 +25,8 @@ use super::outline::{self, linked_checks, rating};
 use crate::analysis::{Analysis, SignOff};
 use crate::risks::{RiskView, TreatmentState};
 
-/// The OSCAL version the document conforms to.
-const OSCAL_VERSION: &str = "1.1.2";
-
-/// The namespace of phiguard's props and of its rating facets. It only has to be a URI that
-/// tells phiguard's `likelihood` from anyone else's; it need not resolve.
-pub const OSCAL_NAMESPACE: &str = "https://phiguard.dev/ns/oscal";
+pub use phiguard_core::oscal::NAMESPACE as OSCAL_NAMESPACE;
+use phiguard_core::oscal::{VERSION as OSCAL_VERSION, insert_list, prop};
 
 /// The uuid of the thing `name` in the document of analysis `analysis_id`: the first 16
 /// bytes of SHA-256 over both, with the version and variant bits of a name-based uuid.
@@ -56,25 +52,6 @@ fn uuid(analysis_id: &str, name: &str) -> String {
         &hex[16..20],
         &hex[20..32]
     )
-}
-
-/// A prop in phiguard's namespace. OSCAL prop values have no leading, trailing or repeated
-/// white space and are never empty.
-fn prop(name: &str, value: &str) -> Value {
-    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    let value = if value.is_empty() {
-        "none".to_owned()
-    } else {
-        value
-    };
-    json!({ "name": name, "ns": OSCAL_NAMESPACE, "value": value })
-}
-
-/// Inserts `key` only when `items` has something: OSCAL arrays must not be empty.
-fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
-    if !items.is_empty() {
-        map.insert(key.into(), Value::Array(items));
-    }
 }
 
 /// A single-line OSCAL field (a title, a prop) from text people typed.
