@@ -12,12 +12,14 @@ mod commands_in_text;
 mod incident;
 mod record_args;
 mod register;
+mod risk;
 
 pub use assess::*;
 pub use breach::*;
 pub use cloud::*;
 pub use incident::*;
 pub use register::*;
+pub use risk::*;
 
 /// The command-line definition, with every example folded to fit 80 columns (each register
 /// kind's help and examples come from its record type, see `record_args`).
@@ -394,6 +396,41 @@ pub enum Command {
                       phiguard breach plan drill.yaml --json"
     )]
     Breach(BreachCommand),
+
+    /// The asset inventory: what phiguard sees and what people record, with its ePHI
+    #[command(
+        subcommand,
+        after_help = "The inventory merges the assets phiguard sees (hosts it checked, the \
+                      newest cloud inventory, the register's vendors and systems, the ePHI \
+                      paths of phiguard.toml) with those people record (`phiguard register \
+                      asset`), which add what no machine knows: owner, criticality, the ePHI \
+                      each handles.\n\n\
+                      Examples:\n  phiguard asset list --ephi\n  \
+                      phiguard asset update host:web-1 --owner 'Sam Lee, IT' --ephi maintains --criticality high\n  \
+                      phiguard asset show host:web-1"
+    )]
+    Asset(AssetCommand),
+
+    /// Flows of ePHI between assets, and whether each is encrypted in transit
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  phiguard flow add ehr-to-lab --from ehr-db --to lab-portal \
+                      --data 'lab orders' --protocol HTTPS --encrypted\n  \
+                      phiguard flow list"
+    )]
+    Flow(FlowCommand),
+
+    /// Risk analysis and management: risks, threats, vulnerabilities, the signed analysis
+    #[command(
+        subcommand,
+        after_help = "A risk is a register record (`phiguard register risk`); these commands \
+                      judge each on the evidence, make the analysis document and sign it off \
+                      (45 CFR 164.308(a)(1)(ii)(A) and (B)).\n\n\
+                      Examples:\n  phiguard risk threats\n  phiguard risk list\n  \
+                      phiguard risk analyze --html risk-analysis.html\n  \
+                      phiguard risk signoff 2026-12-07 --by 'Dana Ruiz, Security Officer'"
+    )]
+    Risk(RiskCommand),
 
     /// Replace an identifier (MRN, name, SSN…) with this installation's pseudonym for it
     #[command(

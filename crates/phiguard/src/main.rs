@@ -72,6 +72,9 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<Outcome> {
         Command::Access(command) => commands::access::run(&cli.global, command, out).await,
         Command::Incident(command) => commands::incident::run(&cli.global, command, out).await,
         Command::Breach(command) => commands::breach::run(&cli.global, command, out).await,
+        Command::Asset(command) => commands::asset::asset(&cli.global, command, out).await,
+        Command::Flow(command) => commands::asset::flow(&cli.global, command, out).await,
+        Command::Risk(command) => commands::risk::run(&cli.global, command, out).await,
     }
 }
 

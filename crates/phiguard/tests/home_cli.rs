@@ -42,6 +42,9 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
         ["keys", "wrap", "remove"] => run(&["--key-id", "alias/phiguard"]),
         ["register", "check"] | ["register", _, "add"] => Some(Starts),
         ["incident", "add"] => Some(Starts),
+        ["asset" | "flow" | "risk", "add"] | ["risk", "analyze"] => Some(Starts),
+        // Without --dry-run it starts a home; with it, it only reads (run below).
+        ["asset", "import"] => Some(Starts),
         // Without --dry-run they start a home; with it they only read (run below).
         ["register", "import"] | ["matrix", "import"] => Some(Starts),
 
@@ -50,6 +53,8 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
             "plan".into(),
             file("breach.yaml"),
         ])),
+        // The threat catalog is compiled in.
+        ["risk", "threats"] => Some(Ignores(vec!["risk".into(), "threats".into()])),
 
         ["status"] => run(&[]),
         ["ledger", "show" | "prove"] => run(&["0"]),
@@ -85,6 +90,20 @@ fn on_missing_home(path: &[&str], files: &Path) -> Option<OnMissingHome> {
         ["breach", "deadlines"] => run(&["x"]),
         ["breach", "notices"] => run(&["x", "--out", &file("notices")]),
         ["breach", "log"] => run(&["--year", "2026"]),
+        ["asset" | "flow", "list"] => run(&[]),
+        ["asset" | "flow", "show" | "update" | "remove"] => run(&["x"]),
+        ["risk", "list" | "vulnerabilities"] => run(&[]),
+        ["risk", "show" | "update" | "report"] => run(&["x"]),
+        ["risk", "accept"] => run(&[
+            "x",
+            "--by",
+            "Dana",
+            "--reason",
+            "r",
+            "--until",
+            "2099-01-01",
+        ]),
+        ["risk", "signoff"] => run(&["x", "--by", "Dana"]),
         _ => None,
     }
 }
@@ -117,6 +136,12 @@ fn commands_by_home(files: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         dir,
         "--dry-run".into(),
     ]);
+    refusing.push(vec![
+        "asset".into(),
+        "import".into(),
+        files.join("assets.yaml").display().to_string(),
+        "--dry-run".into(),
+    ]);
     let csv = files.join("matrix.csv").display().to_string();
     refusing.push(vec![
         "matrix".into(),
@@ -133,6 +158,7 @@ fn files_in(dir: &Path) -> PathBuf {
     fs::write(dir.join("notes.txt"), b"chart").unwrap();
     fs::write(dir.join("notes.txt.phg"), b"not sealed").unwrap();
     fs::write(dir.join("matrix.csv"), b"control,responsibility\n").unwrap();
+    fs::write(dir.join("assets.yaml"), b"[]\n").unwrap();
     fs::write(
         dir.join("breach.yaml"),
         b"role: covered_entity\ndiscovered: 2026-03-01\naffected: {OH: 3}\nsecured: false\n",

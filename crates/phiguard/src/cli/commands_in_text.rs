@@ -1016,7 +1016,7 @@ fn extract_file(path: &Path, source: Source, units: Vec<Unit>, out: &mut Vec<Fou
     }
 }
 
-/// The rationale and remediation of every check: host, register, incident and the
+/// The rationale and remediation of every check: host, register, incident, risk and the
 /// assessment's own.
 fn check_metas() -> Vec<CheckMeta> {
     let host = phiguard_host::registry(&phiguard_host::Settings::default())
@@ -1034,9 +1034,23 @@ fn check_metas() -> Vec<CheckMeta> {
         Arc::new(phiguard_breach::Rules::builtin().expect("the breach rules load")),
     )
     .expect("the incident checks register");
+    // The risk checks judge the picture of a day; their texts are the same whatever it holds.
+    let mut risk = phiguard_core::Registry::new();
+    let snapshot = phiguard_register::Snapshot::default();
+    let picture = phiguard_risk::analysis::Picture::build(phiguard_risk::analysis::Inputs {
+        discovered: Vec::new(),
+        snapshot: &snapshot,
+        observed: Vec::new(),
+        in_transit_checks: Vec::new(),
+        documents: BTreeMap::new(),
+        today: jiff::civil::date(2026, 1, 1),
+    });
+    phiguard_risk::checks::add_to(&mut risk, Arc::new(picture), Default::default())
+        .expect("the risk checks register");
     host.metas()
         .chain(register.metas())
         .chain(incident.metas())
+        .chain(risk.metas())
         .cloned()
         .chain(ASSESSMENT_CHECKS.iter().map(|(_, meta)| meta()))
         .collect()

@@ -1,5 +1,6 @@
 pub mod access;
 pub mod assess;
+pub mod asset;
 pub mod breach;
 pub mod check_run;
 pub mod cloud;
@@ -13,6 +14,7 @@ pub mod ledger;
 pub mod matrix;
 pub mod pseudonym;
 pub mod register;
+pub mod risk;
 pub mod seal;
 pub mod status;
 

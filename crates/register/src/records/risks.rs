@@ -202,7 +202,7 @@ impl Record for DataFlow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Form)]
 #[serde(deny_unknown_fields)]
 #[record(
-    about = "A vulnerability people found (a penetration test, a walk-through): the assets it concerns and how severe it is. Failing findings of phiguard's checks are vulnerabilities already (`phiguard risk list --vulnerabilities`); record here what no check sees.",
+    about = "A vulnerability people found (a penetration test, a walk-through): the assets it concerns and how severe it is. Failing findings of phiguard's checks are vulnerabilities already (`phiguard risk vulnerabilities`); record here what no check sees.",
     example_id = "pentest-2026-weak-vpn",
     add = "phiguard register vulnerability add pentest-2026-weak-vpn --title 'VPN accepts weak ciphers' --asset clinic-vpn --severity high --source 'Penetration test, October 2026' --found 2026-10-14",
     update = "phiguard register vulnerability update pentest-2026-weak-vpn --fixed 2026-11-20"
