@@ -284,6 +284,60 @@ fn discover(
     found
 }
 
+/// Gives each sighting that has a ledger entry but no time the time of that entry (a
+/// register record was last seen when its current state was recorded), and the ePHI paths the
+/// time of the newest file integrity check or baseline that covered them.
+async fn date_sightings(
+    installation: &Installation,
+    discovered: &mut [Discovered],
+) -> anyhow::Result<()> {
+    let ledger = installation.ledger();
+    let mut newest_fim = None;
+    for kind in ["fim.check", phiguard_fim::baseline::BASELINE_EVIDENCE_KIND] {
+        let found = ledger
+            .newest_of_kind(kind, None, |entry, recorded| Some((entry, recorded.time)))
+            .await
+            .context("could not look for the newest file integrity check in the ledger")?;
+        newest_fim = match (newest_fim, found) {
+            (Some((a, at)), Some((b, bt))) => Some(if bt > at { (b, bt) } else { (a, at) }),
+            (a, b) => a.or(b),
+        };
+    }
+    let mut times: BTreeMap<u64, Option<Timestamp>> = BTreeMap::new();
+    for found in discovered.iter_mut() {
+        let origin = &mut found.origin;
+        if origin.source == Seen::EphiPath && origin.evidence.is_none() {
+            if let Some((entry, at)) = newest_fim {
+                origin.evidence = Some(entry);
+                origin.seen_at = Some(at);
+                origin.detail = format!(
+                    "[fim] ephi_paths in phiguard.toml, last compared in ledger entry {}",
+                    entry.seq
+                );
+            }
+            continue;
+        }
+        let (None, Some(entry)) = (origin.seen_at, origin.evidence) else {
+            continue;
+        };
+        let time = match times.get(&entry.seq) {
+            Some(time) => *time,
+            None => {
+                let time = ledger
+                    .get(entry.seq)
+                    .await
+                    .context("could not read a ledger entry")?
+                    .and_then(|stored| phiguard_ledger::entry::decode(&stored.entry).ok())
+                    .map(|evidence| evidence.time);
+                times.insert(entry.seq, time);
+                time
+            }
+        };
+        origin.seen_at = time;
+    }
+    Ok(())
+}
+
 /// The cloud account itself: account-wide findings (the audit trail, threat detection) are
 /// about it, and it holds ePHI when any of its resources does.
 fn account_asset(cloud: &CloudSighting, origin: Origin) -> Discovered {
@@ -434,7 +488,8 @@ pub async fn picture_of(
     mut evidence: Evidence,
     day: Date,
 ) -> anyhow::Result<Gathered> {
-    let discovered = discover(installation, snapshot, &evidence);
+    let mut discovered = discover(installation, snapshot, &evidence);
+    date_sightings(installation, &mut discovered).await?;
     // The assets are needed to place the findings, and the findings to judge the risks:
     // the inventory is built first on its own.
     let assets = inventory::merge(discovered.clone(), &snapshot.assets);

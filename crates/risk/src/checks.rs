@@ -443,6 +443,15 @@ fn vulnerabilities_assessed(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding>
         .iter()
         .filter(|v| v.severity == Level::VeryHigh && v.assets.iter().any(holds_ephi))
         .collect();
+    // With no asset known to hold ePHI there is nothing this can vouch for: a pass would
+    // make an empty installation look half done.
+    if picture.ephi_assets().next().is_none() {
+        return vec![meta.finding(
+            Status::NotApplicable,
+            "vulnerabilities",
+            "no asset is known to hold ePHI, so no vulnerability can be judged against one",
+        )];
+    }
     if critical.is_empty() {
         return vec![meta.finding(
             Status::Pass,
@@ -531,12 +540,22 @@ fn treatment_schedule(meta: &CheckMeta, scope: &Scope<'_>) -> Vec<Finding> {
     let picture = scope.picture;
     if picture.risks.is_empty() {
         let ephi: Vec<&AssetView> = picture.ephi_assets().collect();
+        // No risk recorded is no risk management, whatever is known of the assets: an
+        // organisation that has recorded nothing must not look compliant.
         return vec![if ephi.is_empty() {
-            meta.finding(
-                Status::NotApplicable,
-                "risks",
-                "no risk is recorded and no asset is known to hold ePHI",
-            )
+            Finding {
+                remediation: Some(
+                    "Record the assets that hold ePHI (`phiguard asset add`, or let phiguard \
+                     see them: `phiguard host check`, `phiguard cloud check aws`, vendors in the \
+                     register) and the risks to them (`phiguard risk add`)."
+                        .into(),
+                ),
+                ..meta.finding(
+                    Status::Fail,
+                    "risks",
+                    "no risk is recorded, and no asset is known to hold ePHI",
+                )
+            }
         } else {
             citing(
                 meta.finding(
