@@ -10,6 +10,7 @@ mod cloud;
 #[cfg(test)]
 mod commands_in_text;
 mod incident;
+mod mounted;
 mod record_args;
 mod register;
 mod risk;

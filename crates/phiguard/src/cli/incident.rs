@@ -1,10 +1,9 @@
 //! The flags of `phiguard incident`. `add` and `update` are the register's incident
-//! subcommands mounted here, and the timeline's flags are the `incident-event` record's
+//! subcommands mounted here (`Mounted`), and the timeline's flags are the `incident-event` record's
 //! fields: both come from the record types (`record_args`), so no field is defined twice.
 
 use std::marker::PhantomData;
 
-use clap::error::ErrorKind;
 use clap::{ArgMatches, Args, Command, FromArgMatches, Subcommand};
 use jiff::civil::Date;
 use phiguard_register::Kind;
@@ -12,7 +11,8 @@ use phiguard_register::draft::FieldSpec;
 use phiguard_register::records::IncidentStatus;
 
 use super::ChangeArgs;
-use super::record_args::{GivenFields, RecordAction, field_arg, kind_command, record_action};
+use super::mounted::{Mount, Mounted};
+use super::record_args::{GivenFields, field_arg};
 
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
@@ -94,65 +94,28 @@ pub struct TimelineArgs {
 
 /// `phiguard incident add|update`: the register's subcommands of the `incident` kind.
 #[derive(Debug)]
-pub struct IncidentRecord {
-    pub action: RecordAction,
-}
+pub struct IncidentMount;
 
-const MOUNTED: [&str; 2] = ["add", "update"];
+pub type IncidentRecord = Mounted<IncidentMount>;
 
-impl Subcommand for IncidentRecord {
-    fn augment_subcommands(command: Command) -> Command {
-        let register = kind_command(Kind::Incident);
-        MOUNTED.iter().fold(command, |command, name| {
-            let Some(sub) = register.find_subcommand(name).cloned() else {
-                return command;
-            };
-            let mut help = sub
-                .get_after_help()
-                .map(|text| {
-                    text.to_string()
-                        .replace("phiguard register incident ", "phiguard incident ")
-                })
-                .unwrap_or_default();
-            if *name == "update" {
-                help = help.replacen(
-                    "\n\nExamples:",
-                    " Closing an incident whose notices are still due or overdue is allowed, \
-                     with a warning: the deadlines run whatever its status.\n\nExamples:",
-                    1,
-                );
-            }
-            let about = if *name == "add" {
-                "Record an incident as it was reported (the breach clocks run from --discovered)"
-            } else {
-                "Change an incident's fields (status, affected, …); fields not given keep their value"
-            };
-            command.subcommand(sub.about(about).after_help(help))
-        })
-    }
+impl Mount for IncidentMount {
+    const KIND: Kind = Kind::Incident;
+    const ACTIONS: &'static [(&'static str, &'static str)] = &[
+        (
+            "add",
+            "Record an incident as it was reported (the breach clocks run from --discovered)",
+        ),
+        (
+            "update",
+            "Change an incident's fields (status, affected, …); fields not given keep their value",
+        ),
+    ];
 
-    fn augment_subcommands_for_update(command: Command) -> Command {
-        IncidentRecord::augment_subcommands(command)
-    }
-
-    fn has_subcommand(name: &str) -> bool {
-        MOUNTED.contains(&name)
-    }
-}
-
-impl FromArgMatches for IncidentRecord {
-    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let (name, matches) = matches.subcommand().ok_or_else(|| {
-            clap::Error::raw(ErrorKind::MissingSubcommand, "a subcommand is required\n")
-        })?;
-        Ok(IncidentRecord {
-            action: record_action(Kind::Incident, name, matches)?,
-        })
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        *self = IncidentRecord::from_arg_matches(matches)?;
-        Ok(())
+    fn more_help(action: &str) -> Option<&'static str> {
+        (action == "update").then_some(
+            "Closing an incident whose notices are still due or overdue is allowed, with a \
+             warning: the deadlines run whatever its status.",
+        )
     }
 }
 
