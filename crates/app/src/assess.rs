@@ -429,7 +429,7 @@ async fn risk(
     inputs: &mut Inputs,
     day: jiff::civil::Date,
 ) -> anyhow::Result<()> {
-    let mut evidence = crate::risk::recorded_evidence(installation).await?;
+    let mut evidence = crate::risk::recorded_sightings(installation).await?;
     evidence.fim = inputs
         .findings
         .iter()

@@ -38,10 +38,10 @@ const HOST_CHECK_KIND: &str = "host.check";
 /// The ledger kind of a register check run.
 const REGISTER_CHECK_KIND: &str = "register.check";
 
-/// The findings phiguard has, with where each came from: enough to tell which asset each
-/// concerns.
+/// What phiguard has seen: the newest findings, with where each came from, which is enough to
+/// tell which asset each concerns.
 #[derive(Debug, Clone, Default)]
-pub struct Evidence {
+pub struct Sightings {
     /// The newest host check of each host: its name, when, its ledger entry and findings.
     pub hosts: Vec<HostSighting>,
     /// The newest cloud check, with its inventory when that is intact.
@@ -84,9 +84,9 @@ pub struct Gathered {
 
 /// Reads the newest evidence from the ledger: the newest host check of every host, the newest
 /// cloud check and its inventory, the newest register check. Nothing is recorded.
-pub async fn recorded_evidence(installation: &Installation) -> anyhow::Result<Evidence> {
+pub async fn recorded_sightings(installation: &Installation) -> anyhow::Result<Sightings> {
     let ledger = installation.ledger();
-    let mut evidence = Evidence::default();
+    let mut evidence = Sightings::default();
     let mut hosts: BTreeMap<String, HostSighting> = BTreeMap::new();
     // Walks every host check recorded, newest first, keeping the first of each host: the
     // ledger is the record of which hosts were ever checked, whatever the database says.
@@ -187,7 +187,7 @@ fn this_host() -> String {
 fn discover(
     installation: &Installation,
     snapshot: &Snapshot,
-    evidence: &Evidence,
+    evidence: &Sightings,
 ) -> Vec<Discovered> {
     let config = installation.home.config();
     let ephi_paths = &config.fim.ephi_paths;
@@ -396,7 +396,7 @@ fn vendor_records(snapshot: &Snapshot, vendor: &str) -> Vec<(Kind, String)> {
 /// findings on this machine, cloud and register findings on the asset their subject names
 /// (else cloud findings on the account). Findings about the organisation as a whole (the
 /// ledger, incidents, the matrix, training) concern no one asset and are left out.
-fn observe(evidence: &Evidence, assets: &[phiguard_risk::AssetView]) -> Vec<Observed> {
+fn observe(evidence: &Sightings, assets: &[phiguard_risk::AssetView]) -> Vec<Observed> {
     let mut observed = Vec::new();
     for sighting in &evidence.hosts {
         let asset = inventory::host_id(&sighting.host);
@@ -485,7 +485,7 @@ pub async fn recorded_document(
 pub async fn picture_of(
     installation: &Installation,
     snapshot: &Snapshot,
-    mut evidence: Evidence,
+    mut evidence: Sightings,
     day: Date,
 ) -> anyhow::Result<Gathered> {
     let mut discovered = discover(installation, snapshot, &evidence);
