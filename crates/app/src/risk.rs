@@ -512,7 +512,7 @@ pub async fn picture_of(
 /// The picture today from the ledger's newest evidence, recording nothing.
 pub async fn gather(session: &Session) -> anyhow::Result<Gathered> {
     let snapshot = session.register.snapshot().await?;
-    let evidence = recorded_evidence(&session.installation).await?;
+    let evidence = recorded_sightings(&session.installation).await?;
     picture_of(&session.installation, &snapshot, evidence, today()).await
 }
 
@@ -744,7 +744,7 @@ pub async fn analyze(
     notices.note("Checking the register…");
     let register_run = crate::register::check(session).await?;
     let snapshot = Arc::unwrap_or_clone(Arc::clone(&register_run.snapshot));
-    let mut evidence = recorded_evidence(&session.installation).await?;
+    let mut evidence = recorded_sightings(&session.installation).await?;
     evidence.register = register_run.recorded.findings.clone();
     let gathered = picture_of(&session.installation, &snapshot, evidence, as_of).await?;
     let checks = check(&session.installation, &gathered).await?;
@@ -771,12 +771,16 @@ pub async fn analyze(
         prepared_at: Timestamp::now(),
     };
     let threats = ThreatCatalog::builtin().context("the built-in threat catalog is damaged")?;
-    let analysis = Analysis::new(
-        heading,
-        &gathered.picture,
-        &threats.threats,
-        checks.findings.clone(),
-    );
+    // What was stale in what the analysis covers: the checks of the earlier analyses
+    // themselves (signed, current, covering) judge what this one supersedes, so they are left
+    // out of it.
+    let stale: Vec<Finding> = checks
+        .findings
+        .iter()
+        .filter(|f| !f.check.as_str().starts_with("risk.analysis."))
+        .cloned()
+        .collect();
+    let analysis = Analysis::new(heading, &gathered.picture, &threats.threats, stale);
     let digest = analysis.digest();
     let document = session
         .installation

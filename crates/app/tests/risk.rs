@@ -238,6 +238,24 @@ async fn the_inventory_is_built_from_what_phiguard_sees_and_what_people_record(
         "the host holds no ePHI"
     );
     assert_eq!(analyzed.record.sha256, analyzed.analysis.digest());
+    // What was stale in what it covers is in it (acme's missing BAA, a critical vulnerability
+    // no risk names); the checks of the earlier analyses, which it supersedes, are not.
+    let stale: Vec<(&str, Status)> = analyzed
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.check.as_str(), f.status))
+        .collect();
+    assert!(
+        stale.contains(&("risk.vulnerabilities.assessed", Status::Fail)),
+        "{stale:?}"
+    );
+    assert!(
+        !stale
+            .iter()
+            .any(|(check, _)| check.starts_with("risk.analysis.")),
+        "{stale:?}"
+    );
     let read_back = phiguard_app::risk::recorded(&session, &analyzed.record.id)
         .await
         .unwrap();
