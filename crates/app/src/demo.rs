@@ -125,11 +125,9 @@ pub async fn seed(
         // vendor, which the analysis never considered: the assessment must say it is stale.
         notices.note("Making the sample clinic's risk analysis…");
         let request = crate::risk::AnalyzeRequest {
-            id: None,
-            as_of: None,
-            scope: None,
             prepared_by: Some(risks::PREPARED_BY.into()),
             sign_off: Some(risks::SIGNED_BY.into()),
+            ..crate::risk::AnalyzeRequest::default()
         };
         crate::risk::analyze(session, &request, &source, notices).await?;
         session

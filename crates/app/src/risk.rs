@@ -681,8 +681,9 @@ pub async fn accept(
     crate::register::update(session, accepted.into(), source, notices).await
 }
 
-/// What to analyse.
-#[derive(Debug, Clone)]
+/// What to analyse: [`Default`] is today's analysis under the next free id, with the default
+/// scope, prepared and signed by nobody named.
+#[derive(Debug, Clone, Default)]
 pub struct AnalyzeRequest {
     /// The analysis's id [default: its day, `YYYY-MM-DD`, with `-2`, `-3`… when taken].
     pub id: Option<String>,

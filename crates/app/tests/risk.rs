@@ -212,11 +212,8 @@ async fn the_inventory_is_built_from_what_phiguard_sees_and_what_people_record(
     let analyzed = phiguard_app::risk::analyze(
         &session,
         &AnalyzeRequest {
-            id: None,
-            as_of: None,
-            scope: None,
             prepared_by: Some("Dana Ruiz, Security Officer".into()),
-            sign_off: None,
+            ..AnalyzeRequest::default()
         },
         &source,
         &Silent,
@@ -265,11 +262,8 @@ async fn the_inventory_is_built_from_what_phiguard_sees_and_what_people_record(
     let second = phiguard_app::risk::analyze(
         &session,
         &AnalyzeRequest {
-            id: None,
-            as_of: None,
             scope: Some("EHR only".into()),
-            prepared_by: None,
-            sign_off: None,
+            ..AnalyzeRequest::default()
         },
         &source,
         &Silent,
@@ -281,10 +275,7 @@ async fn the_inventory_is_built_from_what_phiguard_sees_and_what_people_record(
         &session,
         &AnalyzeRequest {
             id: Some(analyzed.record.id.clone()),
-            as_of: None,
-            scope: None,
-            prepared_by: None,
-            sign_off: None,
+            ..AnalyzeRequest::default()
         },
         &source,
         &Silent,
@@ -298,11 +289,8 @@ async fn the_inventory_is_built_from_what_phiguard_sees_and_what_people_record(
     let future = phiguard_app::risk::analyze(
         &session,
         &AnalyzeRequest {
-            id: None,
             as_of: Some(phiguard_app::session::today().tomorrow().unwrap()),
-            scope: None,
-            prepared_by: None,
-            sign_off: None,
+            ..AnalyzeRequest::default()
         },
         &source,
         &Silent,
