@@ -161,7 +161,7 @@ pub async fn assess(
     }
 
     notices.note("Judging the risk analysis against the evidence…");
-    risk(installation, &snapshot, &mut inputs, day).await?;
+    let risk_overview = risk(installation, &snapshot, &mut inputs, day).await?;
 
     let signer = installation.ledger_signing_key()?;
     if request.skip.contains(&Source::Ledger) {
@@ -205,6 +205,7 @@ pub async fn assess(
         sign_off: None,
         since_previous: None,
         cloud: cloud_account,
+        risk: Some(risk_overview),
     };
 
     // What changed since the previous result (read before this run's is recorded), then this
@@ -422,13 +423,14 @@ async fn cloud(
 
 /// The risk checks (164.308(a)(1)(ii)(A) and (B)): the picture built from the newest
 /// evidence in the ledger, which now holds what this assessment's sources recorded, with this
-/// run's file integrity findings; the findings recorded and judged with the rest.
+/// run's file integrity findings; the findings recorded and judged with the rest. Returns the
+/// overview of assets and flows the report shows.
 async fn risk(
     installation: &crate::Installation,
     snapshot: &phiguard_register::Snapshot,
     inputs: &mut Inputs,
     day: jiff::civil::Date,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<phiguard_assess::RiskOverview> {
     let mut evidence = crate::risk::recorded_sightings(installation).await?;
     evidence.fim = inputs
         .findings
@@ -444,7 +446,7 @@ async fn risk(
     }
     let run = crate::risk::check(installation, &gathered).await?;
     inputs.findings.extend(run.findings);
-    Ok(())
+    Ok(crate::risk::overview(&gathered.picture))
 }
 
 /// The ids of every host check, for the parts of controls they leave unknown when they did

@@ -516,6 +516,37 @@ pub async fn gather(session: &Session) -> anyhow::Result<Gathered> {
     picture_of(&session.installation, &snapshot, evidence, today()).await
 }
 
+/// What the assessment's report shows of `picture`: the counts, the newest signed analysis
+/// and the network map.
+pub fn overview(picture: &Picture) -> phiguard_assess::RiskOverview {
+    phiguard_assess::RiskOverview {
+        assets: picture.assets.len(),
+        ephi_assets: picture.ephi_assets().count(),
+        flows: picture.flows.len(),
+        unencrypted_flows: picture
+            .flows
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.in_transit,
+                    phiguard_risk::flows::InTransit::Unencrypted { .. }
+                )
+            })
+            .count(),
+        analysis: picture.newest_signed().map(|a| {
+            let record = &a.record;
+            format!(
+                "{} (as of {}), signed by {} on {}",
+                record.id,
+                record.as_of,
+                record.signed_by.as_deref().unwrap_or_default(),
+                record.signed_on.map(|d| d.to_string()).unwrap_or_default()
+            )
+        }),
+        map_svg: phiguard_risk::report::network_map(&picture.assets, &picture.flows),
+    }
+}
+
 /// Runs the risk checks on `picture`, as of `day`.
 pub fn run_checks(picture: Picture, day: Date) -> anyhow::Result<(usize, Vec<Finding>)> {
     let mut registry = Registry::new();

@@ -720,6 +720,22 @@ async fn the_demo_seeds_an_empty_home_and_assesses_it_and_refuses_a_second_time(
             .any(|(check, _)| check == "risk.analysis.current"),
         "the analysis was signed today: {analysis:?}"
     );
+    // The report maps the clinic's flows: the referral fax is the unencrypted one, and the
+    // analysis signed before the new vendor is named.
+    let overview = seeded.assessment.risk.as_ref().unwrap();
+    assert_eq!(
+        (overview.flows, overview.unencrypted_flows),
+        (5, 1),
+        "{overview:?}"
+    );
+    assert!(overview.map_svg.contains("data-flow=\"referrals-by-fax\""));
+    assert!(
+        overview
+            .analysis
+            .as_deref()
+            .is_some_and(|a| a.contains("Dr. Maya Chen")),
+        "{overview:?}"
+    );
     let management = risk_failures("164.308(a)(1)(ii)(B)");
     assert!(
         management

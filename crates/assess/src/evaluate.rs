@@ -252,6 +252,26 @@ pub struct Assessment {
     /// The cloud account whose findings the assessment judged, with every resource seen;
     /// `None` when no cloud account is in scope.
     pub cloud: Option<CloudAccount>,
+    /// The assets and flows of ePHI the risk checks judged, with the network map; `None`
+    /// when the risk checks did not run.
+    pub risk: Option<RiskOverview>,
+}
+
+/// The asset inventory and data flows as the assessment's risk checks saw them, for the
+/// report: the counts, where the newest signed analysis stands, and the network map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskOverview {
+    pub assets: usize,
+    pub ephi_assets: usize,
+    pub flows: usize,
+    pub unencrypted_flows: usize,
+    /// The newest signed analysis whose document the ledger holds, in a sentence ("2026-12-07,
+    /// signed by Dana Ruiz on 2026-12-07"); `None` when there is none.
+    pub analysis: Option<String>,
+    /// The network map as inline SVG, drawn and escaped by the risk analysis's renderer
+    /// (`phiguard_risk::report::network_map`). Left out of the JSON, which has the counts.
+    #[serde(skip)]
+    pub map_svg: String,
 }
 
 /// A cloud account as the assessment saw it: its latest inventory, checked against the
@@ -345,6 +365,7 @@ impl Assessment {
             sign_off: None,
             since_previous: None,
             cloud: None,
+            risk: None,
         }
     }
 

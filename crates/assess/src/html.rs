@@ -46,6 +46,7 @@ pub fn render(assessment: &Assessment) -> String {
     changes(assessment, &mut out);
     controls(assessment, &mut out);
     cloud_resources(assessment, &mut out);
+    risk_overview(assessment, &mut out);
     remediation(assessment, &mut out, &problems);
     evidence(assessment, &mut out);
     notes(assessment, &mut out);
@@ -82,6 +83,8 @@ const STYLE: &str = r#"
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 font-size:15px;line-height:1.45;color:var(--ink);background:#fff}
 body{margin:0}
+.map{overflow-x:auto;border:1px solid var(--line);margin:10px 0;background:#fff}
+.map svg{display:block}
 header.top{background:#0d2b45;color:#fff;padding:20px 32px 14px}
 header.top h1{margin:0;font-size:1.6rem;font-weight:650}
 header.top p{margin:4px 0 0;color:#c8d6e5}
@@ -192,7 +195,7 @@ fn head(assessment: &Assessment, out: &mut String) {
          <li><a href=\"#summary\">Summary</a></li>\
          <li><a href=\"#failures\">Top failures</a></li>\
          <li><a href=\"#changes\">Since the previous assessment</a></li>\
-         <li><a href=\"#controls\">Controls</a></li>{cloud_link}\
+         <li><a href=\"#controls\">Controls</a></li>{cloud_link}{risk_link}\
          <li><a href=\"#remediation\">Remediation plan</a></li>\
          <li><a href=\"#evidence\">How to verify</a></li>\
          <li><a href=\"#notes\">Notes</a></li>\
@@ -200,6 +203,11 @@ fn head(assessment: &Assessment, out: &mut String) {
         version = escape(&assessment.phiguard_version),
         cloud_link = if assessment.cloud.is_some() {
             "<li><a href=\"#cloud\">Cloud resources</a></li>"
+        } else {
+            ""
+        },
+        risk_link = if assessment.risk.is_some() {
+            "<li><a href=\"#risk\">Assets and data flows</a></li>"
         } else {
             ""
         },
@@ -611,6 +619,26 @@ fn finding_item(finding: &Finding, cloud: Option<&CloudAccount>, out: &mut Strin
         subject,
         inline_code(&escape(&finding.message)),
         escape(finding.check.as_str()),
+    ));
+}
+
+/// The assets and flows of ePHI the risk checks judged: the counts, the newest signed
+/// analysis, and the network map. Absent when the risk checks did not run.
+fn risk_overview(assessment: &Assessment, out: &mut String) {
+    let Some(risk) = &assessment.risk else {
+        return;
+    };
+    let analysis = match &risk.analysis {
+        Some(analysis) => format!("The newest signed risk analysis is {}.", escape(analysis)),
+        None => "<strong>No risk analysis is signed off.</strong>".to_owned(),
+    };
+    out.push_str(&format!(
+        "<section id=\"risk\" aria-labelledby=\"risk-h\">\n<h2 id=\"risk-h\">Assets and data \
+         flows</h2>\n<p>{} assets, {} holding ePHI; {} flows of ePHI, {} unencrypted. {analysis} \
+         <code>phiguard risk analyze --html FILE</code> writes the whole analysis: assets, flows, \
+         vulnerabilities, risks and the treatment plan.</p>\n<div class=\"map\">\n{}</div>\n\
+         </section>\n",
+        risk.assets, risk.ephi_assets, risk.flows, risk.unencrypted_flows, risk.map_svg
     ));
 }
 

@@ -27,8 +27,8 @@ pub mod terminal;
 
 pub use catalog::{Catalog, CatalogError, Control, ControlKind, Family, Profile, Requirement};
 pub use evaluate::{
-    Assessment, CloudAccount, ControlResult, ControlStatus, Inputs, LedgerCheckpoint, SignOff,
-    evaluate,
+    Assessment, CloudAccount, ControlResult, ControlStatus, Inputs, LedgerCheckpoint, RiskOverview,
+    SignOff, evaluate,
 };
 
 /// "1 finding", "2 findings": `count` with the word that agrees with it.

@@ -12,7 +12,7 @@ use jiff::civil::date;
 use phiguard_assess::catalog::{ControlKind, Family, Profile, Requirement};
 use phiguard_assess::evaluate::{CheckTally, Tally, tally};
 use phiguard_assess::{
-    Assessment, CloudAccount, ControlResult, ControlStatus, LedgerCheckpoint, html,
+    Assessment, CloudAccount, ControlResult, ControlStatus, LedgerCheckpoint, RiskOverview, html,
 };
 use phiguard_cloud::resources::{CloudResource, Encryption};
 use phiguard_core::{EvidenceRef, Finding, Severity, Status, StatusCounts};
@@ -21,12 +21,13 @@ use phiguard_testkit::{
     CHROMIUM_DOM_ARGS, assert_console_problems_are_seen, console_problems, run_chromium,
 };
 
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "summary",
     "failures",
     "changes",
     "controls",
     "cloud",
+    "risk",
     "remediation",
     "evidence",
     "notes",
@@ -316,6 +317,7 @@ fn assessment(with_checkpoint: bool) -> Assessment {
         notes: vec![format!("host checks skipped: not run as root ({HOSTILE})")],
         evidence: Some(entry(44)),
         cloud: Some(cloud_account()),
+        risk: Some(risk_overview()),
         checkpoint: with_checkpoint.then(|| LedgerCheckpoint {
             origin: "clinic-main.phiguard".into(),
             size: 44,
@@ -331,6 +333,24 @@ fn assessment(with_checkpoint: bool) -> Assessment {
             date(2026, 11, 28),
             controls,
         )
+    }
+}
+
+/// A network map as the risk analysis's renderer draws one (it escapes what it draws); the
+/// analysis's sentence carries hostile text.
+fn risk_overview() -> RiskOverview {
+    RiskOverview {
+        assets: 3,
+        ephi_assets: 2,
+        flows: 1,
+        unencrypted_flows: 1,
+        analysis: Some(format!("2026-11-01, signed by {HOSTILE}")),
+        map_svg: "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"network-map\" width=\"200\" \
+                  height=\"80\"><g class=\"node\" id=\"asset-0\" data-asset=\"ehr-db\"><rect \
+                  x=\"4\" y=\"4\" width=\"80\" height=\"30\" fill=\"#fff\" stroke=\"#333\"/>\
+                  </g><g class=\"flow unencrypted\" data-flow=\"ehr-to-fax\"><path d=\"M84 19 \
+                  L150 19\" stroke=\"#c62828\" stroke-dasharray=\"6 4\"/></g></svg>\n"
+            .into(),
     }
 }
 
@@ -538,6 +558,14 @@ fn cloud_findings_link_to_their_resources_and_every_resource_is_listed() {
     // A host finding's subject links nowhere.
     assert!(page.contains("<code>/dev/sdb1</code>:"));
 
+    // Without the risk checks: no assets-and-flows section, no link.
+    let page = html::render(&Assessment {
+        risk: None,
+        ..assessment(true)
+    });
+    assert!(!page.contains("<section id=\"risk\""));
+    assert!(!page.contains("href=\"#risk\""));
+
     // Without a cloud account in scope: no section, no link.
     let page = html::render(&Assessment {
         cloud: None,
@@ -546,6 +574,35 @@ fn cloud_findings_link_to_their_resources_and_every_resource_is_listed() {
     assert!(!page.contains("<section id=\"cloud\""));
     assert!(!page.contains("href=\"#cloud\""));
     assert!(!page.contains("href=\"#resource-"));
+}
+
+#[test]
+fn the_assets_and_flows_section_embeds_the_network_map() {
+    let page = html::render(&assessment(true));
+    assert!(page.contains("<li><a href=\"#risk\">Assets and data flows</a></li>"));
+    let start = page.find("<section id=\"risk\"").unwrap();
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains("3 assets, 2 holding ePHI; 1 flows of ePHI, 1 unencrypted."),
+        "{section}"
+    );
+    assert!(
+        section.contains("data-asset=\"ehr-db\"") && section.contains("data-flow=\"ehr-to-fax\"")
+    );
+    assert!(section.contains("<div class=\"map\">\n<svg"), "{section}");
+    // The analysis's sentence is text from outside: escaped.
+    assert!(!section.contains(HOSTILE), "{section}");
+    assert!(section.contains("The newest signed risk analysis is 2026-11-01, signed by"));
+
+    let unsigned = html::render(&Assessment {
+        risk: Some(RiskOverview {
+            analysis: None,
+            ..risk_overview()
+        }),
+        ..assessment(true)
+    });
+    assert!(unsigned.contains("<strong>No risk analysis is signed off.</strong>"));
 }
 
 #[test]
@@ -631,8 +688,10 @@ fn nothing_is_loaded_from_outside() {
     assert!(!css.contains("@import"), "@import in the style sheet");
     assert!(!css.contains("url("), "url() in the style sheet");
     assert!(!css.contains("@font-face"), "web fonts");
+    // The network map's namespace is a name, not something loaded: the one URL a tag may hold.
+    const SVG_NAMESPACE: &str = " xmlns=\"http://www.w3.org/2000/svg\"";
     for tag in tags(&page) {
-        let tag = tag.to_ascii_lowercase();
+        let tag = tag.to_ascii_lowercase().replacen(SVG_NAMESPACE, "", 1);
         assert!(!tag.contains("http:") && !tag.contains("https:"), "{tag}");
         assert!(!tag.contains("src="), "{tag}");
         assert!(!tag.contains("url("), "{tag}");
@@ -644,7 +703,10 @@ fn nothing_is_loaded_from_outside() {
     }
     // The only URL is the one that came from the input, shown as text (wherever its finding
     // is listed).
-    assert_eq!(lower.matches("http:").count(), 0);
+    assert_eq!(
+        lower.matches("http:").count(),
+        lower.matches(SVG_NAMESPACE).count()
+    );
     assert!(
         lower
             .match_indices("https:")
@@ -879,6 +941,10 @@ fn renders_in_headless_chromium_without_a_console_message() {
         );
     }
     assert!(dom.stdout.contains("Unique user identification"));
+    assert!(
+        dom.stdout.contains("data-flow=\"ehr-to-fax\""),
+        "the network map is not in the DOM"
+    );
     assert!(dom.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!dom.stdout.to_ascii_lowercase().contains("<script"));
     let problems = console_problems(&dom.stderr);
