@@ -5,10 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::Arc;
+mod common;
 
-use aws_config::Region;
+use std::io::Write;
+
 use aws_sdk_config::types::{
     ConfigurationRecorder, DeliveryChannel, RecordingGroup, RecordingStrategy,
     RecordingStrategyType, ResourceType,
@@ -19,54 +19,13 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use aws_sdk_sts::config::Credentials;
 use jiff::{SignedDuration, Timestamp};
 use phiguard_cloud::aws::{ScanOptions, Service};
-use phiguard_cloud::checks::{Settings, registry};
-use phiguard_cloud::inventory::Inventory;
-use phiguard_core::{CheckContext, Finding, Severity, Status};
+use phiguard_core::{Finding, Severity, Status};
 use phiguard_testkit::Moto;
 
-const ACCOUNT: &str = "123456789012";
+use common::{ACCOUNT, about, config_in, judge, options_at, scan, status};
 
 fn options(moto: &Moto, regions: &[&str], services: &[Service]) -> ScanOptions {
-    ScanOptions {
-        regions: regions.iter().map(|r| (*r).to_owned()).collect(),
-        services: services.iter().copied().collect(),
-        endpoint_url: Some(moto.endpoint()),
-        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
-        page_size: None,
-        profile: None,
-    }
-}
-
-/// The SDK configuration of `options`, in `region`.
-async fn config(options: &ScanOptions, region: &str) -> aws_config::SdkConfig {
-    phiguard_cloud::aws::load_config(options)
-        .await
-        .into_builder()
-        .region(Region::new(region.to_owned()))
-        .build()
-}
-
-async fn scan(options: &ScanOptions) -> Inventory {
-    phiguard_cloud::aws::scan(options, Arc::new(|_| {}))
-        .await
-        .unwrap()
-}
-
-/// Every finding on `inventory`, judged as if it were `now`.
-fn judge(inventory: Inventory, now: Timestamp) -> Vec<Finding> {
-    let registry = registry(Arc::new(inventory), &Settings::default()).unwrap();
-    registry.run_all(&CheckContext::new("/", now), |_| true)
-}
-
-fn about<'f>(findings: &'f [Finding], check: &str, subject: &str) -> &'f Finding {
-    findings
-        .iter()
-        .find(|f| f.check.as_str() == check && f.subject == subject)
-        .unwrap_or_else(|| panic!("no {check} finding about {subject}: {findings:#?}"))
-}
-
-fn status(findings: &[Finding], check: &str, subject: &str) -> Status {
-    about(findings, check, subject).status
+    options_at(moto.endpoint(), regions, services)
 }
 
 /// The account in a region, as a per-region setting without a resource of its own is named.
@@ -83,9 +42,9 @@ async fn detectors_hubs_and_recorders_are_judged_in_every_region() {
         &regions,
         &[Service::GuardDuty, Service::SecurityHub, Service::Config],
     );
-    let virginia = config(&options, "us-east-1").await;
-    let ireland = config(&options, "eu-west-1").await;
-    let oregon = config(&options, "us-west-2").await;
+    let virginia = config_in(&options, "us-east-1").await;
+    let ireland = config_in(&options, "eu-west-1").await;
+    let oregon = config_in(&options, "us-west-2").await;
 
     // GuardDuty: watching Virginia, suspended in Ireland, never enabled in Oregon.
     let enabled = aws_sdk_guardduty::Client::new(&virginia)
@@ -172,7 +131,7 @@ async fn detectors_hubs_and_recorders_are_judged_in_every_region() {
 
     let inventory = scan(&options).await;
     assert!(inventory.gaps.is_empty(), "{:#?}", inventory.gaps);
-    let findings = judge(inventory, Timestamp::now());
+    let findings = judge(&inventory, Timestamp::now());
 
     let guardduty = "cloud.aws.guardduty.enabled";
     let watching = about(
@@ -232,7 +191,7 @@ async fn detectors_hubs_and_recorders_are_judged_in_every_region() {
 async fn a_region_without_a_recorder_fails_and_one_left_unscanned_says_nothing() {
     let Some(moto) = Moto::start() else { return };
     let options = options(&moto, &["us-east-1"], &[Service::Config]);
-    let findings = judge(scan(&options).await, Timestamp::now());
+    let findings = judge(&scan(&options).await, Timestamp::now());
     let config = "cloud.aws.config.recorder";
     let none = about(&findings, config, &account_in("AWS Config", "us-east-1"));
     assert_eq!(none.status, Status::Fail, "{none:#?}");
@@ -249,7 +208,7 @@ async fn a_region_without_a_recorder_fails_and_one_left_unscanned_says_nothing()
 async fn topics_and_queues_pass_encrypted_and_fail_in_the_clear() {
     let Some(moto) = Moto::start() else { return };
     let options = options(&moto, &["us-east-1"], &[Service::Sns, Service::Sqs]);
-    let sdk = config(&options, "us-east-1").await;
+    let sdk = config_in(&options, "us-east-1").await;
     let sns = aws_sdk_sns::Client::new(&sdk);
     sns.create_topic()
         .name("results-ready")
@@ -293,7 +252,7 @@ async fn topics_and_queues_pass_encrypted_and_fail_in_the_clear() {
 
     let inventory = scan(&options).await;
     assert!(inventory.gaps.is_empty(), "{:#?}", inventory.gaps);
-    let findings = judge(inventory, Timestamp::now());
+    let findings = judge(&inventory, Timestamp::now());
 
     let topic = |name: &str| format!("arn:aws:sns:us-east-1:{ACCOUNT}:{name}");
     let encrypted = about(
@@ -333,7 +292,7 @@ async fn every_queue_and_topic_is_read_across_pages() {
     let Some(moto) = Moto::start() else { return };
     let mut options = options(&moto, &["us-east-1"], &[Service::Sns, Service::Sqs]);
     options.page_size = Some(5);
-    let sdk = config(&options, "us-east-1").await;
+    let sdk = config_in(&options, "us-east-1").await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     for n in 0..12 {
         sqs.create_queue()
@@ -391,7 +350,7 @@ async fn secrets_that_rotate_pass_those_that_do_not_fail_and_late_ones_warn() {
     let Some(moto) = Moto::start() else { return };
     let mut options = options(&moto, &["us-east-1"], &[Service::SecretsManager]);
     options.page_size = Some(1);
-    let secrets = aws_sdk_secretsmanager::Client::new(&config(&options, "us-east-1").await);
+    let secrets = aws_sdk_secretsmanager::Client::new(&config_in(&options, "us-east-1").await);
     let rotated = secrets
         .create_secret()
         .name("db-password")
@@ -439,7 +398,7 @@ async fn secrets_that_rotate_pass_those_that_do_not_fail_and_late_ones_warn() {
     // A secret's ARN ends in a random suffix: the subject adds its name.
     let rotated = format!("{rotated} (db-password)");
     let static_ = format!("{static_} (ehr-api-key)");
-    let today = judge(inventory.clone(), Timestamp::now());
+    let today = judge(&inventory, Timestamp::now());
     let on_time = about(&today, check, &rotated);
     assert_eq!(on_time.status, Status::Pass, "{on_time:#?}");
     assert!(on_time.message.contains("30 days"), "{}", on_time.message);
@@ -449,7 +408,7 @@ async fn secrets_that_rotate_pass_those_that_do_not_fail_and_late_ones_warn() {
 
     // Forty days on, with no rotation since: more than 30 days and a day's grace.
     let later = judge(
-        inventory,
+        &inventory,
         Timestamp::now() + SignedDuration::from_hours(40 * 24),
     );
     let late = about(&later, check, &rotated);
@@ -518,7 +477,7 @@ async fn functions_open_to_anyone_fail_and_guarded_ones_pass() {
     let mut options = options(&moto, &["us-east-1"], &[Service::Lambda]);
     // One function a page: three functions make three pages.
     options.page_size = Some(1);
-    let sdk = config(&options, "us-east-1").await;
+    let sdk = config_in(&options, "us-east-1").await;
     let role = aws_sdk_iam::Client::new(&sdk)
         .create_role()
         .role_name("lambda-runner")
@@ -588,7 +547,7 @@ async fn functions_open_to_anyone_fail_and_guarded_ones_pass() {
     let inventory = scan(&options).await;
     assert!(inventory.gaps.is_empty(), "{:#?}", inventory.gaps);
     assert_eq!(inventory.lambda.functions.len(), 3);
-    let findings = judge(inventory, Timestamp::now());
+    let findings = judge(&inventory, Timestamp::now());
     let function = |name: &str| format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}");
 
     let url = "cloud.aws.lambda.url_public";
@@ -639,7 +598,7 @@ async fn calls_the_credentials_may_not_make_are_errors_naming_the_action() {
         &["us-east-1"],
         &[Service::Sns, Service::Sqs, Service::SecretsManager],
     );
-    let sdk = config(&options, "us-east-1").await;
+    let sdk = config_in(&options, "us-east-1").await;
     let topic = aws_sdk_sns::Client::new(&sdk)
         .create_topic()
         .name("watched")
@@ -681,7 +640,7 @@ async fn calls_the_credentials_may_not_make_are_errors_naming_the_action() {
         "test",
     ));
 
-    let findings = judge(scan(&options).await, Timestamp::now());
+    let findings = judge(&scan(&options).await, Timestamp::now());
     // moto answers these services' denials in a shape their SDKs cannot read a code from (an
     // EC2-style `<Errors>` list for SNS, XML for the JSON protocols), so they read as failed
     // calls; AWS answers AuthorizationError and AccessDeniedException, which read as denied.

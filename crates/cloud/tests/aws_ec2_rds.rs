@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, LogDestinationType, OperationType, PortRange, ResourceType,
@@ -13,45 +13,17 @@ use aws_sdk_ec2::types::{
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 use aws_sdk_sts::config::Credentials;
 use phiguard_cloud::aws::{ScanOptions, Service};
-use phiguard_cloud::checks::{Settings, registry};
-use phiguard_core::{CheckContext, Finding, Severity, Status};
+use phiguard_core::{Finding, Severity, Status};
 use phiguard_testkit::Moto;
 
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
-
-fn options(moto: &Moto, services: &[Service]) -> ScanOptions {
-    ScanOptions {
-        regions: vec![REGION.into()],
-        services: services.iter().copied().collect(),
-        endpoint_url: Some(moto.endpoint()),
-        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
-        page_size: None,
-        profile: None,
-    }
-}
+use common::{ACCOUNT, REGION, config, findings, on, options};
 
 async fn ec2(options: &ScanOptions) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::new(&phiguard_cloud::aws::load_config(options).await)
+    aws_sdk_ec2::Client::new(&config(options).await)
 }
 
 async fn rds(options: &ScanOptions) -> aws_sdk_rds::Client {
-    aws_sdk_rds::Client::new(&phiguard_cloud::aws::load_config(options).await)
-}
-
-async fn findings(options: &ScanOptions) -> Vec<Finding> {
-    let inventory = phiguard_cloud::aws::scan(options, Arc::new(|_| {}))
-        .await
-        .unwrap();
-    let registry = registry(Arc::new(inventory), &Settings::default()).unwrap();
-    registry.run_all(&CheckContext::new("/", jiff::Timestamp::now()), |_| true)
-}
-
-fn about<'f>(findings: &'f [Finding], check: &str, subject: &str) -> &'f Finding {
-    findings
-        .iter()
-        .find(|f| f.check.as_str() == check && f.subject.starts_with(subject))
-        .unwrap_or_else(|| panic!("no {check} finding about {subject}: {findings:#?}"))
+    aws_sdk_rds::Client::new(&config(options).await)
 }
 
 fn arn(kind: &str, id: &str) -> String {
@@ -149,7 +121,7 @@ async fn ebs_volumes_and_snapshots_built_right_pass_and_built_wrong_fail() {
 
     // Before: the region does not encrypt new volumes by default.
     let before = findings(&options).await;
-    let default_encryption = about(
+    let default_encryption = on(
         &before,
         "cloud.aws.ec2.ebs_default_encryption",
         &format!("arn:aws:iam::{ACCOUNT}:root"),
@@ -160,7 +132,7 @@ async fn ebs_volumes_and_snapshots_built_right_pass_and_built_wrong_fail() {
     ec2.enable_ebs_encryption_by_default().send().await.unwrap();
     let findings = findings(&options).await;
     assert_eq!(
-        about(
+        on(
             &findings,
             "cloud.aws.ec2.ebs_default_encryption",
             &format!("arn:aws:iam::{ACCOUNT}:root"),
@@ -170,32 +142,32 @@ async fn ebs_volumes_and_snapshots_built_right_pass_and_built_wrong_fail() {
     );
 
     let check = "cloud.aws.ec2.ebs_volume_encryption";
-    let good = about(&findings, check, &arn("volume", &encrypted));
+    let good = on(&findings, check, &arn("volume", &encrypted));
     assert_eq!(good.status, Status::Pass, "{good:?}");
     assert!(good.message.contains("not attached"), "{}", good.message);
-    let attached = about(&findings, check, &arn("volume", &plain_attached));
+    let attached = on(&findings, check, &arn("volume", &plain_attached));
     assert_eq!(attached.status, Status::Fail);
     assert!(attached.message.contains(&instance), "{}", attached.message);
-    let loose = about(&findings, check, &arn("volume", &plain_loose));
+    let loose = on(&findings, check, &arn("volume", &plain_loose));
     assert_eq!(loose.status, Status::Fail);
     assert!(loose.message.contains("not attached"), "{}", loose.message);
 
     let snapshot_arn = |id: &str| format!("arn:aws:ec2:{REGION}::snapshot/{id}");
     let check = "cloud.aws.ec2.ebs_snapshot_encryption";
     assert_eq!(
-        about(&findings, check, &snapshot_arn(&private_encrypted)).status,
+        on(&findings, check, &snapshot_arn(&private_encrypted)).status,
         Status::Pass
     );
     assert_eq!(
-        about(&findings, check, &snapshot_arn(&public_plain)).status,
+        on(&findings, check, &snapshot_arn(&public_plain)).status,
         Status::Fail
     );
     let check = "cloud.aws.ec2.ebs_snapshot_public";
     assert_eq!(
-        about(&findings, check, &snapshot_arn(&private_encrypted)).status,
+        on(&findings, check, &snapshot_arn(&private_encrypted)).status,
         Status::Pass
     );
-    let public = about(&findings, check, &snapshot_arn(&public_plain));
+    let public = on(&findings, check, &snapshot_arn(&public_plain));
     assert_eq!(public.status, Status::Fail);
     assert_eq!(public.severity, Severity::Critical);
 }
@@ -302,10 +274,10 @@ async fn security_groups_open_to_the_world_fail_naming_each_port_and_their_use()
     let findings = findings(&options).await;
     let check = "cloud.aws.ec2.security_group_admin_ports";
     for passing in [&web, &private] {
-        let finding = about(&findings, check, &arn("security-group", passing));
+        let finding = on(&findings, check, &arn("security-group", passing));
         assert_eq!(finding.status, Status::Pass, "{finding:?}");
     }
-    let ranged = about(&findings, check, &arn("security-group", &ranged));
+    let ranged = on(&findings, check, &arn("security-group", &ranged));
     assert_eq!(ranged.status, Status::Fail);
     assert_eq!(ranged.severity, Severity::Critical, "tagged phi=true");
     for port in [
@@ -321,7 +293,7 @@ async fn security_groups_open_to_the_world_fail_naming_each_port_and_their_use()
         "{}",
         ranged.message
     );
-    let everything = about(&findings, check, &arn("security-group", &everything));
+    let everything = on(&findings, check, &arn("security-group", &everything));
     assert_eq!(everything.status, Status::Fail);
     assert_eq!(everything.severity, Severity::High);
     assert!(everything.message.contains("port 3389 (rdp)"));
@@ -417,9 +389,9 @@ async fn network_acls_and_flow_logs_are_judged_per_acl_and_per_vpc() {
 
     let findings = findings(&options).await;
     let check = "cloud.aws.ec2.network_acl_admin_ports";
-    let closed = about(&findings, check, &arn("network-acl", &closed));
+    let closed = on(&findings, check, &arn("network-acl", &closed));
     assert_eq!(closed.status, Status::Pass, "{closed:?}");
-    let open = about(&findings, check, &arn("network-acl", &open));
+    let open = on(&findings, check, &arn("network-acl", &open));
     assert_eq!(open.status, Status::Fail);
     assert!(open.message.contains("port 3389 (rdp)"), "{}", open.message);
     assert!(open.message.contains("port 22 (ssh)"), "{}", open.message);
@@ -431,10 +403,10 @@ async fn network_acls_and_flow_logs_are_judged_per_acl_and_per_vpc() {
 
     let check = "cloud.aws.ec2.vpc_flow_logs";
     assert_eq!(
-        about(&findings, check, &arn("vpc", &logged)).status,
+        on(&findings, check, &arn("vpc", &logged)).status,
         Status::Pass
     );
-    let unlogged = about(&findings, check, &arn("vpc", &unlogged));
+    let unlogged = on(&findings, check, &arn("vpc", &unlogged));
     assert_eq!(unlogged.status, Status::Fail);
     assert!(unlogged.message.contains("without flow logs"));
 }
@@ -475,7 +447,7 @@ async fn every_page_of_security_groups_and_volumes_is_read() {
     options.page_size = Some(5);
     let findings = findings(&options).await;
     for id in &groups {
-        about(
+        on(
             &findings,
             "cloud.aws.ec2.security_group_admin_ports",
             &arn("security-group", id),
@@ -483,7 +455,7 @@ async fn every_page_of_security_groups_and_volumes_is_read() {
     }
     for id in &volumes {
         assert_eq!(
-            about(
+            on(
                 &findings,
                 "cloud.aws.ec2.ebs_volume_encryption",
                 &arn("volume", id)
@@ -623,7 +595,7 @@ async fn rds_databases_and_snapshots_built_right_pass_and_built_wrong_fail() {
         .unwrap();
 
     let findings = findings(&options).await;
-    let status = |check: &str, subject: &str| about(&findings, check, subject).status;
+    let status = |check: &str, subject: &str| on(&findings, check, subject).status;
 
     assert_eq!(
         status("cloud.aws.rds.storage_encryption", &good),
@@ -640,7 +612,7 @@ async fn rds_databases_and_snapshots_built_right_pass_and_built_wrong_fail() {
         Status::Pass
     );
     assert_eq!(status("cloud.aws.rds.backup_retention", &bad), Status::Fail);
-    let short_backups = about(&findings, "cloud.aws.rds.backup_retention", &short);
+    let short_backups = on(&findings, "cloud.aws.rds.backup_retention", &short);
     assert_eq!(short_backups.status, Status::Warn);
     assert!(
         short_backups.message.contains("3 days"),
@@ -652,14 +624,14 @@ async fn rds_databases_and_snapshots_built_right_pass_and_built_wrong_fail() {
 
     let tls = "cloud.aws.rds.tls_required";
     assert_eq!(status(tls, &good), Status::Pass);
-    let plain = about(&findings, tls, &bad);
+    let plain = on(&findings, tls, &bad);
     assert_eq!(plain.status, Status::Fail);
     assert!(
         plain.message.contains("require_secure_transport"),
         "{}",
         plain.message
     );
-    let default = about(&findings, tls, &short);
+    let default = on(&findings, tls, &short);
     assert_eq!(default.status, Status::Fail);
     assert!(default.message.contains("default"), "{}", default.message);
 
@@ -667,7 +639,7 @@ async fn rds_databases_and_snapshots_built_right_pass_and_built_wrong_fail() {
         status("cloud.aws.rds.snapshot_public", &private_snapshot),
         Status::Pass
     );
-    let public = about(&findings, "cloud.aws.rds.snapshot_public", &public_snapshot);
+    let public = on(&findings, "cloud.aws.rds.snapshot_public", &public_snapshot);
     assert_eq!(public.status, Status::Fail);
     assert_eq!(public.severity, Severity::Critical);
 }
@@ -681,7 +653,7 @@ async fn an_empty_region_is_not_applicable_not_a_pass() {
         "cloud.aws.rds.storage_encryption",
         "cloud.aws.rds.snapshot_public",
     ] {
-        let finding = about(&findings, check, "account");
+        let finding = on(&findings, check, "account");
         assert_eq!(finding.status, Status::NotApplicable, "{finding:?}");
     }
 }
@@ -759,7 +731,7 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
     let findings = findings(&options).await;
     // Listed: the volume is judged.
     assert_eq!(
-        about(
+        on(
             &findings,
             "cloud.aws.ec2.ebs_volume_encryption",
             &arn("volume", &volume)
@@ -768,7 +740,7 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
         Status::Fail
     );
     // The snapshot is listed, but whether it is public could not be read.
-    let snapshot = about(
+    let snapshot = on(
         &findings,
         "cloud.aws.ec2.ebs_snapshot_public",
         &format!("arn:aws:ec2:{REGION}::snapshot/{snapshot}"),
@@ -780,7 +752,7 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
         snapshot.message
     );
     // The group is judged, but whether it is used could not be read.
-    let group = about(
+    let group = on(
         &findings,
         "cloud.aws.ec2.security_group_admin_ports",
         &arn("security-group", &group),
@@ -805,7 +777,7 @@ async fn a_caller_denied_a_call_gets_an_error_naming_the_action() {
         );
     }
     // RDS could not be listed at all.
-    let rds = about(
+    let rds = on(
         &findings,
         "cloud.aws.rds.storage_encryption",
         "rds in us-east-1",
@@ -922,12 +894,12 @@ async fn aurora_clusters_are_judged_once_and_their_instances_defer_to_them() {
         .unwrap();
 
     let findings = findings(&options).await;
-    let status = |check: &str, subject: &str| about(&findings, check, subject).status;
+    let status = |check: &str, subject: &str| on(&findings, check, subject).status;
     assert_eq!(
         status("cloud.aws.rds.storage_encryption", &good),
         Status::Pass
     );
-    let unencrypted = about(&findings, "cloud.aws.rds.storage_encryption", &bad);
+    let unencrypted = on(&findings, "cloud.aws.rds.storage_encryption", &bad);
     assert_eq!(unencrypted.status, Status::Fail);
     assert!(
         unencrypted.message.contains("DB cluster"),
@@ -941,7 +913,7 @@ async fn aurora_clusters_are_judged_once_and_their_instances_defer_to_them() {
         "cloud.aws.rds.backup_retention",
         "cloud.aws.rds.tls_required",
     ] {
-        let deferred = about(&findings, check, &member);
+        let deferred = on(&findings, check, &member);
         assert_eq!(deferred.status, Status::NotApplicable, "{deferred:?}");
         assert!(
             deferred.message.contains("good-cluster"),

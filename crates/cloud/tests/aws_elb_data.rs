@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
@@ -18,57 +18,11 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use aws_sdk_sts::config::Credentials;
 use jiff::{SignedDuration, Timestamp};
-use phiguard_cloud::aws::{ScanOptions, Service};
-use phiguard_cloud::checks::{Settings, registry};
-use phiguard_cloud::inventory::Inventory;
-use phiguard_core::{CheckContext, Finding, Severity, Status};
+use phiguard_cloud::aws::Service;
+use phiguard_core::{Severity, Status};
 use phiguard_testkit::Moto;
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
-
-fn options(moto: &Moto, services: &[Service]) -> ScanOptions {
-    ScanOptions {
-        regions: vec![REGION.into()],
-        services: services.iter().copied().collect(),
-        endpoint_url: Some(moto.endpoint()),
-        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
-        page_size: None,
-        profile: None,
-    }
-}
-
-async fn config(options: &ScanOptions) -> aws_config::SdkConfig {
-    phiguard_cloud::aws::load_config(options).await
-}
-
-async fn scan(options: &ScanOptions) -> Inventory {
-    phiguard_cloud::aws::scan(options, Arc::new(|_| {}))
-        .await
-        .unwrap()
-}
-
-/// Every finding on `inventory`, judged as if it were `now`.
-fn judge(inventory: &Inventory, now: Timestamp) -> Vec<Finding> {
-    let registry = registry(Arc::new(inventory.clone()), &Settings::default()).unwrap();
-    registry.run_all(&CheckContext::new("/", now), |_| true)
-}
-
-fn about<'f>(findings: &'f [Finding], check: &str, subject: &str) -> &'f Finding {
-    findings
-        .iter()
-        .find(|f| f.check.as_str() == check && f.subject == subject)
-        .unwrap_or_else(|| panic!("no {check} finding about {subject}: {findings:#?}"))
-}
-
-/// The finding of `check` whose subject starts with `arn` (a listener's subject adds its
-/// load balancer, protocol and port).
-fn on<'f>(findings: &'f [Finding], check: &str, arn: &str) -> &'f Finding {
-    findings
-        .iter()
-        .find(|f| f.check.as_str() == check && f.subject.starts_with(arn))
-        .unwrap_or_else(|| panic!("no {check} finding about {arn}: {findings:#?}"))
-}
+use common::{ACCOUNT, REGION, about, config, judge, on, options, scan};
 
 // ---------------------------------------------------------------------------------------------
 // ELBv2 and ACM

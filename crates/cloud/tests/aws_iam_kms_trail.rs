@@ -4,57 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
 use aws_sdk_cloudtrail::types::{DataResource, EventSelector, ReadWriteType};
 use aws_sdk_sts::config::Credentials;
 use jiff::{SignedDuration, Timestamp};
 use phiguard_cloud::aws::{ScanOptions, Service};
-use phiguard_cloud::checks::{Settings, registry};
-use phiguard_cloud::inventory::Inventory;
-use phiguard_core::{CheckContext, Finding, Status};
+use phiguard_core::Status;
 use phiguard_testkit::{Moto, Relay, Relayed};
 
-const ACCOUNT: &str = "123456789012";
+use common::{ACCOUNT, about, config, judge, options, scan, status};
+
 const ROOT: &str = "arn:aws:iam::123456789012:root (account 123456789012)";
-
-fn options(moto: &Moto, services: &[Service]) -> ScanOptions {
-    ScanOptions {
-        regions: vec!["us-east-1".into()],
-        services: services.iter().copied().collect(),
-        endpoint_url: Some(moto.endpoint()),
-        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
-        page_size: None,
-        profile: None,
-    }
-}
-
-async fn config(options: &ScanOptions) -> aws_config::SdkConfig {
-    phiguard_cloud::aws::load_config(options).await
-}
-
-async fn scan(options: &ScanOptions) -> Inventory {
-    phiguard_cloud::aws::scan(options, Arc::new(|_| {}))
-        .await
-        .unwrap()
-}
-
-/// Every finding on `inventory`, judged as if it were `now`.
-fn judge(inventory: Inventory, now: Timestamp) -> Vec<Finding> {
-    let registry = registry(Arc::new(inventory), &Settings::default()).unwrap();
-    registry.run_all(&CheckContext::new("/", now), |_| true)
-}
-
-fn about<'f>(findings: &'f [Finding], check: &str, subject: &str) -> &'f Finding {
-    findings
-        .iter()
-        .find(|f| f.check.as_str() == check && f.subject == subject)
-        .unwrap_or_else(|| panic!("no {check} finding about {subject}: {findings:#?}"))
-}
-
-fn status(findings: &[Finding], check: &str, subject: &str) -> Status {
-    about(findings, check, subject).status
-}
 
 fn user_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:user/{name}")
@@ -144,7 +105,7 @@ async fn users_built_right_pass_and_users_built_wrong_fail_each_iam_check() {
         .unwrap();
 
     let inventory = scan(&options).await;
-    let findings = judge(inventory.clone(), Timestamp::now());
+    let findings = judge(&inventory, Timestamp::now());
     let (alice, bob, carol) = (user_arn("alice"), user_arn("bob"), user_arn("carol"));
 
     assert_eq!(
@@ -189,7 +150,7 @@ async fn users_built_right_pass_and_users_built_wrong_fail_each_iam_check() {
         assert_eq!(status(&findings, check, &carol), Status::Pass, "{check}");
     }
     let later = judge(
-        inventory,
+        &inventory,
         Timestamp::now() + SignedDuration::from_hours(100 * 24),
     );
     let unused = about(&later, "cloud.aws.iam.access_key_unused", &alice);
@@ -214,7 +175,7 @@ async fn the_password_policy_is_judged_absent_weak_and_strong() {
     let iam = aws_sdk_iam::Client::new(&config(&options).await);
     let check = "cloud.aws.iam.password_policy";
 
-    let none = judge(scan(&options).await, Timestamp::now());
+    let none = judge(&scan(&options).await, Timestamp::now());
     let absent = about(&none, check, ROOT);
     assert_eq!(absent.status, Status::Fail, "{absent:#?}");
     assert!(
@@ -229,7 +190,7 @@ async fn the_password_policy_is_judged_absent_weak_and_strong() {
         .send()
         .await
         .unwrap();
-    let weak = judge(scan(&options).await, Timestamp::now());
+    let weak = judge(&scan(&options).await, Timestamp::now());
     let weak = about(&weak, check, ROOT);
     assert_eq!(weak.status, Status::Fail, "{weak:#?}");
     assert!(
@@ -250,7 +211,7 @@ async fn the_password_policy_is_judged_absent_weak_and_strong() {
         .send()
         .await
         .unwrap();
-    let strong = judge(scan(&options).await, Timestamp::now());
+    let strong = judge(&scan(&options).await, Timestamp::now());
     assert_eq!(status(&strong, check, ROOT), Status::Pass);
 }
 
@@ -316,7 +277,7 @@ async fn a_call_the_credentials_may_not_make_is_an_error_naming_the_action() {
         "test",
     ));
 
-    let findings = judge(scan(&auditor).await, Timestamp::now());
+    let findings = judge(&scan(&auditor).await, Timestamp::now());
     let unknown = about(&findings, "cloud.aws.iam.console_mfa", &user_arn("auditor"));
     // The auditor has no console password, so MFA is not asked about for it.
     assert_eq!(unknown.status, Status::NotApplicable, "{unknown:#?}");
@@ -336,7 +297,7 @@ async fn a_call_the_credentials_may_not_make_is_an_error_naming_the_action() {
         .send()
         .await
         .unwrap();
-    let findings = judge(scan(&auditor).await, Timestamp::now());
+    let findings = judge(&scan(&auditor).await, Timestamp::now());
     let denied = about(
         &findings,
         "cloud.aws.iam.console_mfa",
@@ -398,7 +359,7 @@ async fn keys_built_right_pass_and_keys_built_wrong_fail_each_kms_check() {
         .unwrap();
     kms.disable_key().key_id(&off).send().await.unwrap();
 
-    let findings = judge(scan(&options).await, Timestamp::now());
+    let findings = judge(&scan(&options).await, Timestamp::now());
     assert_eq!(
         status(&findings, "cloud.aws.kms.rotation", &rotating_arn),
         Status::Pass
@@ -505,7 +466,7 @@ async fn trails_built_right_pass_and_trails_built_wrong_fail_each_cloudtrail_che
         .await
         .unwrap();
 
-    let findings = judge(scan(&options).await, Timestamp::now());
+    let findings = judge(&scan(&options).await, Timestamp::now());
     let (good, bad) = (trail_arn("everywhere"), trail_arn("local"));
     let account = about(&findings, "cloud.aws.cloudtrail.multi_region_logging", ROOT);
     assert_eq!(account.status, Status::Pass, "{account:#?}");
@@ -543,7 +504,7 @@ async fn an_account_whose_only_trail_is_regional_and_stopped_fails() {
     let relay = long_targets(&moto);
     options.endpoint_url = Some(relay.endpoint());
 
-    let empty = judge(scan(&options).await, Timestamp::now());
+    let empty = judge(&scan(&options).await, Timestamp::now());
     let none = about(&empty, "cloud.aws.cloudtrail.multi_region_logging", ROOT);
     assert_eq!(none.status, Status::Fail, "{none:#?}");
     assert!(none.message.contains("no trail"), "{}", none.message);
@@ -565,7 +526,7 @@ async fn an_account_whose_only_trail_is_regional_and_stopped_fails() {
         .send()
         .await
         .unwrap();
-    let findings = judge(scan(&options).await, Timestamp::now());
+    let findings = judge(&scan(&options).await, Timestamp::now());
     let account = about(&findings, "cloud.aws.cloudtrail.multi_region_logging", ROOT);
     assert_eq!(account.status, Status::Fail, "{account:#?}");
     assert!(

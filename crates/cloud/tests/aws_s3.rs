@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use aws_sdk_s3::types::{
@@ -12,46 +14,24 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
 };
-use aws_sdk_sts::config::Credentials;
 use phiguard_cloud::aws::{ScanOptions, Service};
-use phiguard_cloud::checks::{Settings, registry};
-use phiguard_core::{CheckContext, Finding, Severity, Status};
+use phiguard_core::{Severity, Status};
 use phiguard_testkit::{Moto, Relay, Relayed};
 
+use common::{about, config, findings};
+
 fn options(moto: &Moto) -> ScanOptions {
-    ScanOptions {
-        regions: vec!["us-east-1".into()],
-        services: [Service::S3].into_iter().collect(),
-        endpoint_url: Some(moto.endpoint()),
-        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
-        page_size: None,
-        profile: None,
-    }
+    common::options(moto, &[Service::S3])
 }
 
 async fn s3(options: &ScanOptions) -> aws_sdk_s3::Client {
-    let config = phiguard_cloud::aws::load_config(options).await;
+    let config = config(options).await;
     // moto serves buckets at paths, not as host names under the endpoint.
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
             .build(),
     )
-}
-
-async fn findings(options: &ScanOptions) -> Vec<Finding> {
-    let inventory = phiguard_cloud::aws::scan(options, Arc::new(|_| {}))
-        .await
-        .unwrap();
-    let registry = registry(Arc::new(inventory), &Settings::default()).unwrap();
-    registry.run_all(&CheckContext::new("/", jiff::Timestamp::now()), |_| true)
-}
-
-fn about<'f>(findings: &'f [Finding], check: &str, subject: &str) -> &'f Finding {
-    findings
-        .iter()
-        .find(|f| f.check.as_str() == check && f.subject == subject)
-        .unwrap_or_else(|| panic!("no {check} finding about {subject}: {findings:#?}"))
 }
 
 const TLS_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"TlsOnly","Effect":"Deny",

@@ -6,12 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aws_sdk_sts::config::Credentials;
 use jiff::Timestamp;
 use phiguard_cloud::aws::{AwsKmsRoot, ScanOptions, Service};
 use phiguard_cloud::checks::{Settings, registry};
@@ -24,18 +25,11 @@ use phiguard_crypto::{
 use phiguard_testkit::{Moto, Relay, Relayed};
 
 fn options(endpoint: String) -> ScanOptions {
-    ScanOptions {
-        regions: vec!["us-east-1".into()],
-        services: [Service::Kms].into_iter().collect(),
-        endpoint_url: Some(endpoint),
-        credentials: Some(Credentials::new("testing", "testing", None, None, "test")),
-        page_size: None,
-        profile: None,
-    }
+    common::options_at(endpoint, &[common::REGION], &[Service::Kms])
 }
 
 async fn kms(options: &ScanOptions) -> aws_sdk_kms::Client {
-    aws_sdk_kms::Client::new(&phiguard_cloud::aws::load_config(options).await)
+    aws_sdk_kms::Client::new(&common::config(options).await)
 }
 
 /// A new symmetric key; its id and ARN.
@@ -484,9 +478,7 @@ async fn a_keyring_from_before_wrappings_opens_unchanged_and_takes_one() {
 
 /// Every finding of the check that watches phiguard's KMS roots.
 async fn phiguard_root_findings(options: &ScanOptions, keys: Vec<String>) -> Vec<Finding> {
-    let inventory = phiguard_cloud::aws::scan(options, Arc::new(|_| {}))
-        .await
-        .unwrap();
+    let inventory = common::scan(options).await;
     let settings = Settings {
         phiguard_root_keys: keys,
         ..Settings::default()
