@@ -7,7 +7,7 @@ use aws_sdk_acm::types::{Filters, KeyAlgorithm};
 use tokio::sync::Semaphore;
 
 use super::ScanOptions;
-use super::calls::{gap, seen, unseen};
+use super::calls::{gap, region_of, seen, unseen};
 use super::iam::timestamp;
 use crate::inventory::{Certificate, CertificateDetails, Inventory, Resource};
 
@@ -22,10 +22,7 @@ pub(super) async fn read(
     inventory: &mut Inventory,
 ) {
     let _ = account; // ACM returns every ARN itself.
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| config.region().map(|r| r.to_string()))
-        .unwrap_or_else(|| "us-east-1".into());
+    let region = region_of(config, region);
     let acm = aws_sdk_acm::Client::new(config);
     // Without a filter ListCertificates answers only RSA-1024 and RSA-2048 certificates: an
     // ECDSA or RSA-4096 certificate would never be judged.

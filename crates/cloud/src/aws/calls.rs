@@ -123,6 +123,15 @@ pub(crate) fn gap<T>(service: &str, region: Option<&str>, seen: Seen<T>) -> Gap 
     }
 }
 
+/// The region a regional reader reads: the one the scan gave it, else its configuration's,
+/// else us-east-1 (where a region-less default configuration lands).
+pub(crate) fn region_of(config: &SdkConfig, region: Option<&str>) -> String {
+    region
+        .map(str::to_owned)
+        .or_else(|| config.region().map(|r| r.to_string()))
+        .unwrap_or_else(|| "us-east-1".into())
+}
+
 /// The account the credentials belong to. Missing or refused credentials stop the scan:
 /// nothing else could be read either.
 pub(crate) async fn account(config: &SdkConfig) -> Result<String, ScanError> {

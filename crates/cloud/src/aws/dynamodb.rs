@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{PointInTimeRecoveryStatus, SseStatus, SseType};
 use tokio::sync::Semaphore;
 
 use super::ScanOptions;
-use super::calls::{gap, seen, unseen};
+use super::calls::{gap, region_of, seen, unseen};
 use crate::inventory::{Inventory, Resource, Table, TableEncryption};
 
 /// Tables read at once: each takes three calls.
@@ -21,10 +21,7 @@ pub(super) async fn read(
     region: Option<&str>,
     inventory: &mut Inventory,
 ) {
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| config.region().map(|r| r.to_string()))
-        .unwrap_or_else(|| "us-east-1".into());
+    let region = region_of(config, region);
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
     let names: Vec<String> = match dynamodb
         .list_tables()

@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{PermissionGroup, RuleAction, SnapshotAttributeName};
 use tokio::task::JoinSet;
 
 use super::ScanOptions;
-use super::calls::{gap, seen, unseen};
+use super::calls::{gap, region_of, seen, unseen};
 use crate::inventory::{
     AclEntry, EbsSnapshot, IngressRule, Inventory, NetworkAcl, Resource, SecurityGroup, Volume, Vpc,
 };
@@ -22,10 +22,7 @@ pub(super) async fn read(
     region: Option<&str>,
     inventory: &mut Inventory,
 ) {
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| config.region().map(|r| r.to_string()))
-        .unwrap_or_else(|| "us-east-1".into());
+    let region = region_of(config, region);
     let ec2 = aws_sdk_ec2::Client::new(config);
     let where_ = Where {
         region: &region,

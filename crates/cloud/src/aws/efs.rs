@@ -3,7 +3,7 @@
 use aws_config::SdkConfig;
 
 use super::ScanOptions;
-use super::calls::{gap, unseen};
+use super::calls::{gap, region_of, unseen};
 use crate::inventory::{FileSystem, Inventory, Resource};
 
 pub(super) async fn read(
@@ -13,10 +13,7 @@ pub(super) async fn read(
     region: Option<&str>,
     inventory: &mut Inventory,
 ) {
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| config.region().map(|r| r.to_string()))
-        .unwrap_or_else(|| "us-east-1".into());
+    let region = region_of(config, region);
     let efs = aws_sdk_efs::Client::new(config);
     // DescribeFileSystems answers encryption, mount targets and tags in one call.
     let file_systems = match efs

@@ -8,7 +8,7 @@ use aws_config::SdkConfig;
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum};
 
 use super::ScanOptions;
-use super::calls::{gap, seen, unseen};
+use super::calls::{gap, region_of, seen, unseen};
 use crate::inventory::{AccessLogs, Inventory, Listener, LoadBalancer, Resource};
 use crate::seen::Seen;
 
@@ -23,10 +23,7 @@ pub(super) async fn read(
     inventory: &mut Inventory,
 ) {
     let _ = account; // ELBv2 returns every ARN itself.
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| config.region().map(|r| r.to_string()))
-        .unwrap_or_else(|| "us-east-1".into());
+    let region = region_of(config, region);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
     // ELBv2 takes between 1 and 400 items a page.
     let page = options.page_size.map(|n| n.clamp(1, 400));

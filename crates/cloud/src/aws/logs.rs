@@ -6,7 +6,7 @@ use aws_config::SdkConfig;
 use tokio::sync::Semaphore;
 
 use super::ScanOptions;
-use super::calls::{gap, unseen};
+use super::calls::{gap, region_of, unseen};
 use crate::inventory::{Inventory, LogGroup, Resource};
 
 /// Log groups whose tags are read at once: an account may have thousands.
@@ -19,10 +19,7 @@ pub(super) async fn read(
     region: Option<&str>,
     inventory: &mut Inventory,
 ) {
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| config.region().map(|r| r.to_string()))
-        .unwrap_or_else(|| "us-east-1".into());
+    let region = region_of(config, region);
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
     let groups = match logs
         .describe_log_groups()

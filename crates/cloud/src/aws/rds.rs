@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_config::SdkConfig;
 
 use super::ScanOptions;
-use super::calls::{gap, seen, unseen};
+use super::calls::{gap, region_of, seen, unseen};
 use crate::inventory::{DbInstance, DbSnapshot, Inventory, Resource, TlsParameter};
 use crate::seen::Seen;
 
@@ -19,10 +19,7 @@ pub(super) async fn read(
     inventory: &mut Inventory,
 ) {
     let _ = account; // RDS returns every ARN itself.
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| config.region().map(|r| r.to_string()))
-        .unwrap_or_else(|| "us-east-1".into());
+    let region = region_of(config, region);
     let rds = aws_sdk_rds::Client::new(config);
     // RDS takes between 20 and 100 records a page; another size would be refused.
     let page = options.page_size.map(|n| n.clamp(20, 100));

@@ -28,7 +28,7 @@ pub async fn asset(
     out: &Output,
 ) -> anyhow::Result<Outcome> {
     let purpose = match command {
-        AssetCommand::Record(record) => record_purpose(&record.action),
+        AssetCommand::Record(record) => record.action.purpose(),
         AssetCommand::Import(args) if args.dry_run => Purpose::Read,
         AssetCommand::Import(_) => Purpose::Record,
         AssetCommand::List(_) | AssetCommand::Show(_) => Purpose::Read,
@@ -48,7 +48,7 @@ pub async fn flow(
     out: &Output,
 ) -> anyhow::Result<Outcome> {
     let purpose = match command {
-        FlowCommand::Record(record) => record_purpose(&record.action),
+        FlowCommand::Record(record) => record.action.purpose(),
         FlowCommand::List | FlowCommand::Show(_) => Purpose::Read,
     };
     Session::run_for(global, out, purpose, async |session| match command {
@@ -77,15 +77,6 @@ pub async fn flow(
         }
     })
     .await
-}
-
-/// Adding a record may start a home, as adding any record does; changing one needs it there.
-fn record_purpose(action: &RecordAction) -> Purpose {
-    match action {
-        RecordAction::Add { .. } => Purpose::Record,
-        RecordAction::List | RecordAction::Show { .. } => Purpose::Read,
-        RecordAction::Update { .. } | RecordAction::Remove { .. } => Purpose::Amend,
-    }
 }
 
 /// `add` as the register's; `update` records an asset phiguard sees on its first update;

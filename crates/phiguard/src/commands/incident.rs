@@ -49,10 +49,7 @@ pub async fn run(
 /// incident, so a home that exists.
 fn purpose(command: &IncidentCommand) -> Purpose {
     match command {
-        IncidentCommand::Record(record) => match record.action {
-            RecordAction::Add { .. } => Purpose::Record,
-            _ => Purpose::Amend,
-        },
+        IncidentCommand::Record(record) => record.action.purpose(),
         IncidentCommand::Timeline(args) if !args.entry.given.is_empty() => Purpose::Amend,
         IncidentCommand::List(_) | IncidentCommand::Show(_) | IncidentCommand::Timeline(_) => {
             Purpose::Read

@@ -51,7 +51,15 @@ fn purpose(command: &RegisterCommand) -> Purpose {
 
 impl RecordCommand {
     fn purpose(&self) -> Purpose {
-        match self.action {
+        self.action.purpose()
+    }
+}
+
+impl RecordAction {
+    /// Adding a record may start a home; reading needs one, and so does changing a record
+    /// that must already be there. Every command that mounts a kind's subcommands asks this.
+    pub fn purpose(&self) -> Purpose {
+        match self {
             RecordAction::Add { .. } => Purpose::Record,
             RecordAction::List | RecordAction::Show { .. } => Purpose::Read,
             RecordAction::Update { .. } | RecordAction::Remove { .. } => Purpose::Amend,

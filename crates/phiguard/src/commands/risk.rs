@@ -66,10 +66,7 @@ pub async fn run(
 /// rest reads, or changes what must be there.
 fn purpose(command: &RiskCommand) -> Purpose {
     match command {
-        RiskCommand::Record(record) => match record.action {
-            RecordAction::Add { .. } => Purpose::Record,
-            _ => Purpose::Amend,
-        },
+        RiskCommand::Record(record) => record.action.purpose(),
         RiskCommand::Analyze(_) => Purpose::Record,
         RiskCommand::Accept(_) | RiskCommand::Signoff(_) => Purpose::Amend,
         RiskCommand::List
